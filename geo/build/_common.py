@@ -1,0 +1,146 @@
+"""Plumbing shared by the build stages: raw paths, writing, geometry tidying."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.errors import RawFileMissingError
+
+__all__ = [
+    "BuildContext",
+    "Output",
+    "Stage",
+    "coverage_simplify",
+    "read_raw_csv",
+    "round_coordinates",
+    "write_geoparquet",
+    "write_parquet",
+]
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Where a build reads from and writes to."""
+
+    raw_dir: Path
+    out_dir: Path
+    log: Callable[[str], None] = print
+
+    def raw(self, relative: str) -> Path:
+        """Path of a raw file, refusing clearly when it is missing."""
+        path = self.raw_dir / relative
+        if not path.exists():
+            raise RawFileMissingError(
+                f"Raw file {relative!r} is missing from {self.raw_dir}. "
+                "Point the build at the shared raw folder with --raw PATH "
+                "(or HGA_RAW_DIR); see PROVENANCE.md there for each file."
+            )
+        return path
+
+    def out(self, relative: str) -> Path:
+        path = self.out_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a stage wrote."""
+
+    path: Path
+    rows: int
+
+    @property
+    def megabytes(self) -> float:
+        return self.path.stat().st_size / 1e6
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named build step; ``needs`` lists stages whose outputs it reads."""
+
+    name: str
+    run: Callable[[BuildContext], list[Output]]
+    description: str
+    needs: tuple[str, ...] = field(default=())
+
+
+def read_raw_csv(ctx: BuildContext, relative: str, **kwargs: object) -> pd.DataFrame:
+    """Read a raw CSV (optionally gzipped) with every column as a string."""
+    opts: dict[str, object] = {"dtype": str, "keep_default_na": False, "na_values": [""]}
+    opts.update(kwargs)
+    return pd.read_csv(ctx.raw(relative), **opts)  # type: ignore[call-overload, no-any-return]
+
+
+def round_coordinates(geoms: gpd.GeoSeries, *, decimals: int = 5) -> gpd.GeoSeries:
+    """Round coordinates (5 decimals is about 1 m) and repair what rounding broke."""
+    grid = 10.0**-decimals
+    arr = shapely.set_precision(geoms.values, grid, mode="valid_output")
+    out = gpd.GeoSeries(arr, index=geoms.index, crs=geoms.crs)
+    bad = ~out.is_valid
+    if bad.any():
+        out[bad] = out[bad].make_valid()
+    return out
+
+
+def coverage_simplify(
+    gdf: gpd.GeoDataFrame, *, tolerance: float, decimals: int = 5
+) -> gpd.GeoDataFrame:
+    """Simplify a polygon coverage keeping shared borders shared.
+
+    ``tolerance`` is in the units of the CRS (degrees for EPSG:4326).
+    """
+    geoms = shapely.make_valid(gdf.geometry.values)
+    geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
+    simplified = shapely.coverage_simplify(geoms, tolerance, simplify_boundary=True)
+    out = gdf.copy()
+    out["geometry"] = round_coordinates(
+        gpd.GeoSeries(simplified, index=gdf.index, crs=gdf.crs), decimals=decimals
+    )
+    return out
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygonal parts of a geometry (make_valid can add lines)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def write_parquet(ctx: BuildContext, df: pd.DataFrame, relative: str) -> Output:
+    path = ctx.out(relative)
+    df.to_parquet(path, index=False, compression="zstd")
+    return Output(path, len(df))
+
+
+def write_geoparquet(ctx: BuildContext, gdf: gpd.GeoDataFrame, relative: str) -> Output:
+    path = ctx.out(relative)
+    gdf.to_parquet(
+        path, index=False, compression="zstd", geometry_encoding="WKB", write_covering_bbox=False
+    )
+    return Output(path, len(gdf))
+
+
+def timed(ctx: BuildContext, stage: Stage) -> tuple[list[Output], float]:
+    start = time.perf_counter()
+    outputs = stage.run(ctx)
+    return outputs, time.perf_counter() - start
+
+
+def summarise(rows: Iterable[tuple[str, Output]]) -> str:
+    lines = [f"{'stage':<14} {'file':<44} {'rows':>10} {'MB':>7}"]
+    total = 0.0
+    for name, out in rows:
+        total += out.megabytes
+        lines.append(f"{name:<14} {out.path.name:<44} {out.rows:>10,} {out.megabytes:>7.2f}")
+    lines.append(f"{'total':<14} {'':<44} {'':>10} {total:>7.2f}")
+    return "\n".join(lines)
