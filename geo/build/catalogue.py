@@ -1,0 +1,249 @@
+"""Stage ``catalogue``: check every indicator file and write ``data/catalogue.json``.
+
+Each indicator build module declares ``CATALOGUE: list[Indicator]``. This stage
+fills in the levels, vintages and periods actually held, checks every value
+against its plausible range and every area code against its boundary set, writes
+the codes that match no boundary to ``data/reports/unmatched_codes.csv``, and
+writes ``data/SOURCES.md`` from the same records.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from geo.build._common import BuildContext, Output, Stage
+from geo.catalogue import CATALOGUE_FILE, GROUPS, Indicator
+from geo.errors import ValidationError
+from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, INDICATOR_COLUMNS, STATUSES
+
+__all__ = ["STAGES", "BOUNDARY_SOURCES"]
+
+_INDICATOR_MODULES = ("geo.build.imd", "geo.build.health", "geo.build.population", "geo.build.housing")
+
+#: Where each boundary and lookup came from, for SOURCES.md and the app's About page.
+BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
+    {
+        "what": "Local authority, upper-tier authority and region boundaries 2014-2025",
+        "publisher": "Office for National Statistics (ONS Visual team, uk-topojson)",
+        "raw_file": "boundaries/ons_uk_topojson/uk-topo_2014-2025.topo.json",
+        "licence": "Open Government Licence v3.0",
+    },
+    {
+        "what": "LSOA 2011 boundaries (generalised, clipped) and LAD 2013 old codes",
+        "publisher": "ONS Open Geography Portal, converted by Martin Chorley (martinjc/UK-GeoJSON, CC BY 4.0)",
+        "raw_file": "boundaries/martinjc_uk_geojson/",
+        "licence": "Open Government Licence v3.0; conversion CC BY 4.0",
+    },
+    {
+        "what": "LSOA 2021 boundaries (generalised, clipped) and LA code history",
+        "publisher": "ONS Open Geography Portal, via drkane/geo-lookups",
+        "raw_file": "boundaries/drkane_geo_lookups/",
+        "licence": "Open Government Licence v3.0",
+    },
+    {
+        "what": "ONS lookups: LSOA 2001-2011, LSOA to ward/LAD/UTLA/CCG, LAD to county/region",
+        "publisher": "Office for National Statistics, via jtrim-ons/ons-lookups",
+        "raw_file": "boundaries/jtrim_ons_lookups/",
+        "licence": "Open Government Licence v3.0",
+    },
+    {
+        "what": "PCT and SHA codes and names (ONS Postcode Directory names and codes)",
+        "publisher": "Office for National Statistics, via ideal-postcodes/postcodes.io",
+        "raw_file": "boundaries/postcodesio_names_codes/",
+        "licence": "Open Government Licence v3.0",
+    },
+    {
+        "what": "PCT NHS codes and PCT-to-CCG postcode shares (third-party compilation, checked)",
+        "publisher": "elahmo/dsfood (University of Southampton student project)",
+        "raw_file": "boundaries/dsfood_pct_ccg/pct11_to_ccg_postcode_share.json",
+        "licence": "not stated; structure matches the ONS/NHS PCT-to-CCG lookups",
+    },
+)
+
+ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+    "Contains OS data © Crown copyright and database right 2025. Contains public sector "
+    "information licensed under the Open Government Licence v3.0 (MHCLG, OHID, DESNZ/BEIS). "
+    "LSOA 2011 boundaries converted by Martin Chorley (CC BY 4.0)."
+)
+
+
+def _declared() -> dict[str, Indicator]:
+    declared: dict[str, Indicator] = {}
+    for name in _INDICATOR_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        for ind in module.CATALOGUE:
+            if ind.indicator_id in declared:
+                raise ValidationError(f"Indicator {ind.indicator_id!r} is declared twice (in {name}).")
+            declared[ind.indicator_id] = ind
+    return declared
+
+
+def _boundary_codes(out_dir: Path) -> dict[tuple[str, str], set[str]]:
+    codes: dict[tuple[str, str], set[str]] = {}
+    for bset in BOUNDARY_SETS:
+        path = out_dir / "boundaries" / bset.file_name
+        if path.exists():
+            table = pq.read_table(path, columns=["area_code"])
+            codes[(bset.level, bset.vintage)] = set(table.column("area_code").to_pylist())
+    return codes
+
+
+def _check_file(path: Path, df: pd.DataFrame) -> None:
+    if tuple(df.columns) != INDICATOR_COLUMNS:
+        raise ValidationError(
+            f"{path.name} has columns {list(df.columns)}; expected {list(INDICATOR_COLUMNS)}."
+        )
+    bad_status = set(df["status"].unique()) - set(STATUSES)
+    if bad_status:
+        raise ValidationError(f"{path.name} has unknown status values {sorted(bad_status)}.")
+    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
+    dupes = df.duplicated(key)
+    if dupes.any():
+        example = df.loc[dupes, key].iloc[0].to_dict()
+        raise ValidationError(f"{path.name} has {int(dupes.sum())} duplicate keys, e.g. {example}.")
+    ok_without_value = (df["status"] == "ok") & df["value"].isna()
+    if ok_without_value.any():
+        raise ValidationError(f"{path.name}: {int(ok_without_value.sum())} rows have status ok but no value.")
+
+
+def _build(ctx: BuildContext) -> list[Output]:
+    declared = _declared()
+    folder = ctx.out_dir / "indicators"
+    boundary_codes = _boundary_codes(ctx.out_dir)
+    held: dict[str, dict[str, object]] = {}
+    unmatched: list[pd.DataFrame] = []
+    for path in sorted(folder.glob("*.parquet")):
+        df = pd.read_parquet(path)
+        _check_file(path, df)
+        for key, rows in df.groupby("indicator_id", sort=False):
+            indicator_id = str(key)
+            if indicator_id not in declared:
+                raise ValidationError(
+                    f"{path.name} holds {indicator_id!r}, which no CATALOGUE declares; add it to the "
+                    "build module that writes it."
+                )
+            ind = declared[indicator_id]
+            if ind.valid_range is not None:
+                lo, hi = ind.valid_range
+                out = rows["value"].notna() & ~rows["value"].between(lo, hi)
+                if out.any():
+                    bad = rows.loc[out].iloc[0]
+                    raise ValidationError(
+                        f"{indicator_id}: {int(out.sum())} values outside {lo}..{hi}, e.g. "
+                        f"{bad['area_code']} {bad['period']} = {bad['value']}."
+                    )
+            entry = held.setdefault(str(indicator_id), {"levels": {}, "periods": set()})
+            levels: dict[str, set[str]] = entry["levels"]  # type: ignore[assignment]
+            for (level, vintage), group in rows.groupby(["level", "vintage"]):
+                levels.setdefault(str(level), set()).add(str(vintage))
+                if level == "england":
+                    wrong = set(group["area_code"]) - {ENGLAND_CODE}
+                else:
+                    known = boundary_codes.get((str(level), str(vintage)))
+                    wrong = set() if known is None else set(group["area_code"]) - known
+                if wrong:
+                    unmatched.append(
+                        pd.DataFrame(
+                            {
+                                "indicator_id": indicator_id,
+                                "level": level,
+                                "vintage": vintage,
+                                "area_code": sorted(wrong),
+                                "file": path.name,
+                            }
+                        )
+                    )
+            periods: set[str] = entry["periods"]  # type: ignore[assignment]
+            periods.update(rows["period"].unique())
+    missing = sorted(set(declared) - set(held))
+    if missing:
+        ctx.log(f"  note: declared but not held (dropped from the catalogue): {', '.join(missing)}")
+    records = []
+    for indicator_id, entry in held.items():
+        ind = declared[indicator_id]
+        if ind.group not in GROUPS:
+            raise ValidationError(f"{indicator_id}: group {ind.group!r} is not one of {GROUPS}.")
+        levels_map = {lv: tuple(sorted(v)) for lv, v in entry["levels"].items()}  # type: ignore[attr-defined]
+        records.append(
+            replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"]))).to_dict()  # type: ignore[call-overload]
+        )
+    records.sort(key=lambda r: (GROUPS.index(r["group"]), r["indicator_id"]))
+    catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES), "indicators": records}
+    path = ctx.out(CATALOGUE_FILE)
+    path.write_text(json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    outputs = [Output(path, len(records))]
+    report = (
+        pd.concat(unmatched, ignore_index=True)
+        if unmatched
+        else pd.DataFrame(columns=["indicator_id", "level", "vintage", "area_code", "file"])
+    )
+    report_path = ctx.out("reports/unmatched_codes.csv")
+    report.to_csv(report_path, index=False)
+    outputs.append(Output(report_path, len(report)))
+    if len(report):
+        summary = report.groupby(["indicator_id", "level", "vintage"]).size()
+        for idx, n in summary.items():
+            indicator_id, level, vintage = idx  # type: ignore[misc]
+            codes = report.loc[
+                (report["indicator_id"] == indicator_id) & (report["level"] == level)
+                & (report["vintage"] == vintage), "area_code"
+            ]
+            ctx.log(f"  unmatched: {indicator_id} {level} {vintage}: {n} code(s), e.g. {', '.join(codes[:4])}")
+    sources_path = ctx.out("SOURCES.md")
+    sources_path.write_text(_sources_markdown(records), encoding="utf-8")
+    outputs.append(Output(sources_path, len(records)))
+    return outputs
+
+
+def _sources_markdown(records: list[dict[str, object]]) -> str:
+    lines = [
+        "# Sources and licences",
+        "",
+        "Generated by `python -m geo.build` from the indicator catalogue; do not edit by hand.",
+        "Raw files are those under `shared/data/raw/` described by each folder's PROVENANCE.md.",
+        "",
+        f"**Attribution.** {ATTRIBUTION}",
+        "",
+        "## Boundaries and lookups",
+        "",
+        "| what | publisher | raw file | licence |",
+        "|---|---|---|---|",
+    ]
+    for bsrc in BOUNDARY_SOURCES:
+        src_line = bsrc
+        lines.append(f"| {src_line['what']} | {src_line['publisher']} | `{src_line['raw_file']}` | {src_line['licence']} |")
+    lines += ["", "## Indicators", "", "| indicator | publisher and data set | raw file | licence | periods |",
+              "|---|---|---|---|---|"]
+    for rec in records:
+        src = rec["source"]
+        assert isinstance(src, dict)
+        periods = rec["periods"]
+        assert isinstance(periods, tuple | list)
+        span = f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else (periods[0] if periods else "")
+        lines.append(
+            f"| {rec['title']} (`{rec['indicator_id']}`) | {src['publisher']}: {src['dataset']} | "
+            f"`{src['raw_file']}` | {src['licence']} | {span} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+STAGES = [
+    Stage(
+        "catalogue",
+        _build,
+        "check indicator files, write catalogue.json, SOURCES.md and the unmatched-codes report",
+        needs=("imd", "health", "population", "housing", "lad", "lad2008", "lsoa2011", "lsoa2021", "pct"),
+    )
+]

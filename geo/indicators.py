@@ -1,0 +1,147 @@
+"""Indicator values: load one indicator for one geography, join it to boundaries.
+
+Values live in one long table, partitioned into ``data/indicators/*.parquet``, with
+the columns of :data:`geo.schema.INDICATOR_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow.dataset as ds
+
+from geo._paths import DATA_DIR
+from geo.catalogue import get
+from geo.errors import DataUnavailableError
+from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS
+
+__all__ = ["load", "england_value", "join", "JoinReport", "periods", "table"]
+
+
+@lru_cache(maxsize=1)
+def _dataset(data_dir: Path) -> ds.Dataset:
+    folder = data_dir / "indicators"
+    files = sorted(str(p) for p in folder.glob("*.parquet"))
+    if not files:
+        raise DataUnavailableError(f"No indicator files in {folder}; run `python -m geo.build`.")
+    return ds.dataset(files, format="parquet")
+
+
+@lru_cache(maxsize=256)
+def _rows(indicator_id: str, level: str, data_dir: Path) -> pd.DataFrame:
+    dataset = _dataset(data_dir)
+    expr = (ds.field("indicator_id") == indicator_id) & (ds.field("level") == level)
+    return dataset.to_table(filter=expr).to_pandas()
+
+
+def table(indicator_id: str, *, data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Every row held for one indicator, at every level."""
+    dataset = _dataset(data_dir)
+    return dataset.to_table(filter=ds.field("indicator_id") == indicator_id).to_pandas()
+
+
+def load(
+    indicator_id: str,
+    *,
+    level: str,
+    vintage: str | None = None,
+    period: str | None = None,
+    sex: str | None = None,
+    data_dir: Path = DATA_DIR,
+) -> pd.DataFrame:
+    """Rows of one indicator at one level, optionally narrowed to a vintage, period and sex.
+
+    Raises
+    ------
+    UnknownIndicatorError
+        ``indicator_id`` is not in the catalogue.
+    DataUnavailableError
+        The combination is valid but not held; the message lists what is.
+    """
+    indicator = get(indicator_id, data_dir=data_dir)
+    rows = _rows(indicator_id, level, data_dir)
+    if rows.empty:
+        held = ", ".join(LEVEL_LABELS.get(lv, lv).lower() for lv in indicator.levels) or "no level"
+        raise DataUnavailableError(
+            f"{indicator.label} is not held for {LEVEL_LABELS.get(level, level).lower()}; "
+            f"it is held for {held}."
+        )
+    for column, wanted in (("vintage", vintage), ("period", period), ("sex", sex)):
+        if wanted is None:
+            continue
+        narrowed = rows[rows[column] == wanted]
+        if narrowed.empty:
+            options = ", ".join(sorted(rows[column].dropna().unique()))
+            raise DataUnavailableError(
+                f"{indicator.label} has no {LEVEL_LABELS.get(level, level).lower()} data for "
+                f"{column} {wanted!r}; available: {options}."
+            )
+        rows = narrowed
+    return rows.reset_index(drop=True)
+
+
+def periods(indicator_id: str, *, level: str, data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The (vintage, period, sex) combinations held at ``level``, oldest period first."""
+    rows = _rows(indicator_id, level, data_dir)
+    combos = rows[["vintage", "period", "sex"]].drop_duplicates()
+    return combos.sort_values(["period", "sex", "vintage"]).reset_index(drop=True)
+
+
+def england_value(
+    indicator_id: str, *, period: str, sex: str, data_dir: Path = DATA_DIR
+) -> pd.Series | None:
+    """England's row for a period and sex, or ``None`` when the source gives none."""
+    rows = _rows(indicator_id, "england", data_dir)
+    rows = rows[(rows["area_code"] == ENGLAND_CODE) & (rows["period"] == period) & (rows["sex"] == sex)]
+    if rows.empty:
+        return None
+    return rows.iloc[0]
+
+
+@dataclass(frozen=True)
+class JoinReport:
+    """What a join of values to boundaries could not match."""
+
+    values_without_area: tuple[str, ...]
+    areas_without_value: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.values_without_area and not self.areas_without_value
+
+    def describe(self) -> str:
+        parts = []
+        if self.values_without_area:
+            shown = ", ".join(self.values_without_area[:5])
+            more = "" if len(self.values_without_area) <= 5 else f" and {len(self.values_without_area) - 5} more"
+            parts.append(
+                f"{len(self.values_without_area)} code(s) in the data have no boundary on this map "
+                f"({shown}{more})"
+            )
+        if self.areas_without_value:
+            parts.append(f"{len(self.areas_without_value)} area(s) on the map have no row in the data")
+        return "; ".join(parts) if parts else "every code matched"
+
+
+def join(boundaries: gpd.GeoDataFrame, values: pd.DataFrame) -> tuple[gpd.GeoDataFrame, JoinReport]:
+    """Left-join ``values`` onto ``boundaries`` by ``area_code`` and report mismatches.
+
+    Areas with no row get ``status="missing"``; no code is dropped silently.
+    """
+    keep = [c for c in INDICATOR_COLUMNS if c in values.columns and c not in ("level", "vintage")]
+    dupes = values["area_code"].duplicated()
+    if dupes.any():
+        raise DataUnavailableError(
+            f"{int(dupes.sum())} area codes appear more than once; narrow by period and sex first."
+        )
+    merged = boundaries.merge(values[keep], on="area_code", how="left")
+    merged["status"] = merged["status"].fillna("missing")
+    report = JoinReport(
+        values_without_area=tuple(sorted(set(values["area_code"]) - set(boundaries["area_code"]))),
+        areas_without_value=tuple(sorted(set(boundaries["area_code"]) - set(values["area_code"]))),
+    )
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs), report
