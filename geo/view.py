@@ -1,0 +1,161 @@
+"""The map view a URL encodes: a frozen, validated state with a query-string codec.
+
+:func:`resolve` turns whatever arrived in the URL into a view the data holds,
+falling back step by step (level, indicator, period, sex, vintage, method) and
+saying in plain English what it changed, so a bad link never breaks the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from geo.catalogue import Indicator
+from geo.schema import LEVEL_LABELS
+
+__all__ = ["DEFAULT_INDICATOR", "MAP_LEVELS", "METHODS", "METHOD_LABELS", "View", "resolve", "with_area"]
+
+METHOD_LABELS: dict[str, str] = {
+    "quantiles": "Quintiles (5 groups of equal size)",
+    "deciles": "Deciles (10 groups of equal size)",
+    "natural_breaks": "Natural breaks (Fisher-Jenks, 5 classes)",
+    "equal_interval": "Equal intervals (5 classes)",
+    "england": "Compared with England (95% confidence)",
+}
+METHODS: tuple[str, ...] = tuple(METHOD_LABELS)
+DEFAULT_INDICATOR = "le_birth"
+MAP_LEVELS: tuple[str, ...] = ("lad", "utla", "region", "pct", "sha")
+
+#: Combinations held for an indicator at a level: a frame of vintage, period, sex.
+CombosFn = Callable[[str, str], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything that defines the map on screen."""
+
+    level: str
+    vintage: str
+    indicator_id: str
+    period: str
+    sex: str
+    method: str = "quantiles"
+    area_code: str | None = None
+
+    def to_query(self) -> dict[str, str]:
+        """Query parameters that reproduce this view."""
+        params = {
+            "level": self.level,
+            "vintage": self.vintage,
+            "indicator": self.indicator_id,
+            "period": self.period,
+            "sex": self.sex,
+            "method": self.method,
+        }
+        if self.area_code:
+            params["area"] = self.area_code
+        return params
+
+
+def _latest(values: list[str]) -> str:
+    return sorted(values)[-1]
+
+
+def resolve(
+    query: Mapping[str, str],
+    *,
+    catalogue: Mapping[str, Indicator],
+    combos: CombosFn,
+) -> tuple[View, list[str]]:
+    """Build the nearest valid :class:`View` to ``query``; return it with notes.
+
+    ``combos(indicator_id, level)`` lists the (vintage, period, sex) rows held.
+    Each note says what was asked for, why it could not be shown, and what is
+    shown instead.
+    """
+    notes: list[str] = []
+    q = {k: str(v) for k, v in query.items()}
+
+    level = q.get("level", "lad")
+    if level not in MAP_LEVELS:
+        notes.append(f"Unknown geography {level!r}; showing local authority districts.")
+        level = "lad"
+
+    held_here = [i for i, ind in catalogue.items() if level in ind.levels]
+    indicator_id = q.get("indicator", DEFAULT_INDICATOR)
+    if indicator_id not in catalogue:
+        if "indicator" in q:
+            notes.append(f"Unknown indicator {indicator_id!r}; showing the default indicator.")
+        indicator_id = DEFAULT_INDICATOR if DEFAULT_INDICATOR in catalogue else next(iter(catalogue))
+    if level not in catalogue[indicator_id].levels:
+        label = catalogue[indicator_id].label
+        if held_here:
+            fallback = indicator_id if indicator_id in held_here else _nearest_indicator(
+                catalogue, indicator_id, held_here
+            )
+            notes.append(
+                f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
+                f"showing {catalogue[fallback].label} instead."
+            )
+            indicator_id = fallback
+        else:
+            lad_ok = "lad" in catalogue[indicator_id].levels
+            notes.append(
+                f"No indicator is held for {LEVEL_LABELS[level].lower()}; showing "
+                f"{'local authority districts' if lad_ok else 'the nearest level held'} instead. "
+                "Click an area to see its small areas."
+            )
+            level = "lad" if lad_ok else next(iter(catalogue[indicator_id].levels))
+
+    table = combos(indicator_id, level)
+    periods = sorted(table["period"].unique())
+    period = q.get("period", "")
+    if period not in periods:
+        if q.get("period"):
+            notes.append(f"{catalogue[indicator_id].label} has no period {period!r}; showing the latest.")
+        period = _latest(periods)
+    table = table[table["period"] == period]
+
+    sexes = list(table["sex"].unique())
+    sex = q.get("sex", "")
+    if sex not in sexes:
+        preferred = [s for s in ("persons", "female", "male") if s in sexes]
+        if q.get("sex"):
+            notes.append(f"No {sex!r} figures for {period}; showing {preferred[0]}.")
+        sex = preferred[0]
+    table = table[table["sex"] == sex]
+
+    vintages = sorted(table["vintage"].unique())
+    vintage = q.get("vintage", "")
+    if vintage not in vintages:
+        if q.get("vintage"):
+            notes.append(
+                f"{catalogue[indicator_id].label} for {period} is held on the {', '.join(vintages)} "
+                f"boundaries, not {vintage!r}; showing {vintages[-1]}."
+            )
+        vintage = vintages[-1]
+
+    method = q.get("method", "quantiles")
+    if method not in METHODS:
+        notes.append(f"Unknown classification {method!r}; using quintiles.")
+        method = "quantiles"
+
+    area = q.get("area") or None
+    view = View(level, vintage, indicator_id, period, sex, method, area)
+    return view, notes
+
+
+def _nearest_indicator(catalogue: Mapping[str, Indicator], wanted: str, held: list[str]) -> str:
+    group = catalogue[wanted].group
+    same_group = [i for i in held if catalogue[i].group == group]
+    if DEFAULT_INDICATOR in held and not same_group:
+        return DEFAULT_INDICATOR
+    return (same_group or held)[0]
+
+
+def with_area(view: View, area_code: str | None) -> View:
+    """The same view with another selected area."""
+    return replace(view, area_code=area_code)
+
