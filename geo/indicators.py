@@ -145,3 +145,37 @@ def join(boundaries: gpd.GeoDataFrame, values: pd.DataFrame) -> tuple[gpd.GeoDat
         areas_without_value=tuple(sorted(set(boundaries["area_code"]) - set(values["area_code"]))),
     )
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs), report
+
+
+def tidy_table(joined: pd.DataFrame, *, view: object, classification: object | None) -> pd.DataFrame:
+    """The table behind a map, in the atlas's tidy download columns.
+
+    ``view`` is a :class:`geo.view.View`; ``classification`` a
+    :class:`geo.classify.Classification` (or ``None`` for England comparison,
+    when ``joined`` carries a ``comparison`` column).
+    """
+    out = pd.DataFrame(
+        {
+            "area_code": joined["area_code"],
+            "area_name": joined["area_name"],
+            "level": getattr(view, "level"),
+            "vintage": getattr(view, "vintage"),
+            "indicator_id": getattr(view, "indicator_id"),
+            "period": getattr(view, "period"),
+            "sex": getattr(view, "sex"),
+            "value": joined["value"],
+            "lower_ci": joined.get("lower_ci"),
+            "upper_ci": joined.get("upper_ci"),
+            "status": joined["status"],
+        }
+    )
+    if classification is not None:
+        labels = list(getattr(classification, "labels"))
+        class_id = getattr(classification, "class_id")
+        out["class"] = [labels[int(c)] if pd.notna(c) else None for c in class_id.reindex(joined.index)]
+    elif "comparison" in joined.columns:
+        out["class"] = joined["comparison"]
+    else:
+        out["class"] = None
+    out.loc[out["status"] != "ok", "class"] = out["status"]
+    return out.sort_values("area_code").reset_index(drop=True)

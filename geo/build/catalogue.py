@@ -221,9 +221,8 @@ def _sources_markdown(records: list[dict[str, object]]) -> str:
         "| what | publisher | raw file | licence |",
         "|---|---|---|---|",
     ]
-    for bsrc in BOUNDARY_SOURCES:
-        src_line = bsrc
-        lines.append(f"| {src_line['what']} | {src_line['publisher']} | `{src_line['raw_file']}` | {src_line['licence']} |")
+    for b in BOUNDARY_SOURCES:
+        lines.append(f"| {b['what']} | {b['publisher']} | `{b['raw_file']}` | {b['licence']} |")
     lines += ["", "## Indicators", "", "| indicator | publisher and data set | raw file | licence | periods |",
               "|---|---|---|---|---|"]
     for rec in records:

@@ -1,0 +1,22 @@
+"""Health Gap Atlas: ``streamlit run app.py``.
+
+Thin wiring only: pages, layout and widgets. Data and statistics live in ``geo/``;
+folium layers in ``layers/``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from page_about import about_page
+from page_map import map_page
+
+st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
+        st.Page(about_page, title="About the data", icon="📚", url_path="about"),
+    ]
+)
+navigation.run()

@@ -1,0 +1,219 @@
+"""An area's profile: its headline indicators against England, trend and small-area spread.
+
+Plain functions over :mod:`geo.indicators` and :mod:`geo.boundaries`; the app's
+side panel and one-page summary are built from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from geo import boundaries, indicators
+from geo._paths import DATA_DIR
+from geo.catalogue import Indicator, load_catalogue
+from geo.classify import compare_with_england
+from geo.errors import AtlasError
+from geo.schema import ENGLAND_CODE
+
+__all__ = ["HEADLINES", "Headline", "headlines", "trend", "lsoa_deciles", "population", "summary_sentences"]
+
+#: (indicator_id, sex) shown in every profile, in order; absent ones are skipped.
+HEADLINES: tuple[tuple[str, str], ...] = (
+    ("le_birth", "female"),
+    ("le_birth", "male"),
+    ("hle_birth", "female"),
+    ("hle_birth", "male"),
+    ("sii_le", "female"),
+    ("sii_le", "male"),
+    ("u75_prev", "persons"),
+    ("u75_cvd_prev", "persons"),
+    ("infant_mortality", "persons"),
+    ("imd2025_imd_la_avg_score", "persons"),
+    ("imd2019_imd_la_avg_score", "persons"),
+    ("fuel_poverty", "persons"),
+)
+
+#: The national IMD decile used for each LSOA vintage (the edition drawn on that set).
+DECILE_FOR_LSOA: dict[str, str] = {"2011": "imd2019_imd_decile", "2021": "imd2025_imd_decile"}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One indicator for one area, with England and the comparison."""
+
+    indicator: Indicator
+    sex: str
+    period: str
+    vintage: str
+    value: float | None
+    lower_ci: float | None
+    upper_ci: float | None
+    status: str
+    england: float | None
+    comparison: str
+    rank: int | None
+    of: int
+
+    @property
+    def sex_label(self) -> str:
+        return "" if self.sex == "persons" else self.sex
+
+
+def _latest_rows(indicator_id: str, level: str, area_code: str, sex: str, data_dir: Path) -> pd.DataFrame:
+    try:
+        rows = indicators.load(indicator_id, level=level, sex=sex, data_dir=data_dir)
+    except AtlasError:
+        return pd.DataFrame()
+    mine = rows[rows["area_code"] == area_code]
+    if mine.empty:
+        return pd.DataFrame()
+    period = sorted(mine["period"].unique())[-1]
+    vintage = sorted(mine.loc[mine["period"] == period, "vintage"].unique())[-1]
+    return rows[(rows["period"] == period) & (rows["vintage"] == vintage)]
+
+
+def headlines(area_code: str, *, level: str, data_dir: Path = DATA_DIR) -> list[Headline]:
+    """The area's latest value of each headline indicator held for it."""
+    catalogue = load_catalogue(data_dir)
+    out: list[Headline] = []
+    for indicator_id, sex in HEADLINES:
+        if indicator_id not in catalogue or level not in catalogue[indicator_id].levels:
+            continue
+        ind = catalogue[indicator_id]
+        rows = _latest_rows(indicator_id, level, area_code, sex, data_dir)
+        if rows.empty:
+            continue
+        row = rows[rows["area_code"] == area_code].iloc[0]
+        period, vintage = str(row["period"]), str(row["vintage"])
+        eng = indicators.england_value(indicator_id, period=period, sex=sex, data_dir=data_dir)
+        england = None if eng is None or pd.isna(eng["value"]) else float(eng["value"])
+        comparison = "not compared"
+        if england is not None:
+            comparison = str(
+                compare_with_england(
+                    rows.loc[[row.name], "value"],
+                    rows.loc[[row.name], "lower_ci"],
+                    rows.loc[[row.name], "upper_ci"],
+                    england_value=england,
+                    polarity=ind.polarity,
+                ).iloc[0]
+            )
+        ranks = _ranks(rows, ind.polarity)
+        rank = ranks.get(area_code)
+        out.append(
+            Headline(
+                indicator=ind,
+                sex=sex,
+                period=period,
+                vintage=vintage,
+                value=None if pd.isna(row["value"]) else float(row["value"]),
+                lower_ci=None if pd.isna(row["lower_ci"]) else float(row["lower_ci"]),
+                upper_ci=None if pd.isna(row["upper_ci"]) else float(row["upper_ci"]),
+                status=str(row["status"]),
+                england=england,
+                comparison=comparison,
+                rank=None if rank is None or pd.isna(rank) else int(rank),
+                of=int(rows["value"].notna().sum()),
+            )
+        )
+    return out
+
+
+def _ranks(rows: pd.DataFrame, polarity: str) -> dict[str, float]:
+    # Rank 1 = best; with no polarity, rank 1 = highest value.
+    ascending = polarity == "lower_is_better"
+    ranked = rows.set_index("area_code")["value"].rank(method="min", ascending=ascending)
+    return {str(k): float(v) for k, v in ranked.items()}
+
+
+def trend(
+    indicator_id: str, area_code: str, *, level: str, sex: str, data_dir: Path = DATA_DIR
+) -> pd.DataFrame:
+    """The area's value in every period held, beside England's: columns period, area, England."""
+    try:
+        rows = indicators.load(indicator_id, level=level, sex=sex, data_dir=data_dir)
+    except AtlasError:
+        return pd.DataFrame(columns=["period", "area", "England"])
+    mine = rows[rows["area_code"] == area_code].sort_values("period")
+    mine = mine.drop_duplicates("period", keep="last")
+    series = mine.set_index("period")["value"].rename("area")
+    try:
+        eng = indicators.load(indicator_id, level="england", sex=sex, data_dir=data_dir)
+        eng_series = eng[eng["area_code"] == ENGLAND_CODE].drop_duplicates("period").set_index("period")["value"]
+    except AtlasError:
+        eng_series = pd.Series(dtype=float)
+    frame = pd.concat([series, eng_series.rename("England")], axis=1).loc[lambda d: d.index.isin(series.index)]
+    return frame.reset_index(names="period")
+
+
+def lsoa_deciles(area_code: str, *, level: str, vintage: str, data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """How the area's LSOAs spread across national IMD deciles (1 = most deprived)."""
+    lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+    indicator_id = DECILE_FOR_LSOA[lsoa_vintage]
+    parents = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir)
+    inside = set(parents[parents == area_code].index)
+    values = indicators.load(indicator_id, level="lsoa", vintage=lsoa_vintage, data_dir=data_dir)
+    mine = values[values["area_code"].isin(inside)]
+    counts = mine["value"].value_counts().reindex(range(1, 11), fill_value=0)
+    return pd.DataFrame({"decile": counts.index.astype(int), "lsoas": counts.to_numpy(), "indicator_id": indicator_id})
+
+
+def population(area_code: str, *, level: str, vintage: str, data_dir: Path = DATA_DIR) -> tuple[float, str] | None:
+    """The area's population and a label saying which estimate it is."""
+    try:
+        rows = indicators.load("pop_total", level=level, vintage=vintage, data_dir=data_dir)
+    except AtlasError:
+        rows = pd.DataFrame()
+    if not rows.empty:
+        mine = rows[rows["area_code"] == area_code].sort_values("period")
+        if not mine.empty and pd.notna(mine.iloc[-1]["value"]):
+            return float(mine.iloc[-1]["value"]), f"ONS mid-{mine.iloc[-1]['period']} estimate"
+    lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+    if lsoa_vintage != "2011":
+        return None
+    parents = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir)
+    inside = set(parents[parents == area_code].index)
+    try:
+        lsoa = indicators.load("pop_total", level="lsoa", vintage="2011", data_dir=data_dir)
+    except AtlasError:
+        return None
+    latest = sorted(lsoa["period"].unique())[-1]
+    mine = lsoa[(lsoa["period"] == latest) & lsoa["area_code"].isin(inside)]
+    if mine.empty:
+        return None
+    return float(mine["value"].sum()), f"sum of ONS mid-{latest} estimates for its {len(mine)} LSOAs"
+
+
+def summary_sentences(name: str, items: list[Headline]) -> list[str]:
+    """Plain-English sentences for a one-page summary, one per headline held."""
+    words = {
+        "better": "better than England",
+        "worse": "worse than England",
+        "similar": "similar to England",
+        "higher": "higher than England",
+        "lower": "lower than England",
+    }
+    sentences = []
+    for h in items:
+        if h.value is None:
+            sentences.append(f"{h.indicator.label} ({h.sex_label} {h.period}) is not available for {name}.")
+            continue
+        what = f"{h.indicator.label}{' for ' + h.sex_label + 's' if h.sex_label else ''} in {h.period}"
+        text = f"{what} was {_fmt(h.value)} {h.indicator.unit}"
+        if h.england is not None:
+            text += f", against {_fmt(h.england)} for England"
+            if h.comparison in words:
+                text += f" ({words[h.comparison]})"
+        if h.rank is not None:
+            text += f"; it ranks {h.rank} of {h.of} (1 = best)" if h.indicator.polarity != "none" else ""
+        sentences.append(text + ".")
+    return sentences
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"

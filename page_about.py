@@ -1,0 +1,78 @@
+"""The "About the data" page: every source, period, licence and caveat, from the catalogue."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from geo._paths import DATA_DIR
+from geo.catalogue import GROUPS, load_catalogue
+from geo.schema import BOUNDARY_SETS, LEVEL_LABELS
+
+_POLARITY = {
+    "higher_is_better": "higher is better",
+    "lower_is_better": "lower is better",
+    "none": "no polarity (higher is neither better nor worse)",
+}
+
+
+def about_page() -> None:
+    st.title("About the data")
+    try:
+        catalogue = load_catalogue(DATA_DIR)
+        raw = json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        st.error("The data catalogue is missing. Rebuild the data with `python -m geo.build`.")
+        return
+    st.markdown(
+        "Every number in the atlas is taken unchanged from the official source named below. "
+        "Missing values are shown as missing and suppressed values (too few events to publish) "
+        "as suppressed; nothing is estimated or filled in."
+    )
+    st.info(raw["attribution"])
+
+    st.header("Boundaries")
+    st.table(
+        [{"Boundary set": b.label, "Level": LEVEL_LABELS[b.level], "Areas": f"{b.count:,}"} for b in BOUNDARY_SETS]
+    )
+    st.table(
+        [
+            {"What": s["what"], "Publisher": s["publisher"], "Raw file": s["raw_file"], "Licence": s["licence"]}
+            for s in raw["boundary_sources"]
+        ]
+    )
+    st.markdown(
+        "Primary Care Trusts (2006-13) were never published as a boundary file; the atlas builds them "
+        "from 2011 small areas using a written assignment of local authorities and 2015 CCGs. PCTs "
+        "marked *approximate* (e.g. Birmingham's three) follow CCG lines, not the PCT's own."
+    )
+
+    st.header("Indicators")
+    for group in GROUPS:
+        members = [ind for ind in catalogue.values() if ind.group == group]
+        if not members:
+            continue
+        st.subheader(group)
+        for ind in members:
+            with st.expander(f"{ind.title} ({ind.unit})"):
+                st.markdown(ind.description)
+                levels = "; ".join(
+                    f"{LEVEL_LABELS.get(level, level)}: {', '.join(vs)}" for level, vs in ind.levels.items()
+                )
+                periods = ", ".join(ind.periods)
+                st.markdown(
+                    f"- **Id:** `{ind.indicator_id}`\n"
+                    f"- **Polarity:** {_POLARITY[ind.polarity]}\n"
+                    f"- **Held for:** {levels} (boundary vintages)\n"
+                    f"- **Periods:** {periods}\n"
+                    f"- **Sexes:** {', '.join(ind.sexes)}\n"
+                    f"- **Confidence intervals:** {'yes' if ind.has_ci else 'not in the source'}\n"
+                    f"- **Source:** {ind.source.publisher}, *{ind.source.dataset}* "
+                    f"(raw file `{ind.source.raw_file}`)\n"
+                    f"- **Licence:** {ind.source.licence}"
+                )
+                if ind.derived:
+                    st.warning(f"Derived by the atlas or a third party, not an official figure: {ind.method}")
+                for caveat in ind.caveats:
+                    st.markdown(f"> {caveat}")

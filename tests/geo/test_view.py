@@ -1,0 +1,75 @@
+"""Tests for geo.view: resolving URL parameters to a view the data holds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo.catalogue import Indicator, Source
+from geo.view import View, resolve
+
+SRC = Source(publisher="ONS", dataset="test", raw_file="x.csv")
+CATALOGUE = {
+    "le_birth": Indicator(
+        "le_birth", "Life expectancy at birth", "d", "years", "higher_is_better", "Life expectancy", SRC,
+        sexes=("male", "female"), levels={"lad": ("2019", "2023")}, periods=("2001-03", "2021-23"),
+    ),
+    "imd2019_imd_la_avg_score": Indicator(
+        "imd2019_imd_la_avg_score", "IMD 2019 average score", "d", "score", "lower_is_better", "Deprivation", SRC,
+        levels={"lad": ("2019",)}, periods=("2019",),
+    ),
+    "hle_birth": Indicator(
+        "hle_birth", "Healthy life expectancy", "d", "years", "higher_is_better", "Life expectancy", SRC,
+        sexes=("male", "female"), levels={"utla": ("2023",)}, periods=("2021-23",),
+    ),
+}
+COMBOS = {
+    ("le_birth", "lad"): pd.DataFrame(
+        {"vintage": ["2019", "2023", "2023"], "period": ["2001-03", "2021-23", "2021-23"],
+         "sex": ["female", "female", "male"]}
+    ),
+    ("imd2019_imd_la_avg_score", "lad"): pd.DataFrame({"vintage": ["2019"], "period": ["2019"], "sex": ["persons"]}),
+    ("hle_birth", "utla"): pd.DataFrame({"vintage": ["2023"], "period": ["2021-23"], "sex": ["female"]}),
+}
+
+
+def _resolve(query: dict[str, str]) -> tuple[View, list[str]]:
+    return resolve(query, catalogue=CATALOGUE, combos=lambda i, lv: COMBOS[(i, lv)])
+
+
+def test_empty_query_gives_the_default_view_without_notes() -> None:
+    view, notes = _resolve({})
+    assert view == View("lad", "2023", "le_birth", "2021-23", "female", "quantiles", None)
+    assert notes == []
+
+
+def test_round_trip() -> None:
+    view, _ = _resolve({"indicator": "le_birth", "period": "2001-03", "sex": "female", "area": "E06000001"})
+    again, notes = _resolve(view.to_query())
+    assert again == view
+    assert notes == []
+    assert view.vintage == "2019"  # the only code set that period is held on
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "expected", "note_contains"),
+    [
+        pytest.param({"level": "parish"}, "level", "lad", "Unknown geography", id="bad-level"),
+        pytest.param({"indicator": "nope"}, "indicator_id", "le_birth", "Unknown indicator", id="bad-indicator"),
+        pytest.param({"period": "1066"}, "period", "2021-23", "no period", id="bad-period"),
+        pytest.param({"sex": "robot"}, "sex", "female", "No 'robot'", id="bad-sex"),
+        pytest.param({"vintage": "1999"}, "vintage", "2023", "not '1999'", id="bad-vintage"),
+        pytest.param({"method": "magic"}, "method", "quantiles", "Unknown classification", id="bad-method"),
+        pytest.param(
+            {"level": "utla", "indicator": "imd2019_imd_la_avg_score"}, "indicator_id", "hle_birth",
+            "not held for upper-tier", id="indicator-not-at-level",
+        ),
+        pytest.param({"level": "pct"}, "level", "lad", "No indicator is held for primary care", id="empty-level"),
+    ],
+)
+def test_bad_parameters_fall_back_with_a_note(
+    query: dict[str, str], field: str, expected: str, note_contains: str
+) -> None:
+    view, notes = _resolve(query)
+    assert getattr(view, field) == expected
+    assert any(note_contains in n for n in notes), notes
