@@ -118,7 +118,7 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 def write_parquet(ctx: BuildContext, df: pd.DataFrame, relative: str) -> Output:
     path = ctx.out(relative)
-    df.to_parquet(path, index=False, compression="zstd")
+    df.to_parquet(path, index=False, compression="zstd", compression_level=19)
     return Output(path, len(df))
 
 
