@@ -144,3 +144,37 @@ def summarise(rows: Iterable[tuple[str, Output]]) -> str:
         lines.append(f"{name:<14} {out.path.name:<44} {out.rows:>10,} {out.megabytes:>7.2f}")
     lines.append(f"{'total':<14} {'':<44} {'':>10} {total:>7.2f}")
     return "\n".join(lines)
+
+
+def boundary_codes(out_dir: Path) -> dict[tuple[str, str], set[str]]:
+    """The area codes of every boundary set already built under ``out_dir``."""
+    import pyarrow.parquet as pq
+
+    from geo.schema import BOUNDARY_SETS
+
+    codes: dict[tuple[str, str], set[str]] = {}
+    for bset in BOUNDARY_SETS:
+        path = out_dir / "boundaries" / bset.file_name
+        if path.exists():
+            codes[(bset.level, bset.vintage)] = set(pq.read_table(path, columns=["area_code"]).column(0).to_pylist())
+    return codes
+
+
+def finish_indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """Give a long indicator frame the standard columns, types and order."""
+    from geo.schema import INDICATOR_COLUMNS
+
+    df = df.copy()
+    for col in ("lower_ci", "upper_ci", "count", "denominator"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64") if col in df else np.nan
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    if "status" not in df:
+        df["status"] = np.where(df["value"].isna(), "missing", "ok")
+    if "note" not in df:
+        df["note"] = None
+    df["note"] = df["note"].astype("str")
+    for col in ("indicator_id", "area_code", "level", "vintage", "period", "sex", "status"):
+        df[col] = df[col].astype("str")
+    df = df[list(INDICATOR_COLUMNS)]
+    order = ["area_code", "indicator_id"] if (df["level"] == "lsoa").all() else ["indicator_id", "area_code"]
+    return df.sort_values([*order, "period", "sex"]).reset_index(drop=True)

@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from geo.build._common import BuildContext, Output, Stage
+from geo.build._common import boundary_codes as boundary_codes_of
 from geo.catalogue import CATALOGUE_FILE, GROUPS, Indicator
 from geo.errors import ValidationError
-from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, INDICATOR_COLUMNS, STATUSES
+from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, STATUSES
 
 __all__ = ["STAGES", "BOUNDARY_SOURCES"]
 
@@ -90,16 +90,6 @@ def _declared() -> dict[str, Indicator]:
     return declared
 
 
-def _boundary_codes(out_dir: Path) -> dict[tuple[str, str], set[str]]:
-    codes: dict[tuple[str, str], set[str]] = {}
-    for bset in BOUNDARY_SETS:
-        path = out_dir / "boundaries" / bset.file_name
-        if path.exists():
-            table = pq.read_table(path, columns=["area_code"])
-            codes[(bset.level, bset.vintage)] = set(table.column("area_code").to_pylist())
-    return codes
-
-
 def _check_file(path: Path, df: pd.DataFrame) -> None:
     if tuple(df.columns) != INDICATOR_COLUMNS:
         raise ValidationError(
@@ -121,7 +111,7 @@ def _check_file(path: Path, df: pd.DataFrame) -> None:
 def _build(ctx: BuildContext) -> list[Output]:
     declared = _declared()
     folder = ctx.out_dir / "indicators"
-    boundary_codes = _boundary_codes(ctx.out_dir)
+    boundary_codes = boundary_codes_of(ctx.out_dir)
     held: dict[str, dict[str, object]] = {}
     unmatched: list[pd.DataFrame] = []
     for path in sorted(folder.glob("*.parquet")):
