@@ -159,7 +159,8 @@ def _build(ctx: BuildContext) -> list[Output]:
             periods.update(rows["period"].unique())
     missing = sorted(set(declared) - set(held))
     if missing:
-        ctx.log(f"  note: declared but not held (dropped from the catalogue): {', '.join(missing)}")
+        ctx.log(f"  note: {len(missing)} declared indicator ids hold no rows and are left out of the catalogue "
+                f"(e.g. {', '.join(missing[:3])})")
     records = []
     for indicator_id, entry in held.items():
         ind = declared[indicator_id]

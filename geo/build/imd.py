@@ -274,7 +274,8 @@ def _catalogue() -> list[Indicator]:
         "rank": ("rank (1 = most deprived)", "higher_is_better", "rank", "Rank 1 is the most deprived small area in England."),
         "decile": ("decile (1 = most deprived 10%)", "higher_is_better", "decile", "Decile 1 is the most deprived 10% of small areas in England."),
     }
-    ranges = {"score": (-10.0, 100.0), "rank": (1.0, 34000.0), "decile": (1.0, 10.0)}
+    # Sub-domain scores are standardised and can be far below zero (2004 children: -287 to 314).
+    ranges = {"score": (-400.0, 400.0), "rank": (1.0, 34000.0), "decile": (1.0, 10.0)}
     for edition, (vintage, _files) in _EDITIONS.items():
         for domain, (title, group, what) in DOMAINS.items():
             for measure, (unit, polarity, vtype, note) in measures.items():
