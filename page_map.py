@@ -18,14 +18,14 @@ from geo import boundaries, indicators
 from geo import profile as area_profile
 from geo._paths import DATA_DIR
 from geo.catalogue import GROUPS, Indicator, load_catalogue
-from geo.classify import classify
+from geo.classify import classify, compare_with_england
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS
 from geo.search import search
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, resolve, with_area
 from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
-from layers.legend import build_legend, to_folium, to_html
+from layers.legend import add_to_map, build_legend, to_html
 from layers.style import scheme_for
 
 ENGLAND_CENTRE = (52.8, -1.6)
@@ -188,8 +188,17 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
             icon="ℹ️",
         )
         method = "quantiles"
+    categories = None
+    classification = None
     try:
-        classification = classify(joined["value"], method=method) if method != "england" else None
+        if method == "england":
+            categories = compare_with_england(
+                joined["value"], joined["lower_ci"], joined["upper_ci"],
+                england_value=float(england or 0.0), polarity=indicator.polarity,
+            )
+            joined["comparison"] = categories
+        else:
+            classification = classify(joined["value"], method=method)
     except AtlasError as exc:
         st.warning(str(exc))
         return
@@ -202,10 +211,11 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         england_value=england,
         scheme=scheme,
         classification=classification,
+        categories=categories,
     )
     legend = build_legend(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
-        scheme=scheme, england_value=england, statuses=joined["status"],
+        scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
     )
     layers = [layer]
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
@@ -338,6 +348,7 @@ def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, extra_tooltip={"national_decile": "National IMD decile"},
+        layer_id="lsoas",
     )
     st.session_state["_lsoa_view"] = (chosen, period, lsoa_vintage, options)
     return layer, joined
@@ -418,7 +429,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
         m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
         for layer in layers:
             layer.add_to(m)
-        to_folium(legend).add_to(m)
+        add_to_map(m, legend)
         st.session_state["_html_map"] = (stem, assets.standalone_html(m))
     prepared = st.session_state.get("_html_map")
     if prepared and prepared[0] == stem:
