@@ -212,6 +212,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         scheme=scheme,
         classification=classification,
         categories=categories,
+        fill_opacity=0.3 if view.area_code else 0.85,
     )
     legend = build_legend(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
@@ -241,7 +242,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
             feature_group_to_add=layers,
             center=centre,
             zoom=zoom,
-            returned_objects=["last_active_drawing"],
+            returned_objects=["last_active_drawing", "last_object_clicked"],
         )
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if not report.ok:
@@ -259,8 +260,9 @@ def _base_map() -> Any:
 
 def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
     minx, miny, maxx, maxy = area.total_bounds
+    # Zoom so the area spans about 500 px (256 px per 360 degrees at zoom 0).
     span = max(maxx - minx, (maxy - miny) * 1.6, 1e-3)
-    zoom = int(max(6, min(13, math.floor(math.log2(360 / span)) - 1)))
+    zoom = int(max(6, min(14, math.floor(math.log2(360 * 500 / (256 * span))))))
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
 
 
@@ -268,7 +270,8 @@ def _handle_click(result: dict[str, Any] | None, view: View, gdf: gpd.GeoDataFra
     drawing = (result or {}).get("last_active_drawing") or {}
     props = drawing.get("properties") or {}
     code = props.get("area_code")
-    marker = f"{code}|{props.get('layer', '')}"
+    # The component keeps returning the last click; its position tells a new click from an old one.
+    marker = f"{code}|{(result or {}).get('last_object_clicked')}"
     if not code or st.session_state.get("_last_click") == marker:
         return
     st.session_state["_last_click"] = marker
@@ -348,7 +351,6 @@ def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, extra_tooltip={"national_decile": "National IMD decile"},
-        layer_id="lsoas",
     )
     st.session_state["_lsoa_view"] = (chosen, period, lsoa_vintage, options)
     return layer, joined
@@ -375,7 +377,7 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
         st.warning(f"Approximate boundary: {row.get('approximate_reason')}")
     lsoa_state = st.session_state.get("_lsoa_view")
     if lsoa_state:
-        chosen, period, lsoa_vintage, options = lsoa_state
+        chosen, _period, lsoa_vintage, options = lsoa_state
         catalogue = _catalogue()
         st.selectbox(
             "Small-area indicator", options, index=options.index(chosen),
@@ -387,16 +389,14 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
     items = area_profile.headlines(view.area_code, level=view.level)
     if items:
-        st.markdown("**Against England**")
+        st.markdown("**Against England** (latest period held; rank 1 = best)")
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "Indicator": f"{h.indicator.label}{' (' + h.sex_label + ')' if h.sex_label else ''}",
-                        "Period": h.period,
-                        "Value": h.value,
-                        "95% CI": f"{h.lower_ci:.1f}-{h.upper_ci:.1f}" if h.lower_ci is not None else "",
-                        "England": h.england,
+                        "Indicator": f"{h.indicator.label}{' (' + h.sex_label + ')' if h.sex_label else ''}, {h.period}",
+                        "Value": _value_text(h),
+                        "England": "" if h.england is None else f"{h.england:,.1f}",
                         "Compared": h.comparison,
                         "Rank": f"{h.rank} of {h.of}" if h.rank else "",
                     }
@@ -404,7 +404,7 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
                 ]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
     trend = area_profile.trend(view.indicator_id, view.area_code, level=view.level, sex=view.sex)
     if len(trend) > 1:
@@ -417,6 +417,17 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
     with st.expander("Plain-English summary"):
         for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
             st.markdown(f"- {sentence}")
+
+
+def _value_text(h: area_profile.Headline) -> str:
+    if h.status == "suppressed":
+        return "suppressed"
+    if h.value is None:
+        return "no data"
+    text = f"{h.value:,.1f}"
+    if h.lower_ci is not None and h.upper_ci is not None:
+        text += f" ({h.lower_ci:,.1f}-{h.upper_ci:,.1f})"
+    return text
 
 
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,

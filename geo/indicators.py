@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -18,6 +19,10 @@ from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError
 from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS
+
+if TYPE_CHECKING:
+    from geo.classify import Classification
+    from geo.view import View
 
 __all__ = ["load", "england_value", "join", "JoinReport", "periods", "table"]
 
@@ -147,7 +152,7 @@ def join(boundaries: gpd.GeoDataFrame, values: pd.DataFrame) -> tuple[gpd.GeoDat
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs), report
 
 
-def tidy_table(joined: pd.DataFrame, *, view: object, classification: object | None) -> pd.DataFrame:
+def tidy_table(joined: pd.DataFrame, *, view: View, classification: Classification | None) -> pd.DataFrame:
     """The table behind a map, in the atlas's tidy download columns.
 
     ``view`` is a :class:`geo.view.View`; ``classification`` a
@@ -158,11 +163,11 @@ def tidy_table(joined: pd.DataFrame, *, view: object, classification: object | N
         {
             "area_code": joined["area_code"],
             "area_name": joined["area_name"],
-            "level": getattr(view, "level"),
-            "vintage": getattr(view, "vintage"),
-            "indicator_id": getattr(view, "indicator_id"),
-            "period": getattr(view, "period"),
-            "sex": getattr(view, "sex"),
+            "level": view.level,
+            "vintage": view.vintage,
+            "indicator_id": view.indicator_id,
+            "period": view.period,
+            "sex": view.sex,
             "value": joined["value"],
             "lower_ci": joined.get("lower_ci"),
             "upper_ci": joined.get("upper_ci"),
@@ -170,8 +175,8 @@ def tidy_table(joined: pd.DataFrame, *, view: object, classification: object | N
         }
     )
     if classification is not None:
-        labels = list(getattr(classification, "labels"))
-        class_id = getattr(classification, "class_id")
+        labels = list(classification.labels)
+        class_id = classification.class_id
         out["class"] = [labels[int(c)] if pd.notna(c) else None for c in class_id.reindex(joined.index)]
     elif "comparison" in joined.columns:
         out["class"] = joined["comparison"]

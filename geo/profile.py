@@ -94,9 +94,9 @@ def headlines(area_code: str, *, level: str, data_dir: Path = DATA_DIR) -> list[
         if england is not None:
             comparison = str(
                 compare_with_england(
-                    rows.loc[[row.name], "value"],
-                    rows.loc[[row.name], "lower_ci"],
-                    rows.loc[[row.name], "upper_ci"],
+                    pd.Series([row["value"]]),
+                    pd.Series([row["lower_ci"]]),
+                    pd.Series([row["upper_ci"]]),
                     england_value=england,
                     polarity=ind.polarity,
                 ).iloc[0]

@@ -8,6 +8,7 @@ tooltip text.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 
 import folium
@@ -33,6 +34,10 @@ def base_map(*, location: tuple[float, float] = (52.8, -1.6), zoom_start: int = 
     return m
 
 
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def tooltip_text(
     row: Mapping[str, object],
     *,
@@ -50,12 +55,12 @@ def tooltip_text(
     value = row.get("value")
     if status == "suppressed":
         value_text = "Suppressed (too few to publish)"
-    elif status != "ok" or value is None or pd.isna(value):  # type: ignore[arg-type]
+    elif status != "ok" or _missing(value):
         value_text = "No data"
     else:
         value_text = f"{format_number(float(value))} {indicator.unit}"  # type: ignore[arg-type]
         lo, hi = row.get("lower_ci"), row.get("upper_ci")
-        if lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi):  # type: ignore[arg-type]
+        if not _missing(lo) and not _missing(hi):
             value_text += f" (95% CI {format_number(float(lo))} to {format_number(float(hi))})"  # type: ignore[arg-type]
     lines = [
         f"<b>{e(str(row.get('area_name', '')))}</b> <span style='color:#555'>{e(str(row.get('area_code', '')))}</span>",
@@ -63,14 +68,14 @@ def tooltip_text(
     ]
     if class_label:
         lines.append(f"Class: {e(class_label)}")
-    if rank is not None and not pd.isna(rank):  # type: ignore[arg-type]
+    if not _missing(rank):
         best = "highest" if indicator.polarity == "none" else "best"
         lines.append(f"Rank {int(rank)} of {of} (1 = {best})")  # type: ignore[call-overload]
     if england_value is not None:
         lines.append(f"England: {e(format_number(england_value))} {e(indicator.unit)}")
     for column, label in (extra or {}).items():
         val = row.get(column)
-        shown = "no data" if val is None or pd.isna(val) else format_number(float(val))  # type: ignore[arg-type]
+        shown = "no data" if _missing(val) else format_number(float(val))  # type: ignore[arg-type]
         lines.append(f"{e(label)}: {e(shown)}")
     return "<br>".join(lines)
 
@@ -86,7 +91,7 @@ def choropleth_layer(
     classification: Classification | None = None,
     categories: pd.Series | None = None,
     extra_tooltip: Mapping[str, str] | None = None,
-    layer_id: str = "choropleth",
+    fill_opacity: float | None = None,
 ) -> folium.FeatureGroup:
     """One indicator on one boundary set, classed by ``classification`` or by England ``categories``."""
     if classification is None and categories is None:
@@ -108,6 +113,8 @@ def choropleth_layer(
             category = str(categories.get(idx))
             label = COMPARISON_LABELS.get(category)
             styles[code] = style_for(category=category, status=status, scheme=scheme)
+        if fill_opacity is not None and status == "ok":
+            styles[code]["fillOpacity"] = fill_opacity
         props.append(
             {
                 "area_code": code,
@@ -128,13 +135,11 @@ def choropleth_layer(
         zoom_on_click=False,
     )
     group = folium.FeatureGroup(name=name)
-
-
     layer.add_to(group)
     return group
 
 
-def outline_layer(geometry: shapely.Geometry, *, name: str, layer_id: str = "outline") -> folium.FeatureGroup:
+def outline_layer(geometry: shapely.Geometry, *, name: str) -> folium.FeatureGroup:
     """A thick outline of one area (the drill-down parent), not clickable."""
     group = folium.FeatureGroup(name=f"Outline: {name}")
 

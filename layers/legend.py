@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-import pandas as pd
 import folium
-from branca.element import Element
+import pandas as pd
+from branca.element import Element, Figure
 
 from geo.catalogue import Indicator
 from geo.classify import Classification, format_number
@@ -109,5 +109,7 @@ def add_to_map(m: folium.Map, legend: Legend) -> folium.Map:
         '<div style="position:fixed;bottom:24px;left:12px;z-index:9999;max-width:340px;'
         f'box-shadow:0 1px 4px rgba(0,0,0,.4);border-radius:4px">{to_html(legend)}</div>'
     )
-    m.get_root().html.add_child(Element(box))
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.html.add_child(Element(box))
     return m

@@ -1,14 +1,23 @@
 """Stage ``health``: life expectancy, healthy life expectancy, inequality and mortality.
 
-Where two releases cover the same period, one release is kept per period range
-(and said so in the catalogue caveats). Each row's ``vintage`` is the code set its
-area code belongs to: sources back-cast old periods to later codes, so the vintage
-is that of the codes, not of the period.
+Several releases cover some periods. One release is kept per period range, sex and
+level, and the catalogue caveats say which. Each row's ``vintage`` is the code set
+its area code belongs to: sources back-cast old periods to the codes current when
+they were downloaded, so the vintage is that of the codes, not of the period. Codes
+a release still carries for areas abolished before its code set (e.g. the 17
+districts merged in April 2023) keep their own, earlier vintage and a note, so they
+are never drawn or summed with their successors.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,314 +33,641 @@ from geo.build._common import (
 )
 from geo.catalogue import Indicator, Source
 from geo.errors import ValidationError
+from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, SEXES, STATUSES, vintages
 
-__all__ = ["CATALOGUE", "STAGES", "period_label"]
+__all__ = ["CATALOGUE", "STAGES", "RAW", "build_table", "period_label", "validate"]
 
 _T = "indicators3/trafford_datalab/"
-_SUPPRESSED = {"E09000001", "E06000053"}  # City of London, Isles of Scilly: small numbers
-_PSEUDO = {
-    "E67000001": "Hackney and City of London combined (E09000012 + E09000001); the source publishes one value for both",
-    "E67000002": "Cornwall and Isles of Scilly combined (E06000052 + E06000053); the source publishes one value for both",
+#: Raw files read by this stage, relative to the raw folder.
+RAW: dict[str, str] = {
+    "ess_le": "indicators2/ons_ess_life_expectancy/life_exp_female_2001-03_to_2016-18_la.csv",
+    "cmd_le": "indicators2/ons_cmd_life_expectancy/"
+    "life-expectancy-by-local-authority-time-series-v1-filtered-2016-18.csv",
+    "ons_le_2023": "indicators/ons_life_expectancy/life_expectancy_at_birth_2023.csv",
+    "health_index": "indicators/ons_health_index/england_health_index_indicators.csv.gz",
+    "els_hle": "indicators2/ons_els_data/healthy-life-expectancy.csv",
+    "els_cvd": "indicators2/ons_els_data/preventable-cardiovascular-mortality-england.csv.gz",
+    "ft_le": _T + "themes_life_expectancy.csv",
+    "ft_hle": _T + "dashboard_healthy_life_expectancy_at_birth.csv",
+    "ft_sii": _T + "themes_inequality_life_expectancy.csv",
+    "ft_sii_2024": _T + "themes_inequality_life_expectancy_v2024-07-08_55c6d8c.csv",
+    "ft_sii_utla": _T + "dashboard_slope_index_of_inequality.csv",
+    "ft_cancer": _T + "dashboard_preventable_mortality_from_cancer.csv",
+    "ft_u75": _T + "themes_mortality_rate.csv.gz",
+    "ft_u75_2025": _T + "themes_mortality_rate_v2025-04-22_8b4b478.csv.gz",
+}
+_TOPO = "boundaries/ons_uk_topojson/uk-topo_2014-2025.topo.json"
+_CHANGES = "boundaries/ons_uk_topojson/changes.csv"
+#: Year each code-set vintage is read from the TopoJSON at (as geo.build.lad does).
+_TOPO_YEAR = {"2013": 2014, "2019": 2019, "2020": 2020, "2021": 2021, "2023": 2023, "2025": 2025}
+
+_LAD_PREFIXES = ("E06", "E07", "E08", "E09")
+_UTLA_PREFIXES = ("E06", "E08", "E09", "E10")
+_PSEUDO: dict[str, str] = {
+    "E67000001": "Hackney and City of London combined (E09000012 + E09000001): one published value for "
+    "both, and no boundary of its own",
+    "E67000002": "Cornwall and Isles of Scilly combined (E06000052 + E06000053): one published value for "
+    "both, and no boundary of its own",
+}
+#: Areas whose blanks the sources explain as small-number suppression.
+_SUPPRESSED = ("E09000001", "E06000053")
+_SUPPRESSED_NOTE = "not published: small numbers"
+_HEALTH_INDEX = {
+    "le_birth_hi": "Life expectancy",
+    "infant_mortality": "Infant mortality",
+    "mortality_all_cause_hi": "Mortality from all causes",
+    "mortality_avoidable_hi": "Avoidable mortality",
 }
 
 
 def period_label(raw: str) -> str:
-    """Normalise a period label: ``2015 - 17`` and ``2001-01-01/P3Y`` -> ``2015-17`` / ``2001-03``."""
-    raw = str(raw).strip()
-    m = re.match(r"^(\d{4})-\d{2}-\d{2}/P(\d)Y$", raw)
-    if m:
-        start, years = int(m[1]), int(m[2])
-        return str(start) if years == 1 else f"{start}-{str(start + years - 1)[2:]}"
-    m = re.match(r"^(\d{4})\s*-\s*(\d{2})$", raw)
-    if m:
-        return f"{m[1]}-{m[2]}"
-    if re.match(r"^\d{4}$", raw):
-        return raw
-    raise ValidationError(f"Unrecognised period label {raw!r}; expected e.g. 2015-17, 2019 or 2001-01-01/P3Y.")
+    """Normalise a period label to ``2015-17`` (3-year) or ``2019`` (single year).
+
+    >>> period_label("2015 - 17"), period_label("2001-01-01/P3Y"), period_label("2014")
+    ('2015-17', '2001-03', '2014')
+    """
+    text = str(raw).strip()
+    iso = re.fullmatch(r"(\d{4})-01-01/P(\d)Y", text)
+    if iso:
+        start, years = int(iso[1]), int(iso[2])
+        return str(start) if years == 1 else f"{start}-{(start + years - 1) % 100:02d}"
+    span = re.fullmatch(r"(\d{4})\s*-\s*(\d{2})", text)
+    if span:
+        return f"{span[1]}-{span[2]}"
+    if re.fullmatch(r"\d{4}", text):
+        return text
+    raise ValidationError(
+        f"Unrecognised period label {raw!r}; expected e.g. '2015 - 17', '2015-17', '2001-01-01/P3Y' or '2019'. "
+        "Add the new format to geo.build.health.period_label."
+    )
 
 
-class _Coder:
-    """Assigns each area code a level and the code-set vintage it belongs to."""
+def _number(values: pd.Series, *, source: str) -> pd.Series:
+    """Strings to float; the carriers' ``NA`` and blanks become NaN, anything else unreadable raises."""
+    text = values.astype("str").str.strip()
+    blank = values.isna() | text.isin(["", "NA", "NaN"])
+    out = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = out.isna() & ~blank
+    if bad.any():
+        raise ValidationError(
+            f"{source}: {int(bad.sum())} values are not numbers (e.g. {text[bad].iloc[0]!r}); "
+            "expected a number, 'NA' or a blank."
+        )
+    return out.astype("float64")
+
+
+# --- code sets ------------------------------------------------------------------------------------
+
+
+class _CodeSets:
+    """Area codes of each LA and UTLA code set, and the changes that retired old codes."""
 
     def __init__(self, ctx: BuildContext) -> None:
-        self.sets = boundary_codes(ctx.out_dir)
-        if not self.sets:
-            raise ValidationError("Build the boundary sets first (stages lad, utla, region).")
+        built = boundary_codes(ctx.out_dir)
+        self.sets: dict[tuple[str, str], set[str]] = {}
+        for level in ("lad", "utla", "region"):
+            for vintage in vintages(level):
+                if (level, vintage) in built:
+                    self.sets[(level, vintage)] = built[(level, vintage)]
+        missing = [(lv, v) for lv in ("lad", "utla") for v in vintages(lv)
+                   if v in _TOPO_YEAR and (lv, v) not in self.sets]
+        if missing:
+            ctx.log(f"  boundary sets {missing} not built yet; reading their codes from the raw TopoJSON")
+            self.sets.update(_topo_codes(ctx, missing))
+        changes = read_raw_csv(ctx, _CHANGES, encoding="utf-8-sig")
+        merged = changes[changes["type"].isin(["merger", "new_code"])]
+        self.successor: dict[str, tuple[str, str, str]] = {
+            str(old): (str(new), str(name), str(start))
+            for old, new, name, start in merged[["oldcd", "newcd", "newnm", "start"]].itertuples(index=False)
+        }
 
-    def place(self, code: str, *, prefer: str, tier: str = "lad") -> tuple[str, str] | None:
-        if code == "E92000001":
-            return "england", prefer
-        if code.startswith("E12"):
-            return "region", "2019"
-        if code in _PSEUDO:
-            return "lad", prefer
-        levels = ("utla", "lad") if tier == "utla" else ("lad", "utla")
-        for level in levels:
-            if (level, prefer) in self.sets and code in self.sets[(level, prefer)]:
-                return level, prefer
-        for level in levels:
-            held = sorted(v for (lv, v), codes in self.sets.items() if lv == level and code in codes)
-            if held:
-                # The latest earlier vintage holding the code, else the earliest later one.
-                earlier = [v for v in held if v <= prefer]
-                return level, (earlier[-1] if earlier else held[0])
-        return None
-
-
-def _frame(ctx: BuildContext, coder: _Coder, rows: pd.DataFrame, *, indicator_id: str, prefer: str,
-           tier: str = "lad", source: str) -> pd.DataFrame:
-    """Place every row's code; drop (and report) codes that belong to no English set."""
-    placed = [coder.place(c, prefer=prefer, tier=tier) for c in rows["area_code"]]
-    rows = rows.copy()
-    rows["indicator_id"] = indicator_id
-    rows["level"] = [p[0] if p else None for p in placed]
-    rows["vintage"] = [p[1] if p else None for p in placed]
-    dropped = rows[rows["level"].isna()]
-    if len(dropped):
-        codes = sorted(dropped["area_code"].unique())
-        ctx.log(f"  {indicator_id} ({source}): {len(codes)} code(s) in no English LA/UTLA set left out "
-                f"(combined authorities, other nations): {', '.join(codes[:6])}{' ...' if len(codes) > 6 else ''}")
-    rows = rows[rows["level"].notna()].copy()
-    if tier == "lad" and (rows["level"] == "utla").any():
-        # The source also covers counties, so its unitary rows serve the upper-tier map too.
-        unitary = rows[(rows["level"] == "lad") & rows["area_code"].str[:3].isin(["E06", "E08", "E09"])]
-        placed_u = [coder.place(c, prefer=prefer, tier="utla") for c in unitary["area_code"]]
-        unitary = unitary.assign(level=[p[0] if p else None for p in placed_u],
-                                 vintage=[p[1] if p else None for p in placed_u])
-        rows = pd.concat([rows, unitary[unitary["level"] == "utla"]], ignore_index=True)
-    value = pd.to_numeric(rows["value"], errors="coerce")
-    rows["status"] = np.where(value.notna(), "ok", np.where(rows["area_code"].isin(_SUPPRESSED), "suppressed", "missing"))
-    notes = rows["area_code"].map(_PSEUDO)
-    rows["note"] = notes.where(notes.notna(), np.where(rows["status"] == "suppressed", "not published: small numbers", None))
-    return rows
+    def vintage_of(self, code: str, *, level: str, prefer: str) -> str:
+        """``prefer`` when the code is in that set, else the latest earlier set holding it."""
+        if code in self.sets.get((level, prefer), set()):
+            return prefer
+        held = [v for v in vintages(level) if code in self.sets.get((level, v), set())]
+        earlier = [v for v in held if v <= prefer]
+        if earlier:
+            return earlier[-1]
+        return held[0] if held else prefer
 
 
-def _le(ctx: BuildContext, coder: _Coder) -> list[pd.DataFrame]:
-    ess = read_raw_csv(ctx, "indicators2/ons_ess_life_expectancy/life_exp_female_2001-03_to_2016-18_la.csv",
-                       encoding="utf-8-sig")
-    ess = ess[ess["areacd"].str.startswith("E")].melt(id_vars=["areacd", "areanm"], var_name="end", value_name="value")
-    ess["period"] = [f"{int(e) - 2}-{str(e)[2:]}" for e in ess["end"]]
-    ess = ess[ess["period"] <= "2014-16"]  # later periods come from the Fingertips and CMD releases
-    ess = ess.rename(columns={"areacd": "area_code"}).assign(sex="female")
-    cmd = read_raw_csv(ctx, "indicators2/ons_cmd_life_expectancy/"
-                       "life-expectancy-by-local-authority-time-series-v1-filtered-2016-18.csv")
-    cmd = cmd[cmd["administrative-geography"].str.startswith("E") & (cmd["age-groups"] == "0-1")]
-    cmd = pd.DataFrame({"area_code": cmd["administrative-geography"], "period": cmd["two-year-intervals"],
-                        "sex": cmd["sex"], "value": cmd["v4_2"], "lower_ci": cmd["Lower CI"], "upper_ci": cmd["Upper CI"]})
-    ft = read_raw_csv(ctx, _T + "themes_life_expectancy.csv")
-    ft = pd.DataFrame({"area_code": ft["area_code"], "period": ft["period"].map(period_label),
-                       "sex": ft["inequality"].str.lower(), "value": ft["value"]})
-    ft = ft[ft["period"] != "2016-18"]  # 2016-18 comes from the ONS release with confidence intervals
-    return [
-        _frame(ctx, coder, ess, indicator_id="le_birth", prefer="2019", source="ONS ESS female series"),
-        _frame(ctx, coder, cmd, indicator_id="le_birth", prefer="2020", source="ONS CMD 2016-18"),
-        _expand_2021(_frame(ctx, coder, ft, indicator_id="le_birth", prefer="2023", source="Fingertips 90366"), coder),
-    ]
-
-
-def _expand_2021(rows: pd.DataFrame, coder: _Coder) -> pd.DataFrame:
-    """Periods that also hold the 17 districts abolished in 2023 are drawable on 2021 boundaries too.
-
-    Rows for codes present in both sets are repeated with vintage 2021, so the 2021
-    map of those periods is complete; nothing is summed or split.
-    """
-    old = rows[rows["vintage"] == "2021"]
-    if old.empty:
-        return rows
-    periods = set(old["period"])
-    lad21 = coder.sets.get(("lad", "2021"), set())
-    both = rows[(rows["vintage"] == "2023") & rows["period"].isin(periods) & rows["area_code"].isin(lad21)]
-    extra = both.assign(vintage="2021")
-    eng = rows[(rows["level"] == "england") & rows["period"].isin(periods)]
-    return pd.concat([rows, extra, eng.assign(vintage="2021")], ignore_index=True)
-
-
-def _els(ctx: BuildContext, coder: _Coder, path: str, *, indicator_id: str, prefer: str, tier: str,
-         sex_from: str | None) -> pd.DataFrame:
-    raw = read_raw_csv(ctx, path)
-    raw = raw[raw["areacd"].str.startswith("E")]
-    obsolete = raw["notes"].fillna("").str.startswith("Obsolete code")
-    if obsolete.any():
-        ctx.log(f"  {indicator_id}: {int(obsolete.sum())} rows under codes the source marks obsolete left out "
-                f"({', '.join(sorted(raw.loc[obsolete, 'areacd'].unique()))}); their current codes are kept")
-    raw = raw[~obsolete]
-    sex = raw["indicator"].str.split().str[0].str.lower() if sex_from else pd.Series("persons", index=raw.index)
-    rows = pd.DataFrame({"area_code": raw["areacd"], "period": raw["period"].map(period_label), "sex": sex,
-                         "value": raw["observation"], "lower_ci": raw["lci_95"], "upper_ci": raw["uci_95"]})
-    return _frame(ctx, coder, rows, indicator_id=indicator_id, prefer=prefer, tier=tier, source=path)
-
-
-def _trafford(ctx: BuildContext, coder: _Coder, name: str, *, indicator_id: str, prefer: str, tier: str = "lad",
-              keep=None) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    raw = read_raw_csv(ctx, _T + name)
-    if "inequality" in raw.columns:
-        sex = raw["inequality"].replace("NA", np.nan).fillna(raw["unit"]).str.lower()
-    elif "group" in raw.columns:
-        sex = raw["group"].str.lower()
-    else:
-        sex = raw["unit"].str.lower()
-    sex = sex.where(sex.isin(["male", "female", "persons"]), "persons")
-    rows = pd.DataFrame({"area_code": raw["area_code"], "period": raw["period"].map(period_label), "sex": sex,
-                         "value": raw["value"].replace("NA", np.nan)})
-    if keep is not None:
-        rows = rows[rows["period"].map(keep)]
-    return _frame(ctx, coder, rows, indicator_id=indicator_id, prefer=prefer, tier=tier, source=name)
-
-
-def _health_index(ctx: BuildContext, coder: _Coder) -> list[pd.DataFrame]:
-    raw = read_raw_csv(ctx, "indicators/ons_health_index/england_health_index_indicators.csv.gz")
-    out = []
-    for name, indicator_id in (("Life expectancy", "le_birth_hi"), ("Infant mortality", "infant_mortality"),
-                               ("Mortality from all causes", "mortality_all_cause_hi"),
-                               ("Avoidable mortality", "mortality_avoidable_hi")):
-        sub = raw[raw["indicator"] == name]
-        rows = pd.DataFrame({"area_code": sub["ltla21_code"], "period": sub["year"], "sex": "persons",
-                             "value": sub["value"]})
-        out.append(_frame(ctx, coder, rows, indicator_id=indicator_id, prefer="2021", source="ONS Health Index"))
+def _topo_codes(ctx: BuildContext, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """Codes of LA/UTLA sets read from the TopoJSON properties (no geometry), as geo.build.lad filters them."""
+    topo = json.loads(ctx.raw(_TOPO).read_text(encoding="utf-8"))
+    layer = {"lad": ("ltla", _LAD_PREFIXES), "utla": ("utla", _UTLA_PREFIXES)}
+    out: dict[tuple[str, str], set[str]] = {}
+    for level, vintage in wanted:
+        name, prefixes = layer[level]
+        year = _TOPO_YEAR[vintage]
+        out[(level, vintage)] = {
+            g["properties"]["areacd"]
+            for g in topo["objects"][name]["geometries"]
+            if g["properties"]["areacd"].startswith(prefixes)
+            and g["properties"].get("start", -1) <= year <= g["properties"].get("end", 9999)
+        }
     return out
 
 
-def _le_1yr(ctx: BuildContext, coder: _Coder) -> pd.DataFrame:
-    raw = read_raw_csv(ctx, "indicators/ons_life_expectancy/life_expectancy_at_birth_2023.csv")
-    rows = pd.DataFrame({"area_code": raw["Area code"], "period": "2023", "sex": raw["Sex"].str.lower(),
-                         "value": raw["Life expectancy"]})
-    return _frame(ctx, coder, rows, indicator_id="le_birth_1yr", prefer="2023", source="ONS LE 2023")
+# --- readers: raw file -> tidy rows (area_code, period, sex, value, lower_ci, upper_ci, note) ------
+
+
+def _ess_le(ctx: BuildContext) -> pd.DataFrame:
+    raw = read_raw_csv(ctx, RAW["ess_le"], encoding="utf-8-sig")
+    long = raw.melt(id_vars=["areacd", "areanm"], var_name="end", value_name="value")
+    # A column is the END year of a 3-year period (2003 = 2001-03), checked by the hunt against ONS CMD 2016-18.
+    end = long["end"].astype(int)
+    period = (end - 2).astype(str) + "-" + (end % 100).map("{:02d}".format)
+    return pd.DataFrame({"area_code": long["areacd"], "period": period, "sex": "female",
+                         "value": _number(long["value"], source=RAW["ess_le"])})
+
+
+def _cmd_le(ctx: BuildContext) -> pd.DataFrame:
+    raw = read_raw_csv(ctx, RAW["cmd_le"])
+    raw = raw[raw["age-groups"] == "0-1"]  # at birth
+    src = RAW["cmd_le"]
+    return pd.DataFrame({
+        "area_code": raw["administrative-geography"], "period": raw["two-year-intervals"].map(period_label),
+        "sex": raw["sex"].str.lower(), "value": _number(raw["v4_2"], source=src),
+        "lower_ci": _number(raw["Lower CI"], source=src), "upper_ci": _number(raw["Upper CI"], source=src),
+    })
+
+
+def _ons_le_2023(ctx: BuildContext) -> pd.DataFrame:
+    raw = read_raw_csv(ctx, RAW["ons_le_2023"])
+    return pd.DataFrame({"area_code": raw["Area code"], "period": "2023", "sex": raw["Sex"].str.lower(),
+                         "value": _number(raw["Life expectancy"], source=RAW["ons_le_2023"])})
+
+
+def _health_index(name: str) -> Callable[[BuildContext], pd.DataFrame]:
+    def read(ctx: BuildContext) -> pd.DataFrame:
+        raw = _read_health_index(ctx.raw(RAW["health_index"]))
+        raw = raw[raw["indicator"] == name]
+        rows = pd.DataFrame({"area_code": raw["ltla21_code"], "period": raw["year"], "sex": "persons",
+                             "value": _number(raw["value"], source=RAW["health_index"])})
+        return rows.assign(note=_carried_forward(rows))
+
+    return read
+
+
+@lru_cache(maxsize=1)
+def _read_health_index(path: Path) -> pd.DataFrame:
+    """The Health Index file is read once for its four indicators."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _carried_forward(rows: pd.DataFrame) -> pd.Series:
+    """Note the years in which every area repeats the year before (ONS carried the values forward)."""
+    wide = rows.pivot(index="area_code", columns="period", values="value")
+    years = sorted(wide.columns)
+    repeated = {y: prev for prev, y in itertools.pairwise(years) if wide[y].equals(wide[prev])}
+    note = rows["period"].map(lambda y: f"identical to {repeated[y]} in every area: ONS carried the {repeated[y]} "
+                              "value forward" if y in repeated else None)
+    return note.astype("str")
+
+
+def _els(key: str) -> Callable[[BuildContext], pd.DataFrame]:
+    def read(ctx: BuildContext) -> pd.DataFrame:
+        src = RAW[key]
+        raw = read_raw_csv(ctx, src, encoding="utf-8-sig")
+        first = raw["indicator"].str.split().str[0].str.lower()
+        notes = [raw[c].where(raw[c].notna()) for c in ("status", "notes")]
+        note = notes[0].str.cat(notes[1], sep="; ", na_rep="").str.strip("; ")
+        return pd.DataFrame({
+            "area_code": raw["areacd"], "period": raw["period"].map(period_label),
+            "sex": first.where(first.isin(SEXES), "persons"), "value": _number(raw["observation"], source=src),
+            "lower_ci": _number(raw["lci_95"], source=src), "upper_ci": _number(raw["uci_95"], source=src),
+            "note": ("source: " + note).where(note.str.len() > 0),
+        })
+
+    return read
+
+
+def _fingertips(key: str) -> Callable[[BuildContext], pd.DataFrame]:
+    """A Trafford Data Lab copy of a Fingertips indicator; sex sits in inequality, group or unit."""
+
+    def read(ctx: BuildContext) -> pd.DataFrame:
+        src = RAW[key]
+        raw = read_raw_csv(ctx, src)
+        sex = pd.Series(None, index=raw.index, dtype="str")
+        for column in ("inequality", "group", "unit"):
+            if column in raw:
+                found = raw[column].str.lower()
+                sex = sex.fillna(found.where(found.isin(SEXES)))
+        if sex.isna().any():
+            raise ValidationError(f"{src}: {int(sex.isna().sum())} rows name no sex in inequality/group/unit.")
+        # The RAG comparison has no CI behind it in these files, so it is kept as a note only.
+        rag = raw["compared_to_England"] if "compared_to_England" in raw else raw["significance"]
+        note = ("compared with England (Fingertips, 95% CI): " + rag.str.lower()).where(rag != "Not compared")
+        return pd.DataFrame({"area_code": raw["area_code"], "period": raw["period"].map(period_label),
+                             "sex": sex, "value": _number(raw["value"], source=src), "note": note})
+
+    return read
+
+
+# --- parts: which release feeds which indicator, periods and level ---------------------------------
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One release feeding one indicator.
+
+    ``tier`` says which levels its LA-type codes go to: "lad", "utla" (UTLA-only
+    sources) or "both" (sources with county rows; unitaries are repeated at utla).
+    """
+
+    indicator_id: str
+    key: str
+    read: Callable[[BuildContext], pd.DataFrame]
+    vintage: str
+    tier: str = "lad"
+    periods: Callable[[str], bool] = lambda period: True
+    england: bool = True
+
+
+_PARTS: tuple[_Part, ...] = (
+    _Part("le_birth", "ess_le", _ess_le, "2019", tier="both", periods=lambda p: p <= "2014-16"),
+    _Part("le_birth", "ft_le", _fingertips("ft_le"), "2023"),
+    _Part("le_birth_1618", "cmd_le", _cmd_le, "2020"),
+    _Part("le_birth_1yr", "ons_le_2023", _ons_le_2023, "2023"),
+    *(_Part(i, "health_index", _health_index(name), "2021") for i, name in _HEALTH_INDEX.items()),
+    _Part("hle_birth", "els_hle", _els("els_hle"), "2025", tier="utla"),
+    _Part("hle_birth", "ft_hle", _fingertips("ft_hle"), "2013", tier="utla", periods=lambda p: p < "2011-13"),
+    _Part("sii_le", "ft_sii", _fingertips("ft_sii"), "2023"),
+    _Part("sii_le", "ft_sii_2024", _fingertips("ft_sii_2024"), "2021", periods=lambda p: p < "2015-17"),
+    # England rows for SII come from the district releases: one release per period and level.
+    _Part("sii_le", "ft_sii_utla", _fingertips("ft_sii_utla"), "2013", tier="utla", england=False),
+    _Part("u75_cvd_prev", "els_cvd", _els("els_cvd"), "2023", tier="both"),
+    _Part("u75_cancer_prev", "ft_cancer", _fingertips("ft_cancer"), "2013"),
+    _Part("u75_prev", "ft_u75", _fingertips("ft_u75"), "2023"),
+    _Part("u75_prev", "ft_u75_2025", _fingertips("ft_u75_2025"), "2023", periods=lambda p: p < "2014"),
+)
+
+
+def _place(ctx: BuildContext, codes: _CodeSets, part: _Part, tidy: pd.DataFrame) -> pd.DataFrame:
+    """Give each row a level and vintage; log (and leave out) geographies the atlas does not hold."""
+    prefix = tidy["area_code"].str[:3]
+    lad = (*_LAD_PREFIXES, "E67")
+    utla = (*_UTLA_PREFIXES, "E67") if part.tier == "both" else _UTLA_PREFIXES
+    england = tidy["area_code"] == ENGLAND_CODE
+    frames = [tidy[prefix == "E12"].assign(level="region", vintage="2019")]
+    if part.england:
+        frames.append(tidy[england].assign(level="england", vintage=part.vintage))
+    if part.tier in ("lad", "both"):
+        frames.append(_with_vintage(codes, tidy[prefix.isin(lad)], level="lad", part=part))
+    if part.tier in ("utla", "both"):
+        frames.append(_with_vintage(codes, tidy[prefix.isin(utla)], level="utla", part=part))
+    held = (*lad, *utla) if part.tier == "both" else lad if part.tier == "lad" else utla
+    left = tidy.loc[~(england | (prefix == "E12") | prefix.isin(held)), "area_code"]
+    if len(left):
+        counts = left.drop_duplicates().str[:3].value_counts().sort_index()
+        ctx.log(f"  {part.indicator_id} <- {part.key}: left out {len(left)} rows of geographies not mapped here "
+                f"({', '.join(f'{n} {p}' for p, n in counts.items())} codes)")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _with_vintage(codes: _CodeSets, rows: pd.DataFrame, *, level: str, part: _Part) -> pd.DataFrame:
+    rows = rows.assign(level=level)
+    rows["vintage"] = [codes.vintage_of(c, level=level, prefer=part.vintage) for c in rows["area_code"]]
+    old = rows["vintage"] != part.vintage
+    if old.any():
+        present = set(zip(rows["area_code"], rows["period"], strict=True))
+        rows.loc[old, "note"] = [
+            _join(note, _predecessor_note(codes, code, period, present, vintage=vintage, prefer=part.vintage))
+            for code, period, vintage, note in rows.loc[old, ["area_code", "period", "vintage", "note"]].itertuples(
+                index=False)
+        ]
+    return rows
+
+
+def _predecessor_note(codes: _CodeSets, code: str, period: str, present: set[tuple[str, str]], *,
+                      vintage: str, prefer: str) -> str:
+    note = f"code of the {vintage} set, abolished before the {prefer} codes this release uses"
+    succ = codes.successor.get(code)
+    if succ:
+        new_code, new_name, start = succ
+        note = f"code of the {vintage} set: merged into {new_code} {new_name} in {start}"
+        if (new_code, period) in present:
+            note += f"; the source also gives {new_code} for this period, so do not add the two"
+    return note
+
+
+def _join(*parts: object) -> str | None:
+    kept = [str(p) for p in parts if isinstance(p, str) and p and p != "nan"]
+    return "; ".join(kept) if kept else None
+
+
+def _status(rows: pd.DataFrame) -> pd.DataFrame:
+    """ok / suppressed / missing, with notes for pseudo codes and suppressed areas."""
+    rows = rows.copy()
+    suppressed = rows["value"].isna() & rows["area_code"].isin(_SUPPRESSED)
+    rows["status"] = np.where(rows["value"].notna(), "ok", np.where(suppressed, "suppressed", "missing"))
+    # A pseudo code's own note replaces the source's status text, which says the same in fewer words.
+    pseudo = rows["area_code"].map(_PSEUDO)
+    extra = suppressed.map({True: _SUPPRESSED_NOTE, False: None})
+    rows["note"] = [p if isinstance(p, str) else _join(e, n)
+                    for p, e, n in zip(pseudo, extra, rows["note"], strict=True)]
+    return rows
+
+
+# --- build ------------------------------------------------------------------------------------------
+
+
+def build_table(ctx: BuildContext, *, only: Collection[str] = ()) -> pd.DataFrame:
+    """The long health table from the raw files (``only``: restrict to these indicator ids)."""
+    codes = _CodeSets(ctx)
+    frames = []
+    for part in _PARTS:
+        if only and part.indicator_id not in only:
+            continue
+        tidy = part.read(ctx)
+        for column in ("lower_ci", "upper_ci", "note"):
+            if column not in tidy:
+                tidy[column] = np.nan if column != "note" else None
+        tidy = tidy[tidy["period"].map(part.periods)]
+        placed = _place(ctx, codes, part, tidy).assign(indicator_id=part.indicator_id)
+        frames.append(_status(placed))
+    if not frames:
+        raise ValidationError(f"No health indicator matches {sorted(only)}; expected some of "
+                              f"{sorted({p.indicator_id for p in _PARTS})}.")
+    table = finish_indicators(pd.concat(frames, ignore_index=True))
+    validate(table)
+    _report_unmatched(ctx, table, codes)
+    key = ["indicator_id", "level", "vintage", "period", "sex", "area_code"]
+    return table.sort_values(key).reset_index(drop=True)
+
+
+def validate(table: pd.DataFrame, *, catalogue: Collection[Indicator] | None = None) -> None:
+    """Raise :class:`ValidationError` unless the table keeps the indicator contract and plausible ranges."""
+    declared = {i.indicator_id: i for i in (CATALOGUE if catalogue is None else catalogue)}
+    if tuple(table.columns) != INDICATOR_COLUMNS:
+        raise ValidationError(f"Columns {list(table.columns)}; expected {list(INDICATOR_COLUMNS)}.")
+    unknown = set(table["indicator_id"]) - set(declared)
+    if unknown:
+        raise ValidationError(f"Indicator ids {sorted(unknown)} are not declared in geo.build.health.CATALOGUE.")
+    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
+    dupes = table.duplicated(key)
+    if dupes.any():
+        raise ValidationError(f"{int(dupes.sum())} duplicate rows for one key, e.g. "
+                              f"{table.loc[dupes, key].iloc[0].to_dict()}; keep one release per period.")
+    checks = {
+        "status": set(STATUSES), "sex": set(SEXES),
+        "level": {"lad", "utla", "region", "england"},
+    }
+    for column, allowed in checks.items():
+        bad = set(table[column]) - allowed
+        if bad:
+            raise ValidationError(f"{column} values {sorted(bad)}; expected some of {sorted(allowed)}.")
+    for level, vintage in table[["level", "vintage"]].drop_duplicates().itertuples(index=False):
+        if level != "england" and vintage not in vintages(level):
+            raise ValidationError(f"Vintage {vintage!r} for level {level!r}; expected one of {vintages(level)}.")
+    bad_period = ~table["period"].str.fullmatch(r"\d{4}(-\d{2})?")
+    if bad_period.any():
+        raise ValidationError(f"Period {table.loc[bad_period, 'period'].iloc[0]!r}; expected e.g. 2016-18 or 2019.")
+    if ((table["status"] == "ok") != table["value"].notna()).any():
+        raise ValidationError("Status must be 'ok' exactly where a value is present.")
+    ci = table["lower_ci"].notna()
+    inverted = ci & ~((table["lower_ci"] <= table["value"]) & (table["value"] <= table["upper_ci"]))
+    if inverted.any():
+        row = table[inverted].iloc[0]
+        raise ValidationError(f"{row['indicator_id']} {row['area_code']} {row['period']}: value {row['value']} "
+                              f"outside its confidence interval {row['lower_ci']}..{row['upper_ci']}.")
+    for indicator_id, rows in table.groupby("indicator_id"):
+        valid = declared[str(indicator_id)].valid_range
+        if valid is None:
+            continue
+        out = rows["value"].notna() & ~rows["value"].between(*valid)
+        if out.any():
+            row = rows[out].iloc[0]
+            raise ValidationError(f"{indicator_id}: {int(out.sum())} values outside the plausible range "
+                                  f"{valid[0]}..{valid[1]}, e.g. {row['area_code']} {row['period']} {row['sex']} = "
+                                  f"{row['value']}; check the raw file and the unit.")
+
+
+def _report_unmatched(ctx: BuildContext, table: pd.DataFrame, codes: _CodeSets) -> None:
+    """Log area codes missing from the boundary set of their level and vintage (the rows are kept)."""
+    areas = table[table["level"].isin(["lad", "utla", "region"])]
+    for (indicator_id, level, vintage), rows in areas.groupby(["indicator_id", "level", "vintage"]):
+        known = codes.sets.get((str(level), str(vintage)), set())
+        wrong = rows.loc[~rows["area_code"].isin(known), "area_code"].value_counts().sort_index()
+        if len(wrong):
+            listed = ", ".join(f"{code} ({n} rows)" for code, n in wrong.items())
+            ctx.log(f"  {indicator_id}: {len(wrong)} {level} {vintage} code(s) with no boundary, kept: {listed}")
 
 
 def _build(ctx: BuildContext) -> list[Output]:
-    coder = _Coder(ctx)
-    frames = [
-        *_le(ctx, coder),
-        _le_1yr(ctx, coder),
-        *_health_index(ctx, coder),
-        _els(ctx, coder, "indicators2/ons_els_data/healthy-life-expectancy.csv", indicator_id="hle_birth",
-             prefer="2025", tier="utla", sex_from="indicator"),
-        _trafford(ctx, coder, "dashboard_healthy_life_expectancy_at_birth.csv", indicator_id="hle_birth",
-                  prefer="2013", tier="utla", keep=lambda p: p in ("2009-11", "2010-12")),
-        _els(ctx, coder, "indicators2/ons_els_data/preventable-cardiovascular-mortality-england.csv.gz",
-             indicator_id="u75_cvd_prev", prefer="2025", tier="lad", sex_from=None),
-        _trafford(ctx, coder, "dashboard_preventable_mortality_from_cancer.csv", indicator_id="u75_cancer_prev",
-                  prefer="2013"),
-        _trafford(ctx, coder, "themes_mortality_rate.csv.gz", indicator_id="u75_prev", prefer="2023"),
-        _trafford(ctx, coder, "themes_mortality_rate_v2025-04-22_8b4b478.csv.gz", indicator_id="u75_prev",
-                  prefer="2023", keep=lambda p: p < "2014"),
-        _trafford(ctx, coder, "themes_inequality_life_expectancy.csv", indicator_id="sii_le", prefer="2023"),
-        _trafford(ctx, coder, "themes_inequality_life_expectancy_v2024-07-08_55c6d8c.csv", indicator_id="sii_le",
-                  prefer="2021", keep=lambda p: p < "2015-17"),
-        _trafford(ctx, coder, "dashboard_slope_index_of_inequality.csv", indicator_id="sii_le", prefer="2013",
-                  tier="utla"),
-    ]
-    table = pd.concat(frames, ignore_index=True)
-    # The ELS county-level rows can repeat a unitary authority's row (it is both tiers).
-    table = table.drop_duplicates(["indicator_id", "area_code", "level", "vintage", "period", "sex"])
-    table = finish_indicators(table)
+    table = build_table(ctx)
+    for indicator_id, rows in table.groupby("indicator_id"):
+        status = rows["status"].value_counts().to_dict()
+        ctx.log(f"  {indicator_id}: {len(rows):,} rows, {rows['period'].nunique()} periods, {status}")
     return [write_parquet(ctx, table, "indicators/health.parquet")]
 
 
-def _src(publisher: str, dataset: str, raw_file: str) -> Source:
-    return Source(publisher=publisher, dataset=dataset, raw_file=raw_file,
+# --- catalogue ----------------------------------------------------------------------------------------
+
+
+def _src(publisher: str, dataset: str, *keys: str, url: str = "") -> Source:
+    return Source(publisher=publisher, dataset=dataset, raw_file="; ".join(RAW[k] for k in keys), url=url,
                   attribution="Contains public sector information licensed under the Open Government Licence v3.0.")
 
 
 _OHID = "Office for Health Improvement and Disparities (Fingertips), via Trafford Data Lab"
-CATALOGUE = [
+_HI = _src("Office for National Statistics", "Health Index for England 2015-2021, underlying data (Table 2)",
+           "health_index")
+_HI_CAVEATS = (
+    "From the ONS Health Index underlying data: each value is labelled by a single Health Index year; ONS sets "
+    "which data years feed each Health Index year (see ONS 'Health Index indicators and definitions'), so do not "
+    "compare it directly with the Fingertips or ONS series.",
+    "Held on April 2021 districts (307 of 309: City of London and Isles of Scilly have no rows).",
+)
+_LE_YEARS = (60.0, 95.0)
+_DSR = (0.0, 1000.0)
+
+CATALOGUE: list[Indicator] = [
     Indicator(
-        "le_birth", "Life expectancy at birth", "How many years a baby born in the area would live on average if "
-        "death rates stayed as they were in the period (3-year average).", "years", "higher_is_better",
-        "Life expectancy", _src("Office for National Statistics; OHID Fingertips (indicator 90366)",
-                                "Life expectancy at birth, 3-year periods",
-                                "indicators2/ons_ess_life_expectancy/; indicators2/ons_cmd_life_expectancy/; "
-                                + _T + "themes_life_expectancy.csv"),
-        value_type="years", sexes=("female", "male"), has_ci=True, short_title="Life expectancy at birth",
+        "le_birth", "Life expectancy at birth",
+        "How many years a newborn would live on average if the area's death rates in the 3-year period "
+        "stayed the same all their life.",
+        "years", "higher_is_better", "Life expectancy",
+        _src("Office for National Statistics; OHID Fingertips (indicator 90366)",
+             "Life expectancy at birth, 3-year periods", "ess_le", "ft_le"),
+        value_type="years", sexes=("female", "male"), short_title="Life expectancy",
         caveats=(
-            "Releases kept: ONS female series for 2001-03 to 2014-16 (no male series before 2015-17 was obtainable); "
-            "ONS 'Life expectancy by local authority' for 2016-18, the only period with confidence intervals; "
-            "OHID Fingertips for 2015-17 and 2017-19 to 2023-25.",
-            "Fingertips periods are back-cast to April 2023 districts; up to 2019-21 they also hold the 17 districts "
-            "abolished in 2023, so those periods can be drawn on 2021 boundaries as well.",
+            "2001-03 to 2014-16: women only, from ONS's original local-area estimates (ONS Explore Subnational "
+            "Statistics, April 2019 districts, with counties, regions and England). No men's series before "
+            "2015-17 could be obtained.",
+            "2015-17 to 2023-25: men and women from OHID Fingertips (April 2023 districts). These use ONS's "
+            "revised population estimates: some areas differ a lot from the original release (Westminster men "
+            "2016-18: 81.5 here against 83.9 first published), so do not read the step between 2014-16 and "
+            "2015-17 as change. The original 2016-18 release, with confidence intervals, is held separately "
+            "as 'Life expectancy at birth, ONS 2016-18 release'.",
+            "Up to 2019-21 Fingertips also gives the 17 districts abolished in April 2023 (Cumbria, North "
+            "Yorkshire, Somerset); they are held on the 2021 boundaries and overlap the new unitary "
+            "authorities, so never add them to them.",
             "The 2023-25 figures were downloaded in May 2026 and may be provisional.",
             "City of London and Isles of Scilly are not published (small numbers).",
         ),
-        valid_range=(70.0, 92.0),
+        valid_range=_LE_YEARS,
     ),
-    Indicator("le_birth_1yr", "Life expectancy at birth, single year", "Life expectancy at birth from one year of "
-              "deaths (not a 3-year average).", "years", "higher_is_better", "Life expectancy",
-              _src("Office for National Statistics", "Life expectancy for local areas, single-year periods",
-                   "indicators/ons_life_expectancy/life_expectancy_at_birth_2023.csv"),
-              value_type="years", sexes=("female", "male"), short_title="Life expectancy (single year)",
-              caveats=("A single year of deaths: more volatile than the 3-year figures.",), valid_range=(70.0, 92.0)),
-    Indicator("le_birth_hi", "Life expectancy at birth (Health Index)", "Life expectancy at birth for everyone, as "
-              "used in the ONS Health Index.", "years", "higher_is_better", "Life expectancy",
-              _src("Office for National Statistics", "Health Index underlying data, England",
-                   "indicators/ons_health_index/england_health_index_indicators.csv.gz"),
-              value_type="years", short_title="Life expectancy, persons (Health Index)",
-              caveats=("The Health Index labels each value by a single year; ONS carries some 2020 and 2021 values "
-                       "forward from earlier years.",), valid_range=(70.0, 92.0)),
-    Indicator("hle_birth", "Healthy life expectancy at birth", "Years a baby could expect to live in good health.",
-              "years", "higher_is_better", "Life expectancy",
-              _src("Office for National Statistics (Explore Local Statistics); OHID Fingertips (90362)",
-                   "Health state life expectancies, UK", "indicators2/ons_els_data/healthy-life-expectancy.csv; "
-                   + _T + "dashboard_healthy_life_expectancy_at_birth.csv"),
-              value_type="years", sexes=("female", "male"), has_ci=True, short_title="Healthy life expectancy",
-              caveats=("2011-13 to 2022-24 from the current ONS series (interim method, official statistics in "
-                       "development); 2009-11 and 2010-12 from the earlier Fingertips release, whose method differs: "
-                       "do not read the step between them as change.",
-                       "Published for upper-tier authorities only."), valid_range=(45.0, 80.0)),
-    Indicator("sii_le", "Inequality in life expectancy at birth (slope index)", "The gap in years between the most "
-              "and least deprived ends of the area, across its small-area deprivation deciles: a bigger gap is worse.",
-              "years", "lower_is_better", "Life expectancy",
-              _src(_OHID, "Inequality in life expectancy at birth (92901)", _T + "themes_inequality_life_expectancy*.csv"),
-              value_type="years", sexes=("female", "male"), short_title="Life expectancy gap within the area (SII)",
-              caveats=("2015-17 to 2022-24 from the May 2026 release (2023 districts); 2010-12 to 2014-16 from the "
-                       "July 2024 release (2021 districts); OHID recalculated the SII between releases.",
-                       "Upper-tier values 2010-12 to 2015-17 from the 2019 dashboard release.",
-                       "Rutland, Isles of Scilly and City of London are not published."), valid_range=(-5.0, 25.0)),
-    Indicator("u75_cvd_prev", "Under-75 mortality from cardiovascular disease considered preventable",
-              "Deaths under 75 from heart disease and stroke that are considered preventable, per 100,000 people, "
-              "age-standardised (3-year periods).", "per 100,000", "lower_is_better", "Mortality",
-              _src("OHID (Fingertips 93722), via ONS Explore Local Statistics", "Preventable cardiovascular mortality",
-                   "indicators2/ons_els_data/preventable-cardiovascular-mortality-england.csv.gz"),
-              has_ci=True, short_title="Under-75 preventable CVD mortality",
-              caveats=("Uses the 2019 definition of preventable mortality, not the 2004 'CVD mortality under 75' "
-                       "used to pick the Spearhead areas.",
-                       "All periods back-cast to 2025 districts. Hackney with City of London (E67000001) and Cornwall "
-                       "with Isles of Scilly (E67000002) are published combined."), valid_range=(0.0, 400.0)),
-    Indicator("u75_cancer_prev", "Under-75 mortality from cancer considered preventable",
-              "Deaths under 75 from cancers considered preventable, per 100,000 people, age-standardised.",
-              "per 100,000", "lower_is_better", "Mortality",
-              _src(_OHID, "Under 75 mortality rate from cancer considered preventable (40502)",
-                   _T + "dashboard_preventable_mortality_from_cancer.csv"),
-              short_title="Under-75 preventable cancer mortality",
-              caveats=("The pre-2019 definition, as downloaded in May 2019; not the all-cancer measure used for the "
-                       "Spearhead criteria.", "Values rounded to 1 decimal place by the carrier."),
-              valid_range=(0.0, 300.0)),
-    Indicator("u75_prev", "Under-75 mortality from causes considered preventable",
-              "Deaths under 75 from causes considered preventable, per 100,000 people, age-standardised (single years).",
-              "per 100,000", "lower_is_better", "Mortality",
-              _src(_OHID, "Under 75 mortality rate from causes considered preventable (93721)",
-                   _T + "themes_mortality_rate*.csv.gz"),
-              sexes=("female", "male", "persons"), short_title="Under-75 preventable mortality",
-              caveats=("2014-2024 from the April 2026 release; 2010-2013 from the April 2025 release, which OHID "
-                       "later revised slightly (new population estimates).",
-                       "2020 and 2021 are affected by COVID-19."), valid_range=(0.0, 800.0)),
-    Indicator("infant_mortality", "Infant mortality", "Deaths under one year old per 1,000 live births.",
-              "per 1,000 live births", "lower_is_better", "Mortality",
-              _src("Office for National Statistics", "Health Index underlying data, England",
-                   "indicators/ons_health_index/england_health_index_indicators.csv.gz"),
-              short_title="Infant mortality",
-              caveats=("From the ONS Health Index: each value is labelled by one year though ONS pools years for "
-                       "small areas; the Fingertips series by period was not obtainable.",), valid_range=(0.0, 20.0)),
-    Indicator("mortality_all_cause_hi", "Mortality from all causes", "Deaths from all causes per 100,000 people, "
-              "age-standardised, as used in the ONS Health Index.", "per 100,000", "lower_is_better", "Mortality",
-              _src("Office for National Statistics", "Health Index underlying data, England",
-                   "indicators/ons_health_index/england_health_index_indicators.csv.gz"),
-              short_title="All-cause mortality (Health Index)", valid_range=(300.0, 2500.0)),
-    Indicator("mortality_avoidable_hi", "Avoidable mortality", "Deaths under 75 that are avoidable through "
-              "prevention or treatment, per 100,000, age-standardised (Health Index).", "per 100,000",
-              "lower_is_better", "Mortality",
-              _src("Office for National Statistics", "Health Index underlying data, England",
-                   "indicators/ons_health_index/england_health_index_indicators.csv.gz"),
-              short_title="Avoidable mortality (Health Index)", valid_range=(50.0, 800.0)),
+    Indicator(
+        "le_birth_1618", "Life expectancy at birth, ONS 2016-18 release",
+        "Life expectancy at birth in 2016-18 as ONS first published it, with 95% confidence intervals.",
+        "years", "higher_is_better", "Life expectancy",
+        _src("Office for National Statistics", "Life expectancy by local authority (CMD dataset, time-series v1)",
+             "cmd_le"),
+        value_type="years", sexes=("female", "male"), has_ci=True, short_title="Life expectancy 2016-18 (ONS)",
+        caveats=(
+            "Kept apart from 'Life expectancy at birth' because OHID's current 2016-18 figures use revised "
+            "population estimates and differ by up to 2.4 years (inner London); only a third agree to 0.05 years.",
+            "April 2020 districts; no England or regional rows in this file.",
+            "City of London and Isles of Scilly are not published (small numbers).",
+        ),
+        valid_range=_LE_YEARS,
+    ),
+    Indicator(
+        "le_birth_1yr", "Life expectancy at birth, single year",
+        "Life expectancy at birth from one year of deaths, not a 3-year average.",
+        "years", "higher_is_better", "Life expectancy",
+        _src("Office for National Statistics", "Life expectancy for local areas of Great Britain, single-year "
+             "periods", "ons_le_2023"),
+        value_type="years", sexes=("female", "male"), short_title="Life expectancy (single year)",
+        caveats=(
+            "One year of deaths: more volatile than the 3-year figures and not comparable with them.",
+            "Only 2023 could be obtained; April 2023 districts; City of London and Isles of Scilly are not "
+            "published.",
+        ),
+        valid_range=_LE_YEARS,
+    ),
+    Indicator(
+        "le_birth_hi", "Life expectancy at birth (Health Index)",
+        "Life expectancy at birth for everyone, as used in the ONS Health Index.",
+        "years", "higher_is_better", "Life expectancy", _HI, value_type="years",
+        short_title="Life expectancy, persons (Health Index)",
+        caveats=(
+            *_HI_CAVEATS,
+            "Persons (not by sex); the values look like the average of the male and female figures.",
+            "The 2021 values equal the 2020 values in every area: ONS carried them forward (noted on each row).",
+        ),
+        valid_range=_LE_YEARS,
+    ),
+    Indicator(
+        "hle_birth", "Healthy life expectancy at birth",
+        "How many years a newborn could expect to live in very good or good health.",
+        "years", "higher_is_better", "Life expectancy",
+        _src("Office for National Statistics (Explore Local Statistics); OHID Fingertips (indicator 90362)",
+             "Health state life expectancies, UK", "els_hle", "ft_hle"),
+        value_type="years", sexes=("female", "male"), has_ci=True, short_title="Healthy life expectancy",
+        caveats=(
+            "2011-13 to 2022-24 from ONS's current series (interim method; official statistics in development), "
+            "with 95% confidence intervals, on 2025 upper-tier authorities.",
+            "2009-11 and 2010-12 from the earlier Fingertips release (2013 upper-tier authorities, no intervals). "
+            "Its method and populations differ: in the overlapping periods fewer than 5% of its values agree "
+            "with the current series, so do not read the step to 2011-13 as change.",
+            "Upper-tier authorities only. City of London and Isles of Scilly are excluded (too few people).",
+        ),
+        valid_range=(45.0, 80.0),
+    ),
+    Indicator(
+        "sii_le", "Inequality in life expectancy at birth (slope index)",
+        "The gap in years between the most and least deprived ends of the area, across its local deprivation "
+        "deciles: a bigger gap means more inequality, so lower is better.",
+        "years", "lower_is_better", "Life expectancy",
+        _src(_OHID, "Inequality in life expectancy at birth (indicator 92901)", "ft_sii", "ft_sii_2024",
+             "ft_sii_utla"),
+        value_type="years", sexes=("female", "male"), short_title="Life expectancy gap (SII)",
+        caveats=(
+            "Districts: 2015-17 to 2022-24 from the May 2026 release (April 2023 districts); 2010-12 to 2014-16 "
+            "from the July 2024 release (April 2021 districts). OHID recalculated the index between releases "
+            "(only 10% of overlapping values agree), so the step between 2014-16 and 2015-17 is not change.",
+            "The July 2024 release also gives 25 districts abolished in 2019-2021 (Dorset, Suffolk, Somerset, "
+            "Buckinghamshire, Northamptonshire); they are held on the boundaries of their own time and noted "
+            "where they overlap their successors.",
+            "Upper-tier authorities 2010-12 to 2015-17 from the 2019 release (2013 upper-tier authorities).",
+            "A few values are below zero (life expectancy higher at the deprived end). Not published for "
+            "Rutland, City of London and Isles of Scilly, nor in some periods for a few small districts. "
+            "No confidence intervals in these files.",
+        ),
+        valid_range=(-5.0, 25.0),
+    ),
+    Indicator(
+        "u75_cvd_prev", "Under-75 mortality from cardiovascular disease considered preventable",
+        "Deaths under 75 from heart disease and stroke that are considered preventable, per 100,000 people, "
+        "age-standardised, 3-year periods.",
+        "per 100,000", "lower_is_better", "Mortality",
+        _src("OHID (Fingertips indicator 93722), via ONS Explore Local Statistics",
+             "Preventable cardiovascular mortality (England)", "els_cvd"),
+        has_ci=True, short_title="Under-75 preventable CVD mortality",
+        caveats=(
+            "Uses the 2019 definition of preventable mortality, not the 2004 'CVD mortality under 75' used to "
+            "pick the Spearhead areas.",
+            "All periods are back-cast by OHID to current areas. The file gives Barnsley and Sheffield only "
+            "under their pre-2025 codes (E08000016, E08000019), so it is held on the April 2023 districts and "
+            "upper-tier authorities.",
+            "Hackney with City of London (E67000001) and Cornwall with Isles of Scilly (E67000002) are "
+            "published combined, with no separate rows for the four authorities; the combined rows have no "
+            "boundary of their own.",
+            "2020 onwards includes the impact of COVID-19.",
+        ),
+        valid_range=_DSR,
+    ),
+    Indicator(
+        "u75_cancer_prev", "Under-75 mortality from cancer considered preventable",
+        "Deaths under 75 from cancers considered preventable, per 100,000 people, age-standardised, 3-year "
+        "periods.",
+        "per 100,000", "lower_is_better", "Mortality",
+        _src(_OHID, "Under 75 mortality rate from cancer considered preventable (indicator 40502)", "ft_cancer"),
+        short_title="Under-75 preventable cancer mortality",
+        caveats=(
+            "The pre-2019 definition as downloaded in May 2019; not the all-cancer rate used for the Spearhead "
+            "criteria.",
+            "2013-2019 districts (326); values rounded to 1 decimal place by the carrier; no confidence "
+            "intervals in this file.",
+            "Isles of Scilly is never published and City of London not in some periods (small numbers).",
+        ),
+        valid_range=_DSR,
+    ),
+    Indicator(
+        "u75_prev", "Under-75 mortality from causes considered preventable",
+        "Deaths under 75 from causes considered preventable, per 100,000 people, age-standardised, single years.",
+        "per 100,000", "lower_is_better", "Mortality",
+        _src(_OHID, "Under 75 mortality rate from causes considered preventable, 2019 definition (indicator "
+             "93721)", "ft_u75", "ft_u75_2025"),
+        sexes=("female", "male", "persons"), short_title="Under-75 preventable mortality",
+        caveats=(
+            "2014-2024 from the April 2026 release; 2010-2013 from the April 2025 release, which OHID later "
+            "revised slightly for new population estimates (83% of the overlapping values are unchanged).",
+            "April 2023 districts; no confidence intervals in these files; 2020 and 2021 are affected by COVID-19.",
+            "City of London and Isles of Scilly are not published (small numbers).",
+        ),
+        valid_range=_DSR,
+    ),
+    Indicator(
+        "infant_mortality", "Infant mortality (Health Index)", "Deaths under one year old per 1,000 live births.",
+        "per 1,000 live births", "lower_is_better", "Mortality", _HI, short_title="Infant mortality",
+        caveats=(
+            *_HI_CAVEATS,
+            "The only infant mortality series that could be obtained; small numbers make single districts "
+            "volatile (some are 0).",
+        ),
+        valid_range=(0.0, 20.0),
+    ),
+    Indicator(
+        "mortality_all_cause_hi", "Mortality from all causes (Health Index)",
+        "Deaths from all causes per 100,000 people, age-standardised, as used in the ONS Health Index.",
+        "per 100,000", "lower_is_better", "Mortality", _HI, short_title="All-cause mortality (Health Index)",
+        caveats=_HI_CAVEATS, valid_range=(0.0, 3000.0),
+    ),
+    Indicator(
+        "mortality_avoidable_hi", "Avoidable mortality (Health Index)",
+        "Deaths that are avoidable through prevention or treatment, per 100,000 people, age-standardised, as "
+        "used in the ONS Health Index.",
+        "per 100,000", "lower_is_better", "Mortality", _HI, short_title="Avoidable mortality (Health Index)",
+        caveats=(
+            *_HI_CAVEATS,
+            "The 2021 values equal the 2020 values in every area: ONS carried them forward (noted on each row).",
+        ),
+        valid_range=_DSR,
+    ),
 ]
 
 STAGES = [Stage("health", _build, "life expectancy, healthy life expectancy, SII and mortality",

@@ -6,11 +6,13 @@ counts kept in ``count`` and ``denominator``.
 
 from __future__ import annotations
 
+from typing import cast
+
 import openpyxl
 import pandas as pd
 
 from geo.build._common import BuildContext, Output, Stage, finish_indicators, read_raw_csv, write_parquet
-from geo.catalogue import Indicator, Source
+from geo.catalogue import Indicator, Polarity, Source
 from geo.errors import ValidationError
 
 __all__ = ["CATALOGUE", "FILE8", "STAGES", "fuel_poverty_table"]
@@ -137,7 +139,7 @@ CATALOGUE = [
               "Census counts, kept as count and denominator).", valid_range=(0.0, 100.0)),
     *[
         Indicator(iid, title, f"{title.split(' (')[0]}: an underlying indicator of the Indices of Deprivation "
-                  "2019 for small areas.", unit, polarity, "Housing" if "iod19_yppl" != iid != "iod19_cidr"
+                  "2019 for small areas.", unit, cast(Polarity, polarity), "Housing" if "iod19_yppl" != iid != "iod19_cidr"
                   else "Deprivation domains", _IOD, value_type="rate", short_title=title, edition="IoD2019",
                   caveats=("Each underlying indicator has its own data year (see the IoD2019 technical report).",),
                   valid_range=rng)

@@ -13,13 +13,14 @@ Indicator ids: ``imd{edition}_{domain}_{measure}`` (LSOA) and
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import numpy as np
 import openpyxl
 import pandas as pd
 
 from geo.build._common import BuildContext, Output, Stage, read_raw_csv, write_parquet
-from geo.catalogue import Indicator, Source
+from geo.catalogue import Indicator, Polarity, Source
 from geo.errors import ValidationError
 from geo.schema import INDICATOR_COLUMNS
 
@@ -208,12 +209,14 @@ def _la_summary_2025(ctx: BuildContext) -> pd.DataFrame:
     for column in raw.columns[2:]:
         col = column.replace("imd25_", "imd_")
         m = re.match(r"^rank_of_(income|employment)_scale$", col)
+        domain: str | None
+        measure: str | None
         if m:
             domain, measure = m[1], "rank_scale"
         else:
             domain = next((d for p, d in sorted(prefixes.items(), key=lambda kv: -len(kv[0])) if col.startswith(p + "_")), None)
-            rest = col[len(next(p for p in sorted(prefixes, key=len, reverse=True) if col.startswith(p + "_"))) + 1:] if domain else ""
-            measure = suffixes.get(rest)
+            prefix = next((p for p in sorted(prefixes, key=len, reverse=True) if col.startswith(p + "_")), "")
+            measure = suffixes.get(col[len(prefix) + 1:]) if domain else None
         if domain is None or measure is None:
             ctx.log(f"  note: IoD2025 district column {column!r} not recognised; left out")
             continue
@@ -286,7 +289,7 @@ def _catalogue() -> list[Indicator]:
                     title=f"{title}, IoD{edition}: {measure}",
                     short_title=f"IoD{edition} {title.split(' (')[0]} {measure}",
                     description=f"{title} for small areas (LSOA {vintage}): {what}. {note}",
-                    unit=unit, polarity=polarity, group=group, source=official, value_type=vtype,
+                    unit=unit, polarity=cast(Polarity, polarity), group=group, source=official, value_type=vtype,
                     derived=derived,
                     method="Ranks and deciles computed by the R package IMD (humaniverse) from the official scores."
                     if derived else "",
@@ -317,7 +320,7 @@ def _catalogue() -> list[Indicator]:
                     title=f"{title}, IoD{edition}: district {mtitle}",
                     short_title=f"IoD{edition} {title.split(' (')[0]}: {mtitle}",
                     description=f"Local authority district summary of {title.lower()} ({what}): {mtitle}.",
-                    unit=vtype, polarity=polarity, group="Deprivation" if domain == "imd" else "Deprivation domains",
+                    unit=vtype, polarity=cast(Polarity, polarity), group="Deprivation" if domain == "imd" else "Deprivation domains",
                     source=official if not derived else Source(
                         publisher="humaniverse / British Red Cross (R package IMD), from MHCLG data",
                         dataset=f"IMD {edition} aggregated to 2021 districts", raw_file=_H + f"imd{edition}_england_ltla21.csv"),

@@ -84,7 +84,7 @@ def _old_codes(ctx: BuildContext) -> pd.Series:
 
 def _build_level(ctx: BuildContext, level: str) -> list[Output]:
     outputs = []
-    for bset in (b for b in BOUNDARY_SETS if b.level == level and b.vintage in FILTER_YEAR or
+    for bset in (b for b in BOUNDARY_SETS if (b.level == level and b.vintage in FILTER_YEAR) or
                  (b.level == level == "region")):
         year = FILTER_YEAR.get(bset.vintage, 2019)
         gdf = coverage_simplify(read_topo_layer(ctx, level, year), tolerance=_TOLERANCE, decimals=4)

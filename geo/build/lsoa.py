@@ -123,7 +123,7 @@ def _parent_map(out_dir: Path, level: str, vintage: str, column: str) -> pd.Seri
 
 def _check_one_parent(parents: pd.DataFrame, name: str) -> None:
     for col in parents.columns:
-        if col == "area_code" or col in ("pct_code", "sha_code") and parents[col].isna().all():
+        if col == "area_code" or (col in ("pct_code", "sha_code") and parents[col].isna().all()):
             continue
         n = int(parents[col].isna().sum())
         if n:

@@ -24,7 +24,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage, coverage_simplify, read_raw_csv, write_geoparquet, write_parquet
+from geo.build._common import (
+    BuildContext,
+    Output,
+    Stage,
+    coverage_simplify,
+    read_raw_csv,
+    write_geoparquet,
+    write_parquet,
+)
 from geo.build.lad import validate_boundaries
 from geo.build.lsoa import dissolve
 from geo.errors import ValidationError
