@@ -286,6 +286,7 @@ class _Part:
 
 
 _PARTS: tuple[_Part, ...] = (
+    # ESS 2015-17 and 2016-18 give way to Fingertips, whose figures use ONS's revised populations.
     _Part("le_birth", "ess_le", _ess_le, "2019", tier="both", periods=lambda p: p <= "2014-16"),
     _Part("le_birth", "ft_le", _fingertips("ft_le"), "2023"),
     _Part("le_birth_1618", "cmd_le", _cmd_le, "2020"),
@@ -297,6 +298,7 @@ _PARTS: tuple[_Part, ...] = (
     _Part("sii_le", "ft_sii_2024", _fingertips("ft_sii_2024"), "2021", periods=lambda p: p < "2015-17"),
     # England rows for SII come from the district releases: one release per period and level.
     _Part("sii_le", "ft_sii_utla", _fingertips("ft_sii_utla"), "2013", tier="utla", england=False),
+    # The file keys Barnsley and Sheffield by their pre-2025 codes only, so its code set is April 2023's.
     _Part("u75_cvd_prev", "els_cvd", _els("els_cvd"), "2023", tier="both"),
     _Part("u75_cancer_prev", "ft_cancer", _fingertips("ft_cancer"), "2013"),
     _Part("u75_prev", "ft_u75", _fingertips("ft_u75"), "2023"),
