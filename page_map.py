@@ -297,10 +297,10 @@ def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
         if code == view.area_code and code is not None:
             cols[i].markdown(f"**{label}**")
         elif i == 0:
-            cols[i].button(
-                "England", key="crumb_england", on_click=_select_area, args=(None,),
-                disabled=view.area_code is None, help="Back to the whole map",
-            )
+            # Buttons inside the fragment rerun the whole app: the view is resolved outside it.
+            if cols[i].button("England", key="crumb_england", disabled=view.area_code is None, help="Back to the whole map"):
+                _select_area(None)
+                st.rerun()
         else:
             cols[i].markdown(f"› {label} ›")
 
@@ -320,7 +320,9 @@ def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
         return
     cols = st.columns(len(matches))
     for col, m in zip(cols, matches, strict=True):
-        col.button(m.area_name, key=f"hit_{m.area_code}", on_click=_select_area, args=(m.area_code,), help=m.area_code)
+        if col.button(m.area_name, key=f"hit_{m.area_code}", help=m.area_code):
+            _select_area(m.area_code)
+            st.rerun()
 
 
 def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:

@@ -90,9 +90,16 @@ def load(
 
 
 def periods(indicator_id: str, *, level: str, data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """The (vintage, period, sex) combinations held at ``level``, oldest period first."""
+    """The (vintage, period, sex) combinations held at ``level``, with the number of areas.
+
+    Vintages holding under half the areas of the fullest vintage for the same
+    period and sex (e.g. a few abolished districts a source also lists) are left out.
+    """
     rows = _rows(indicator_id, level, data_dir)
-    combos = rows[["vintage", "period", "sex"]].drop_duplicates()
+    combos = rows.groupby(["vintage", "period", "sex"], as_index=False).size().rename(columns={"size": "areas"})
+    # A code set that holds only a few predecessor areas for a period is not a map worth offering.
+    most = combos.groupby(["period", "sex"])["areas"].transform("max")
+    combos = combos[combos["areas"] >= 0.5 * most]
     return combos.sort_values(["period", "sex", "vintage"]).reset_index(drop=True)
 
 

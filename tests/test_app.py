@@ -1,0 +1,106 @@
+"""AppTest: the Streamlit script runs for every view the catalogue offers, and survives bad URLs.
+
+The map itself is a custom component that AppTest cannot draw; browser tests cover it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.catalogue import load_catalogue
+from geo.view import MAP_LEVELS
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60
+
+
+def _run(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _problems(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+def test_default_view_renders(data_dir) -> None:
+    at = _run()
+    assert _problems(at) == []
+    assert at.title[0].value == "Health Gap Atlas"
+    assert [s.label for s in at.selectbox][:3] == ["Geography", "Topic", "Indicator"]
+    assert at.query_params["indicator"] == "le_birth"
+
+
+@pytest.mark.parametrize("level", [lv for lv in MAP_LEVELS if lv != "lad"] + ["lad"])
+def test_every_indicator_renders_at_every_level(data_dir, level: str) -> None:
+    catalogue = load_catalogue(data_dir)
+    held = sorted(i for i, ind in catalogue.items() if level in ind.levels)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    failures = {}
+    for indicator_id in held or ["le_birth"]:
+        at.query_params.clear()
+        at.query_params["level"] = level
+        at.query_params["indicator"] = indicator_id
+        at.run()
+        if _problems(at):
+            failures[indicator_id] = _problems(at)
+    assert failures == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        pytest.param({"level": "parish"}, "Unknown geography", id="bad-level"),
+        pytest.param({"indicator": "<script>x</script>"}, "Unknown indicator", id="bad-indicator"),
+        pytest.param({"period": "1066"}, "no period", id="bad-period"),
+        pytest.param({"vintage": "1999"}, "not '1999'", id="bad-vintage"),
+        pytest.param({"method": "rainbow"}, "Unknown classification", id="bad-method"),
+        pytest.param({"area": "E99999999"}, "is not a 2023", id="bad-area"),
+        pytest.param({"level": "pct"}, "No indicator is held for primary care", id="pct-has-no-indicators"),
+    ],
+)
+def test_bad_parameters_fall_back_with_a_visible_note(data_dir, params: dict[str, str], note: str) -> None:
+    at = _run(**params)
+    assert _problems(at) == []
+    assert any(note in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_selected_area_shows_its_panel(data_dir) -> None:
+    at = _run(area="E08000013")  # St. Helens
+    assert _problems(at) == []
+    assert any(h.value == "St. Helens" for h in at.subheader)
+    assert at.query_params["area"] == "E08000013"
+    assert any(m.label == "Population" for m in at.metric)
+
+
+def test_search_offers_matching_areas(data_dir) -> None:
+    at = _run()
+    at.text_input(key="search_query").input("saint helens").run()
+    assert _problems(at) == []
+    hits = [b.label for b in at.button if b.key and b.key.startswith("hit_")]
+    assert hits and hits[0] == "St. Helens"
+    at.button(key="hit_E08000013").click().run()
+    assert at.query_params["area"] == "E08000013"
+
+
+def test_breadcrumb_goes_back_to_england(data_dir) -> None:
+    at = _run(area="E08000013")
+    at.button(key="crumb_england").click().run()
+    assert "area" not in at.query_params
+    assert _problems(at) == []
+
+
+def test_about_page_lists_every_indicator(data_dir) -> None:
+    at2 = AppTest.from_string(
+        "import sys; sys.path.insert(0, %r)\nfrom page_about import about_page\nabout_page()" % str(Path(APP).parent),
+        default_timeout=TIMEOUT,
+    ).run()
+    assert _problems(at2) == []
+    titles = {e.label for e in at2.expander}
+    catalogue = load_catalogue(data_dir)
+    assert all(any(ind.title in t for t in titles) for ind in catalogue.values())
