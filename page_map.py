@@ -6,6 +6,7 @@ The URL's query parameters are the single source of truth for the view.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -234,6 +235,8 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
             f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period} · "
             f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries) · {METHOD_LABELS[method]}"
         )
+        # st_folium renames the layers' ids, so a download being prepared gets its own copies.
+        download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
         result = st_folium(
             _base_map(),
             key="atlas_map",
@@ -247,7 +250,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if not report.ok:
             st.caption(f"Join check: {report.describe()}.")
-        _downloads(view, indicator, joined, classification, legend, layers)
+        _downloads(view, indicator, joined, classification, legend, download_layers)
     _handle_click(result, view, gdf)
     with panel_col:
         _panel(view, gdf, lsoa_joined)
@@ -438,7 +441,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
     c1, c2 = st.columns(2)
     c1.download_button("Download table (CSV)", table.to_csv(index=False), file_name=f"{stem}.csv", mime="text/csv")
-    if c2.button("Prepare map for download (HTML)"):
+    if c2.button("Prepare map for download (HTML)", key="prepare_html") and layers:
         m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
         for layer in layers:
             layer.add_to(m)

@@ -59,7 +59,7 @@ def test_file8_refuses_a_changed_data_year(tiny_raw: Path) -> None:
     meta.loc[0, "Year"] = "1999"
     meta.to_csv(tiny_raw / RAW["file8_meta"], index=False)
     ctx = BuildContext(raw_dir=tiny_raw, out_dir=tiny_raw, log=lambda _: None)
-    with pytest.raises(ValidationError, match="metadata.csv gives year '1999'"):
+    with pytest.raises(ValidationError, match=r"metadata\.csv gives year '1999'"):
         housing._file8(ctx)
 
 
@@ -88,7 +88,7 @@ def table3() -> pd.DataFrame:
 @pytest.mark.parametrize("position", [0, 16_000, -1], ids=["first", "middle", "last"])
 def test_fuel_poverty_lsoa_equals_table3(table: pd.DataFrame, table3: pd.DataFrame, position: int) -> None:
     raw = table3.iloc[position]
-    row = _rows(table, "fuel_poverty", level="lsoa").loc[raw.name]
+    row = _rows(table, "fuel_poverty", level="lsoa").loc[str(raw.name)]
     assert row["value"] == raw["Proportion of households fuel poor (%)"]
     assert row["count"] == raw["Number of households in fuel poverty"]
     assert row["denominator"] == raw["Number of households"]
