@@ -133,17 +133,26 @@ def browser_benchmarks(repeat: int) -> dict[str, float]:
                 page.mouse.wheel(0, -300)
                 page.wait_for_timeout(2000)
                 reruns = len(sent) - n_before
-                # switch sex: wait for the map caption to say "male"
+                # switch sex on a fresh page: wait for the caption to say "male" and the map to repaint
+                page.goto(url)
+                frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
+                frame.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 296")
+                page.wait_for_timeout(1000)
+                fill = frame.evaluate("() => document.querySelectorAll('path.leaflet-interactive')[150].getAttribute('fill')")
                 t1 = time.perf_counter()
                 page.get_by_text("Male", exact=True).click()
-                page.get_by_text("Life expectancy at birth (years), male").first.wait_for()
+                page.get_by_text(", male, 2023-25").first.wait_for()
                 frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
                 frame.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 296")
                 switch = time.perf_counter() - t1
+                del fill
+                # drill down on a fresh page: click a district, wait for its LSOAs
+                page.goto(url)
+                frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
+                frame.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 296")
                 page.wait_for_timeout(1000)
                 t2 = time.perf_counter()
-                box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
-                page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+                frame.locator("path.leaflet-interactive").nth(150).click(force=True)
                 frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
                 frame.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length > 300",
                                         timeout=30_000)

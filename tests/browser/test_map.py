@@ -48,7 +48,7 @@ def test_map_paints_one_polygon_per_area_with_no_internet(app_url, page, data_di
     pg.goto(app_url)
     expected = len(_areas(data_dir, "lad", "2023"))
     assert _wait_for_polygons(pg, lambda n: n == expected) == expected
-    assert pg.get_by_text("Life expectancy at birth (years), female").first.is_visible()
+    assert pg.get_by_text(", female, 2023-25").first.is_visible()
     assert blocked.urls == []
 
 
