@@ -129,7 +129,9 @@ def browser_benchmarks(repeat: int) -> dict[str, float]:
                 n_before = len(sent)
                 box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
                 page.mouse.move(box["x"] + 250, box["y"] + 300)
-                page.mouse.down(); page.mouse.move(box["x"] + 350, box["y"] + 350, steps=5); page.mouse.up()
+                page.mouse.down()
+                page.mouse.move(box["x"] + 350, box["y"] + 350, steps=5)
+                page.mouse.up()
                 page.mouse.wheel(0, -300)
                 page.wait_for_timeout(2000)
                 reruns = len(sent) - n_before

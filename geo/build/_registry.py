@@ -20,6 +20,7 @@ _STAGE_MODULES: tuple[str, ...] = (
     "geo.build.health",
     "geo.build.population",
     "geo.build.housing",
+    "geo.build.summaries",
     "geo.build.catalogue",
 )
 

@@ -24,7 +24,9 @@ from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, STATUSES
 
 __all__ = ["STAGES", "BOUNDARY_SOURCES"]
 
-_INDICATOR_MODULES = ("geo.build.imd", "geo.build.health", "geo.build.population", "geo.build.housing")
+_INDICATOR_MODULES = (
+    "geo.build.imd", "geo.build.health", "geo.build.population", "geo.build.housing", "geo.build.summaries",
+)
 
 #: Where each boundary and lookup came from, for SOURCES.md and the app's About page.
 BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
@@ -234,6 +236,6 @@ STAGES = [
         "catalogue",
         _build,
         "check indicator files, write catalogue.json, SOURCES.md and the unmatched-codes report",
-        needs=("imd", "health", "population", "housing", "lad", "lad2008", "lsoa2011", "lsoa2021", "pct"),
+        needs=("imd", "health", "population", "housing", "summaries", "lad", "lad2008", "lsoa2011", "lsoa2021", "pct"),
     )
 ]

@@ -83,7 +83,7 @@ class Blocked:
     urls: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one sync Playwright at a time: other modules start their own
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
