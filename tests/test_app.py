@@ -61,7 +61,7 @@ def test_every_indicator_renders_at_every_level(data_dir, level: str) -> None:
         pytest.param({"vintage": "1999"}, "not '1999'", id="bad-vintage"),
         pytest.param({"method": "rainbow"}, "Unknown classification", id="bad-method"),
         pytest.param({"area": "E99999999"}, "is not a 2023", id="bad-area"),
-        pytest.param({"level": "pct"}, "No indicator is held for primary care", id="pct-has-no-indicators"),
+        pytest.param({"level": "pct"}, "not held for primary care trusts", id="indicator-not-held-for-pcts"),
     ],
 )
 def test_bad_parameters_fall_back_with_a_visible_note(data_dir, params: dict[str, str], note: str) -> None:
