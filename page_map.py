@@ -21,7 +21,7 @@ from geo._paths import DATA_DIR
 from geo.catalogue import GROUPS, Indicator, load_catalogue
 from geo.classify import classify, compare_with_england
 from geo.errors import AtlasError
-from geo.schema import LEVEL_LABELS
+from geo.schema import LEVEL_LABELS, boundary_set
 from geo.search import search
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, resolve, with_area
 from layers import assets
@@ -145,6 +145,7 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
     sb.selectbox(
         "Boundaries (code set)",
         vintages,
+        format_func=lambda v: boundary_set(view.level, v).label,
         key=_widget("w_vintage", view.vintage),
         on_change=_set_param,
         args=("vintage", "w_vintage"),
