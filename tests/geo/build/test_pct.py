@@ -1,0 +1,233 @@
+"""Tests for geo.build.pct: the reviewed PCT assignment, SHAs and the dissolve.
+
+Expected memberships are computed in the tests from the raw ONS lookups.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from geo._paths import DATA_DIR, RAW_DIR
+from geo.build._common import BuildContext
+from geo.build.pct import (
+    ASSIGNMENT,
+    assign_lsoas,
+    ccg_agreement,
+    dissolve_coverage,
+    lsoa_keys,
+    read_assignment,
+    sha_codes,
+)
+from geo.errors import ValidationError
+from geo.schema import BOUNDARY_COLUMNS
+
+_JT = "boundaries/jtrim_ons_lookups/"
+BIRMINGHAM = "E08000025"
+TAMESIDE_GLOSSOP_CCG = "E38000182"
+#: The South Central SHA's upper tiers, as PROVENANCE.md (boundaries) defines them.
+SOUTH_CENTRAL = {"Bracknell Forest", "West Berkshire", "Reading", "Slough", "Windsor and Maidenhead", "Wokingham",
+                 "Buckinghamshire", "Milton Keynes", "Oxfordshire", "Hampshire", "Southampton", "Portsmouth", "Isle of Wight"}
+
+
+def _raw_csv(relative: str) -> pd.DataFrame:
+    return pd.read_csv(RAW_DIR / relative, dtype=str, keep_default_na=False)
+
+
+def _raw_json(relative: str) -> dict[str, str]:
+    return json.loads((RAW_DIR / "boundaries" / "postcodesio_names_codes" / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> BuildContext:
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"raw folder {RAW_DIR} is absent")
+    return BuildContext(RAW_DIR, tmp_path_factory.mktemp("out"), log=lambda message: None)
+
+
+@pytest.fixture(scope="module")
+def keys(ctx: BuildContext) -> pd.DataFrame:
+    return lsoa_keys(ctx)
+
+
+@pytest.fixture(scope="module")
+def assigned(keys: pd.DataFrame) -> pd.DataFrame:
+    return assign_lsoas(read_assignment(), keys)
+
+
+@pytest.fixture(scope="module")
+def lookup() -> pd.DataFrame:
+    """LSOA -> CCG15 -> LAD15 with the LAD's upper tier and region names, straight from the raw files."""
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"raw folder {RAW_DIR} is absent")
+    lsoa = _raw_csv(_JT + "212_LSOA11_CCG15_LAD15_EN_LU.csv.gz")
+    utla = _raw_csv(_JT + "193_LTLA18_UTLA18_EW_LU.csv")[["LTLA18CD", "UTLA18CD", "UTLA18NM"]]
+    region = _raw_csv(_JT + "016_LAD18_RGN18_EN_LU.csv")[["LAD18CD", "RGN18NM"]]
+    return lsoa.merge(utla, left_on="LAD15CD", right_on="LTLA18CD").merge(region, left_on="LAD15CD", right_on="LAD18CD")
+
+
+# --- the committed table -------------------------------------------------------------
+
+
+def test_table_lists_every_pcts_json_code_once(ctx: BuildContext) -> None:
+    table = read_assignment()
+    english = {c: n for c, n in _raw_json("pcts.json").items() if c.startswith(("E16", "E17"))}
+    assert len(english) == 151
+    assert not table["pct_code"].duplicated().any()
+    assert set(table["pct_code"]) == set(english)
+    assert (table["pct_name"] == table["pct_code"].map(english)).all()
+    assert (table["reason"].str.len() > 20).all()
+
+
+def test_every_lsoa_in_exactly_one_pct(assigned: pd.DataFrame, lookup: pd.DataFrame) -> None:
+    assert not assigned["area_code"].duplicated().any()
+    assert set(assigned["area_code"]) == set(lookup["LSOA11CD"])
+    assert assigned["pct_code"].nunique() == 151
+
+
+CASES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
+    "Havering = one London borough": ("E16000002", lambda lu: lu["LAD15CD"] == "E09000016"),
+    "City and Hackney = two boroughs": ("E16000010", lambda lu: lu["LAD15CD"].isin(["E09000001", "E09000012"])),
+    "Hertfordshire = the county": ("E16000150", lambda lu: lu["UTLA18NM"] == "Hertfordshire"),
+    "Tameside and Glossop = its CCG": ("E16000062", lambda lu: lu["CCG15CD"] == TAMESIDE_GLOSSOP_CCG),
+    "Derbyshire County = county minus Glossop": (
+        "E16000079", lambda lu: (lu["UTLA18NM"] == "Derbyshire") & (lu["CCG15CD"] != TAMESIDE_GLOSSOP_CCG)),
+    "Great Yarmouth and Waveney = two districts": ("E16000126", lambda lu: lu["LAD15NM"].isin(["Great Yarmouth", "Waveney"])),
+    "Norfolk = county minus Great Yarmouth": ("E16000125", lambda lu: (lu["UTLA18NM"] == "Norfolk") & (lu["LAD15NM"] != "Great Yarmouth")),
+    "Heart of Birmingham ~ its CCG in Birmingham": (
+        "E16000073", lambda lu: (lu["LAD15CD"] == BIRMINGHAM) & (lu["CCG15NM"] == "NHS Sandwell and West Birmingham CCG")),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_named_pct_matches_raw_lookup(case: str, assigned: pd.DataFrame, lookup: pd.DataFrame) -> None:
+    code, select = CASES[case]
+    expected = set(lookup.loc[select(lookup), "LSOA11CD"])
+    assert expected
+    assert set(assigned.loc[assigned["pct_code"] == code, "area_code"]) == expected
+
+
+def test_only_birmingham_is_approximate(assigned: pd.DataFrame, lookup: pd.DataFrame) -> None:
+    birmingham = set(lookup.loc[lookup["LAD15CD"] == BIRMINGHAM, "LSOA11CD"])
+    approx = assigned[assigned["approximate"]]
+    assert set(approx["area_code"]) == birmingham
+    assert set(approx["pct_code"]) == {"E16000064", "E16000073", "E16000117"}
+    assert approx["approximate_reason"].str.contains("Birmingham").all()
+    assert assigned.loc[~assigned["approximate"], "approximate_reason"].isna().all()
+
+
+SHA_CASES = {"Oxfordshire": "E16000135", "West Kent": "E16000111", "Leeds": "E16000074",
+             "Tameside and Glossop": "E16000062", "Cornwall and Isles of Scilly": "E16000144", "Havering": "E16000002"}
+
+
+@pytest.mark.parametrize("name", SHA_CASES)
+def test_sha_from_region_and_upper_tier(name: str, ctx: BuildContext, keys: pd.DataFrame, assigned: pd.DataFrame,
+                                        lookup: pd.DataFrame) -> None:
+    code = SHA_CASES[name]
+    members = lookup[lookup["LSOA11CD"].isin(assigned.loc[assigned["pct_code"] == code, "area_code"])]
+    main: tuple[str, str] = members.groupby(["RGN18NM", "UTLA18NM"]).size().idxmax()  # type: ignore[assignment]
+    region, utla = main
+    expected_name = region
+    if region == "South East":
+        expected_name = "South Central" if utla in SOUTH_CENTRAL else "South East Coast"
+    by_name = {n.lower(): c for c, n in _raw_json("nhsHa.json").items() if c.startswith("E18")}
+    assert sha_codes(ctx, assigned, keys)[code] == by_name[expected_name.lower()]
+
+
+# --- rules on tiny fixtures ----------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_keys() -> pd.DataFrame:
+    return pd.DataFrame({
+        "area_code": ["L1", "L2", "L3", "L4"],
+        "lad_code": ["A", "A", "B", "B"],
+        "lad_code_2008": ["00AA", "00AB", "00AC", "00AC"],
+        "ccg_code": ["C1", "C2", "C2", "C3"],
+    })
+
+
+def _table(*rows: tuple[str, str, str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"pct_code": p, "nhs_code": "X", "pct_name": p, "rule": r, "lad_codes": lads, "ccg_codes": ccgs,
+                          "approximate": approx == "true", "reason": "because"} for p, r, lads, ccgs, approx in rows])
+
+
+def test_rules_combine_as_documented(tiny_keys: pd.DataFrame) -> None:
+    table = _table(("P1", "lad_and_ccg", "A", "C1", "false"), ("P2", "lad_not_ccg", "A B", "C1 C3", "true"),
+                   ("P3", "ccg", "", "C3", "false"))
+    out = assign_lsoas(table, tiny_keys).set_index("area_code")
+    assert out["pct_code"].to_dict() == {"L1": "P1", "L2": "P2", "L3": "P2", "L4": "P3"}
+    assert out["approximate"].tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ((("P1", "lad", "A B", "", "false"), ("P2", "ccg", "", "C3", "false")), "both claim"),
+        ((("P1", "lad", "A", "", "false"),), "in no PCT"),
+        ((("P1", "lad", "A B Z", "", "false"),), "not in the LSOA 2011 lookups"),
+        ((("P1", "lad2008", "00AA 00AB 00AC", "", "false"), ("P2", "ccg", "", "C9", "false")), "not in the LSOA 2011 lookups"),
+        ((("P1", "lad", "A B", "", "false"), ("P2", "lad_and_ccg", "A", "C3", "false")), "no LSOA"),
+    ],
+    ids=["overlap", "gap", "unknown district", "unknown CCG", "empty PCT"],
+)
+def test_bad_assignment_raises(rows: tuple[tuple[str, str, str, str, str], ...], message: str, tiny_keys: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match=message):
+        assign_lsoas(_table(*rows), tiny_keys)
+
+
+def test_read_assignment_rejects_unknown_rule(tmp_path: Path) -> None:
+    table = pd.read_csv(ASSIGNMENT, dtype=str, keep_default_na=False).head(2)
+    table.loc[0, "rule"] = "postcode"
+    table.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValidationError, match="unknown rules"):
+        read_assignment(tmp_path / "bad.csv")
+
+
+def test_ccg_agreement_reports_missing_and_extra(tiny_keys: pd.DataFrame) -> None:
+    assigned = pd.DataFrame({"area_code": ["L1", "L2", "L3", "L4"], "pct_code": ["P1", "P1", "P2", "P2"]})
+    shares = pd.DataFrame({"pct_code": ["P1", "P1", "P2"], "ccg_code": ["C1", "C9", "C3"], "share": [80.0, 20.0, 100.0]})
+    out = ccg_agreement(assigned, tiny_keys, shares).set_index("pct_code")
+    assert out.loc["P1", "agreed"] == 80.0
+    assert "C9" in str(out.loc["P1", "missing"]) and "C2 (1 LSOAs)" in str(out.loc["P1", "extra"])
+    assert out.loc["P2", "agreed"] == 100.0
+
+
+def test_dissolve_closes_slivers_and_keeps_groups() -> None:
+    # Two pairs of unit squares a hair apart, closed off by strips above and below:
+    # the enclosed sliver between the pairs must go to a neighbour.
+    geoms = gpd.GeoSeries([box(0, 0, 1, 1), box(0, 1, 1, 2), box(1.0002, 0, 2, 1), box(1.0002, 1, 2, 2),
+                           box(0, 2, 2, 3), box(0, -1, 2, 0)], crs=4326)
+    out = dissolve_coverage(geoms, pd.Series(["W", "W", "E", "E", "N", "S"]), gap_width=0.001)
+    assert list(out.index) == ["E", "N", "S", "W"]
+    assert all(g.geom_type == "Polygon" for g in out)
+    assert shapely.coverage_is_valid(out.values)
+    assert shapely.union_all(out.values).area == pytest.approx(8.0)
+    assert shapely.get_num_interior_rings(shapely.union_all(out.values)) == 0
+
+
+# --- built outputs -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("level", "count"), [("pct", 151), ("sha", 10)])
+def test_built_layer(level: str, count: int) -> None:
+    path = DATA_DIR / "boundaries" / f"{level}_2011.parquet"
+    if not path.exists():
+        pytest.skip(f"{path} not built")
+    gdf = gpd.read_parquet(path)
+    assert tuple(gdf.columns) == BOUNDARY_COLUMNS
+    assert len(gdf) == count and gdf["area_code"].is_unique
+    assert gdf.is_valid.all() and not gdf.is_empty.any()
+    if level == "pct":
+        table = read_assignment().set_index("pct_code")
+        assert (gdf["area_code_old"] == gdf["area_code"].map(table["nhs_code"])).all()
+        havering = gdf.set_index("area_code").loc["E16000002"]
+        assert (havering["lad_code"], havering["utla_code"]) == ("E09000016", "E09000016")
+        assert gdf.loc[gdf["approximate"], "area_code"].tolist() == ["E16000064", "E16000073", "E16000117"]
