@@ -31,7 +31,7 @@ def test_stage_rebuilt_from_raw_matches_committed(raw_dir, data_dir, tmp_path, s
 def test_missing_raw_file_is_refused_with_a_clear_message(tmp_path) -> None:
     (tmp_path / "raw").mkdir()
     ctx = BuildContext(raw_dir=tmp_path / "raw", out_dir=tmp_path / "out", log=lambda _: None)
-    with pytest.raises(RawFileMissingError, match="is missing from .* --raw PATH"):
+    with pytest.raises(RawFileMissingError, match=r"is missing from .* --raw PATH"):
         run(ctx, only=["region"])
 
 
