@@ -420,9 +420,22 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
     if deciles["lsoas"].sum():
         st.markdown("**Small areas by national IMD decile** (1 = most deprived 10% of England)")
         st.bar_chart(deciles.set_index("decile")["lsoas"])
-    with st.expander("Plain-English summary"):
+    with st.expander("Plain-English summary", expanded=True):
         for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
             st.markdown(f"- {sentence}")
+        page = area_profile.summary_html(
+            str(row["area_name"]), view.area_code, level_label=LEVEL_LABELS[view.level][:-1],
+            items=items, population=pop, deciles=deciles, attribution=_attribution(),
+        )
+        st.download_button("Download one-page summary (HTML, prints on one page)", page,
+                           file_name=f"summary_{view.area_code}.html", mime="text/html")
+
+
+@st.cache_data(show_spinner=False)
+def _attribution() -> str:
+    import json
+
+    return str(json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
 
 
 def _value_text(h: area_profile.Headline) -> str:

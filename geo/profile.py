@@ -217,3 +217,42 @@ def _fmt(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.1f}"
+
+
+def summary_html(
+    name: str,
+    code: str,
+    *,
+    level_label: str,
+    items: list[Headline],
+    population: tuple[float, str] | None,
+    deciles: pd.DataFrame | None,
+    attribution: str,
+) -> str:
+    """A printable one-page summary of an area in plain English (every text escaped)."""
+    import html
+
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{e(name)}: health and deprivation summary</title>",
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"
+        "h1{font-size:1.6em}li{margin:.3em 0}.src{font-size:.8em;color:#444}</style></head><body>",
+        f"<h1>{e(name)}</h1><p>{e(level_label)} · {e(code)}</p>",
+    ]
+    if population:
+        parts.append(f"<p>About <b>{population[0]:,.0f}</b> people live here ({e(population[1])}).</p>")
+    parts.append("<h2>How it compares with England</h2><ul>")
+    parts += [f"<li>{e(s)}</li>" for s in summary_sentences(name, items)]
+    parts.append("</ul>")
+    if deciles is not None and int(deciles["lsoas"].sum()):
+        total = int(deciles["lsoas"].sum())
+        most = int(deciles.loc[deciles["decile"] <= 2, "lsoas"].sum())
+        parts.append(
+            f"<h2>Deprivation in its neighbourhoods</h2><p>{most} of its {total} small areas (LSOAs) are among "
+            f"the 20% most deprived in England ({most / total:.0%}).</p>"
+        )
+    sources = sorted({f"{h.indicator.source.publisher}: {h.indicator.source.dataset}" for h in items})
+    parts.append("<h2>Sources</h2><ul class='src'>" + "".join(f"<li>{e(s)}</li>" for s in sources) + "</ul>")
+    parts.append(f"<p class='src'>{e(attribution)}</p></body></html>")
+    return "".join(parts)
