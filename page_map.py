@@ -10,6 +10,7 @@ import copy
 import math
 from typing import Any
 
+import altair as alt
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -396,26 +397,33 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
     items = area_profile.headlines(view.area_code, level=view.level)
     if items:
         st.markdown("**Against England** (latest period held; rank 1 = best)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Indicator": f"{h.indicator.label}{' (' + h.sex_label + ')' if h.sex_label else ''}, {h.period}",
-                        "Value": _value_text(h),
-                        "England": "" if h.england is None else f"{h.england:,.1f}",
-                        "Compared": h.comparison,
-                        "Rank": f"{h.rank} of {h.of}" if h.rank else "",
-                    }
-                    for h in items
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        words = {"better": "better than England", "worse": "worse than England", "similar": "similar to England",
+                 "higher": "higher than England", "lower": "lower than England"}
+        lines = []
+        for h in items:
+            sex = f" ({h.sex_label})" if h.sex_label else ""
+            england = "" if h.england is None else f"; England {h.england:,.1f}"
+            verdict = f" — **{words[h.comparison]}**" if h.comparison in words else ""
+            rank = f"; rank {h.rank} of {h.of}" if h.rank else ""
+            lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
+                         f"{england}{verdict}{rank}")
+        st.markdown("\n".join(lines))
     trend = area_profile.trend(view.indicator_id, view.area_code, level=view.level, sex=view.sex)
     if len(trend) > 1:
         st.markdown(f"**Trend: {_catalogue()[view.indicator_id].label}**")
-        st.line_chart(trend.set_index("period"))
+        long = trend.melt(id_vars="period", var_name="series", value_name="value").dropna()
+        long["series"] = long["series"].replace({"area": str(row["area_name"])})
+        chart = (
+            alt.Chart(long)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("period:N", title=None),
+                y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=_catalogue()[view.indicator_id].unit),
+                color=alt.Color("series:N", title=None),
+                strokeDash=alt.StrokeDash("series:N", title=None),  # not colour alone
+            )
+        )
+        st.altair_chart(chart, width="stretch")
     deciles = area_profile.lsoa_deciles(view.area_code, level=view.level, vintage=view.vintage)
     if deciles["lsoas"].sum():
         st.markdown("**Small areas by national IMD decile** (1 = most deprived 10% of England)")
