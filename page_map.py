@@ -286,28 +286,22 @@ def _handle_click(result: dict[str, Any] | None, view: View, gdf: gpd.GeoDataFra
 
 
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
-    crumbs: list[tuple[str, str | None]] = [("England", None)]
-    if view.area_code:
-        row = gdf[gdf["area_code"] == view.area_code].iloc[0]
-        region = row.get("region_code")
-        if isinstance(region, str) and view.level != "region":
-            try:
-                regions = _boundaries("region", "2019").set_index("area_code")["area_name"]
-                crumbs.append((str(regions.get(region, region)), None))
-            except AtlasError:
-                pass
-        crumbs.append((str(row["area_name"]), view.area_code))
-    cols = st.columns(len(crumbs) + 3)
-    for i, (label, code) in enumerate(crumbs):
-        if code == view.area_code and code is not None:
-            cols[i].markdown(f"**{label}**")
-        elif i == 0:
-            # Buttons inside the fragment rerun the whole app: the view is resolved outside it.
-            if cols[i].button("England", key="crumb_england", disabled=view.area_code is None, help="Back to the whole map"):
-                _select_area(None)
-                st.rerun()
-        else:
-            cols[i].markdown(f"› {label} ›")
+    """England > region > area; England and the region are buttons that go back up."""
+    cols = st.columns([1, 2, 3, 2])
+    # Buttons inside the fragment rerun the whole app: the view is resolved outside it.
+    if cols[0].button("England", key="crumb_england", disabled=view.area_code is None, help="Back to the whole map"):
+        _select_area(None)
+        st.rerun()
+    if not view.area_code:
+        return
+    row = gdf[gdf["area_code"] == view.area_code].iloc[0]
+    region = row.get("region_code")
+    if isinstance(region, str) and region.startswith("E12") and view.level != "region":
+        name = str(_boundaries("region", "2019").set_index("area_code")["area_name"].get(region, region))
+        if cols[1].button(f"› {name}", key="crumb_region", help=f"Show {name} on the regional map"):
+            st.query_params.from_dict({**view.to_query(), "level": "region", "vintage": "2019", "area": region})
+            st.rerun()
+    cols[2].markdown(f"› **{row['area_name']}**")
 
 
 def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
@@ -357,7 +351,7 @@ def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:
     scheme = scheme_for(ind.polarity, method=method, k=classification.k)
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
-        scheme=scheme, classification=classification, extra_tooltip={"national_decile": "National IMD decile"},
+        scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
     )
     st.session_state["_lsoa_view"] = (chosen, period, lsoa_vintage, options)
     return layer, joined

@@ -104,3 +104,10 @@ def test_about_page_lists_every_indicator(data_dir) -> None:
     titles = {e.label for e in at2.expander}
     catalogue = load_catalogue(data_dir)
     assert all(any(ind.title in t for t in titles) for ind in catalogue.values())
+
+
+def test_breadcrumb_region_goes_up_to_the_region(data_dir) -> None:
+    at = _run(area="E08000013")  # St. Helens, North West
+    at.button(key="crumb_region").click().run()
+    assert _problems(at) == []
+    assert at.query_params["level"] == "region" and at.query_params["area"] == "E12000002"
