@@ -1,153 +1,353 @@
-"""folium layers: the base map, a choropleth of one indicator, and an area outline.
+"""folium layers: the base map, a choropleth of one indicator, and an area's outline.
 
-Every text value is escaped before it reaches folium (tooltips are raw HTML), and
-features carry only what the map shows: the area code (for clicks) and the
-tooltip text.
+Safety and size: every text value is escaped with :func:`html.escape` before it
+reaches folium (folium's tooltips are raw HTML), and features carry only what the
+map shows (area code and name, the value, class, rank and status as text), with
+coordinates rounded, so the national LA layer stays well under 1 MB.
+
+Stable output: folium gives every element a random id, so two builds of the same
+map differ. streamlit-folium 0.27 does not mind (its map hash strips the id
+suffixes and it renames ids itself), but a downloaded HTML file or a test would
+change on every build; :func:`set_stable_ids` replaces the random ids with ones
+derived from the content, so the same input always gives the same page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import math
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from geo.catalogue import Indicator
-from geo.classify import Classification, format_number, rank_of
-from layers.style import COMPARISON_LABELS, Scheme, style_for
+from geo.classify import Classification, decimals_for, format_number, format_value, rank_label, rank_of
+from geo.errors import DataUnavailableError, ValidationError
+from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
 
-__all__ = ["base_map", "choropleth_layer", "outline_layer", "tooltip_text"]
+__all__ = ["ENGLAND_CENTRE", "ENGLAND_ZOOM", "base_map", "choropleth_layer", "outline_layer", "set_stable_ids"]
 
-
-def base_map(*, location: tuple[float, float] = (52.8, -1.6), zoom_start: int = 6, tiles: str | None = None,
-             attribution: str | None = None) -> folium.Map:
-    """An empty map of England. No base tiles unless asked for (the polygons need none)."""
-    if tiles is not None and not attribution:
-        raise ValueError("Base tiles need an attribution; pass attribution='...'.")
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=tiles, attr=attribution, control_scale=True,
-                   min_zoom=5, max_zoom=15, zoom_control=True)
-    # streamlit-folium renames element ids itself; its map hash ignores them.
-    return m
+ENGLAND_CENTRE: Final = (52.8, -1.6)
+ENGLAND_ZOOM: Final = 6
+_HIGHLIGHT: Final = {"weight": 3, "color": "#000000", "opacity": 1.0}
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def tooltip_text(
-    row: Mapping[str, object],
+def base_map(
     *,
-    indicator: Indicator,
-    period: str,
-    rank: object,
-    of: int,
-    england_value: float | None,
-    class_label: str | None,
-    extra: Mapping[str, str] | None = None,
-) -> str:
-    """Tooltip HTML for one area; every value from the data is escaped."""
-    e = html.escape
-    status = str(row.get("status", "ok"))
-    value = row.get("value")
-    if status == "suppressed":
-        value_text = "Suppressed (too few to publish)"
-    elif status != "ok" or _missing(value):
-        value_text = "No data"
-    else:
-        value_text = f"{format_number(float(value))} {indicator.unit}"  # type: ignore[arg-type]
-        lo, hi = row.get("lower_ci"), row.get("upper_ci")
-        if not _missing(lo) and not _missing(hi):
-            value_text += f" (95% CI {format_number(float(lo))} to {format_number(float(hi))})"  # type: ignore[arg-type]
-    lines = [
-        f"<b>{e(str(row.get('area_name', '')))}</b> <span style='color:#555'>{e(str(row.get('area_code', '')))}</span>",
-        f"{e(indicator.label)}, {e(period)}: <b>{e(value_text)}</b>",
-    ]
-    if class_label:
-        lines.append(f"Class: {e(class_label)}")
-    if not _missing(rank):
-        best = "highest" if indicator.polarity == "none" else "best"
-        lines.append(f"Rank {int(rank)} of {of} (1 = {best})")  # type: ignore[call-overload]
-    if england_value is not None:
-        lines.append(f"England: {e(format_number(england_value))} {e(indicator.unit)}")
-    for column, label in (extra or {}).items():
-        val = row.get(column)
-        shown = "no data" if _missing(val) else format_number(float(val))  # type: ignore[arg-type]
-        lines.append(f"{e(label)}: {e(shown)}")
-    return "<br>".join(lines)
+    location: tuple[float, float] = ENGLAND_CENTRE,
+    zoom_start: int = ENGLAND_ZOOM,
+    tiles: str | None = None,
+    attribution: str | None = None,
+    min_zoom: int = 5,
+    max_zoom: int = 15,
+    prefer_canvas: bool = False,
+) -> folium.Map:
+    """An empty map of England; the same arguments always give the same page.
+
+    No base tiles unless asked for: the polygons need none, and tiles need the
+    internet. ``prefer_canvas`` stays off by default: the SVG renderer draws the
+    hatch of missing areas and keeps each polygon an element the browser tests can
+    find, and at LA and drill-down sizes SVG is fast enough.
+
+    Raises
+    ------
+    ValueError
+        ``tiles`` without ``attribution``.
+    """
+    if tiles is not None and not attribution:
+        raise ValueError(f"Base tiles {tiles!r} need an attribution: pass attribution='© ... contributors'.")
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom_start,
+        tiles=tiles,
+        attr=attribution,
+        min_zoom=min_zoom,
+        max_zoom=max_zoom,
+        prefer_canvas=prefer_canvas,
+        control_scale=True,
+        zoom_control=True,
+    )
+    seed = json.dumps([list(location), zoom_start, tiles, attribution, min_zoom, max_zoom, prefer_canvas])
+    return set_stable_ids(m, seed=f"map:{seed}")
 
 
 def choropleth_layer(
     gdf: gpd.GeoDataFrame,
     *,
     name: str,
-    indicator: Indicator,
     period: str,
-    england_value: float | None,
     scheme: Scheme,
+    england_value: float | None,
+    value_col: str = "value",
     classification: Classification | None = None,
     categories: pd.Series | None = None,
-    extra_tooltip: Mapping[str, str] | None = None,
+    unit: str | None = None,
+    indicator_title: str | None = None,
+    indicator: Indicator | None = None,
+    tooltip_fields: Mapping[str, str] | None = None,
+    highlight: bool = True,
     fill_opacity: float | None = None,
+    precision: int = 5,
 ) -> folium.FeatureGroup:
-    """One indicator on one boundary set, classed by ``classification`` or by England ``categories``."""
-    if classification is None and categories is None:
-        raise ValueError("Pass a classification, or categories from geo.classify.compare_with_england().")
-    ranks = rank_of(gdf["value"], polarity=indicator.polarity)
-    of = int(gdf["value"].notna().sum())
-    props = []
+    """One indicator on one boundary set, as a feature group holding one GeoJSON layer.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Areas joined to values: ``area_code``, ``area_name``, ``value_col``,
+        ``status`` and (optionally) ``lower_ci``/``upper_ci``.
+    name : str
+        The layer's name (escaped here).
+    scheme : Scheme
+        From :func:`layers.style.scheme_for`; its polarity orders the ranks.
+    classification, categories
+        Colour by classes (:func:`geo.classify.classify` of ``gdf[value_col]``) or by
+        England-comparison categories (:func:`geo.classify.compare_with_england`);
+        exactly one, aligned with ``gdf``'s index.
+    unit, indicator_title : str
+        Shown in the tooltip; taken from ``indicator`` when not given.
+    tooltip_fields : mapping of column to label
+        Extra columns to show, e.g. ``{"national_decile": "National IMD decile"}``.
+    fill_opacity : float
+        Overrides every area's fill opacity (e.g. to fade a parent layer).
+    precision : int
+        Decimal places kept in coordinates (5 is about 1 m).
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, duplicate area codes, or colours not aligned with ``gdf``.
+    DataUnavailableError
+        No areas to draw.
+    """
+    unit = unit if unit is not None else (indicator.unit if indicator else None)
+    title = indicator_title if indicator_title is not None else (indicator.label if indicator else None)
+    if unit is None or title is None:
+        raise ValueError("Pass unit= and indicator_title=, or indicator= to take them from the catalogue.")
+    if (classification is None) == (categories is None):
+        raise ValueError("Pass exactly one of classification= (classes) or categories= (compared with England).")
+    _check_columns(gdf, value_col=value_col, extra=tooltip_fields or {})
+    keys = _style_keys(gdf, classification=classification, categories=categories)
+    status = gdf["status"].astype("str")
+    ok = status == "ok"
+    values = pd.to_numeric(gdf[value_col], errors="coerce").where(ok)
+    ranks = rank_of(values, polarity=scheme.polarity)
+    of = int(ranks.notna().sum())
+    best = "highest" if scheme.polarity == "none" else "best"
+    labels = _class_labels(keys, status, classification)
+
+    e = html.escape
+    props: list[dict[str, Any]] = []
     styles: dict[str, dict[str, object]] = {}
-    for idx, row in gdf.iterrows():
-        code = str(row["area_code"])
-        status = str(row["status"])
-        if classification is not None:
-            cid = classification.class_id.get(idx)
-            cid = None if cid is None or pd.isna(cid) else int(cid)
-            label = classification.labels[cid] if cid is not None and status == "ok" else None
-            styles[code] = style_for(class_id=cid, status=status, scheme=scheme)
-        else:
-            assert categories is not None
-            category = str(categories.get(idx))
-            label = COMPARISON_LABELS.get(category)
-            styles[code] = style_for(category=category, status=status, scheme=scheme)
-        if fill_opacity is not None and status == "ok":
-            styles[code]["fillOpacity"] = fill_opacity
-        props.append(
-            {
-                "area_code": code,
-                "tip": tooltip_text(row, indicator=indicator, period=period, rank=ranks.get(idx), of=of,
-                                    england_value=england_value, class_label=label, extra=extra_tooltip),
-            }
-        )
-    features = [
-        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(geom)}
-        for p, geom in zip(props, gdf.geometry, strict=True)
-    ]
+    no_ci = pd.Series(np.nan, index=gdf.index)
+    lo = pd.to_numeric(gdf["lower_ci"], errors="coerce") if "lower_ci" in gdf else no_ci
+    hi = pd.to_numeric(gdf["upper_ci"], errors="coerce") if "upper_ci" in gdf else no_ci
+    decimals = decimals_for(values)
+    england = None
+    if england_value is not None and math.isfinite(england_value):
+        england = format_value(england_value, unit=unit, decimals=decimals)
+    rows = zip(
+        gdf["area_code"].astype("str"), gdf["area_name"].astype("str"), status, keys.tolist(), ranks.tolist(),
+        values.tolist(), lo.tolist(), hi.tolist(), labels, strict=True,
+    )
+    for i, (code, area_name, row_status, key, rank, value, low, high, label) in enumerate(rows):
+        style = style_for(key if row_status == "ok" else row_status, scheme=scheme)
+        if fill_opacity is not None:
+            style["fillOpacity"] = fill_opacity
+        styles[e(code)] = style
+        rank_text = rank_label(rank, of) if pd.isna(rank) else f"{rank_label(rank, of)} (1 = {best})"
+        p: dict[str, Any] = {
+            "area_code": e(code),
+            "area_name": e(area_name),
+            "value_text": e(_value_text(value, low, high, status=row_status, unit=unit, decimals=decimals)),
+            "class_label": e(label),
+            "rank_text": e(rank_text),
+            "status": e(row_status),
+        }
+        if england is not None:
+            p["england"] = e(england)
+        for column in tooltip_fields or {}:
+            p[column] = e(_any_text(gdf[column].iat[i]))
+        props.append(p)
+
+    fields = ["area_name", "area_code", "value_text", "class_label", "rank_text"]
+    aliases = ["Area", "Code", f"{title}, {period}", "Class", "Rank"]
+    if england is not None:
+        fields.append("england")
+        aliases.append(f"England, {period}")
+    fields += list(tooltip_fields or {})
+    aliases += list((tooltip_fields or {}).values())
+
+    data = _feature_collection(gdf, props, precision=precision)
     layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=name,
+        data,
         style_function=lambda f: styles[f["properties"]["area_code"]],
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        highlight_function=(lambda f: _HIGHLIGHT) if highlight else None,
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[e(a) for a in aliases], labels=True, sticky=True),
         zoom_on_click=False,
+        control=False,
     )
-    group = folium.FeatureGroup(name=name)
+    group = folium.FeatureGroup(name=e(name))
+    _HatchDefs().add_to(group)
     layer.add_to(group)
-    return group
+    seed = json.dumps([name, fields, aliases, data, styles, highlight], sort_keys=True, default=str)
+    return set_stable_ids(group, seed=f"choropleth:{seed}")
 
 
-def outline_layer(geometry: shapely.Geometry, *, name: str) -> folium.FeatureGroup:
-    """A thick outline of one area (the drill-down parent), not clickable."""
-    group = folium.FeatureGroup(name=f"Outline: {name}")
-
-    outline = folium.GeoJson(
-        {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geometry)},
-        style_function=lambda f: {"fill": False, "color": "#000000", "weight": 3.5, "opacity": 0.9},
+def outline_layer(geometry: shapely.Geometry | gpd.GeoSeries, *, name: str, precision: int = 5) -> folium.FeatureGroup:
+    """A thick dark outline of one area (the drill-down parent): no fill, not clickable."""
+    geom = shapely.union_all(np.asarray(geometry.array)) if isinstance(geometry, gpd.GeoSeries) else geometry
+    if geom is None or geom.is_empty:
+        raise DataUnavailableError(f"No outline to draw for {name!r}: its geometry is empty.")
+    rounded = shapely.transform(geom, lambda c: np.round(c, precision))
+    data = {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(rounded)}
+    group = folium.FeatureGroup(name=html.escape(f"Outline: {name}"), control=False)
+    folium.GeoJson(
+        data,
+        style_function=lambda f: {"fill": False, "color": "#1A1A1A", "weight": 3.5, "opacity": 0.9},
         interactive=False,
+        control=False,
+    ).add_to(group)
+    return set_stable_ids(group, seed=f"outline:{name}:{shapely.to_wkb(rounded).hex()}")
+
+
+def set_stable_ids(element: Element, *, seed: str) -> Any:
+    """Replace folium's random ids in ``element`` and everything under it with ids derived from ``seed``.
+
+    Two elements on one page must have different seeds (include their content).
+    Returns ``element``.
+    """
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:20]
+    tree = list(_walk(element))
+    for i, el in enumerate(tree):
+        el._id = f"{digest}{i:x}"  # lower-case hex: streamlit-folium matches ids with [a-z0-9]+
+    for el in tree:
+        el._children = OrderedDict((child.get_name(), child) for child in el._children.values())
+    parent = element._parent
+    if parent is not None:  # re-key the element under its parent (a folium.Map sits in a Figure)
+        parent._children = OrderedDict(
+            (child.get_name() if child is element else key, child) for key, child in parent._children.items()
+        )
+    return element
+
+
+# ---------------------------------------------------------------- helpers
+class _HatchDefs(MacroElement):
+    """Adds the SVG pattern that hatches missing areas to the page, once."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (!document.getElementById({{ this.hatch_id|tojson }})) {
+            document.body.insertAdjacentHTML("beforeend", {{ this.svg|tojson }});
+        }
+        {% endmacro %}
+        """
     )
 
-    outline.add_to(group)
-    return group
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "HatchDefs"
+        self.hatch_id = HATCH_ID
+        self.svg = hatch_svg()
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in element._children.values():
+        yield from _walk(child)
+
+
+def _check_columns(gdf: gpd.GeoDataFrame, *, value_col: str, extra: Mapping[str, str]) -> None:
+    needed = ["area_code", "area_name", value_col, "status", *extra]
+    absent = [c for c in needed if c not in gdf.columns]
+    if absent:
+        raise ValidationError(
+            f"Expected columns {', '.join(needed)} for the map; missing {', '.join(absent)}. "
+            "Join values to boundaries with geo.indicators.join() first."
+        )
+    if gdf.empty:
+        raise DataUnavailableError("There are no areas to draw for this selection.")
+    dupes = gdf["area_code"][gdf["area_code"].duplicated()]
+    if not dupes.empty:
+        raise ValidationError(
+            f"Expected one row per area; {len(dupes)} area codes repeat (e.g. {dupes.iloc[0]}). "
+            "Filter to one period and sex before mapping."
+        )
+    no_shape = gdf["area_code"][gdf.geometry.isna() | gdf.geometry.is_empty]
+    if not no_shape.empty:
+        raise ValidationError(
+            f"Expected a polygon for every area; {len(no_shape)} have none (e.g. {no_shape.iloc[0]}). "
+            "Load the areas with geo.boundaries.load()."
+        )
+
+
+def _style_keys(
+    gdf: gpd.GeoDataFrame, *, classification: Classification | None, categories: pd.Series | None
+) -> pd.Series:
+    keys = classification.class_id if classification is not None else categories
+    assert keys is not None
+    if not keys.index.equals(gdf.index):
+        raise ValidationError(
+            "Expected classes aligned with the areas (the same index); they are not. "
+            "Classify gdf[value_col] itself, after any filtering or sorting."
+        )
+    return keys.astype("object").where(keys.notna(), None)
+
+
+def _class_labels(keys: pd.Series, status: pd.Series, classification: Classification | None) -> list[str]:
+    out = []
+    for key, row_status in zip(keys, status, strict=True):
+        if row_status != "ok":
+            out.append(STATUS_LABELS.get(row_status, row_status))
+        elif key is None or key == "missing":
+            out.append(STATUS_LABELS["missing"])
+        elif classification is not None:
+            out.append(classification.labels[int(key)])
+        else:
+            out.append(COMPARISON_LABELS.get(str(key), str(key)))
+    return out
+
+
+def _value_text(value: float, lo: float, hi: float, *, status: str, unit: str, decimals: int) -> str:
+    if status == "suppressed":
+        return STATUS_LABELS["suppressed"]
+    if status != "ok" or pd.isna(value):
+        return STATUS_LABELS["missing"]
+    text = format_value(value, unit=unit, decimals=decimals)
+    if not pd.isna(lo) and not pd.isna(hi):
+        text += f" (95% CI {format_number(lo, decimals=decimals)} to {format_number(hi, decimals=decimals)})"
+    return text
+
+
+def _any_text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return format_number(float(value))
+    return str(value)
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]], *, precision: int) -> dict[str, Any]:
+    """A FeatureCollection of ``props`` and rounded geometry in EPSG:4326, nothing else."""
+    geoms = gdf.geometry
+    if geoms.crs is not None and geoms.crs.to_epsg() != 4326:
+        geoms = geoms.to_crs(4326)
+    rounded = shapely.transform(np.asarray(geoms.array), lambda c: np.round(c, precision))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+            for p, g in zip(props, rounded, strict=True)
+        ],
+    }

@@ -1,0 +1,234 @@
+"""Tests for layers.choropleth: escaping, payload, styles and stable output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from geo.catalogue import Indicator
+from geo.classify import classify, compare_with_england
+from geo.errors import DataUnavailableError, ValidationError
+from layers.choropleth import base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.style import MISSING_STYLE, SUPPRESSED_STYLE, scheme_for
+
+SHOWN = {"area_code", "area_name", "value_text", "class_label", "rank_text", "status", "england"}
+EVIL = "<script>alert(1)</script> & Co"
+
+
+def _geojson(group: folium.FeatureGroup) -> folium.GeoJson:
+    return next(c for c in group._children.values() if isinstance(c, folium.GeoJson))
+
+
+def _layer(gdf: gpd.GeoDataFrame, ind: Indicator, **kwargs) -> folium.FeatureGroup:
+    c = kwargs.get("classification") or classify(gdf["value"], method="quantiles")
+    options = {
+        "name": ind.label,
+        "period": "2016-18",
+        "scheme": scheme_for(ind.polarity, method="quantiles", k=c.k),
+        "england_value": 79.4,
+        "classification": c,
+        "unit": ind.unit,
+        "indicator_title": ind.label,
+    }
+    return choropleth_layer(gdf, **{**options, **kwargs})
+
+
+def _page(gdf: gpd.GeoDataFrame, ind: Indicator, **kwargs) -> str:
+    m = base_map()
+    _layer(gdf, ind, **kwargs).add_to(m)
+    return m.get_root().render()
+
+
+def _features(group: folium.FeatureGroup) -> dict[str, dict]:
+    return {f["properties"]["area_code"]: f for f in _geojson(group).data["features"]}
+
+
+def test_area_names_are_escaped_before_folium_and_never_raw(squares, indicator) -> None:
+    assert squares["area_name"].iloc[0] == EVIL
+    page = _page(squares, indicator)
+    assert "<script>alert(1)" not in page
+    assert "\\u003cscript\\u003ealert" not in page  # JSON-escaped but raw once the browser parses it
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt; \\u0026amp; Co" in page  # &lt;script&gt;...
+    props = _features(_layer(squares, indicator))["E00000001"]["properties"]
+    assert props["area_name"] == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"
+
+
+def test_indicator_title_and_layer_name_are_escaped(squares, indicator) -> None:
+    assert "<test>" in indicator.label
+    page = _page(squares, indicator)
+    assert "<test>" not in page and "\\u003ctest\\u003e" not in page
+    assert "\\u0026lt;test\\u0026gt;" in page  # &lt;test&gt; inside JSON
+
+
+def test_only_the_shown_properties_are_embedded(squares, indicator) -> None:
+    gdf = squares.assign(secret_column="DO-NOT-SHIP", level="lad", note="internal")
+    group = _layer(gdf, indicator)
+    for feature in _geojson(group).data["features"]:
+        assert set(feature["properties"]) == SHOWN
+        assert set(feature) == {"type", "properties", "geometry"}
+    m = base_map()
+    group.add_to(m)
+    assert "DO-NOT-SHIP" not in m.get_root().render()
+
+
+def test_extra_tooltip_fields_are_added_and_escaped(squares, indicator) -> None:
+    gdf = squares.assign(national_decile=[1.0, 10.0, None, 3.0], label=["<b>x</b>", "y", "z", "w"])
+    group = _layer(gdf, indicator, tooltip_fields={"national_decile": "National IMD decile", "label": "Label"})
+    props = _features(group)["E00000001"]["properties"]
+    assert props["national_decile"] == "1" and props["label"] == "&lt;b&gt;x&lt;/b&gt;"
+    assert _features(group)["E00000003"]["properties"]["national_decile"] == "no data"
+    tooltip = next(c for c in _geojson(group)._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert tooltip.aliases[-2:] == ["National IMD decile", "Label"]
+
+
+def test_tooltip_text_says_value_period_rank_and_england(squares, indicator) -> None:
+    group = _layer(squares, indicator)
+    feats = _features(group)
+    best = feats["E00000002"]["properties"]  # 80.25 is the higher, so the better, value
+    assert best["value_text"] == "80.2 years (95% CI 79.0 to 81.5)"
+    assert best["rank_text"] == "rank 1 of 2 (1 = best)"
+    assert best["england"] == "79.4 years"
+    assert feats["E00000001"]["properties"]["rank_text"] == "rank 2 of 2 (1 = best)"
+    tooltip = next(c for c in _geojson(group)._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert "Life expectancy &lt;test&gt;, 2016-18" in tooltip.aliases and "England, 2016-18" in tooltip.aliases
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "words", "style"),
+    [
+        pytest.param("E00000003", "suppressed", "Suppressed", SUPPRESSED_STYLE, id="suppressed"),
+        pytest.param("E00000004", "missing", "No data", MISSING_STYLE, id="missing"),
+    ],
+)
+def test_missing_and_suppressed_are_styled_and_worded(squares, indicator, code, status, words, style) -> None:
+    group = _layer(squares, indicator)
+    feature = _features(group)[code]
+    props = feature["properties"]
+    assert props["status"] == status and props["value_text"].startswith(words) and props["class_label"].startswith(words)
+    assert props["rank_text"] == "not ranked"
+    assert _geojson(group).style_function(feature) == style
+
+
+def test_a_suppressed_row_with_a_value_is_still_suppressed(squares, indicator) -> None:
+    gdf = squares.assign(status=["suppressed", "ok", "suppressed", "missing"])
+    group = _layer(gdf, indicator)
+    feature = _features(group)["E00000001"]
+    assert feature["properties"]["value_text"].startswith("Suppressed")
+    assert _geojson(group).style_function(feature) == SUPPRESSED_STYLE
+    assert _features(group)["E00000002"]["properties"]["rank_text"] == "rank 1 of 1 (1 = best)"
+
+
+def test_england_comparison_categories_colour_and_label(squares, indicator) -> None:
+    categories = compare_with_england(
+        squares["value"], squares["lower_ci"], squares["upper_ci"], england_value=79.4, polarity=indicator.polarity
+    )
+    scheme = scheme_for(indicator.polarity, method="england")
+    group = _layer(squares, indicator, classification=None, categories=categories, scheme=scheme)
+    feats = _features(group)
+    assert feats["E00000001"]["properties"]["class_label"] == "Worse than England (95% confidence)"
+    assert feats["E00000002"]["properties"]["class_label"] == "Similar to England"
+    assert _geojson(group).style_function(feats["E00000001"])["fillColor"] == scheme.colour("worse")
+
+
+def test_indicator_record_supplies_unit_and_title(squares, indicator) -> None:
+    group = _layer(squares, indicator, unit=None, indicator_title=None, indicator=indicator)
+    assert _features(group)["E00000002"]["properties"]["value_text"].endswith("years (95% CI 79.0 to 81.5)")
+
+
+def test_coordinates_are_rounded(squares, indicator) -> None:
+    gdf = squares.copy()
+    gdf.geometry = [box(0.123456789, 0, 1, 1), *gdf.geometry.iloc[1:]]
+    coords = _features(_layer(gdf, indicator))["E00000001"]["geometry"]["coordinates"][0]
+    assert [0.12346, 0.0] in [list(c) for c in coords]
+
+
+def test_fill_opacity_override_fades_every_area(squares, indicator) -> None:
+    group = _layer(squares, indicator, fill_opacity=0.3)
+    assert {_geojson(group).style_function(f)["fillOpacity"] for f in _features(group).values()} == {0.3}
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        pytest.param(lambda g: g.drop(columns="status"), ValidationError, "missing status", id="no-status"),
+        pytest.param(lambda g: g.assign(area_code="E00000001"), ValidationError, "area codes repeat", id="dupes"),
+        pytest.param(lambda g: g.iloc[:0], DataUnavailableError, "no areas", id="empty"),
+    ],
+)
+def test_bad_input_is_refused(squares, indicator, change, error, match) -> None:
+    c = classify(squares["value"], method="quantiles")
+    with pytest.raises(error, match=match):
+        _layer(change(squares), indicator, classification=c)
+
+
+def test_classes_must_align_with_areas(squares, indicator) -> None:
+    c = classify(squares["value"].reset_index(drop=True), method="quantiles")
+    with pytest.raises(ValidationError, match="aligned"):
+        _layer(squares.set_axis([10, 11, 12, 13]), indicator, classification=c)
+
+
+def test_same_input_gives_identical_html_and_other_input_other_ids(squares, indicator) -> None:
+    first, second = _page(squares, indicator), _page(squares, indicator)
+    assert first == second
+    other = _page(squares.assign(value=[71.0, 80.25, None, None]), indicator)
+    ids = set(re.findall(r"geo_json_[0-9a-f]+", first))
+    assert ids and ids.isdisjoint(re.findall(r"geo_json_[0-9a-f]+", other))
+
+
+def test_two_layers_on_one_map_get_distinct_ids(squares, indicator) -> None:
+    m = base_map()
+    _layer(squares, indicator).add_to(m)
+    _layer(squares.iloc[:2], indicator).add_to(m)
+    outline_layer(squares.geometry.iloc[0], name="Bee").add_to(m)
+    assert len(m._children) == 3
+    page = m.get_root().render()
+    assert len(set(re.findall(r"var (feature_group_[0-9a-f]+)", page))) == 3
+
+
+def test_base_map_has_no_tiles_unless_asked_and_needs_attribution() -> None:
+    m = base_map()
+    assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
+    assert base_map().get_root().render() == m.get_root().render()
+    with pytest.raises(ValueError, match="attribution"):
+        base_map(tiles="https://tile.example/{z}/{x}/{y}.png")
+    tiled = base_map(tiles="https://tile.example/{z}/{x}/{y}.png", attribution="© Example")
+    assert any(isinstance(c, folium.TileLayer) for c in tiled._children.values())
+    assert '"preferCanvas": false' in m.get_root().render()
+
+
+def test_outline_is_thick_unfilled_and_not_interactive(squares) -> None:
+    group = outline_layer(gpd.GeoSeries(squares.geometry.iloc[:2]), name="Two <squares>")
+    layer = _geojson(group)
+    style = layer.style_function(layer.data)
+    assert style["fill"] is False and style["weight"] >= 3
+    assert layer.options.get("interactive") is False
+    assert shapely.geometry.shape(layer.data["features"][0]["geometry"]).area == pytest.approx(2.0)
+    assert "<squares>" not in group.layer_name
+
+
+def test_set_stable_ids_gives_lower_case_alphanumeric_ids() -> None:
+    group = set_stable_ids(folium.FeatureGroup(name="x"), seed="seed")
+    assert re.fullmatch(r"[a-z0-9]+", group._id)
+
+
+def test_national_la_layer_is_under_one_megabyte(data_dir, indicator) -> None:
+    path = data_dir / "boundaries" / "lad_2023.parquet"
+    if not path.exists():
+        pytest.skip("LA boundaries not built")
+    lad = gpd.read_parquet(path)
+    # every area gets a value, CI and the longest texts, so this is the largest payload the layer makes
+    gdf = lad.assign(value=80.123, lower_ci=79.0, upper_ci=81.0, status="ok")
+    gdf["value"] = gdf["value"] + pd.Series(range(len(gdf)), index=gdf.index) / 100
+    m = base_map()
+    _layer(gdf, indicator).add_to(m)
+    page = m.get_root().render()
+    assert len(page.encode("utf-8")) < 1_000_000
+    data = json.dumps(_geojson(_layer(gdf, indicator)).data, separators=(",", ":"))
+    assert len(data.encode("utf-8")) < 800_000
