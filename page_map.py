@@ -13,6 +13,7 @@ from typing import Any
 import altair as alt
 import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -230,7 +231,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         lsoa_layer, lsoa_joined = _lsoa_layer(view)
         if lsoa_layer is not None:
             layers.append(lsoa_layer)
-        layers.append(outline_layer(area.geometry.iloc[0], name=str(area["area_name"].iloc[0])))
+        layers.append(outline_layer(_outline(area, lsoa_joined), name=str(area["area_name"].iloc[0])))
         centre, zoom = _fit(area)
     with map_col:
         st.caption(
@@ -261,6 +262,16 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
 def _base_map() -> Any:
     # Identical on every rerun, so the map iframe is never rebuilt; layers arrive separately.
     return assets.localise(base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM))
+
+
+def _outline(area: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame | None) -> Any:
+    """The area's outline drawn from its LSOAs, so it follows their finer edges at drill-down zoom."""
+    if lsoas is None or lsoas.empty:
+        return area.geometry.iloc[0]
+    try:
+        return shapely.coverage_union_all(lsoas.geometry.to_numpy())
+    except shapely.errors.GEOSException:
+        return shapely.union_all(lsoas.geometry.to_numpy(), grid_size=1e-5)
 
 
 def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
