@@ -15,6 +15,8 @@ import shapely
 from geo.errors import RawFileMissingError
 
 __all__ = [
+    "conform_boundaries",
+    "validate_boundaries",
     "BuildContext",
     "Output",
     "Stage",
@@ -178,3 +180,38 @@ def finish_indicators(df: pd.DataFrame) -> pd.DataFrame:
     df = df[list(INDICATOR_COLUMNS)]
     order = ["area_code", "indicator_id"] if (df["level"] == "lsoa").all() else ["indicator_id", "area_code"]
     return df.sort_values([*order, "period", "sex"]).reset_index(drop=True)
+
+
+def validate_boundaries(gdf: gpd.GeoDataFrame, *, expected: int) -> None:
+    """Raise :class:`ValidationError` unless the set has the expected, unique, valid areas."""
+    from geo.errors import ValidationError
+
+    name = f"{gdf['level'].iloc[0]} {gdf['vintage'].iloc[0]}" if len(gdf) else "empty set"
+    if len(gdf) != expected:
+        raise ValidationError(f"{name}: expected {expected} areas, built {len(gdf)}.")
+    dupes = gdf["area_code"][gdf["area_code"].duplicated()]
+    if len(dupes):
+        raise ValidationError(f"{name}: duplicate codes {sorted(dupes)[:5]}.")
+    bad = gdf[~gdf.is_valid | gdf.is_empty | ~gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if len(bad):
+        raise ValidationError(f"{name}: {len(bad)} invalid, empty or non-polygon geometries, e.g. {bad['area_code'].iloc[0]}.")
+
+
+def conform_boundaries(gdf: gpd.GeoDataFrame, level: str, vintage: str, *, sort: bool = False) -> gpd.GeoDataFrame:
+    """Give a boundary set the contract's columns, order and types, then validate it."""
+    from geo.schema import BOUNDARY_COLUMNS, boundary_set
+
+    gdf = gdf.copy()
+    gdf["level"], gdf["vintage"] = level, vintage
+    for col in BOUNDARY_COLUMNS:
+        if col not in gdf.columns:
+            gdf[col] = False if col == "approximate" else None
+    gdf = gdf[list(BOUNDARY_COLUMNS)]
+    for col in BOUNDARY_COLUMNS[:-1]:
+        if col != "approximate":
+            gdf[col] = gdf[col].astype("str")
+    gdf["approximate"] = gdf["approximate"].astype(bool)
+    if sort:
+        gdf = gdf.sort_values("area_code").reset_index(drop=True)
+    validate_boundaries(gdf, expected=boundary_set(level, vintage).count)
+    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=4326)

@@ -26,14 +26,16 @@ from geo.build._common import (
     BuildContext,
     Output,
     Stage,
+    conform_boundaries,
     coverage_simplify,
     read_raw_csv,
     round_coordinates,
+    validate_boundaries,
     write_geoparquet,
     write_parquet,
 )
 from geo.errors import ValidationError
-from geo.schema import BOUNDARY_COLUMNS, BOUNDARY_SETS, boundary_set, vintages
+from geo.schema import BOUNDARY_SETS, boundary_set, vintages
 
 __all__ = [
     "FILTER_YEAR",
@@ -218,33 +220,6 @@ def _check_nesting(child: pd.Series, parent: pd.Series, table: pd.Series, *, nam
 # --- layers -----------------------------------------------------------------------
 
 
-def _finish(gdf: gpd.GeoDataFrame, level: str, vintage: str) -> gpd.GeoDataFrame:
-    gdf = gdf.copy()
-    gdf["level"], gdf["vintage"] = level, vintage
-    for col in BOUNDARY_COLUMNS:
-        if col not in gdf.columns:
-            gdf[col] = False if col == "approximate" else None
-    gdf = gdf[list(BOUNDARY_COLUMNS)]
-    for col in BOUNDARY_COLUMNS[:-1]:
-        if col != "approximate":
-            gdf[col] = gdf[col].astype("str")
-    validate_boundaries(gdf, expected=boundary_set(level, vintage).count)
-    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=4326)
-
-
-def validate_boundaries(gdf: gpd.GeoDataFrame, *, expected: int) -> None:
-    """Raise :class:`ValidationError` unless the set has the expected, unique, valid areas."""
-    name = f"{gdf['level'].iloc[0]} {gdf['vintage'].iloc[0]}" if len(gdf) else "empty set"
-    if len(gdf) != expected:
-        raise ValidationError(f"{name}: expected {expected} areas, built {len(gdf)}.")
-    dupes = gdf["area_code"][gdf["area_code"].duplicated()]
-    if len(dupes):
-        raise ValidationError(f"{name}: duplicate codes {sorted(dupes)[:5]}.")
-    bad = gdf[~gdf.is_valid | gdf.is_empty | ~gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if len(bad):
-        raise ValidationError(f"{name}: {len(bad)} invalid, empty or non-polygon geometries, e.g. {bad['area_code'].iloc[0]}.")
-
-
 def _old_codes(ctx: BuildContext) -> pd.Series:
     """Dec-2013 district code -> its old four-character ONS code."""
     lu = read_raw_csv(ctx, _JT + "158_LAD13_NUTS315_UK_LU.csv")
@@ -273,7 +248,7 @@ def _build_level(ctx: BuildContext, level: str) -> list[Output]:
             _check_nesting(owner, utlas, utla_of, name=name)
             if bset.vintage == "2013":
                 gdf = _with_parent(gdf, "area_code_old", _old_codes(ctx), name=name)
-        out = _finish(gdf, level, bset.vintage)
+        out = conform_boundaries(gdf, level, bset.vintage)
         size = geojson_bytes(out)
         if size >= MAX_GEOJSON_BYTES:
             raise ValidationError(f"{name}: {size:,} bytes as GeoJSON; expected under {MAX_GEOJSON_BYTES:,}. Raise TOLERANCE.")

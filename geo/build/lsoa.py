@@ -19,14 +19,14 @@ from geo.build._common import (
     BuildContext,
     Output,
     Stage,
+    conform_boundaries,
     coverage_simplify,
     read_raw_csv,
     write_geoparquet,
     write_parquet,
 )
-from geo.build.lad import code_changes, validate_boundaries
+from geo.build.lad import code_changes
 from geo.errors import ValidationError
-from geo.schema import BOUNDARY_COLUMNS, boundary_set
 
 __all__ = ["LSOA_TOLERANCE", "STAGES", "dissolve", "lsoa11_to_old_lad", "read_lsoa11"]
 
@@ -102,20 +102,6 @@ def dissolve(geoms: object) -> shapely.Geometry:
         return shapely.make_valid(shapely.union_all(geoms, grid_size=1e-5))
 
 
-def _conform(gdf: gpd.GeoDataFrame, level: str, vintage: str) -> gpd.GeoDataFrame:
-    gdf = gdf.copy()
-    gdf["level"], gdf["vintage"] = level, vintage
-    for col in BOUNDARY_COLUMNS:
-        if col not in gdf.columns:
-            gdf[col] = False if col == "approximate" else None
-    gdf = gdf[list(BOUNDARY_COLUMNS)]
-    for col in BOUNDARY_COLUMNS[:-1]:
-        if col != "approximate":
-            gdf[col] = gdf[col].astype("str")
-    validate_boundaries(gdf, expected=boundary_set(level, vintage).count)
-    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=4326)
-
-
 def _parent_map(out_dir: Path, level: str, vintage: str, column: str) -> pd.Series:
     gdf = pd.read_parquet(out_dir / "boundaries" / f"{level}_{vintage}.parquet", columns=["area_code", column])
     return gdf.set_index("area_code")[column]
@@ -164,7 +150,7 @@ def _build_lsoa11(ctx: BuildContext) -> list[Output]:
     gdf = gdf.merge(parents, on="area_code")
     gdf["utla_code"] = gdf["utla_code_2013"]
     gdf = gdf.sort_values(["lad_code", "area_code"]).reset_index(drop=True)
-    out = _conform(gdf, "lsoa", "2011")
+    out = conform_boundaries(gdf, "lsoa", "2011")
     written = [write_geoparquet(ctx, out, "boundaries/lsoa_2011.parquet")]
     written.append(write_parquet(ctx, parents.sort_values("area_code"), "lookups/lsoa11_parents.parquet"))
     l01 = read_raw_csv(ctx, _JT + "220_LSOA01_LSOA11_LAD11_EW_LU.csv.gz")
@@ -203,7 +189,7 @@ def _build_lsoa21(ctx: BuildContext) -> list[Output]:
     )
     _check_one_parent(parents, "LSOA 2021")
     gdf = gdf.sort_values(["lad_code", "area_code"]).reset_index(drop=True)
-    out = _conform(gdf, "lsoa", "2021")
+    out = conform_boundaries(gdf, "lsoa", "2021")
     return [
         write_geoparquet(ctx, out, "boundaries/lsoa_2021.parquet"),
         write_parquet(ctx, parents.sort_values("area_code"), "lookups/lsoa21_parents.parquet"),
@@ -224,7 +210,7 @@ def _build_lad2008(ctx: BuildContext) -> list[Output]:
                      "region_code": regions[0], "geometry": geom})
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     gdf = coverage_simplify(gdf, tolerance=LAD_TOLERANCE, decimals=4).sort_values("area_code")
-    out = _conform(gdf.reset_index(drop=True), "lad", "2008")
+    out = conform_boundaries(gdf.reset_index(drop=True), "lad", "2008")
     lsoa_area = lsoa.to_crs(27700).area.sum()
     lad_area = out.to_crs(27700).area.sum()
     if abs(lad_area / lsoa_area - 1) > 0.01:

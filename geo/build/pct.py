@@ -35,11 +35,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.build._common import BuildContext, Output, Stage, coverage_simplify, read_raw_csv, write_geoparquet, write_parquet
-from geo.build.lad import validate_boundaries
+from geo.build._common import (
+    BuildContext,
+    Output,
+    Stage,
+    conform_boundaries,
+    coverage_simplify,
+    read_raw_csv,
+    write_geoparquet,
+    write_parquet,
+)
 from geo.build.lsoa import lsoa11_to_old_lad
 from geo.errors import ValidationError
-from geo.schema import BOUNDARY_COLUMNS, boundary_set
 
 __all__ = [
     "ASSIGNMENT",
@@ -290,19 +297,6 @@ def _only(members: pd.Series, full: pd.Series) -> object:
     return codes[0] if len(codes) == 1 and (full == codes[0]).sum() == len(members) else None
 
 
-def _conform(gdf: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    gdf = gdf.copy()
-    gdf["level"], gdf["vintage"] = level, "2011"
-    for col in BOUNDARY_COLUMNS:
-        if col not in gdf.columns:
-            gdf[col] = False if col == "approximate" else None
-    gdf = gdf[list(BOUNDARY_COLUMNS)]
-    for col in BOUNDARY_COLUMNS[:-1]:
-        if col != "approximate":
-            gdf[col] = gdf[col].astype("str")
-    gdf["approximate"] = gdf["approximate"].astype(bool)
-    validate_boundaries(gdf, expected=boundary_set(level, "2011").count)
-    return gpd.GeoDataFrame(gdf.sort_values("area_code").reset_index(drop=True), geometry="geometry", crs=4326)
 
 
 def _check_area(ctx: BuildContext, gdf: gpd.GeoDataFrame, lsoa_area: float, name: str) -> None:
@@ -347,8 +341,8 @@ def _build_pct(ctx: BuildContext) -> list[Output]:
         # From the simplified PCTs, so SHA borders are exactly PCT borders.
         sha_rows.append({"area_code": code, "area_name": shas[code], "region_code": in_sha["region_code"].value_counts().index[0],
                          "geometry": shapely.make_valid(shapely.union_all(group.geometry.values, grid_size=1e-5))})
-    pct_out = _conform(pcts.drop(columns="sha_code"), "pct")
-    sha_out = _conform(gpd.GeoDataFrame(sha_rows, geometry="geometry", crs=4326), "sha")
+    pct_out = conform_boundaries(pcts.drop(columns="sha_code"), "pct", "2011", sort=True)
+    sha_out = conform_boundaries(gpd.GeoDataFrame(sha_rows, geometry="geometry", crs=4326), "sha", "2011", sort=True)
     lsoa_area = float(lsoa.to_crs(27700).area.sum())
     _check_area(ctx, pct_out, lsoa_area, "PCTs")
     _check_area(ctx, sha_out, lsoa_area, "SHAs")
