@@ -16,6 +16,7 @@ from geo.errors import RawFileMissingError
 
 __all__ = [
     "conform_boundaries",
+    "dissolve_coverage",
     "validate_boundaries",
     "BuildContext",
     "Output",
@@ -215,3 +216,16 @@ def conform_boundaries(gdf: gpd.GeoDataFrame, level: str, vintage: str, *, sort:
         gdf = gdf.sort_values("area_code").reset_index(drop=True)
     validate_boundaries(gdf, expected=boundary_set(level, vintage).count)
     return gpd.GeoDataFrame(gdf, geometry="geometry", crs=4326)
+
+
+def dissolve_coverage(geoms: gpd.GeoSeries, groups: pd.Series, *, gap_width: float = 0.001) -> gpd.GeoSeries:
+    """Union polygons of a (nearly clean) coverage by group, indexed by group.
+
+    The simplified LSOA layer has thin gaps and mis-noded shared edges, so it is
+    cleaned first (gaps narrower than ``gap_width`` go to a neighbour); the pieces
+    then form a true coverage and ``coverage_union_all`` dissolves them exactly.
+    """
+    cleaned = shapely.coverage_clean(np.asarray(geoms.values), gap_width=gap_width)
+    parts = pd.Series(cleaned, index=groups.to_numpy())
+    merged = {code: shapely.make_valid(shapely.coverage_union_all(part.to_numpy())) for code, part in parts.groupby(level=0)}
+    return gpd.GeoSeries(pd.Series(merged), crs=geoms.crs)

@@ -31,7 +31,6 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
@@ -41,6 +40,7 @@ from geo.build._common import (
     Stage,
     conform_boundaries,
     coverage_simplify,
+    dissolve_coverage,
     read_raw_csv,
     write_geoparquet,
     write_parquet,
@@ -276,19 +276,6 @@ def _build_assign(ctx: BuildContext) -> list[Output]:
             f"{int(assigned['approximate'].sum())} LSOAs in approximate PCTs")
     out = assigned[["area_code", "pct_code", "sha_code", "approximate", "approximate_reason"]].sort_values("area_code")
     return [write_parquet(ctx, out.reset_index(drop=True), "lookups/lsoa11_pct.parquet")]
-
-
-def dissolve_coverage(geoms: gpd.GeoSeries, groups: pd.Series, *, gap_width: float = _GAP_WIDTH) -> gpd.GeoSeries:
-    """Union polygons of a (nearly clean) coverage by group, indexed by group.
-
-    The simplified LSOA layer has thin gaps and mis-noded shared edges, so it is
-    cleaned first (gaps narrower than ``gap_width`` go to a neighbour); the pieces
-    then form a true coverage and ``coverage_union_all`` dissolves them exactly.
-    """
-    cleaned = shapely.coverage_clean(np.asarray(geoms.values), gap_width=gap_width)
-    parts = pd.Series(cleaned, index=groups.to_numpy())
-    merged = {code: shapely.make_valid(shapely.coverage_union_all(part.to_numpy())) for code, part in parts.groupby(level=0)}
-    return gpd.GeoSeries(pd.Series(merged), crs=geoms.crs)
 
 
 def _only(members: pd.Series, full: pd.Series) -> object:
