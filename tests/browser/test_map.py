@@ -79,6 +79,7 @@ def test_click_drills_down_and_breadcrumb_goes_back(app_url, page, data_dir) -> 
     assert _wait_for_polygons(pg, lambda n: n == n_lads) == n_lads
     pg.wait_for_function("() => !window.location.search.includes('area=')", timeout=30_000)
     _frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)  # back to England
+    pg.wait_for_timeout(1000)  # let Leaflet's zoom animation finish before the screenshot
     assert blocked.urls == []
 
 
