@@ -15,6 +15,7 @@ import shapely
 from geo.errors import RawFileMissingError
 
 __all__ = [
+    "check_indicator_contract",
     "conform_boundaries",
     "dissolve_coverage",
     "validate_boundaries",
@@ -229,3 +230,31 @@ def dissolve_coverage(geoms: gpd.GeoSeries, groups: pd.Series, *, gap_width: flo
     parts = pd.Series(cleaned, index=groups.to_numpy())
     merged = {code: shapely.make_valid(shapely.coverage_union_all(part.to_numpy())) for code, part in parts.groupby(level=0)}
     return gpd.GeoSeries(pd.Series(merged), crs=geoms.crs)
+
+
+def check_indicator_contract(table: pd.DataFrame, *, declared: Iterable[str], where: str) -> None:
+    """Raise :class:`ValidationError` unless ``table`` keeps the long-table contract.
+
+    Columns and order, declared indicator ids, one row per key, known statuses and
+    sexes, and ``status == "ok"`` exactly where a value is present. ``where`` names
+    the table in messages.
+    """
+    from geo.errors import ValidationError
+    from geo.schema import INDICATOR_COLUMNS, SEXES, STATUSES
+
+    if tuple(table.columns) != INDICATOR_COLUMNS:
+        raise ValidationError(f"{where}: columns {list(table.columns)}; expected {list(INDICATOR_COLUMNS)}.")
+    unknown = set(table["indicator_id"]) - set(declared)
+    if unknown:
+        raise ValidationError(f"{where}: indicator ids {sorted(unknown)} are not declared in a CATALOGUE; add them.")
+    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
+    dupes = table.duplicated(key)
+    if dupes.any():
+        raise ValidationError(f"{where}: {int(dupes.sum())} duplicate keys, e.g. {table.loc[dupes, key].iloc[0].to_dict()}; "
+                              "keep one release per period.")
+    for column, allowed in (("status", STATUSES), ("sex", SEXES)):
+        bad = set(table[column]) - set(allowed)
+        if bad:
+            raise ValidationError(f"{where}: {column} values {sorted(bad)}; expected some of {list(allowed)}.")
+    if ((table["status"] == "ok") != table["value"].notna()).any():
+        raise ValidationError(f"{where}: Status must be 'ok' exactly where a value is present.")

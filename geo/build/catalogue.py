@@ -12,15 +12,14 @@ from __future__ import annotations
 import importlib
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage
+from geo.build._common import BuildContext, Output, Stage, check_indicator_contract
 from geo.build._common import boundary_codes as boundary_codes_of
 from geo.catalogue import CATALOGUE_FILE, GROUPS, Indicator
 from geo.errors import ValidationError
-from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, STATUSES
+from geo.schema import ENGLAND_CODE
 
 __all__ = ["STAGES", "BOUNDARY_SOURCES"]
 
@@ -92,24 +91,6 @@ def _declared() -> dict[str, Indicator]:
     return declared
 
 
-def _check_file(path: Path, df: pd.DataFrame) -> None:
-    if tuple(df.columns) != INDICATOR_COLUMNS:
-        raise ValidationError(
-            f"{path.name} has columns {list(df.columns)}; expected {list(INDICATOR_COLUMNS)}."
-        )
-    bad_status = set(df["status"].unique()) - set(STATUSES)
-    if bad_status:
-        raise ValidationError(f"{path.name} has unknown status values {sorted(bad_status)}.")
-    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
-    dupes = df.duplicated(key)
-    if dupes.any():
-        example = df.loc[dupes, key].iloc[0].to_dict()
-        raise ValidationError(f"{path.name} has {int(dupes.sum())} duplicate keys, e.g. {example}.")
-    ok_without_value = (df["status"] == "ok") & df["value"].isna()
-    if ok_without_value.any():
-        raise ValidationError(f"{path.name}: {int(ok_without_value.sum())} rows have status ok but no value.")
-
-
 def _build(ctx: BuildContext) -> list[Output]:
     declared = _declared()
     folder = ctx.out_dir / "indicators"
@@ -118,7 +99,7 @@ def _build(ctx: BuildContext) -> list[Output]:
     unmatched: list[pd.DataFrame] = []
     for path in sorted(folder.glob("*.parquet")):
         df = pd.read_parquet(path)
-        _check_file(path, df)
+        check_indicator_contract(df, declared=declared, where=path.name)
         for key, rows in df.groupby("indicator_id", sort=False):
             indicator_id = str(key)
             if indicator_id not in declared:

@@ -27,13 +27,14 @@ from geo.build._common import (
     Output,
     Stage,
     boundary_codes,
+    check_indicator_contract,
     finish_indicators,
     read_raw_csv,
     write_parquet,
 )
 from geo.catalogue import Indicator, Source
 from geo.errors import ValidationError
-from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, SEXES, STATUSES, vintages
+from geo.schema import ENGLAND_CODE, SEXES, vintages
 
 __all__ = ["CATALOGUE", "STAGES", "RAW", "build_table", "period_label", "validate"]
 
@@ -402,32 +403,16 @@ def build_table(ctx: BuildContext, *, only: Collection[str] = ()) -> pd.DataFram
 def validate(table: pd.DataFrame, *, catalogue: Collection[Indicator] | None = None) -> None:
     """Raise :class:`ValidationError` unless the table keeps the indicator contract and plausible ranges."""
     declared = {i.indicator_id: i for i in (CATALOGUE if catalogue is None else catalogue)}
-    if tuple(table.columns) != INDICATOR_COLUMNS:
-        raise ValidationError(f"Columns {list(table.columns)}; expected {list(INDICATOR_COLUMNS)}.")
-    unknown = set(table["indicator_id"]) - set(declared)
-    if unknown:
-        raise ValidationError(f"Indicator ids {sorted(unknown)} are not declared in geo.build.health.CATALOGUE.")
-    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
-    dupes = table.duplicated(key)
-    if dupes.any():
-        raise ValidationError(f"{int(dupes.sum())} duplicate rows for one key, e.g. "
-                              f"{table.loc[dupes, key].iloc[0].to_dict()}; keep one release per period.")
-    checks = {
-        "status": set(STATUSES), "sex": set(SEXES),
-        "level": {"lad", "utla", "region", "england"},
-    }
-    for column, allowed in checks.items():
-        bad = set(table[column]) - allowed
-        if bad:
-            raise ValidationError(f"{column} values {sorted(bad)}; expected some of {sorted(allowed)}.")
+    check_indicator_contract(table, declared=declared, where="health")
+    bad_level = set(table["level"]) - {"lad", "utla", "region", "england"}
+    if bad_level:
+        raise ValidationError(f"level values {sorted(bad_level)}; expected some of england, lad, region, utla.")
     for level, vintage in table[["level", "vintage"]].drop_duplicates().itertuples(index=False):
         if level != "england" and vintage not in vintages(level):
             raise ValidationError(f"Vintage {vintage!r} for level {level!r}; expected one of {vintages(level)}.")
     bad_period = ~table["period"].str.fullmatch(r"\d{4}(-\d{2})?")
     if bad_period.any():
         raise ValidationError(f"Period {table.loc[bad_period, 'period'].iloc[0]!r}; expected e.g. 2016-18 or 2019.")
-    if ((table["status"] == "ok") != table["value"].notna()).any():
-        raise ValidationError("Status must be 'ok' exactly where a value is present.")
     ci = table["lower_ci"].notna()
     inverted = ci & ~((table["lower_ci"] <= table["value"]) & (table["value"] <= table["upper_ci"]))
     if inverted.any():

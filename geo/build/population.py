@@ -13,10 +13,10 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage, boundary_codes, finish_indicators, read_raw_csv, write_parquet
+from geo.build._common import BuildContext, Output, Stage, boundary_codes, check_indicator_contract, finish_indicators, read_raw_csv, write_parquet
 from geo.catalogue import Indicator, Source
 from geo.errors import ValidationError, VintageMismatchError
-from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, SEXES, STATUSES, boundary_set, vintages
+from geo.schema import ENGLAND_CODE, boundary_set, vintages
 
 __all__ = ["AGE_BANDS", "CATALOGUE", "FILE6", "LEVEL_BOUNDS", "RAW", "STAGES", "age_bands", "build_table", "check_table"]
 
@@ -179,23 +179,8 @@ def check_table(
     (indicator, level, vintage) - each value against the catalogue's ``valid_range``
     and ``bounds`` per (indicator, level), and logs area codes absent from their set.
     """
-    if tuple(table.columns) != INDICATOR_COLUMNS:
-        raise ValidationError(f"Columns {list(table.columns)}; expected {list(INDICATOR_COLUMNS)}.")
     declared = {i.indicator_id: i for i in catalogue}
-    unknown = set(table["indicator_id"]) - set(declared)
-    if unknown:
-        raise ValidationError(f"Indicator ids {sorted(unknown)} are not declared in the module's CATALOGUE; add them.")
-    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
-    dupes = table.duplicated(key)
-    if dupes.any():
-        raise ValidationError(f"{int(dupes.sum())} duplicate keys, e.g. {table.loc[dupes, key].iloc[0].to_dict()}; "
-                              "keep one release per period.")
-    for column, allowed in (("status", STATUSES), ("sex", SEXES)):
-        bad = set(table[column]) - set(allowed)
-        if bad:
-            raise ValidationError(f"{column} values {sorted(bad)}; expected some of {list(allowed)}.")
-    if ((table["status"] == "ok") != table["value"].notna()).any():
-        raise ValidationError("Status must be 'ok' exactly where a value is present.")
+    check_indicator_contract(table, declared=declared, where="population/housing")
     _check_counts(table, expected or {})
     _check_values(table, declared, bounds or {})
     _report_unmatched(ctx, table)
