@@ -1,15 +1,15 @@
 """Health Gap Atlas: ``streamlit run app.py``.
 
 Thin wiring only: pages, layout and widgets. Data and statistics live in ``geo/``;
-folium layers in ``layers/``.
+folium layers in ``layers/``; the pages in ``ui/``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from page_about import about_page
-from page_map import map_page
+from ui.about import about_page
+from ui.map import map_page
 
 st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
 

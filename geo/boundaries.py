@@ -1,7 +1,7 @@
 """Boundary sets: load one level at one vintage, or the small areas inside an area.
 
 Files are GeoParquet in ``data/boundaries/{level}_{vintage}.parquet`` (EPSG:4326),
-written by ``python -m geo.build``.
+written by ``python -m geo build``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _read(level: str, vintage: str, data_dir: Path) -> gpd.GeoDataFrame:
     path = data_dir / "boundaries" / bset.file_name
     if not path.exists():
         raise DataUnavailableError(
-            f"Boundary file {path} is missing; run `python -m geo.build` to create data/."
+            f"Boundary file {path} is missing; run `python -m geo build` to create data/."
         )
     return gpd.read_parquet(path)
 
@@ -137,7 +137,7 @@ def parent_codes(
 def _parents(lsoa_vintage: str, data_dir: Path) -> pd.DataFrame:
     path = data_dir / "lookups" / f"lsoa{lsoa_vintage[-2:]}_parents.parquet"
     if not path.exists():
-        raise DataUnavailableError(f"Lookup {path} is missing; run `python -m geo.build`.")
+        raise DataUnavailableError(f"Lookup {path} is missing; run `python -m geo build`.")
     return pd.read_parquet(path)
 
 

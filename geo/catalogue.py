@@ -1,7 +1,7 @@
 """The indicator catalogue: what each indicator is, where it came from, what is held.
 
 The facts live in one data file, ``data/catalogue.json``, written by
-``python -m geo.build``; this module reads it into frozen :class:`Indicator` records.
+``python -m geo build``; this module reads it into frozen :class:`Indicator` records.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def _read_columns(path: Path, mtime: int, columns: tuple[str, ...]) -> pd.DataFr
 
 def _read(path: Path, *columns: str) -> pd.DataFrame:
     if not path.exists():
-        raise DataUnavailableError(f"{path} is missing; build it with `python -m geo.build`.")
+        raise DataUnavailableError(f"{path} is missing; build it with `python -m geo build`.")
     return _read_columns(path, path.stat().st_mtime_ns, columns)
 
 

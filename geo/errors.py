@@ -55,7 +55,7 @@ class DataUnavailableError(AtlasError, LookupError):
 
 
 class RawFileMissingError(AtlasError, FileNotFoundError):
-    """A raw public file that ``python -m geo.build`` needs is not there."""
+    """A raw public file that ``python -m geo build`` needs is not there."""
 
 
 class ValidationError(AtlasError, ValueError):

@@ -32,7 +32,7 @@ def _dataset(data_dir: Path) -> ds.Dataset:
     folder = data_dir / "indicators"
     files = sorted(str(p) for p in folder.glob("*.parquet"))
     if not files:
-        raise DataUnavailableError(f"No indicator files in {folder}; run `python -m geo.build`.")
+        raise DataUnavailableError(f"No indicator files in {folder}; run `python -m geo build`.")
     return ds.dataset(files, format="parquet")
 
 

@@ -13,7 +13,7 @@ from geo.catalogue import Indicator, Source
 @pytest.fixture(scope="session")
 def data_dir():
     if not (DATA_DIR / "catalogue.json").exists():
-        pytest.skip("data/ has not been built (python -m geo.build)")
+        pytest.skip("data/ has not been built (python -m geo build)")
     return DATA_DIR
 
 

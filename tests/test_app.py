@@ -97,7 +97,7 @@ def test_breadcrumb_goes_back_to_england(data_dir) -> None:
 
 def test_about_page_lists_every_indicator(data_dir) -> None:
     at2 = AppTest.from_string(
-        f"import sys; sys.path.insert(0, {str(Path(APP).parent)!r})\nfrom page_about import about_page\nabout_page()",
+        f"import sys; sys.path.insert(0, {str(Path(APP).parent)!r})\nfrom ui.about import about_page\nabout_page()",
         default_timeout=TIMEOUT,
     ).run()
     assert _problems(at2) == []

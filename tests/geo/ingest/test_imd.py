@@ -1,4 +1,4 @@
-"""geo.build.imd: the committed IoD tables equal the raw files; checks refuse broken rankings."""
+"""geo.ingest.imd: the committed IoD tables equal the raw files; checks refuse broken rankings."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.build import imd
-from geo.build._common import BuildContext
 from geo.errors import ValidationError
+from geo.ingest import imd
+from geo.ingest._common import BuildContext
 from geo.schema import INDICATOR_COLUMNS
 
 H = "indicators/humaniverse_imd/"

@@ -1,4 +1,4 @@
-"""Tests for geo.build.health: raw health files -> the long indicator table.
+"""Tests for geo.ingest.health: raw health files -> the long indicator table.
 
 Spot checks read the expected numbers from the raw files in the test itself.
 """
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from geo._paths import DATA_DIR, RAW_DIR
-from geo.build._common import BuildContext
-from geo.build.health import CATALOGUE, RAW, build_table, period_label, validate
 from geo.catalogue import GROUPS
 from geo.errors import ValidationError
+from geo.ingest._common import BuildContext
+from geo.ingest.health import CATALOGUE, RAW, build_table, period_label, validate
 from geo.schema import INDICATOR_COLUMNS
 
 KEY = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
@@ -236,7 +236,7 @@ def test_health_index_carry_forward_is_noted(table: pd.DataFrame) -> None:
 
 @pytest.mark.raw
 def test_area_codes_exist_in_their_boundary_sets(table: pd.DataFrame) -> None:
-    from geo.build._common import boundary_codes
+    from geo.ingest._common import boundary_codes
 
     sets = boundary_codes(DATA_DIR)
     if not sets:

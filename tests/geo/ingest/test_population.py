@@ -1,4 +1,4 @@
-"""Tests for geo.build.population."""
+"""Tests for geo.ingest.population."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from geo._paths import DATA_DIR, RAW_DIR
-from geo.build._common import BuildContext, finish_indicators
-from geo.build.population import AGE_BANDS, CATALOGUE, FILE6, RAW, age_bands, build_table, check_table
 from geo.catalogue import GROUPS, Indicator, Source
 from geo.errors import ValidationError
+from geo.ingest._common import BuildContext, finish_indicators
+from geo.ingest.population import AGE_BANDS, CATALOGUE, FILE6, RAW, age_bands, build_table, check_table
 
 needs_raw = pytest.mark.skipif(not RAW_DIR.is_dir(), reason="shared raw data folder absent")
 

@@ -13,10 +13,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage, finish_indicators, read_raw_csv, write_parquet
-from geo.build.population import check_table
 from geo.catalogue import Indicator, Source
 from geo.errors import ValidationError
+from geo.ingest._common import BuildContext, Output, Stage, finish_indicators, read_raw_csv, write_parquet
+from geo.ingest.population import check_table
 from geo.schema import ENGLAND_CODE
 
 __all__ = ["CATALOGUE", "FILE8", "RAW", "SERIES_DEFINITIONS", "STAGES", "build_table", "fuel_poverty", "read_sheet"]

@@ -5,23 +5,23 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
-from geo.build._common import BuildContext, Output, Stage, summarise, timed
 from geo.errors import AtlasError
+from geo.ingest._common import BuildContext, Output, Stage, summarise, timed
 
 __all__ = ["STAGES", "run"]
 
 #: Modules that each define ``STAGES: list[Stage]``, in dependency order.
 _STAGE_MODULES: tuple[str, ...] = (
-    "geo.build.lsoa",
-    "geo.build.lad",
-    "geo.build.pct",
-    "geo.build.lookups",
-    "geo.build.imd",
-    "geo.build.health",
-    "geo.build.population",
-    "geo.build.housing",
-    "geo.build.summaries",
-    "geo.build.catalogue",
+    "geo.ingest.lsoa",
+    "geo.ingest.lad",
+    "geo.ingest.pct",
+    "geo.ingest.lookups",
+    "geo.ingest.imd",
+    "geo.ingest.health",
+    "geo.ingest.population",
+    "geo.ingest.housing",
+    "geo.ingest.summaries",
+    "geo.ingest.catalogue",
 )
 
 

@@ -1,4 +1,4 @@
-"""Tests for geo.build.lsoa: LSOA 2011 and 2021 sets, their parents and the pre-2009 districts.
+"""Tests for geo.ingest.lsoa: LSOA 2011 and 2021 sets, their parents and the pre-2009 districts.
 
 Expected values are computed in the tests from the raw ONS lookups and boundary files.
 """
@@ -16,9 +16,9 @@ import shapely
 from shapely.geometry import box
 
 from geo._paths import DATA_DIR, RAW_DIR
-from geo.build._common import BuildContext
-from geo.build.lsoa import dissolve, lsoa11_to_old_lad, read_lsoa11, read_lsoa21, simplify_lsoas
 from geo.errors import ValidationError
+from geo.ingest._common import BuildContext
+from geo.ingest.lsoa import dissolve, lsoa11_to_old_lad, read_lsoa11, read_lsoa21, simplify_lsoas
 from geo.schema import BOUNDARY_COLUMNS, boundary_set
 
 _JT = "boundaries/jtrim_ons_lookups/"
@@ -34,7 +34,7 @@ def _raw_csv(relative: str) -> pd.DataFrame:
 def _committed(relative: str) -> Path:
     path = DATA_DIR / relative
     if not path.exists():
-        pytest.skip(f"{relative} has not been built (python -m geo.build)")
+        pytest.skip(f"{relative} has not been built (python -m geo build)")
     return path
 
 

@@ -34,7 +34,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.build._common import (
+from geo.errors import ValidationError
+from geo.ingest._common import (
     BuildContext,
     Output,
     Stage,
@@ -45,8 +46,7 @@ from geo.build._common import (
     write_geoparquet,
     write_parquet,
 )
-from geo.build.lsoa import lsoa11_to_old_lad
-from geo.errors import ValidationError
+from geo.ingest.lsoa import lsoa11_to_old_lad
 
 __all__ = [
     "ASSIGNMENT",

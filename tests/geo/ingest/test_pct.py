@@ -1,4 +1,4 @@
-"""Tests for geo.build.pct: the reviewed PCT assignment, SHAs and the dissolve.
+"""Tests for geo.ingest.pct: the reviewed PCT assignment, SHAs and the dissolve.
 
 Expected memberships are computed in the tests from the raw ONS lookups.
 """
@@ -16,8 +16,9 @@ import shapely
 from shapely.geometry import box
 
 from geo._paths import DATA_DIR, RAW_DIR
-from geo.build._common import BuildContext
-from geo.build.pct import (
+from geo.errors import ValidationError
+from geo.ingest._common import BuildContext
+from geo.ingest.pct import (
     ASSIGNMENT,
     assign_lsoas,
     ccg_agreement,
@@ -26,7 +27,6 @@ from geo.build.pct import (
     read_assignment,
     sha_codes,
 )
-from geo.errors import ValidationError
 from geo.schema import BOUNDARY_COLUMNS
 
 _JT = "boundaries/jtrim_ons_lookups/"

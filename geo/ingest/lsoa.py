@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.build._common import (
+from geo.errors import DataUnavailableError, ValidationError
+from geo.ingest._common import (
     BuildContext,
     Output,
     Stage,
@@ -35,7 +36,6 @@ from geo.build._common import (
     read_raw_csv,
     write_parquet,
 )
-from geo.errors import DataUnavailableError, ValidationError
 from geo.schema import ENGLAND_CODE, boundary_set
 
 __all__ = [
@@ -291,7 +291,7 @@ def _check_parents(parents: pd.DataFrame, name: str, sets: dict[str, tuple[str, 
         if (found := parents[col].nunique()) != expected:
             problems.append(f"{col} holds {found} areas, expected {expected} ({level} {vintage})")
     if problems:
-        raise ValidationError(f"{name} parents: " + "; ".join(problems) + ". Check the raw lookups named in geo/build/lsoa.py.")
+        raise ValidationError(f"{name} parents: " + "; ".join(problems) + ". Check the raw lookups named in geo/ingest/lsoa.py.")
 
 
 def _lsoa11_parents(ctx: BuildContext, lsoas: pd.DataFrame) -> pd.DataFrame:
@@ -418,7 +418,7 @@ def _build_lsoa21(ctx: BuildContext) -> list[Output]:
 def _built(ctx: BuildContext, relative: str) -> Path:
     path = ctx.out_dir / relative
     if not path.exists():
-        raise DataUnavailableError(f"{relative} is not in {ctx.out_dir}; run `python -m geo.build --only lsoa2011` first.")
+        raise DataUnavailableError(f"{relative} is not in {ctx.out_dir}; run `python -m geo build --only lsoa2011` first.")
     return path
 
 

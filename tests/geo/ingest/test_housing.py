@@ -1,4 +1,4 @@
-"""Tests for geo.build.housing."""
+"""Tests for geo.ingest.housing."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from geo._paths import DATA_DIR, RAW_DIR
-from geo.build import housing
-from geo.build._common import BuildContext, finish_indicators
-from geo.build.housing import CATALOGUE, FILE8, RAW, SERIES_DEFINITIONS, build_table
 from geo.catalogue import GROUPS
 from geo.errors import ValidationError
+from geo.ingest import housing
+from geo.ingest._common import BuildContext, finish_indicators
+from geo.ingest.housing import CATALOGUE, FILE8, RAW, SERIES_DEFINITIONS, build_table
 
 needs_raw = pytest.mark.skipif(not RAW_DIR.is_dir(), reason="shared raw data folder absent")
 

@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.build._common import (
+from geo.catalogue import Indicator, Source
+from geo.errors import ValidationError
+from geo.ingest._common import (
     BuildContext,
     Output,
     Stage,
@@ -32,8 +34,6 @@ from geo.build._common import (
     read_raw_csv,
     write_parquet,
 )
-from geo.catalogue import Indicator, Source
-from geo.errors import ValidationError
 from geo.schema import ENGLAND_CODE, SEXES, vintages
 
 __all__ = ["CATALOGUE", "STAGES", "RAW", "build_table", "period_label", "validate"]
@@ -59,7 +59,7 @@ RAW: dict[str, str] = {
 }
 _TOPO = "boundaries/ons_uk_topojson/uk-topo_2014-2025.topo.json"
 _CHANGES = "boundaries/ons_uk_topojson/changes.csv"
-#: Year each code-set vintage is read from the TopoJSON at (as geo.build.lad does).
+#: Year each code-set vintage is read from the TopoJSON at (as geo.ingest.lad does).
 _TOPO_YEAR = {"2013": 2014, "2019": 2019, "2020": 2020, "2021": 2021, "2023": 2023, "2025": 2025}
 
 _LAD_PREFIXES = ("E06", "E07", "E08", "E09")
@@ -99,7 +99,7 @@ def period_label(raw: str) -> str:
         return text
     raise ValidationError(
         f"Unrecognised period label {raw!r}; expected e.g. '2015 - 17', '2015-17', '2001-01-01/P3Y' or '2019'. "
-        "Add the new format to geo.build.health.period_label."
+        "Add the new format to geo.ingest.health.period_label."
     )
 
 
@@ -154,7 +154,7 @@ class _CodeSets:
 
 
 def _topo_codes(ctx: BuildContext, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
-    """Codes of LA/UTLA sets read from the TopoJSON properties (no geometry), as geo.build.lad filters them."""
+    """Codes of LA/UTLA sets read from the TopoJSON properties (no geometry), as geo.ingest.lad filters them."""
     topo = json.loads(ctx.raw(_TOPO).read_text(encoding="utf-8"))
     layer = {"lad": ("ltla", _LAD_PREFIXES), "utla": ("utla", _UTLA_PREFIXES)}
     out: dict[tuple[str, str], set[str]] = {}

@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 from geo import boundaries, indicators
 from geo import profile as area_profile
 from geo._paths import DATA_DIR
-from geo.catalogue import GROUPS, Indicator, load_catalogue
+from geo.catalogue import GROUPS, Indicator
 from geo.classify import classify, compare_with_england
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
@@ -30,51 +30,34 @@ from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
 from layers.legend import add_to_map, build_legend, to_html
 from layers.style import scheme_for
+from ui.widgets import (
+    attribution_caption,
+)
+from ui.widgets import (
+    boundaries_for as _boundaries,
+)
+from ui.widgets import (
+    catalogue as _catalogue,
+)
+from ui.widgets import (
+    combos as _combos,
+)
+from ui.widgets import (
+    select_area as _select_area,
+)
+from ui.widgets import (
+    set_param as _set_param,
+)
+from ui.widgets import (
+    values as _values,
+)
+from ui.widgets import (
+    widget as _widget,
+)
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
-
-
-# ---------------------------------------------------------------- cached data
-@st.cache_resource(show_spinner=False)
-def _catalogue() -> dict[str, Indicator]:
-    return load_catalogue(DATA_DIR)
-
-
-@st.cache_resource(show_spinner=False)
-def _boundaries(level: str, vintage: str) -> gpd.GeoDataFrame:
-    return boundaries.load(level, vintage)
-
-
-@st.cache_data(show_spinner=False)
-def _combos(indicator_id: str, level: str) -> pd.DataFrame:
-    return indicators.periods(indicator_id, level=level)
-
-
-@st.cache_data(show_spinner=False)
-def _values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
-    return indicators.load(indicator_id, level=level, vintage=vintage, period=period, sex=sex)
-
-
-# ---------------------------------------------------------------- state
-def _set_param(name: str, widget_key: str) -> None:
-    value = st.session_state[widget_key]
-    st.query_params[name] = value
-    if name in ("level", "vintage"):
-        st.query_params.pop("area", None)
-
-
-def _select_area(code: str | None) -> None:
-    if code:
-        st.query_params["area"] = code
-    else:
-        st.query_params.pop("area", None)
-
-
-def _widget(key: str, value: str) -> str:
-    st.session_state[key] = value
-    return key
 
 
 # ---------------------------------------------------------------- page
@@ -82,7 +65,7 @@ def map_page() -> None:
     try:
         catalogue = _catalogue()
     except (OSError, ValueError):
-        st.error("The atlas data is missing. Rebuild it with `python -m geo.build`, then reload.")
+        st.error("The atlas data is missing. Rebuild it with `python -m geo build`, then reload.")
         return
     view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos)
     gdf = _boundaries(view.level, view.vintage)
@@ -137,7 +120,7 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
         sb.radio(
             "Sex",
             sexes,
-            format_func=SEX_LABELS.get,
+            format_func=lambda s: SEX_LABELS[s],
             horizontal=True,
             key=_widget("w_sex", view.sex),
             on_change=_set_param,
@@ -155,17 +138,13 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
     )
     sb.selectbox(
         "Classification",
-        METHODS,
-        format_func=METHOD_LABELS.get,
+        list(METHODS),
+        format_func=lambda m: METHOD_LABELS[m],
         key=_widget("w_method", view.method),
         on_change=_set_param,
         args=("method", "w_method"),
     )
-    sb.divider()
-    sb.caption(
-        "Data: ONS, MHCLG, OHID and DESNZ, Open Government Licence v3.0. Contains OS data © Crown "
-        "copyright and database right. See *About the data*."
-    )
+    attribution_caption()
 
 
 def _pick_group(held: dict[str, Indicator]) -> None:

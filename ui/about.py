@@ -23,7 +23,7 @@ def about_page() -> None:
         catalogue = load_catalogue(DATA_DIR)
         raw = json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        st.error("The data catalogue is missing. Rebuild the data with `python -m geo.build`.")
+        st.error("The data catalogue is missing. Rebuild the data with `python -m geo build`.")
         return
     st.markdown(
         "Every number in the atlas is taken unchanged from the official source named below. "

@@ -13,9 +13,9 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage, boundary_codes, check_indicator_contract, finish_indicators, read_raw_csv, write_parquet
 from geo.catalogue import Indicator, Source
 from geo.errors import ValidationError, VintageMismatchError
+from geo.ingest._common import BuildContext, Output, Stage, boundary_codes, check_indicator_contract, finish_indicators, read_raw_csv, write_parquet
 from geo.schema import ENGLAND_CODE, boundary_set, vintages
 
 __all__ = ["AGE_BANDS", "CATALOGUE", "FILE6", "LEVEL_BOUNDS", "RAW", "STAGES", "age_bands", "build_table", "check_table"]
@@ -161,7 +161,7 @@ def _build(ctx: BuildContext) -> list[Output]:
     return [write_parquet(ctx, build_table(ctx), "indicators/population.parquet")]
 
 
-# --- validation shared with geo.build.housing -----------------------------------------------------
+# --- validation shared with geo.ingest.housing -----------------------------------------------------
 
 
 def check_table(

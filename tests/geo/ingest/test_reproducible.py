@@ -1,4 +1,4 @@
-"""`python -m geo.build` regenerates the committed data: small stages rebuilt from raw match data/."""
+"""`python -m geo build` regenerates the committed data: small stages rebuilt from raw match data/."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from geo.build import BuildContext, run
-from geo.build.__main__ import main
 from geo.errors import RawFileMissingError
+from geo.ingest import BuildContext, run
+from geo.ingest.__main__ import main
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,11 @@ def test_cli_reports_a_missing_raw_file(tmp_path, capsys) -> None:
     (tmp_path / "raw").mkdir()
     assert main(["--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--only", "region"]) == 2
     assert "Raw file" in capsys.readouterr().err
+
+
+def test_geo_cli_build_command_shares_the_ingest_options(tmp_path, capsys) -> None:
+    from geo.__main__ import main as geo_main
+
+    assert geo_main(["build", "--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err

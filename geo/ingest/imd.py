@@ -23,9 +23,9 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from geo.build._common import BuildContext, Output, Stage, read_raw_csv, write_parquet
 from geo.catalogue import Indicator, Polarity, Source
 from geo.errors import ValidationError
+from geo.ingest._common import BuildContext, Output, Stage, read_raw_csv, write_parquet
 from geo.schema import INDICATOR_COLUMNS
 
 __all__ = ["CATALOGUE", "DOMAINS", "EDITIONS", "STAGES", "la_summaries", "lsoa_table"]
@@ -189,13 +189,13 @@ def _read_file(ctx: BuildContext, edition: _Edition, spec: _File) -> dict[tuple[
             if _IDENTIFIERS.match(column):
                 continue
             raise ValidationError(f"{spec.name}: column {column!r} is not a known IoD measure; "
-                                  "add it to geo.build.imd._ALIASES or to the ignored identifiers.")
+                                  "add it to geo.ingest.imd._ALIASES or to the ignored identifiers.")
         found[key] = pd.to_numeric(wide[column], errors="raise").astype("float64")
     expected = {(d, m) for d, ms in {**spec.content, **spec.also}.items() for m in ms}
     if set(found) != expected:
         raise ValidationError(
             f"{spec.name}: expected measures {sorted(expected - set(found))} are missing and "
-            f"{sorted(set(found) - expected)} were not expected; update EDITIONS in geo.build.imd."
+            f"{sorted(set(found) - expected)} were not expected; update EDITIONS in geo.ingest.imd."
         )
     return found
 
@@ -316,7 +316,7 @@ def _validate_lsoa(ctx: BuildContext, ed: _Edition, series: dict[tuple[str, str]
     for (domain, measure), values in series.items():
         name = f"imd{ed.year}_{domain}_{measure}"
         if name not in declared:
-            raise ValidationError(f"{name} is built but not in geo.build.imd.CATALOGUE; declare it there.")
+            raise ValidationError(f"{name} is built but not in geo.ingest.imd.CATALOGUE; declare it there.")
         if len(values) != n or not values.index.is_unique or not values.index.equals(codes):
             raise ValidationError(f"{name}: {len(values)} rows on {values.index.nunique()} codes; expected "
                                   f"the {n:,} LSOA {ed.vintage} codes of the edition's main table.")
@@ -520,7 +520,7 @@ def _validate_la(ctx: BuildContext, release: _LaRelease, series: dict[tuple[str,
     for (domain, measure), values in series.items():
         name = f"imd{release.edition}_{domain}_la_{measure}"
         if name not in declared:
-            raise ValidationError(f"{name} is built but not in geo.build.imd.CATALOGUE; declare it there.")
+            raise ValidationError(f"{name} is built but not in geo.ingest.imd.CATALOGUE; declare it there.")
         if len(values) != release.n or not values.index.equals(codes) or not codes.is_unique or values.isna().any():
             raise ValidationError(f"{name}: {len(values)} rows, {int(values.isna().sum())} blank; "
                                   f"expected one value for each of {release.n} districts.")

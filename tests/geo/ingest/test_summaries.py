@@ -1,11 +1,11 @@
-"""Tests for geo.build.summaries: derived deprivation summaries follow MHCLG's methods."""
+"""Tests for geo.ingest.summaries: derived deprivation summaries follow MHCLG's methods."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from geo.build.summaries import area_summary
+from geo.ingest.summaries import area_summary
 
 
 def test_area_summary_on_a_tiny_fixture() -> None:

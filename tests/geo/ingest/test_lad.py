@@ -1,4 +1,4 @@
-"""Tests for geo.build.lad: district, upper-tier and region layers and the code-change lookup."""
+"""Tests for geo.ingest.lad: district, upper-tier and region layers and the code-change lookup."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geo.build import BuildContext, run
-from geo.build.lad import FILTER_YEAR, MAX_GEOJSON_BYTES, TOPO, geojson_bytes
+from geo.ingest import BuildContext, run
+from geo.ingest.lad import FILTER_YEAR, MAX_GEOJSON_BYTES, TOPO, geojson_bytes
 from geo.schema import BOUNDARY_COLUMNS, BOUNDARY_SETS
 
 SETS = [

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.build._common import (
+from geo.errors import ValidationError
+from geo.ingest._common import (
     BuildContext,
     Output,
     Stage,
@@ -34,7 +35,6 @@ from geo.build._common import (
     write_geoparquet,
     write_parquet,
 )
-from geo.errors import ValidationError
 from geo.schema import BOUNDARY_SETS, boundary_set, vintages
 
 __all__ = [
@@ -231,7 +231,7 @@ def _build_level(ctx: BuildContext, level: str) -> list[Output]:
     blocks, simple = _blocks(ctx)
     utla_of, region_of = _parent_tables(ctx)
     outputs = []
-    # lad 2008 (pre-2009 districts) is not in the TopoJSON: geo.build.lsoa dissolves it from LSOAs.
+    # lad 2008 (pre-2009 districts) is not in the TopoJSON: geo.ingest.lsoa dissolves it from LSOAs.
     for bset in (b for b in BOUNDARY_SETS if b.level == level and b.vintage in FILTER_YEAR):
         year = FILTER_YEAR[bset.vintage]
         name = f"{level} {bset.vintage}"
