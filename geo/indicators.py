@@ -179,6 +179,7 @@ def tidy_table(joined: pd.DataFrame, *, view: View, classification: Classificati
             "lower_ci": joined.get("lower_ci"),
             "upper_ci": joined.get("upper_ci"),
             "status": joined["status"],
+            "note": joined.get("note"),
         }
     )
     if classification is not None:

@@ -56,6 +56,7 @@ class Headline:
     comparison: str
     rank: int | None
     of: int
+    note: str = ""
 
     @property
     def sex_label(self) -> str:
@@ -117,6 +118,7 @@ def headlines(area_code: str, *, level: str, data_dir: Path = DATA_DIR) -> list[
                 comparison=comparison,
                 rank=None if rank is None or pd.isna(rank) else int(rank),
                 of=int(rows["value"].notna().sum()),
+                note="" if pd.isna(row.get("note")) else str(row.get("note")),
             )
         )
     return out

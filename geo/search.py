@@ -49,13 +49,19 @@ class Match:
     score: float
 
 
+#: A hit this many points below the best one is not a plausible alternative.
+_PLAUSIBLE_MARGIN = 12.0
+
+
 def search(
-    query: str, areas: Iterable[tuple[str, str]], *, limit: int = 8, cutoff: float = 60.0
+    query: str, areas: Iterable[tuple[str, str]], *, limit: int = 8, cutoff: float = 70.0
 ) -> list[Match]:
-    """Best matches for ``query`` among ``(area_code, area_name)`` pairs.
+    """Plausible matches for ``query`` among ``(area_code, area_name)`` pairs, best first.
 
     An exact code (any case) comes first; names are matched after :func:`normalise`,
-    so "St Albans", "Saint Albans" and "st albns" all find St Albans.
+    so "St Albans", "Saint Albans" and "st albns" all find St Albans. An exact name
+    is offered with the names it begins (Birmingham, not Newham); otherwise only
+    hits within a few points of the best are kept.
     """
     pairs = list(areas)
     query = query.strip()
@@ -70,7 +76,11 @@ def search(
         return []
     choices = {i: normalise(name) for i, (_, name) in enumerate(pairs)}
     hits = process.extract(wanted, choices, scorer=_score, limit=limit, score_cutoff=cutoff)
-    return [Match(pairs[i][0], pairs[i][1], float(score)) for _, score, i in hits]
+    if not hits:
+        return []
+    best = float(hits[0][1])
+    floor = 90.0 if best == 100.0 else best - _PLAUSIBLE_MARGIN
+    return [Match(pairs[i][0], pairs[i][1], float(score)) for _, score, i in hits if score >= floor]
 
 
 def _score(a: str, b: str, **_: object) -> float:

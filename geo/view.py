@@ -15,7 +15,7 @@ import pandas as pd
 from geo.catalogue import Indicator
 from geo.schema import LEVEL_LABELS
 
-__all__ = ["DEFAULT_INDICATOR", "MAP_LEVELS", "METHODS", "METHOD_LABELS", "View", "resolve", "with_area"]
+__all__ = ["DEFAULT_INDICATOR", "MAP_LEVELS", "METHODS", "METHOD_LABELS", "View", "carry", "resolve", "with_area"]
 
 METHOD_LABELS: dict[str, str] = {
     "quantiles": "Quintiles (5 groups of equal size)",
@@ -43,6 +43,10 @@ class View:
     sex: str
     method: str = "quantiles"
     area_code: str | None = None
+    #: A region the map is zoomed to (the breadcrumb's middle step), on the same level.
+    region_code: str | None = None
+    #: The indicator drawn on the drilled area's small areas (``None``: the default decile).
+    lsoa_indicator: str | None = None
 
     def to_query(self) -> dict[str, str]:
         """Query parameters that reproduce this view."""
@@ -56,7 +60,23 @@ class View:
         }
         if self.area_code:
             params["area"] = self.area_code
+        if self.region_code:
+            params["region"] = self.region_code
+        if self.area_code and self.lsoa_indicator:
+            params["lsoa"] = self.lsoa_indicator
         return params
+
+
+def carry(query: Mapping[str, str], *, changed: str) -> frozenset[str]:
+    """The parameters of ``query`` carried over, not chosen, when the user changes ``changed``.
+
+    Picking an indicator keeps the period, sex and boundaries where they are held and
+    replaces them silently where not: the user never chose them for this indicator.
+    """
+    order = ("level", "indicator", "period", "sex", "vintage")
+    if changed not in order:
+        return frozenset()
+    return frozenset(k for k in order[order.index(changed) + 1:] if k in query)
 
 
 def _latest(values: list[str]) -> str:
@@ -68,15 +88,21 @@ def resolve(
     *,
     catalogue: Mapping[str, Indicator],
     combos: CombosFn,
+    quiet: frozenset[str] = frozenset(),
 ) -> tuple[View, list[str]]:
     """Build the nearest valid :class:`View` to ``query``; return it with notes.
 
     ``combos(indicator_id, level)`` lists the (vintage, period, sex) rows held.
     Each note says what was asked for, why it could not be shown, and what is
-    shown instead.
+    shown instead. Parameters named in ``quiet`` were carried over from an
+    earlier view rather than chosen, so replacing them is not announced.
     """
     notes: list[str] = []
     q = {k: str(v) for k, v in query.items()}
+
+    def say(param: str, text: str) -> None:
+        if param not in quiet:
+            notes.append(text)
 
     level = q.get("level", "lad")
     if level not in MAP_LEVELS:
@@ -87,7 +113,7 @@ def resolve(
     indicator_id = q.get("indicator", DEFAULT_INDICATOR)
     if indicator_id not in catalogue:
         if "indicator" in q:
-            notes.append(f"Unknown indicator {indicator_id!r}; showing the default indicator.")
+            say("indicator", f"Unknown indicator {indicator_id!r}; showing the default indicator.")
         indicator_id = DEFAULT_INDICATOR if DEFAULT_INDICATOR in catalogue else next(iter(catalogue))
     if level not in catalogue[indicator_id].levels:
         label = catalogue[indicator_id].label
@@ -95,7 +121,8 @@ def resolve(
             fallback = indicator_id if indicator_id in held_here else _nearest_indicator(
                 catalogue, indicator_id, held_here
             )
-            notes.append(
+            say(
+                "indicator",
                 f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
                 f"showing {catalogue[fallback].label} instead."
             )
@@ -114,7 +141,7 @@ def resolve(
     period = q.get("period", "")
     if period not in periods:
         if q.get("period"):
-            notes.append(f"{catalogue[indicator_id].label} has no period {period!r}; showing the latest.")
+            say("period", f"{catalogue[indicator_id].label} has no period {period!r}; showing the latest.")
         period = _latest(periods)
     table = table[table["period"] == period]
 
@@ -123,7 +150,7 @@ def resolve(
     if sex not in sexes:
         preferred = [s for s in ("persons", "female", "male") if s in sexes]
         if q.get("sex"):
-            notes.append(f"No {sex!r} figures for {period}; showing {preferred[0]}.")
+            say("sex", f"No {sex!r} figures for {period}; showing {preferred[0]}.")
         sex = preferred[0]
     table = table[table["sex"] == sex]
 
@@ -131,7 +158,8 @@ def resolve(
     vintage = q.get("vintage", "")
     if vintage not in vintages:
         if q.get("vintage"):
-            notes.append(
+            say(
+                "vintage",
                 f"{catalogue[indicator_id].label} for {period} is held on the {', '.join(vintages)} "
                 f"boundaries, not {vintage!r}; showing {vintages[-1]}."
             )
@@ -143,7 +171,15 @@ def resolve(
         method = "quantiles"
 
     area = q.get("area") or None
-    view = View(level, vintage, indicator_id, period, sex, method, area)
+    region = q.get("region") or None
+    if region is not None and not (len(region) == 9 and region.startswith("E12")):
+        notes.append(f"{region!r} is not a region code (E12...); showing the whole map.")
+        region = None
+    lsoa = q.get("lsoa") or None
+    if lsoa is not None and (lsoa not in catalogue or "lsoa" not in catalogue[lsoa].levels):
+        notes.append(f"{lsoa!r} is not a small-area indicator; showing the IMD decile.")
+        lsoa = None
+    view = View(level, vintage, indicator_id, period, sex, method, area, region, lsoa)
     return view, notes
 
 

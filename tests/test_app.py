@@ -60,7 +60,9 @@ def test_every_indicator_renders_at_every_level(data_dir, level: str) -> None:
         pytest.param({"period": "1066"}, "no period", id="bad-period"),
         pytest.param({"vintage": "1999"}, "not '1999'", id="bad-vintage"),
         pytest.param({"method": "rainbow"}, "Unknown classification", id="bad-method"),
-        pytest.param({"area": "E99999999"}, "is not a 2023", id="bad-area"),
+        pytest.param({"area": "E99999999"}, "is not in the 2023", id="bad-area"),
+        pytest.param({"region": "E12999999"}, "is not an English region", id="bad-region"),
+        pytest.param({"area": "E08000013", "lsoa": "le_birth"}, "not a small-area indicator", id="bad-lsoa-indicator"),
         pytest.param({"level": "pct"}, "not held for primary care trusts", id="indicator-not-held-for-pcts"),
     ],
 )
@@ -86,6 +88,13 @@ def test_search_offers_matching_areas(data_dir) -> None:
     assert hits and hits[0] == "St. Helens"
     at.button(key="hit_E08000013").click().run()
     assert at.query_params["area"] == "E08000013"
+    assert at.text_input(key="search_query").value == ""  # a choice clears the search
+
+
+def test_an_exact_name_offers_only_that_area(data_dir) -> None:
+    at = _run()
+    at.text_input(key="search_query").input("Birmingham").run()
+    assert [b.label for b in at.button if b.key and b.key.startswith("hit_")] == ["Birmingham"]
 
 
 def test_breadcrumb_goes_back_to_england(data_dir) -> None:
@@ -106,8 +115,36 @@ def test_about_page_lists_every_indicator(data_dir) -> None:
     assert all(any(ind.title in t for t in titles) for ind in catalogue.values())
 
 
-def test_breadcrumb_region_goes_up_to_the_region(data_dir) -> None:
-    at = _run(area="E08000013")  # St. Helens, North West
+def test_breadcrumb_region_zooms_out_on_the_same_map(data_dir) -> None:
+    query = {"level": "lad", "vintage": "2019", "indicator": "le_birth", "period": "2005-07", "sex": "female",
+             "area": "E08000013"}  # St. Helens, North West, on an old period
+    at = _run(**query)
     at.button(key="crumb_region").click().run()
     assert _problems(at) == []
-    assert at.query_params["level"] == "region" and at.query_params["area"] == "E12000002"
+    after = {k: at.query_params[k] for k in ("level", "vintage", "indicator", "period", "sex")}
+    assert after == {k: v for k, v in query.items() if k != "area"}  # nothing changed silently
+    assert at.query_params["region"] == "E12000002" and "area" not in at.query_params
+    assert any(h.value == "North West" for h in at.subheader)
+    at.button(key="crumb_england").click().run()
+    assert "region" not in at.query_params and at.query_params["level"] == "lad"
+
+
+def test_small_area_indicator_is_in_the_url(data_dir) -> None:
+    at = _run(area="E08000013", lsoa="imd2025_income_decile")
+    assert _problems(at) == []
+    assert at.selectbox(key="w_lsoa_indicator").value == "imd2025_income_decile"
+    at.selectbox(key="w_lsoa_indicator").select("imd2025_imd_decile").run()
+    assert at.query_params["lsoa"] == "imd2025_imd_decile"
+
+
+def test_picking_an_indicator_does_not_announce_replaced_periods(data_dir) -> None:
+    at = _run(period="2005-07", sex="female", vintage="2019")
+    at.selectbox(key="w_group").select("Deprivation").run()
+    assert _problems(at) == []
+    assert [i.value for i in at.info] == []
+
+
+def test_compared_with_england_shows_what_is_drawn(data_dir) -> None:
+    at = _run(indicator="imd2019_imd_la_avg_score", level="lad", method="england")
+    assert _problems(at) == []
+    assert at.selectbox(key="w_method").value == "quantiles"

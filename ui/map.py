@@ -19,19 +19,25 @@ from streamlit_folium import st_folium
 
 from geo import boundaries, indicators
 from geo import profile as area_profile
-from geo._paths import DATA_DIR
 from geo.catalogue import GROUPS, Indicator
 from geo.classify import classify, compare_with_england
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
 from geo.search import search
-from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, resolve, with_area
+from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, resolve, with_area
 from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
+from layers.interaction import SteadyFocus
 from layers.legend import add_to_map, build_legend, to_html
 from layers.style import scheme_for
 from ui.widgets import (
     attribution_caption,
+    catalogue_json,
+    compact_layout,
+    select_area,
+    set_param,
+    show_notes,
+    widget,
 )
 from ui.widgets import (
     boundaries_for as _boundaries,
@@ -43,21 +49,21 @@ from ui.widgets import (
     combos as _combos,
 )
 from ui.widgets import (
-    select_area as _select_area,
-)
-from ui.widgets import (
-    set_param as _set_param,
-)
-from ui.widgets import (
     values as _values,
-)
-from ui.widgets import (
-    widget as _widget,
 )
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
+MAP_HEIGHT = 500
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
+AREA_WORD = {
+    "lad": "local authority district",
+    "utla": "upper-tier local authority",
+    "region": "region",
+    "pct": "primary care trust",
+    "sha": "strategic health authority",
+}
+REGION_VINTAGE = "2019"
 
 
 # ---------------------------------------------------------------- page
@@ -67,23 +73,35 @@ def map_page() -> None:
     except (OSError, ValueError):
         st.error("The atlas data is missing. Rebuild it with `python -m geo build`, then reload.")
         return
-    view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos)
+    compact_layout()
+    quiet = st.session_state.pop("_quiet", frozenset())
+    view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos, quiet=quiet)
     gdf = _boundaries(view.level, view.vintage)
     if view.area_code and view.area_code not in set(gdf["area_code"]):
         notes.append(
-            f"Area {view.area_code!r} is not a {view.vintage} {LEVEL_LABELS[view.level].lower()[:-1]}; "
-            "showing the whole map. Search for the area below or pick it on the map."
+            f"Area {view.area_code!r} is not in the {view.vintage} {AREA_WORD[view.level]} boundaries; "
+            "showing the whole map. Search for the area or pick it on the map."
         )
         view = with_area(view, None)
+    regions = _boundaries("region", REGION_VINTAGE)
+    if view.region_code and view.region_code not in set(regions["area_code"]):
+        notes.append(f"{view.region_code!r} is not an English region; showing the whole map.")
+        view = View(**{**view.__dict__, "region_code": None})
     # Write the resolved view back so the URL always reproduces what is shown.
     if dict(st.query_params) != view.to_query():
         st.query_params.from_dict(view.to_query())
 
     _sidebar(view, catalogue)
     st.title("Health Gap Atlas")
-    for note in notes:
-        st.info(note, icon="ℹ️")
+    show_notes(notes)
     _main(view, catalogue[view.indicator_id], gdf)
+
+
+# ---------------------------------------------------------------- sidebar
+def _change(name: str, widget_key: str) -> None:
+    """A sidebar choice: write it to the URL; what it carries over is replaced quietly if not held."""
+    st.session_state["_quiet"] = carry(dict(st.query_params), changed=name)
+    set_param(name, widget_key)
 
 
 def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
@@ -91,86 +109,108 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
     sb.header("Map")
     sb.selectbox(
         "Geography",
-        MAP_LEVELS,
+        list(MAP_LEVELS),
         format_func=lambda lv: LEVEL_LABELS[lv],
-        key=_widget("w_level", view.level),
-        on_change=_set_param,
+        key=widget("w_level", view.level),
+        on_change=_change,
         args=("level", "w_level"),
     )
     held = {i: ind for i, ind in catalogue.items() if view.level in ind.levels}
     groups = [g for g in GROUPS if any(ind.group == g for ind in held.values())]
     group = catalogue[view.indicator_id].group
-    sb.selectbox("Topic", groups, key=_widget("w_group", group), on_change=_pick_group, args=(held,))
+    sb.selectbox("Topic", groups, key=widget("w_group", group), on_change=_pick_group, args=(held,))
     in_group = [i for i, ind in held.items() if ind.group == group]
     sb.selectbox(
         "Indicator",
         in_group,
         format_func=lambda i: catalogue[i].label,
-        key=_widget("w_indicator", view.indicator_id),
-        on_change=_set_param,
+        key=widget("w_indicator", view.indicator_id),
+        on_change=_change,
         args=("indicator", "w_indicator"),
+        help=catalogue[view.indicator_id].description,
     )
     combos = _combos(view.indicator_id, view.level)
     periods = sorted(combos["period"].unique())
     sb.selectbox(
-        "Period", periods, key=_widget("w_period", view.period), on_change=_set_param, args=("period", "w_period")
+        "Period", periods, key=widget("w_period", view.period), on_change=_change, args=("period", "w_period")
     )
-    sexes = [s for s in ("female", "male", "persons") if s in set(combos.loc[combos["period"] == view.period, "sex"])]
+    all_sexes = [s for s in ("female", "male", "persons") if s in set(combos["sex"])]
+    sexes = [s for s in all_sexes if s in set(combos.loc[combos["period"] == view.period, "sex"])]
     if len(sexes) > 1:
         sb.radio(
             "Sex",
             sexes,
             format_func=lambda s: SEX_LABELS[s],
             horizontal=True,
-            key=_widget("w_sex", view.sex),
-            on_change=_set_param,
+            key=widget("w_sex", view.sex),
+            on_change=_change,
             args=("sex", "w_sex"),
+        )
+    elif len(all_sexes) > 1:
+        missing = [s for s in all_sexes if s not in sexes]
+        held_for = sorted(combos.loc[combos["sex"].isin(missing), "period"].unique())
+        sb.markdown(f"**Sex:** {SEX_LABELS[view.sex]} only")
+        sb.caption(
+            f"No {' or '.join(SEX_LABELS[s].lower() for s in missing)} figures for {view.period}; "
+            f"they are held for {held_for[0]} to {held_for[-1]}." if held_for else ""
         )
     vintages = sorted(combos.loc[(combos["period"] == view.period) & (combos["sex"] == view.sex), "vintage"].unique())
     sb.selectbox(
         "Boundaries (code set)",
         vintages,
         format_func=lambda v: boundary_set(view.level, v).label,
-        key=_widget("w_vintage", view.vintage),
-        on_change=_set_param,
+        key=widget("w_vintage", view.vintage),
+        on_change=_change,
         args=("vintage", "w_vintage"),
         help="Each period is held on the boundaries its source used; only those are offered.",
     )
+    indicator = catalogue[view.indicator_id]
+    method = _drawn_method(view, indicator)
     sb.selectbox(
         "Classification",
         list(METHODS),
         format_func=lambda m: METHOD_LABELS[m],
-        key=_widget("w_method", view.method),
-        on_change=_set_param,
+        key=widget("w_method", method),
+        on_change=_change,
         args=("method", "w_method"),
     )
+    if method != view.method:
+        sb.caption(f"Compared with England needs confidence intervals and an England value; {indicator.label} "
+                   f"has none for {view.period}.")
     attribution_caption()
 
 
 def _pick_group(held: dict[str, Indicator]) -> None:
     group = st.session_state["w_group"]
     first = next(i for i, ind in held.items() if ind.group == group)
+    st.session_state["_quiet"] = carry(dict(st.query_params), changed="indicator")
     st.query_params["indicator"] = first
-    for name in ("period", "sex", "vintage"):
-        st.query_params.pop(name, None)
 
 
+def _england(view: View) -> float | None:
+    row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex)
+    return None if row is None or pd.isna(row["value"]) else float(row["value"])
+
+
+def _drawn_method(view: View, indicator: Indicator) -> str:
+    """The classification actually drawn: England comparison needs CIs and an England value."""
+    if view.method == "england" and (not indicator.has_ci or _england(view) is None):
+        return "quantiles"
+    return view.method
+
+
+# ---------------------------------------------------------------- main
 @st.fragment
 def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
-    _breadcrumb(view, gdf)
-    _search(view, gdf)
+    crumbs, finder = st.columns([3, 2], vertical_alignment="center")
+    with crumbs:
+        _breadcrumb(view, gdf)
+    with finder:
+        _search(view, gdf)
     values = _values(view.indicator_id, view.level, view.vintage, view.period, view.sex)
     joined, report = indicators.join(gdf, values)
-    england_row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex)
-    england = None if england_row is None or pd.isna(england_row["value"]) else float(england_row["value"])
-    method = view.method
-    if method == "england" and (not indicator.has_ci or england is None):
-        st.info(
-            f"{indicator.label} has no confidence intervals or England value for {view.period}, so it "
-            "cannot be compared with England; showing quintiles instead.",
-            icon="ℹ️",
-        )
-        method = "quantiles"
+    england = _england(view)
+    method = _drawn_method(view, indicator)
     categories = None
     classification = None
     try:
@@ -186,6 +226,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         st.warning(str(exc))
         return
     scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
+    focus = view.area_code or view.region_code
     layer = choropleth_layer(
         joined,
         name=indicator.label,
@@ -202,45 +243,59 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
     )
     layers = [layer]
+    legends = [legend]
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
-    map_col, panel_col = st.columns([3, 2], gap="medium")
-    lsoa_joined = None
+    small: _SmallAreas | None = None
     if view.area_code:
         area = gdf[gdf["area_code"] == view.area_code]
-        lsoa_layer, lsoa_joined = _lsoa_layer(view)
-        if lsoa_layer is not None:
-            layers.append(lsoa_layer)
-        layers.append(outline_layer(_outline(area, lsoa_joined), name=str(area["area_name"].iloc[0])))
+        small = _small_areas(view)
+        if small is not None:
+            layers.append(small.layer)
+            legends.append(small.legend)
+        layers.append(outline_layer(_outline(area, small.joined if small else None), name=str(area["area_name"].iloc[0])))
         centre, zoom = _fit(area)
+    elif view.region_code:
+        region = _boundaries("region", REGION_VINTAGE)
+        region = region[region["area_code"] == view.region_code]
+        layers.append(outline_layer(region.geometry.iloc[0], name=str(region["area_name"].iloc[0])))
+        centre, zoom = _fit(region)
+    map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
-        st.caption(
-            f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period} · "
-            f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries) · {METHOD_LABELS[method]}"
-        )
         # st_folium renames the layers' ids, so a download being prepared gets its own copies.
         download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
         result = st_folium(
             _base_map(),
             key="atlas_map",
-            height=620,
+            height=MAP_HEIGHT,
             use_container_width=True,
             feature_group_to_add=layers,
             center=centre,
             zoom=zoom,
             returned_objects=["last_active_drawing", "last_object_clicked"],
         )
-        st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if not report.ok:
             st.caption(f"Join check: {report.describe()}.")
-        _downloads(view, indicator, joined, classification, legend, download_layers)
+        _downloads(view, indicator, joined, classification, legends, download_layers, small)
     _handle_click(result, view, gdf)
     with panel_col:
-        _panel(view, gdf, lsoa_joined)
+        st.markdown(
+            f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period}  \n"
+            f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries)"
+        )
+        for item in legends:
+            st.markdown(to_html(item), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
+        if focus:
+            _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small)
+        else:
+            st.caption("Click an area on the map, or search for it, to see its small areas and how it "
+                       "compares with England.")
 
 
 def _base_map() -> Any:
     # Identical on every rerun, so the map iframe is never rebuilt; layers arrive separately.
-    return assets.localise(base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM))
+    m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
+    SteadyFocus().add_to(m)
+    return assets.localise(m)
 
 
 def _outline(area: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame | None) -> Any:
@@ -255,9 +310,9 @@ def _outline(area: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame | None) -> Any:
 
 def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
     minx, miny, maxx, maxy = area.total_bounds
-    # Zoom so the area spans about 500 px (256 px per 360 degrees at zoom 0).
+    # Zoom so the area spans about 420 px (256 px per 360 degrees at zoom 0).
     span = max(maxx - minx, (maxy - miny) * 1.6, 1e-3)
-    zoom = int(max(6, min(14, math.floor(math.log2(360 * 500 / (256 * span))))))
+    zoom = int(max(6, min(14, math.floor(math.log2(360 * 420 / (256 * span))))))
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
 
 
@@ -271,65 +326,89 @@ def _handle_click(result: dict[str, Any] | None, view: View, gdf: gpd.GeoDataFra
         return
     st.session_state["_last_click"] = marker
     if code in set(gdf["area_code"]) and code != view.area_code:
-        _select_area(code)
+        select_area(code)
+        st.query_params.pop("lsoa", None)
         st.rerun()
 
 
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
-    """England > region > area; England and the region are buttons that go back up."""
-    cols = st.columns([1, 2, 3, 2])
+    """England > region > area, on the map the user is on: no level, indicator or period changes."""
+    cols = st.columns([2, 3, 3], gap="small", vertical_alignment="center")
     # Buttons inside the fragment rerun the whole app: the view is resolved outside it.
-    if cols[0].button("England", key="crumb_england", disabled=view.area_code is None, help="Back to the whole map"):
-        _select_area(None)
+    if cols[0].button("England", key="crumb_england", disabled=not (view.area_code or view.region_code),
+                      help="Back to the whole map", icon=":material/home:"):
+        select_area(None)
+        st.query_params.pop("region", None)
+        st.query_params.pop("lsoa", None)
         st.rerun()
-    if not view.area_code:
-        return
-    row = gdf[gdf["area_code"] == view.area_code].iloc[0]
-    region = row.get("region_code")
-    if isinstance(region, str) and region.startswith("E12") and view.level != "region":
-        name = str(_boundaries("region", "2019").set_index("area_code")["area_name"].get(region, region))
-        if cols[1].button(f"› {name}", key="crumb_region", help=f"Show {name} on the regional map"):
-            st.query_params.from_dict({**view.to_query(), "level": "region", "vintage": "2019", "area": region})
-            st.rerun()
-    cols[2].markdown(f"› **{row['area_name']}**")
+    region = view.region_code
+    if view.area_code:
+        row = gdf[gdf["area_code"] == view.area_code].iloc[0]
+        parent = row.get("region_code")
+        region = parent if isinstance(parent, str) and parent.startswith("E12") else region
+    if region and view.level != "region":
+        names = _boundaries("region", REGION_VINTAGE).set_index("area_code")["area_name"]
+        name = str(names.get(region, region))
+        if view.area_code:
+            if cols[1].button(f"› {name}", key="crumb_region", help=f"Zoom out to {name} on this map"):
+                select_area(None)
+                st.query_params.pop("lsoa", None)
+                st.query_params["region"] = region
+                st.rerun()
+        else:
+            cols[1].markdown(f"› **{name}**")
+    if view.area_code:
+        cols[2].markdown(f"› **{gdf.loc[gdf['area_code'] == view.area_code, 'area_name'].iloc[0]}**")
 
 
 def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
     query = st.text_input(
-        "Find an area", key="search_query", placeholder="Name or code, e.g. St Helens or E08000013",
+        "Find an area", key="search_query", placeholder="Find an area: name or code, e.g. St Helens",
+        label_visibility="collapsed",
     )
     if not query:
         return
-    matches = search(query, zip(gdf["area_code"], gdf["area_name"], strict=True), limit=5)
+    matches = search(query, zip(gdf["area_code"], gdf["area_name"], strict=True), limit=4)
     if not matches:
         st.caption(
-            f"No {LEVEL_LABELS[view.level].lower()} ({view.vintage}) matches {query!r}. "
+            f"No {AREA_WORD[view.level]} ({view.vintage} boundaries) matches {query!r}. "
             "Check the spelling, or switch geography or boundaries."
         )
         return
-    cols = st.columns(len(matches))
-    for col, m in zip(cols, matches, strict=True):
-        if col.button(m.area_name, key=f"hit_{m.area_code}", help=m.area_code):
-            _select_area(m.area_code)
-            st.rerun()
+    for m in matches:
+        st.button(m.area_name, key=f"hit_{m.area_code}", help=m.area_code, on_click=_choose_hit,
+                  args=(m.area_code,), width="stretch")
 
 
-def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:
+def _choose_hit(code: str) -> None:
+    select_area(code)
+    st.query_params.pop("lsoa", None)
+    st.session_state["search_query"] = ""  # a choice clears the search box
+
+
+# ---------------------------------------------------------------- small areas
+class _SmallAreas:
+    """The drilled area's small-area layer, its legend and the joined table behind it."""
+
+    def __init__(self, *, layer: Any, legend: Any, joined: gpd.GeoDataFrame, indicator: Indicator,
+                 period: str, vintage: str, options: list[str]) -> None:
+        self.layer, self.legend, self.joined = layer, legend, joined
+        self.indicator, self.period, self.vintage, self.options = indicator, period, vintage, options
+
+
+def _small_areas(view: View) -> _SmallAreas | None:
     catalogue = _catalogue()
     lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
     options = [i for i, ind in catalogue.items() if lsoa_vintage in ind.levels.get("lsoa", ())]
     default = area_profile.DECILE_FOR_LSOA[lsoa_vintage]
     if not options:
-        return None, None
-    chosen = st.session_state.get("w_lsoa_indicator", default)
+        return None
+    chosen = view.lsoa_indicator if view.lsoa_indicator in options else default
     if chosen not in options:
-        chosen = default if default in options else options[0]
+        chosen = options[0]
     ind = catalogue[chosen]
     lsoas = boundaries.lsoas_within(view.area_code or "", level=view.level, vintage=view.vintage)
-    combos = _combos(chosen, "lsoa")
-    combos = combos[combos["vintage"] == lsoa_vintage]
-    period = sorted(combos["period"].unique())[-1]
-    sex = "persons" if "persons" in set(combos["sex"]) else str(combos["sex"].iloc[0])
+    period, sex = _latest(chosen, lsoa_vintage)
     values = _values(chosen, "lsoa", lsoa_vintage, period, sex)
     joined, _ = indicators.join(lsoas, values[values["area_code"].isin(set(lsoas["area_code"]))])
     deciles = _values(default, "lsoa", lsoa_vintage, *_latest(default, lsoa_vintage))
@@ -343,42 +422,47 @@ def _lsoa_layer(view: View) -> tuple[Any, gpd.GeoDataFrame | None]:
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
     )
-    st.session_state["_lsoa_view"] = (chosen, period, lsoa_vintage, options)
-    return layer, joined
+    legend = build_legend(
+        indicator=ind, period=period, sex=sex, classification=classification, scheme=scheme,
+        england_value=None, statuses=joined["status"], categories=None,
+    )
+    return _SmallAreas(layer=layer, legend=legend, joined=joined, indicator=ind, period=period,
+                       vintage=lsoa_vintage, options=options)
 
 
 def _latest(indicator_id: str, lsoa_vintage: str) -> tuple[str, str]:
     combos = _combos(indicator_id, "lsoa")
     combos = combos[combos["vintage"] == lsoa_vintage]
-    return sorted(combos["period"].unique())[-1], "persons"
+    period = sorted(combos["period"].unique())[-1]
+    sexes = set(combos.loc[combos["period"] == period, "sex"])
+    return period, "persons" if "persons" in sexes else sorted(sexes)[0]
 
 
-def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | None) -> None:
-    if not view.area_code:
-        st.subheader("England")
-        st.write(
-            "Click an area on the map, or search for it, to see its small areas and how it compares "
-            "with England."
-        )
-        return
-    row = gdf[gdf["area_code"] == view.area_code].iloc[0]
+def _set_lsoa_indicator() -> None:
+    st.query_params["lsoa"] = st.session_state["w_lsoa_indicator"]
+
+
+# ---------------------------------------------------------------- panel
+def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None:
+    level = view.level if view.area_code else "region"
+    vintage = view.vintage if view.area_code else REGION_VINTAGE
+    code = view.area_code or view.region_code or ""
+    row = gdf[gdf["area_code"] == code].iloc[0]
     st.subheader(str(row["area_name"]))
-    st.caption(f"{view.area_code} · {LEVEL_LABELS[view.level][:-1]} ({view.vintage} boundaries)")
+    st.caption(f"{code} · {AREA_WORD[level].capitalize()} ({vintage} boundaries)")
     if bool(row.get("approximate")):
         st.warning(f"Approximate boundary: {row.get('approximate_reason')}")
-    lsoa_state = st.session_state.get("_lsoa_view")
-    if lsoa_state:
-        chosen, _period, lsoa_vintage, options = lsoa_state
+    if small is not None:
         catalogue = _catalogue()
         st.selectbox(
-            "Small-area indicator", options, index=options.index(chosen),
-            format_func=lambda i: catalogue[i].label, key="w_lsoa_indicator",
-            help=f"Drawn on the {lsoa_vintage} LSOAs inside {row['area_name']}.",
+            "Small-area indicator", small.options, format_func=lambda i: catalogue[i].label,
+            key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
+            help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )
-    pop = area_profile.population(view.area_code, level=view.level, vintage=view.vintage)
+    pop = area_profile.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
-    items = area_profile.headlines(view.area_code, level=view.level)
+    items = area_profile.headlines(code, level=level)
     if items:
         st.markdown("**Against England** (latest period held; rank 1 = best)")
         words = {"better": "better than England", "worse": "worse than England", "similar": "similar to England",
@@ -389,45 +473,58 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, lsoa_joined: gpd.GeoDataFrame | No
             england = "" if h.england is None else f"; England {h.england:,.1f}"
             verdict = f" — **{words[h.comparison]}**" if h.comparison in words else ""
             rank = f"; rank {h.rank} of {h.of}" if h.rank else ""
+            note = f" *({h.note})*" if h.note else ""
             lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
-                         f"{england}{verdict}{rank}")
+                         f"{england}{verdict}{rank}{note}")
         st.markdown("\n".join(lines))
-    trend = area_profile.trend(view.indicator_id, view.area_code, level=view.level, sex=view.sex)
-    if len(trend) > 1:
-        st.markdown(f"**Trend: {_catalogue()[view.indicator_id].label}**")
-        long = trend.melt(id_vars="period", var_name="series", value_name="value").dropna()
-        long["series"] = long["series"].replace({"area": str(row["area_name"])})
-        chart = (
-            alt.Chart(long)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("period:N", title=None),
-                y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=_catalogue()[view.indicator_id].unit),
-                color=alt.Color("series:N", title=None),
-                strokeDash=alt.StrokeDash("series:N", title=None),  # not colour alone
-            )
-        )
-        st.altair_chart(chart, width="stretch")
-    deciles = area_profile.lsoa_deciles(view.area_code, level=view.level, vintage=view.vintage)
+    _trend(view, code, level, str(row["area_name"]))
+    deciles = area_profile.lsoa_deciles(code, level=level, vintage=vintage)
+    edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")
     if deciles["lsoas"].sum():
-        st.markdown("**Small areas by national IMD decile** (1 = most deprived 10% of England)")
-        st.bar_chart(deciles.set_index("decile")["lsoas"])
-    with st.expander("Plain-English summary", expanded=True):
+        st.markdown(f"**Small areas by national {edition} decile** (1 = most deprived 10% of England)")
+        st.bar_chart(deciles.set_index("decile")["lsoas"], x_label=f"{edition} decile", y_label="Small areas",
+                     height=200)
+    with st.expander("Plain-English summary", expanded=False):
         for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
             st.markdown(f"- {sentence}")
         page = area_profile.summary_html(
-            str(row["area_name"]), view.area_code, level_label=LEVEL_LABELS[view.level][:-1],
+            str(row["area_name"]), code, level_label=AREA_WORD[level].capitalize(),
             items=items, population=pop, deciles=deciles, attribution=_attribution(),
         )
-        st.download_button("Download one-page summary (HTML, prints on one page)", page,
-                           file_name=f"summary_{view.area_code}.html", mime="text/html")
+        st.download_button("Download one-page summary (HTML)", page,
+                           file_name=f"summary_{code}.html", mime="text/html")
 
 
-@st.cache_data(show_spinner=False)
+def _trend(view: View, code: str, level: str, name: str) -> None:
+    indicator = _catalogue()[view.indicator_id]
+    try:
+        trend = area_profile.trend(view.indicator_id, code, level=level, sex=view.sex)
+    except AtlasError:
+        return
+    if len(trend) <= 1:
+        return
+    sex = "" if view.sex == "persons" else f", {view.sex}"
+    st.markdown(f"**Trend: {indicator.label}{sex}** (axis does not start at zero)")
+    long = trend.melt(id_vars="period", var_name="series", value_name="value").dropna()
+    long["series"] = long["series"].replace({"area": name, "england": "England"})
+    order = [name, "England"]
+    chart = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=indicator.unit),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=order, range=["#0072B2", "#444444"]),
+                            legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[[1, 0], [5, 4]])),
+        )
+        .properties(height=220)
+    )
+    st.altair_chart(chart, width="stretch")
+
+
 def _attribution() -> str:
-    import json
-
-    return str(json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
+    return str(catalogue_json()["attribution"])
 
 
 def _value_text(h: area_profile.Headline) -> str:
@@ -441,18 +538,29 @@ def _value_text(h: area_profile.Headline) -> str:
     return text
 
 
+# ---------------------------------------------------------------- downloads
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
-               legend: Any, layers: list[Any]) -> None:
+               legends: list[Any], layers: list[Any], small: _SmallAreas | None) -> None:
     table = indicators.tidy_table(joined, view=view, classification=classification)
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
-    c1, c2 = st.columns(2)
-    c1.download_button("Download table (CSV)", table.to_csv(index=False), file_name=f"{stem}.csv", mime="text/csv")
-    if c2.button("Prepare map for download (HTML)", key="prepare_html") and layers:
+    cols = st.columns(3 if small is not None else 2)
+    cols[0].download_button("Table (CSV)", table.to_csv(index=False), file_name=f"{stem}.csv", mime="text/csv",
+                            help="Every area on the map, with value, confidence interval, status and class.")
+    if small is not None:
+        small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")
+        small_table = indicators.tidy_table(small.joined, view=small_view, classification=None)
+        cols[1].download_button(
+            "Small areas (CSV)", small_table.to_csv(index=False),
+            file_name=f"{small.indicator.indicator_id}_lsoa_in_{view.area_code}.csv", mime="text/csv",
+            help="The small areas drawn inside the selected area.",
+        )
+    c2 = cols[-1]
+    if c2.button("Prepare map (HTML)", key="prepare_html") and layers:
         m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
         for layer in layers:
             layer.add_to(m)
-        add_to_map(m, legend)
+        add_to_map(m, legends[0])
         st.session_state["_html_map"] = (stem, assets.standalone_html(m))
     prepared = st.session_state.get("_html_map")
     if prepared and prepared[0] == stem:
-        c2.download_button("Download map (HTML, works offline)", prepared[1], file_name=f"{stem}.html", mime="text/html")
+        c2.download_button("Download map (HTML)", prepared[1], file_name=f"{stem}.html", mime="text/html")

@@ -6,6 +6,9 @@ Pages keep their whole view in ``st.query_params``; widgets write to it through
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -19,9 +22,12 @@ __all__ = [
     "attribution_caption",
     "boundaries_for",
     "catalogue",
+    "catalogue_json",
     "combos",
+    "compact_layout",
     "select_area",
     "set_param",
+    "show_notes",
     "values",
     "widget",
 ]
@@ -37,6 +43,12 @@ ATTRIBUTION = (
 def catalogue() -> dict[str, Indicator]:
     """The indicator catalogue, shared by every session."""
     return load_catalogue(DATA_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def catalogue_json() -> dict[str, Any]:
+    """The raw catalogue file (attribution, boundary sources), shared by every session."""
+    return dict(json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8")))
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,3 +96,31 @@ def attribution_caption() -> None:
     """The short source and licence line at the foot of the sidebar."""
     st.sidebar.divider()
     st.sidebar.caption(ATTRIBUTION)
+
+
+# ---------------------------------------------------------------- layout
+_LAYOUT_CSS = """
+<style>
+/* A 1366x768 laptop sees the title, the breadcrumb and the whole map without scrolling. */
+.stMainBlockContainer, .block-container { padding-top: 2.2rem; padding-bottom: 1rem; }
+h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
+</style>
+"""
+
+
+def compact_layout() -> None:
+    """Tighten Streamlit's default spacing so the map fits a laptop screen."""
+    st.html(_LAYOUT_CSS)
+
+
+def show_notes(notes: list[str]) -> None:
+    """One short line for what the app substituted; the details on demand."""
+    if not notes:
+        return
+    if len(notes) == 1:
+        st.info(notes[0], icon=":material/info:")
+        return
+    st.info(f"{notes[0]} (and {len(notes) - 1} more: see below)", icon=":material/info:")
+    with st.expander(f"{len(notes) - 1} more note{'s' if len(notes) > 2 else ''}"):
+        for note in notes[1:]:
+            st.markdown(f"- {note}")

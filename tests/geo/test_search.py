@@ -46,3 +46,17 @@ def test_search_returns_nothing_for_junk(query: str) -> None:
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("Birmingham", ["Birmingham"], id="exact-name-alone"),
+        pytest.param("Brimingham", ["Birmingham"], id="typo-alone"),
+        pytest.param("newcastle", ["Newcastle upon Tyne", "Newcastle-under-Lyme"], id="prefix-both"),
+    ],
+)
+def test_search_offers_only_plausible_matches(query: str, expected: list[str]) -> None:
+    areas = [*AREAS, ("E08000025", "Birmingham"), ("E09000025", "Newham"), ("E06000041", "Wokingham"),
+             ("E07000195", "Newcastle-under-Lyme")]
+    assert sorted(m.area_name for m in search(query, areas)) == sorted(expected)

@@ -73,3 +73,55 @@ def test_bad_parameters_fall_back_with_a_note(
     view, notes = _resolve(query)
     assert getattr(view, field) == expected
     assert any(note_contains in n for n in notes), notes
+
+
+def test_carried_parameters_are_replaced_without_a_note() -> None:
+    # The user picked IMD 2019 while looking at life expectancy 2001-03, female, 2019 boundaries.
+    query = {"indicator": "imd2019_imd_la_avg_score", "period": "2001-03", "sex": "female", "vintage": "2019"}
+    from geo.view import carry
+
+    view, notes = resolve(
+        query, catalogue=CATALOGUE, combos=lambda i, lv: COMBOS[(i, lv)], quiet=carry(query, changed="indicator")
+    )
+    assert (view.period, view.sex) == ("2019", "persons")
+    assert notes == []
+
+
+def test_a_carried_parameter_that_is_held_is_kept() -> None:
+    from geo.view import carry
+
+    query = {"indicator": "le_birth", "period": "2001-03", "sex": "female"}
+    view, _ = resolve(query, catalogue=CATALOGUE, combos=lambda i, lv: COMBOS[(i, lv)], quiet=carry(query, changed="indicator"))
+    assert view.period == "2001-03"
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        pytest.param("level", {"indicator", "period", "sex", "vintage"}, id="level"),
+        pytest.param("indicator", {"period", "sex", "vintage"}, id="indicator"),
+        pytest.param("vintage", set(), id="vintage"),
+        pytest.param("method", set(), id="method"),
+    ],
+)
+def test_carry(changed: str, expected: set[str]) -> None:
+    from geo.view import carry
+
+    query = {"level": "lad", "indicator": "x", "period": "p", "sex": "s", "vintage": "v", "method": "m"}
+    assert carry(query, changed=changed) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "region", "lsoa", "note"),
+    [
+        pytest.param({"region": "E12000002"}, "E12000002", None, None, id="region"),
+        pytest.param({"region": "<b>x</b>"}, None, None, "not a region code", id="bad-region"),
+        pytest.param({"area": "E06000001", "lsoa": "nope"}, None, None, "not a small-area indicator", id="bad-lsoa"),
+    ],
+)
+def test_region_and_small_area_indicator_in_the_url(query, region, lsoa, note) -> None:
+    view, notes = _resolve(query)
+    assert (view.region_code, view.lsoa_indicator) == (region, lsoa)
+    assert (note is None and notes == []) or any(note in n for n in notes)
+    again, _ = _resolve(view.to_query())
+    assert again == view
