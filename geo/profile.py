@@ -230,18 +230,28 @@ def summary_html(
     population: tuple[float, str] | None,
     deciles: pd.DataFrame | None,
     attribution: str,
+    map_svg: str = "",
 ) -> str:
-    """A printable one-page summary of an area in plain English (every text escaped)."""
+    """A printable one-page summary of an area in plain English (every text escaped).
+
+    ``map_svg`` is trusted inline SVG (see :func:`layers.thumbnail.area_svg`, which escapes its text).
+    """
     import html
 
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(name)}: health and deprivation summary</title>",
-        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"
-        "h1{font-size:1.6em}li{margin:.3em 0}.src{font-size:.8em;color:#444}</style></head><body>",
+        # Sized to print on one A4 or Letter page at the browser's default margins.
+        "<style>@page{margin:12mm}body{font:13px/1.4 system-ui,sans-serif;max-width:46em;margin:1em auto;"
+        "padding:0 1em}h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin:.6em 0 .2em}"
+        "li{margin:.15em 0}ul{margin:.2em 0}.src{font-size:.8em;color:#444}figure{float:right;width:320px;margin:0 0 .5em 1em}"
+        "figure svg{max-width:100%;height:auto}h2{clear:none}</style></head><body>",
         f"<h1>{e(name)}</h1><p>{e(level_label)} · {e(code)}</p>",
     ]
+    if map_svg:
+        parts.append(f"<figure>{map_svg}<figcaption class='src'>Small areas by national deprivation decile "
+                     "(1 = most deprived 10% of England); the bold line is the area's boundary.</figcaption></figure>")
     if population:
         parts.append(f"<p>About <b>{population[0]:,.0f}</b> people live here ({e(population[1])}).</p>")
     parts.append("<h2>How it compares with England</h2><ul>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -30,27 +31,12 @@ from layers.choropleth import base_map, choropleth_layer, outline_layer
 from layers.interaction import SteadyFocus
 from layers.legend import add_to_map, build_legend, to_html
 from layers.style import scheme_for
-from ui.widgets import (
-    attribution_caption,
-    catalogue_json,
-    compact_layout,
-    select_area,
-    set_param,
-    show_notes,
-    widget,
-)
-from ui.widgets import (
-    boundaries_for as _boundaries,
-)
-from ui.widgets import (
-    catalogue as _catalogue,
-)
-from ui.widgets import (
-    combos as _combos,
-)
-from ui.widgets import (
-    values as _values,
-)
+from layers.thumbnail import decile_svg
+from ui.widgets import attribution_caption, catalogue_json, compact_layout, select_area, set_param, show_notes, widget
+from ui.widgets import boundaries_for as _boundaries
+from ui.widgets import catalogue as _catalogue
+from ui.widgets import combos as _combos
+from ui.widgets import values as _values
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
@@ -387,13 +373,17 @@ def _choose_hit(code: str) -> None:
 
 
 # ---------------------------------------------------------------- small areas
+@dataclass(frozen=True)
 class _SmallAreas:
     """The drilled area's small-area layer, its legend and the joined table behind it."""
 
-    def __init__(self, *, layer: Any, legend: Any, joined: gpd.GeoDataFrame, indicator: Indicator,
-                 period: str, vintage: str, options: list[str]) -> None:
-        self.layer, self.legend, self.joined = layer, legend, joined
-        self.indicator, self.period, self.vintage, self.options = indicator, period, vintage, options
+    layer: Any
+    legend: Any
+    joined: gpd.GeoDataFrame
+    indicator: Indicator
+    period: str
+    vintage: str
+    options: list[str]
 
 
 def _small_areas(view: View) -> _SmallAreas | None:
@@ -490,9 +480,18 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
         page = area_profile.summary_html(
             str(row["area_name"]), code, level_label=AREA_WORD[level].capitalize(),
             items=items, population=pop, deciles=deciles, attribution=_attribution(),
+            map_svg=_summary_map(str(row["area_name"]), gdf[gdf["area_code"] == code], small, edition),
         )
         st.download_button("Download one-page summary (HTML)", page,
                            file_name=f"summary_{code}.html", mime="text/html")
+
+
+def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, edition: str) -> str:
+    """The printed summary's map: the area's small areas by national deprivation decile."""
+    if small is None or small.joined.empty:
+        return ""
+    return decile_svg(small.joined, decile_column="national_decile", outline=_outline(area, small.joined),
+                      title=f"Map of {name}: small areas by {edition} decile")
 
 
 def _trend(view: View, code: str, level: str, name: str) -> None:
