@@ -243,9 +243,9 @@ def summary_html(
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(name)}: health and deprivation summary</title>",
         # Sized to print on one A4 or Letter page at the browser's default margins.
-        "<style>@page{margin:12mm}body{font:13px/1.4 system-ui,sans-serif;max-width:46em;margin:1em auto;"
+        "<style>@page{margin:12mm}body{font:12px/1.35 system-ui,sans-serif;max-width:46em;margin:1em auto;"
         "padding:0 1em}h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin:.6em 0 .2em}"
-        "li{margin:.15em 0}ul{margin:.2em 0}.src{font-size:.8em;color:#444}figure{float:right;width:320px;margin:0 0 .5em 1em}"
+        "li{margin:.15em 0}ul{margin:.2em 0}.src{font-size:.75em;line-height:1.25;color:#444}figure{float:right;width:320px;margin:0 0 .5em 1em}"
         "figure svg{max-width:100%;height:auto}h2{clear:none}</style></head><body>",
         f"<h1>{e(name)}</h1><p>{e(level_label)} · {e(code)}</p>",
     ]
