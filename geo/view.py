@@ -18,10 +18,10 @@ from geo.schema import LEVEL_LABELS
 __all__ = ["DEFAULT_INDICATOR", "MAP_LEVELS", "METHODS", "METHOD_LABELS", "View", "carry", "resolve", "with_area"]
 
 METHOD_LABELS: dict[str, str] = {
-    "quantiles": "Quintiles (5 groups of equal size)",
-    "deciles": "Deciles (10 groups of equal size)",
+    "quantiles": "Quintiles (5 groups by rank)",
+    "deciles": "Deciles (10 groups by rank)",
     "natural_breaks": "Natural breaks (Fisher-Jenks, 5 classes)",
-    "equal_interval": "Equal intervals (5 classes)",
+    "equal_interval": "Equal intervals (5 classes of equal width)",
     "england": "Compared with England (95% confidence)",
 }
 METHODS: tuple[str, ...] = tuple(METHOD_LABELS)

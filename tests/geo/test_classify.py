@@ -7,11 +7,15 @@ import pandas as pd
 import pytest
 
 from geo.classify import (
+    NumberFormat,
     classify,
     compare_with_england,
     decimals_for,
+    display_unit,
     format_number,
     format_value,
+    method_drawn,
+    number_format,
     rank_label,
     rank_labels,
     rank_of,
@@ -24,9 +28,9 @@ VALUES = pd.Series([76.4, 77.1, 78.9, None, 79.2, 79.8, 80.3, 80.9, 81.5, 82.2, 
 @pytest.mark.parametrize(
     ("method", "k", "expected_k", "description"),
     [
-        pytest.param("quantiles", 5, 5, "Quintiles (5 classes", id="quintiles"),
-        pytest.param("quantiles", 4, 4, "Quartiles (4 classes", id="quartiles"),
-        pytest.param("deciles", 5, 10, "Deciles (10 classes", id="deciles-ignore-k"),
+        pytest.param("quantiles", 5, 5, "Quintiles (5 groups by rank)", id="quintiles"),
+        pytest.param("quantiles", 4, 4, "Quartiles (4 groups by rank)", id="quartiles"),
+        pytest.param("deciles", 5, 10, "Deciles (10 groups by rank)", id="deciles-ignore-k"),
         pytest.param("natural_breaks", 5, 5, "Natural breaks (Fisher-Jenks, 5 classes)", id="natural-breaks"),
         pytest.param("equal_interval", 3, 3, "Equal intervals (3 classes of equal width)", id="equal-interval"),
     ],
@@ -38,13 +42,13 @@ def test_classes_cover_every_present_value_in_order(method: str, k: int, expecte
     assert str(c.class_id.dtype) == "Int64" and c.class_id.index.equals(VALUES.index)
     assert sum(c.counts) == VALUES.notna().sum()
     assert c.class_id[VALUES.isna()].isna().all()
-    assert c.lower == VALUES.min() and c.bins[-1] == pytest.approx(VALUES.max())
+    assert c.lower == VALUES.min() and c.upper == c.bins[-1] == VALUES.max() and len(c.breaks) == c.k - 1
     present = pd.DataFrame({"v": VALUES, "c": c.class_id}).dropna().sort_values("v")
     assert present["c"].is_monotonic_increasing and present["c"].iloc[0] == 0
-    # each value is within its class's range: lower bound exclusive (except class 0), upper inclusive
-    edges = [c.lower, *c.bins]
+    # half-open classes: each value is at or above its class's start and below the next class's start
+    edges = [c.lower, *c.breaks, c.upper]
     for value, cid in zip(present["v"], present["c"], strict=True):
-        assert (edges[cid] < value or cid == 0) and value <= edges[cid + 1] + 1e-9
+        assert edges[cid] <= value and (value < edges[cid + 1] or (cid == c.k - 1 and value <= c.upper))
 
 
 def test_quintile_counts_are_roughly_equal() -> None:
@@ -58,7 +62,7 @@ def test_quintile_counts_are_roughly_equal() -> None:
         pytest.param([3.0, 3.0, 4.0], "quantiles", 5, 2, "Only 2 distinct values, so 2 classes instead of 5", id="few-distinct"),
         pytest.param([3.0, 3.0, 4.0], "natural_breaks", 5, 2, "Only 2 distinct values", id="few-distinct-jenks"),
         pytest.param([5.0, 5.0, 5.0, None], "equal_interval", 5, 1, "same value, so there is one class", id="single-value"),
-        pytest.param([1.0] * 6 + [2.0, 3.0, 4.0, 5.0], "quantiles", 5, 3, "Tied values left 3 classes instead of 5", id="ties"),
+        pytest.param([1.0] * 6 + [2.0, 3.0, 4.0, 5.0], "quantiles", 5, 5, "5 groups of unequal size (6/1/1/1/1 areas)", id="ties-keep-five"),
     ],
 )
 def test_edge_cases_reduce_k_and_say_why(values: list, method: str, k: int, expected_k: int, note: str) -> None:
@@ -66,6 +70,54 @@ def test_edge_cases_reduce_k_and_say_why(values: list, method: str, k: int, expe
     assert c.k == expected_k and note in c.note
     assert all(n > 0 for n in c.counts) or method == "equal_interval"
     assert sum(c.counts) == pd.Series(values).notna().sum()
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "labels", "counts"),
+    [
+        pytest.param([0.0] * 183 + list(np.linspace(0.001, 0.6, 134)), {"value_type": "proportion", "unit": "proportion"},
+                     ("0.0%", "0.1% to under 15.0%", "15.0% to under 29.8%", "29.8% to under 45.1%", "45.1% to 60.0%"),
+                     (183, 33, 33, 34, 34), id="many-zeros-own-group"),
+        pytest.param([79.3] * 8 + [78.0, 78.5, 80.0, 80.5, 81.0, 81.5, 82.0, 82.5], {},
+                     ("78.0 to under 79.3", "79.3", "80.0 to under 81.0", "81.0 to under 82.0", "82.0 to 82.5"),
+                     (2, 8, 2, 2, 2), id="tie-in-the-middle"),
+    ],
+)
+def test_quintiles_keep_five_groups_despite_ties_and_say_why(values: list, kwargs: dict, labels: tuple, counts: tuple) -> None:
+    c = classify(pd.Series(values), method="quantiles", **kwargs)
+    assert (c.k, c.labels, c.counts) == (5, labels, counts)
+    assert "unequal size" in c.note and "/".join(map(str, counts)) in c.note
+    assert f"the {max(counts)} areas at {c.labels[c.counts.index(max(counts))]}" in c.note
+
+
+def test_ties_are_never_split_between_groups() -> None:
+    values = pd.Series(np.random.default_rng(3).integers(0, 40, 500).astype("float64"))
+    c = classify(values, method="deciles")
+    assert c.k == 10 and pd.DataFrame({"v": values, "c": c.class_id}).groupby("v")["c"].nunique().max() == 1
+
+
+def test_many_distinct_values_with_a_big_tie_stay_quick_and_whole() -> None:
+    rng = np.random.default_rng(5)
+    values = pd.Series(np.concatenate([np.zeros(9000), rng.uniform(0.1, 1.0, 24000).round(6)]))
+    c = classify(values, method="deciles")
+    assert c.k == 10 and c.counts[0] == 9000 and c.labels[0] == "0.000000"[: len(c.labels[0])]
+    assert max(c.counts[1:]) - min(c.counts[1:]) <= 0.05 * 24000 / 9
+
+
+def test_quintiles_of_every_committed_map_have_five_distinct_labels(data_dir) -> None:
+    """Before: 23 of 425 national maps drew 4 or 3 "quintiles" (ties at 0 or at a rank), with repeated edges."""
+    keys = ["indicator_id", "level", "vintage", "period", "sex"]
+    filters = [("level", "in", ["lad", "utla", "region", "pct", "sha"]), ("status", "==", "ok")]
+    paths = [p for p in sorted((data_dir / "indicators").glob("*.parquet")) if "lsoa" not in p.name]
+    rows = pd.concat([pd.read_parquet(p, columns=[*keys, "value", "status"], filters=filters) for p in paths])
+    checked = 0
+    for key, group in rows.groupby(keys):
+        if group["value"].nunique() < 5:
+            continue
+        c = classify(group["value"], method="quantiles")
+        assert c.k == 5 and len(set(c.labels)) == 5, (key, c.labels)
+        checked += 1
+    assert checked > 100
 
 
 def test_single_value_has_one_readable_class() -> None:
@@ -104,22 +156,80 @@ def test_bad_requests_raise_clear_errors(values: list, kwargs: dict, error: type
 def test_decile_values_are_their_own_classes() -> None:
     c = classify(pd.Series([1.0, 10.0, 5.0, None]), method="decile_values")
     assert c.class_id.tolist()[:3] == [0, 9, 4] and pd.isna(c.class_id.iloc[3])
-    assert c.k == 10 and "most deprived" in c.labels[0] and c.counts[4] == 1
+    assert c.k == 10 and c.counts[4] == 1
+    assert (c.labels[0], c.labels[4], c.labels[9]) == ("1 = most deprived 10%", "5", "10 = least deprived 10%")
 
 
 @pytest.mark.parametrize(
-    ("values", "method", "k", "first_label"),
+    ("values", "kwargs", "labels"),
     [
-        pytest.param([76.41, 78.93, 80.12, 82.55], "quantiles", 3, "76.4 to ", id="years-one-decimal"),
-        pytest.param([0.1234, 0.25, 0.5, 0.9], "equal_interval", 3, "0.123 to 0.382", id="proportion-three-decimals"),
-        pytest.param([1.0, 250.0, 12000.0, 32844.0, 20000.0], "equal_interval", 4, "1 to 8,212", id="ranks-thousands"),
-        pytest.param([76.41, 76.42, 76.44, 79.0, 80.1, 83.3], "quantiles", 5, "76.41 to 76.42", id="close-breaks-more-decimals"),
+        pytest.param([79.3, 80.1, 81.2, 82.4, 83.0, 84.1], {"method": "quantiles", "k": 3},
+                     ("79.3 to under 81.2", "81.2 to under 83.0", "83.0 to 84.1"), id="years-as-published-1dp"),
+        pytest.param([76.4123, 78.9345, 80.1278, 82.5531], {"method": "quantiles", "k": 3},
+                     ("76.4", "78.9 to under 82.6", "82.6"), id="full-precision-years-1dp"),
+        pytest.param([0.0, 0.0, 0.025, 0.1, 0.3, 0.31],
+                     {"method": "quantiles", "k": 3, "value_type": "proportion", "unit": "proportion of LSOAs (0-1)"},
+                     ("0.0%", "2.5% to under 30.0%", "30.0% to 31.0%"), id="proportion-as-percent"),
+        pytest.param([1.0, 250.0, 12000.0, 32844.0, 20000.0], {"method": "equal_interval", "k": 4},
+                     ("1 to under 8,212", "8,212 to under 16,422", "16,422 to under 24,633", "24,633 to 32,844"),
+                     id="ranks-no-decimals"),
+        pytest.param([76.41, 76.42, 76.44, 79.0, 80.1, 83.3], {"method": "quantiles", "k": 5},
+                     ("76.41", "76.42", "76.44 to under 80.10", "80.10", "83.30"), id="two-decimals-as-held"),
+        pytest.param([1.0, 1.1, 1.2, 10.0], {"method": "equal_interval", "k": 3},
+                     ("1.0 to under 4.0", "4.0 to under 7.0", "7.0 to 10.0"), id="equal-interval-half-open"),
     ],
 )
-def test_labels_read_as_ranges(values: list, method: str, k: int, first_label: str) -> None:
-    c = classify(pd.Series(values), method=method, k=k)
-    assert c.labels[0].startswith(first_label)
-    assert len(set(c.labels)) == c.k
+def test_labels_are_half_open_at_the_precision_of_the_data(values: list, kwargs: dict, labels: tuple) -> None:
+    c = classify(pd.Series(values), **kwargs)
+    assert c.labels == labels and len(set(c.labels)) == c.k
+
+
+def test_class_edges_never_repeat_in_labels() -> None:
+    """The old labels read "0.000", "0.000 to 0.025": one edge in two classes."""
+    c = classify(pd.Series([0.0] * 10 + [0.025, 0.05, 0.1, 0.2]), method="quantiles", value_type="proportion",
+                 unit="proportion of LSOAs (0-1)")
+    firsts = [label.split(" to ")[0] for label in c.labels]
+    assert len(set(firsts)) == len(firsts) == c.k and c.labels[0] == "0.0%"
+
+
+@pytest.mark.parametrize(
+    ("values", "value_type", "unit", "expected", "text"),
+    [
+        pytest.param([79.3, 80.0], "years", "years", NumberFormat(1, 1.0, "years"), "79.3 years", id="life-expectancy"),
+        pytest.param([1.0, 32844.0], "rank", "rank", NumberFormat(0, 1.0, "rank"), "79 rank", id="ranks"),
+        pytest.param([0.025, 0.5], "proportion", "proportion of LSOAs (0-1)", NumberFormat(1, 100.0, "% of LSOAs"),
+                     "7,930.0% of LSOAs", id="proportion-to-percent"),
+        pytest.param([12.5, 13.25], "proportion", "% of households", NumberFormat(2, 1.0, "% of households"),
+                     "79.30% of households", id="already-percent"),
+        pytest.param([0.0253164557, 0.1], "proportion", "proportion", NumberFormat(1, 100.0, "%"), "7,930.0%",
+                     id="full-precision-percent"),
+        pytest.param([0.1234567, 0.3], "score", "score", NumberFormat(3, 1.0, "score"), "79.300 score", id="small-scores"),
+    ],
+)
+def test_number_format_follows_the_data(values: list, value_type: str, unit: str, expected: NumberFormat, text: str) -> None:
+    fmt = number_format(pd.Series(values), value_type=value_type, unit=unit)
+    assert fmt == expected and fmt.value(79.3) == text and fmt.value(None) == "no data"
+
+
+def test_display_unit_turns_proportions_into_percentages() -> None:
+    assert display_unit("proportion of the population (0-1)", value_type="proportion") == ("% of the population", 100.0)
+    assert display_unit("years", value_type="years") == ("years", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("method", "kwargs", "drawn", "why"),
+    [
+        pytest.param("england", {"has_ci": True, "england_value": 79.3}, "england", "", id="england-possible"),
+        pytest.param("england", {"has_ci": False, "england_value": 79.3}, "quantiles", "no confidence intervals", id="no-ci"),
+        pytest.param("england", {"has_ci": True, "england_value": None, "period": "2019"}, "quantiles",
+                     "no England value for 2019", id="no-england-value"),
+        pytest.param("quantiles", {"value_type": "decile"}, "decile_values", "published deciles", id="deciles-as-published"),
+        pytest.param("natural_breaks", {}, "natural_breaks", "", id="unchanged"),
+    ],
+)
+def test_method_drawn_names_the_fallback(method: str, kwargs: dict, drawn: str, why: str) -> None:
+    got, reason = method_drawn(method, **kwargs)
+    assert got == drawn and why in reason and (reason == "") == (why == "")
 
 
 @pytest.mark.parametrize(
