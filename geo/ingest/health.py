@@ -1,7 +1,10 @@
 """Stage ``health``: life expectancy, healthy life expectancy, inequality and mortality.
 
-Several releases cover some periods. One release is kept per period range, sex and
-level, and the catalogue caveats say which. Each row's ``vintage`` is the code set
+Several releases cover some periods. One release is kept per indicator, period and sex
+at every level, so a unitary authority shows one value on the district and the
+upper-tier map; the catalogue caveats say which release. Figures published for two
+authorities combined (E67 codes) are shown on both, noted as combined; City of London
+and Isles of Scilly, which publishers leave out for small numbers, are suppressed. Each row's ``vintage`` is the code set
 its area code belongs to: sources back-cast old periods to the codes current when
 they were downloaded, so the vintage is that of the codes, not of the period. Codes
 a release still carries for areas abolished before its code set (e.g. the 17
@@ -64,15 +67,17 @@ _TOPO_YEAR = {"2013": 2014, "2019": 2019, "2020": 2020, "2021": 2021, "2023": 20
 
 _LAD_PREFIXES = ("E06", "E07", "E08", "E09")
 _UTLA_PREFIXES = ("E06", "E08", "E09", "E10")
-_PSEUDO: dict[str, str] = {
-    "E67000001": "Hackney and City of London combined (E09000012 + E09000001): one published value for "
-    "both, and no boundary of its own",
-    "E67000002": "Cornwall and Isles of Scilly combined (E06000052 + E06000053): one published value for "
-    "both, and no boundary of its own",
+#: Pseudo codes under which a source publishes one figure for two authorities, and the two.
+_COMBINED: dict[str, tuple[tuple[str, ...], str]] = {
+    "E67000001": (("E09000012", "E09000001"), "Hackney and City of London"),
+    "E67000002": (("E06000052", "E06000053"), "Cornwall and Isles of Scilly"),
 }
-#: Areas whose blanks the sources explain as small-number suppression.
+#: Areas the publishers leave out, or blank, because their numbers are too small.
 _SUPPRESSED = ("E09000001", "E06000053")
-_SUPPRESSED_NOTE = "not published: small numbers"
+_TOO_FEW_DEATHS_ONS = "Not published by ONS: too few deaths"
+_TOO_FEW_DEATHS_OHID = "Not published by OHID: too few deaths"
+_TOO_FEW_SURVEYED = "Not published by ONS: too few people surveyed"
+_NOT_IN_HEALTH_INDEX = "Not in the ONS Health Index: population too small"
 _HEALTH_INDEX = {
     "le_birth_hi": "Life expectancy",
     "infant_mortality": "Infant mortality",
@@ -275,43 +280,76 @@ class _Part:
 
     ``tier`` says which levels its LA-type codes go to: "lad", "utla" (UTLA-only
     sources) or "both" (sources with county rows; unitaries are repeated at utla).
+    ``suppressed`` is the note for City of London and Isles of Scilly where the
+    release leaves them blank or out because their numbers are too small.
     """
 
     indicator_id: str
     key: str
     read: Callable[[BuildContext], pd.DataFrame]
     vintage: str
+    suppressed: str
     tier: str = "lad"
     periods: Callable[[str], bool] = lambda period: True
+    sexes: tuple[str, ...] = SEXES
     england: bool = True
 
 
 _PARTS: tuple[_Part, ...] = (
-    # ESS 2015-17 and 2016-18 give way to Fingertips, whose figures use ONS's revised populations.
-    _Part("le_birth", "ess_le", _ess_le, "2019", tier="both", periods=lambda p: p <= "2014-16"),
-    _Part("le_birth", "ft_le", _fingertips("ft_le"), "2023"),
-    _Part("le_birth_1618", "cmd_le", _cmd_le, "2020"),
-    _Part("le_birth_1yr", "ons_le_2023", _ons_le_2023, "2023"),
-    *(_Part(i, "health_index", _health_index(name), "2021") for i, name in _HEALTH_INDEX.items()),
-    _Part("hle_birth", "els_hle", _els("els_hle"), "2025", tier="utla"),
-    _Part("hle_birth", "ft_hle", _fingertips("ft_hle"), "2013", tier="utla", periods=lambda p: p < "2011-13"),
-    _Part("sii_le", "ft_sii", _fingertips("ft_sii"), "2023"),
-    _Part("sii_le", "ft_sii_2024", _fingertips("ft_sii_2024"), "2021", periods=lambda p: p < "2015-17"),
+    # Women to 2016-18 from ONS's original estimates, the one release with districts, counties and regions;
+    # Fingertips's women's figures for 2015-17 and 2016-18 (revised populations) would contradict its
+    # unitary authorities at the upper tier.
+    _Part("le_birth", "ess_le", _ess_le, "2019", _TOO_FEW_DEATHS_ONS, tier="both"),
+    _Part("le_birth", "ft_le", _fingertips("ft_le"), "2023", _TOO_FEW_DEATHS_OHID, sexes=("male",)),
+    _Part("le_birth", "ft_le", _fingertips("ft_le"), "2023", _TOO_FEW_DEATHS_OHID, sexes=("female",),
+          periods=lambda p: p > "2016-18"),
+    _Part("le_birth_1618", "cmd_le", _cmd_le, "2020", _TOO_FEW_DEATHS_ONS),
+    _Part("le_birth_1yr", "ons_le_2023", _ons_le_2023, "2023", _TOO_FEW_DEATHS_ONS),
+    *(_Part(i, "health_index", _health_index(name), "2021", _NOT_IN_HEALTH_INDEX) for i, name in _HEALTH_INDEX.items()),
+    _Part("hle_birth", "els_hle", _els("els_hle"), "2025", _TOO_FEW_SURVEYED, tier="utla"),
+    _Part("hle_birth", "ft_hle", _fingertips("ft_hle"), "2013", _TOO_FEW_SURVEYED, tier="utla",
+          periods=lambda p: p < "2011-13"),
+    # Up to 2015-17 the July 2024 district release equals the 2019 upper-tier release in every unitary
+    # authority, so the two levels agree; the May 2026 recalculation takes over from 2016-18.
+    _Part("sii_le", "ft_sii", _fingertips("ft_sii"), "2023", _TOO_FEW_DEATHS_OHID, periods=lambda p: p > "2015-17"),
+    _Part("sii_le", "ft_sii_2024", _fingertips("ft_sii_2024"), "2021", _TOO_FEW_DEATHS_OHID,
+          periods=lambda p: p <= "2015-17"),
     # England rows for SII come from the district releases: one release per period and level.
-    _Part("sii_le", "ft_sii_utla", _fingertips("ft_sii_utla"), "2013", tier="utla", england=False),
+    _Part("sii_le", "ft_sii_utla", _fingertips("ft_sii_utla"), "2013", _TOO_FEW_DEATHS_OHID, tier="utla",
+          england=False),
     # The file keys Barnsley and Sheffield by their pre-2025 codes only, so its code set is April 2023's.
-    _Part("u75_cvd_prev", "els_cvd", _els("els_cvd"), "2023", tier="both"),
-    _Part("u75_cancer_prev", "ft_cancer", _fingertips("ft_cancer"), "2013"),
-    _Part("u75_prev", "ft_u75", _fingertips("ft_u75"), "2023"),
-    _Part("u75_prev", "ft_u75_2025", _fingertips("ft_u75_2025"), "2023", periods=lambda p: p < "2014"),
+    _Part("u75_cvd_prev", "els_cvd", _els("els_cvd"), "2023", _TOO_FEW_DEATHS_OHID, tier="both"),
+    _Part("u75_cancer_prev", "ft_cancer", _fingertips("ft_cancer"), "2013", _TOO_FEW_DEATHS_OHID),
+    _Part("u75_prev", "ft_u75", _fingertips("ft_u75"), "2023", _TOO_FEW_DEATHS_OHID),
+    _Part("u75_prev", "ft_u75_2025", _fingertips("ft_u75_2025"), "2023", _TOO_FEW_DEATHS_OHID,
+          periods=lambda p: p < "2014"),
 )
+
+
+def _split_combined(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Give a combined (E67) figure to each of its two authorities, noted as combined."""
+    combined = tidy["area_code"].isin(list(_COMBINED))
+    if not combined.any():
+        return tidy
+    copies: list[pd.DataFrame] = []
+    for pseudo, (members, name) in _COMBINED.items():
+        rows = tidy[tidy["area_code"] == pseudo]
+        # The note replaces the source's status text, which says the same in fewer words.
+        note = f"Combined figure for {name} ({pseudo})"
+        copies.extend(rows.assign(area_code=member, note=note) for member in members)
+    clash: pd.DataFrame = pd.concat(copies)[["area_code", "period", "sex"]].merge(tidy[~combined], how="inner")
+    if len(clash):
+        row = clash.iloc[0]
+        raise ValidationError(f"{row['area_code']} {row['period']} {row['sex']} has its own row and a combined "
+                              "(E67) row; expected one or the other. Decide which to keep in geo.ingest.health.")
+    return pd.concat([tidy[~combined], *copies], ignore_index=True)
 
 
 def _place(ctx: BuildContext, codes: _CodeSets, part: _Part, tidy: pd.DataFrame) -> pd.DataFrame:
     """Give each row a level and vintage; log (and leave out) geographies the atlas does not hold."""
+    tidy = _split_combined(tidy)
     prefix = tidy["area_code"].str[:3]
-    lad = (*_LAD_PREFIXES, "E67")
-    utla = (*_UTLA_PREFIXES, "E67") if part.tier == "both" else _UTLA_PREFIXES
+    lad, utla = _LAD_PREFIXES, _UTLA_PREFIXES
     england = tidy["area_code"] == ENGLAND_CODE
     frames = [tidy[prefix == "E12"].assign(level="region", vintage="2019")]
     if part.england:
@@ -360,16 +398,31 @@ def _join(*parts: object) -> str | None:
     return "; ".join(kept) if kept else None
 
 
-def _status(rows: pd.DataFrame) -> pd.DataFrame:
-    """ok / suppressed / missing, with notes for pseudo codes and suppressed areas."""
+def _add_left_out(codes: _CodeSets, part: _Part, rows: pd.DataFrame) -> pd.DataFrame:
+    """Blank rows for City of London and Isles of Scilly where the release leaves them out altogether.
+
+    Only on the part's own code set, at the levels it feeds, and for the periods and sexes it
+    gives there; the publishers leave both out because their numbers are too small.
+    """
+    mapped = rows[rows["level"].isin(["lad", "utla"]) & (rows["vintage"] == part.vintage)]
+    blanks: list[dict[str, object]] = []
+    for (level, period, sex), group in mapped.groupby(["level", "period", "sex"]):
+        known = codes.sets.get((str(level), part.vintage), set())
+        absent = [c for c in _SUPPRESSED if c in known and c not in set(group["area_code"])]
+        blanks.extend({"area_code": c, "level": level, "vintage": part.vintage, "period": period, "sex": sex,
+                       "value": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "note": None} for c in absent)
+    if not blanks:
+        return rows
+    return pd.concat([rows, pd.DataFrame(blanks)], ignore_index=True)
+
+
+def _status(rows: pd.DataFrame, *, suppressed_note: str) -> pd.DataFrame:
+    """ok / suppressed / missing: a blank for City of London or Isles of Scilly is suppressed, with a note."""
     rows = rows.copy()
     suppressed = rows["value"].isna() & rows["area_code"].isin(_SUPPRESSED)
     rows["status"] = np.where(rows["value"].notna(), "ok", np.where(suppressed, "suppressed", "missing"))
-    # A pseudo code's own note replaces the source's status text, which says the same in fewer words.
-    pseudo = rows["area_code"].map(_PSEUDO)
-    extra = suppressed.map({True: _SUPPRESSED_NOTE, False: None})
-    rows["note"] = [p if isinstance(p, str) else _join(e, n)
-                    for p, e, n in zip(pseudo, extra, rows["note"], strict=True)]
+    rows["note"] = [_join(suppressed_note, n) if s else _join(n)
+                    for s, n in zip(suppressed, rows["note"], strict=True)]
     return rows
 
 
@@ -387,9 +440,9 @@ def build_table(ctx: BuildContext, *, only: Collection[str] = ()) -> pd.DataFram
         for column in ("lower_ci", "upper_ci", "note"):
             if column not in tidy:
                 tidy[column] = np.nan if column != "note" else None
-        tidy = tidy[tidy["period"].map(part.periods)]
-        placed = _place(ctx, codes, part, tidy).assign(indicator_id=part.indicator_id)
-        frames.append(_status(placed))
+        tidy = tidy[tidy["period"].map(part.periods) & tidy["sex"].isin(part.sexes)]
+        placed = _add_left_out(codes, part, _place(ctx, codes, part, tidy)).assign(indicator_id=part.indicator_id)
+        frames.append(_status(placed, suppressed_note=part.suppressed))
     if not frames:
         raise ValidationError(f"No health indicator matches {sorted(only)}; expected some of "
                               f"{sorted({p.indicator_id for p in _PARTS})}.")
@@ -465,7 +518,8 @@ _HI_CAVEATS = (
     "From the ONS Health Index underlying data: each value is labelled by a single Health Index year; ONS sets "
     "which data years feed each Health Index year (see ONS 'Health Index indicators and definitions'), so do not "
     "compare it directly with the Fingertips or ONS series.",
-    "Held on April 2021 districts (307 of 309: City of London and Isles of Scilly have no rows).",
+    "Held on April 2021 districts. City of London and Isles of Scilly are not in the Health Index (populations "
+    "too small): shown as suppressed.",
 )
 _LE_YEARS = (60.0, 95.0)
 _DSR = (0.0, 1000.0)
@@ -480,19 +534,19 @@ CATALOGUE: list[Indicator] = [
              "Life expectancy at birth, 3-year periods", "ess_le", "ft_le"),
         value_type="years", sexes=("female", "male"), short_title="Life expectancy",
         caveats=(
-            "2001-03 to 2014-16: women only, from ONS's original local-area estimates (ONS Explore Subnational "
-            "Statistics, April 2019 districts, with counties, regions and England). No men's series before "
-            "2015-17 could be obtained.",
-            "2015-17 to 2023-25: men and women from OHID Fingertips (April 2023 districts). These use ONS's "
-            "revised population estimates: some areas differ a lot from the original release (Westminster men "
-            "2016-18: 81.5 here against 83.9 first published), so do not read the step between 2014-16 and "
-            "2015-17 as change. The original 2016-18 release, with confidence intervals, is held separately "
-            "as 'Life expectancy at birth, ONS 2016-18 release'.",
+            "Women 2001-03 to 2016-18: ONS's original local-area estimates (ONS Explore Subnational Statistics), "
+            "the one release with districts, counties, regions and England, on April 2019 boundaries (including "
+            "the districts abolished since). No men's series before 2015-17 could be obtained.",
+            "Men 2015-17 to 2023-25 and women 2017-19 to 2023-25: OHID Fingertips (April 2023 districts, "
+            "districts only). These use ONS's revised population estimates: some areas differ a lot from the "
+            "original release (Westminster men 2016-18: 81.5 here against 83.9 first published), so do not read "
+            "the step between 2016-18 and 2017-19 (women) as change, nor compare men and women in 2015-17 and "
+            "2016-18 closely. OHID's revised women's figures for those two periods are not shown.",
             "Up to 2019-21 Fingertips also gives the 17 districts abolished in April 2023 (Cumbria, North "
             "Yorkshire, Somerset); they are held on the 2021 boundaries and overlap the new unitary "
             "authorities, so never add them to them.",
             "The 2023-25 figures were downloaded in May 2026 and may be provisional.",
-            "City of London and Isles of Scilly are not published (small numbers).",
+            "City of London and Isles of Scilly are not published (too few deaths): shown as suppressed.",
         ),
         valid_range=_LE_YEARS,
     ),
@@ -507,7 +561,7 @@ CATALOGUE: list[Indicator] = [
             "Kept apart from 'Life expectancy at birth' because OHID's current 2016-18 figures use revised "
             "population estimates and differ by up to 2.4 years (inner London); only a third agree to 0.05 years.",
             "April 2020 districts; no England or regional rows in this file.",
-            "City of London and Isles of Scilly are not published (small numbers).",
+            "City of London and Isles of Scilly are not published (too few deaths): shown as suppressed.",
         ),
         valid_range=_LE_YEARS,
     ),
@@ -521,7 +575,7 @@ CATALOGUE: list[Indicator] = [
         caveats=(
             "One year of deaths: more volatile than the 3-year figures and not comparable with them.",
             "Only 2023 could be obtained; April 2023 districts; City of London and Isles of Scilly are not "
-            "published.",
+            "published (too few deaths): shown as suppressed.",
         ),
         valid_range=_LE_YEARS,
     ),
@@ -550,7 +604,8 @@ CATALOGUE: list[Indicator] = [
             "2009-11 and 2010-12 from the earlier Fingertips release (2013 upper-tier authorities, no intervals). "
             "Its method and populations differ: in the overlapping periods fewer than 5% of its values agree "
             "with the current series, so do not read the step to 2011-13 as change.",
-            "Upper-tier authorities only. City of London and Isles of Scilly are excluded (too few people).",
+            "Upper-tier authorities only. City of London and Isles of Scilly are excluded by ONS (too few people "
+            "surveyed): shown as suppressed.",
         ),
         valid_range=(45.0, 80.0),
     ),
@@ -563,16 +618,17 @@ CATALOGUE: list[Indicator] = [
              "ft_sii_utla"),
         value_type="years", sexes=("female", "male"), short_title="Life expectancy gap (SII)",
         caveats=(
-            "Districts: 2015-17 to 2022-24 from the May 2026 release (April 2023 districts); 2010-12 to 2014-16 "
+            "Districts: 2016-18 to 2022-24 from the May 2026 release (April 2023 districts); 2010-12 to 2015-17 "
             "from the July 2024 release (April 2021 districts). OHID recalculated the index between releases "
-            "(only 10% of overlapping values agree), so the step between 2014-16 and 2015-17 is not change.",
+            "(only 10% of overlapping values agree), so the step between 2015-17 and 2016-18 is not change.",
             "The July 2024 release also gives 25 districts abolished in 2019-2021 (Dorset, Suffolk, Somerset, "
             "Buckinghamshire, Northamptonshire); they are held on the boundaries of their own time and noted "
             "where they overlap their successors.",
-            "Upper-tier authorities 2010-12 to 2015-17 from the 2019 release (2013 upper-tier authorities).",
+            "Upper-tier authorities 2010-12 to 2015-17 from the 2019 release (2013 upper-tier authorities). For "
+            "every unitary authority it equals the July 2024 district release, so both maps show one value.",
             "A few values are below zero (life expectancy higher at the deprived end). Not published for "
-            "Rutland, City of London and Isles of Scilly, nor in some periods for a few small districts. "
-            "No confidence intervals in these files.",
+            "City of London and Isles of Scilly (suppressed), nor for Rutland and in some periods a few small "
+            "districts (missing: no reason given). No confidence intervals in these files.",
         ),
         valid_range=(-5.0, 25.0),
     ),
@@ -591,8 +647,8 @@ CATALOGUE: list[Indicator] = [
             "under their pre-2025 codes (E08000016, E08000019), so it is held on the April 2023 districts and "
             "upper-tier authorities.",
             "Hackney with City of London (E67000001) and Cornwall with Isles of Scilly (E67000002) are "
-            "published combined, with no separate rows for the four authorities; the combined rows have no "
-            "boundary of their own.",
+            "published combined, with no separate rows for the four authorities: each combined figure is shown "
+            "on both its authorities, noted as combined. Never add the two.",
             "2020 onwards includes the impact of COVID-19.",
         ),
         valid_range=_DSR,
@@ -609,7 +665,8 @@ CATALOGUE: list[Indicator] = [
             "criteria.",
             "2013-2019 districts (326); values rounded to 1 decimal place by the carrier; no confidence "
             "intervals in this file.",
-            "Isles of Scilly is never published and City of London not in some periods (small numbers).",
+            "Isles of Scilly is never published and City of London not in some periods (too few deaths): both "
+            "shown as suppressed.",
         ),
         valid_range=_DSR,
     ),
@@ -624,7 +681,7 @@ CATALOGUE: list[Indicator] = [
             "2014-2024 from the April 2026 release; 2010-2013 from the April 2025 release, which OHID later "
             "revised slightly for new population estimates (83% of the overlapping values are unchanged).",
             "April 2023 districts; no confidence intervals in these files; 2020 and 2021 are affected by COVID-19.",
-            "City of London and Isles of Scilly are not published (small numbers).",
+            "City of London and Isles of Scilly are not published (too few deaths): shown as suppressed.",
         ),
         valid_range=_DSR,
     ),

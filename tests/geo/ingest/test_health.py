@@ -5,6 +5,7 @@ Spot checks read the expected numbers from the raw files in the test itself.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from typing import Any
 
@@ -174,29 +175,75 @@ def test_one_row_per_key_and_contract(table: pd.DataFrame) -> None:
 
 @pytest.mark.raw
 @pytest.mark.parametrize(
-    ("indicator_id", "sex", "kept", "dropped"),
+    ("indicator_id", "sex", "period", "level", "kept", "dropped"),
     [
-        pytest.param("le_birth", "female", "2014-16", "2016-18", id="ess-stops-before-fingertips"),
-        pytest.param("hle_birth", "male", "2010-12", "2011-13", id="hle-dashboard-only-before-els"),
+        pytest.param("le_birth", "female", "2016-18", "lad", "2019", "2023", id="ess-women-to-2016-18"),
+        pytest.param("le_birth", "female", "2017-19", "lad", "2023", "2019", id="fingertips-women-from-2017-19"),
+        pytest.param("sii_le", "male", "2015-17", "lad", "2021", "2023", id="sii-2015-17-from-2024-release"),
+        pytest.param("hle_birth", "male", "2010-12", "utla", "2013", "2025", id="hle-dashboard-only-before-els"),
+        pytest.param("hle_birth", "male", "2011-13", "utla", "2025", "2013", id="hle-els-from-2011-13"),
     ],
 )
-def test_one_release_per_period(table: pd.DataFrame, indicator_id: str, sex: str, kept: str, dropped: str) -> None:
-    rows = table[(table["indicator_id"] == indicator_id) & (table["sex"] == sex)]
-    older_vintage = rows.loc[rows["period"] == kept, "vintage"].mode().iloc[0]
-    assert not ((rows["period"] == dropped) & (rows["vintage"] == older_vintage)).any()
+def test_one_release_per_period(table: pd.DataFrame, indicator_id: str, sex: str, period: str, level: str,
+                                kept: str, dropped: str) -> None:
+    rows = table[(table["indicator_id"] == indicator_id) & (table["sex"] == sex) & (table["period"] == period)
+                 & (table["level"] == level)]
+    assert (rows["vintage"] == kept).sum() > 100
+    assert not (rows["vintage"] == dropped).any()
 
 
 @pytest.mark.raw
 @pytest.mark.parametrize(
-    ("code", "combined"),
-    [pytest.param("E67000001", "E09000001", id="hackney-city"), pytest.param("E67000002", "E06000053", id="cornwall-scilly")],
+    ("code", "members", "name"),
+    [
+        pytest.param("E67000001", ("E09000012", "E09000001"), "Hackney and City of London", id="hackney-city"),
+        pytest.param("E67000002", ("E06000052", "E06000053"), "Cornwall and Isles of Scilly", id="cornwall-scilly"),
+    ],
 )
-def test_pseudo_codes_carry_notes(table: pd.DataFrame, code: str, combined: str) -> None:
+@pytest.mark.parametrize("level", ["lad", "utla"])
+def test_combined_figure_shown_on_both_authorities(
+    table: pd.DataFrame, code: str, members: tuple[str, str], name: str, level: str
+) -> None:
     raw = _raw("els_cvd", encoding="utf-8-sig")
-    rows = table[(table["area_code"] == code) & (table["level"] == "lad")]
-    assert len(rows) == (raw["areacd"] == code).sum() > 0
-    assert rows["note"].str.contains(combined).all()
-    assert not (table["area_code"] == combined).loc[table["indicator_id"] == "u75_cvd_prev"].any()
+    raw = raw[raw["areacd"] == code]
+    expected = pd.DataFrame({
+        "period": raw["period"].map(period_label), "value": raw["observation"].astype(float),
+        "lower_ci": raw["lci_95"].astype(float), "upper_ci": raw["uci_95"].astype(float),
+    }).sort_values("period").reset_index(drop=True)
+    assert len(expected) == 22
+    cvd = table[(table["indicator_id"] == "u75_cvd_prev") & (table["level"] == level)]
+    for member in members:
+        rows = cvd[cvd["area_code"] == member].sort_values("period").reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows[list(expected.columns)], expected)
+        assert (rows["status"] == "ok").all() and (rows["vintage"] == "2023").all()
+        assert (rows["note"] == f"Combined figure for {name} ({code})").all()
+    assert not table["area_code"].str.startswith("E67").any()
+
+
+@pytest.mark.raw
+def test_ess_women_2015_17_and_2016_18_kept_for_counties_regions_and_abolished_districts(
+    table: pd.DataFrame,
+) -> None:
+    from geo.ingest._common import boundary_codes
+
+    sets = boundary_codes(DATA_DIR)
+    if ("lad", "2023") not in sets:
+        pytest.skip("boundary sets not built")
+    raw = _raw("ess_le", encoding="utf-8-sig")
+    abolished = sets[("lad", "2019")] - sets[("lad", "2023")]
+    wanted = [("utla", raw["areacd"].str.startswith("E10")), ("region", raw["areacd"].str.startswith("E12")),
+              ("lad", raw["areacd"].isin(abolished))]
+    for level, mask in wanted:
+        assert mask.sum() > 0, level
+        for column, period in (("2017", "2015-17"), ("2018", "2016-18")):
+            expected = raw.loc[mask, ["areacd", column]].set_axis(["area_code", "value"], axis=1)
+            expected = expected.assign(value=expected["value"].astype(float)).sort_values("area_code")
+            rows = table[(table["indicator_id"] == "le_birth") & (table["level"] == level)
+                         & (table["period"] == period) & (table["sex"] == "female")
+                         & table["area_code"].isin(expected["area_code"])]
+            assert set(rows["vintage"]) == {"2019"}
+            got = rows[["area_code", "value"]].sort_values("area_code")
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
 
 
 @pytest.mark.raw
@@ -213,7 +260,8 @@ def test_barnsley_sheffield_kept_under_codes_the_source_uses(table: pd.DataFrame
 @pytest.mark.raw
 def test_abolished_districts_keep_their_own_vintage(table: pd.DataFrame) -> None:
     rows = table[(table["indicator_id"] == "le_birth") & (table["area_code"] == "E07000026")]  # Allerdale
-    rows = rows[rows["period"] >= "2015-17"]  # the Fingertips release, back-cast to 2023 codes
+    # Men from 2015-17 come from the Fingertips release, back-cast to 2023 codes.
+    rows = rows[(rows["period"] >= "2015-17") & (rows["sex"] == "male")]
     assert set(rows["vintage"]) == {"2021"} and rows["period"].max() == "2019-21"
     assert rows["note"].str.contains("E06000063").all()
 
@@ -222,14 +270,45 @@ def test_abolished_districts_keep_their_own_vintage(table: pd.DataFrame) -> None
 def test_city_and_scilly_blanks_are_suppressed(table: pd.DataFrame) -> None:
     raw = _raw("ft_le")
     blanks = raw[raw["area_code"].isin(["E09000001", "E06000053"]) & (raw["value"] == "NA")]
-    rows = table[(table["indicator_id"] == "le_birth") & table["area_code"].isin(["E09000001", "E06000053"])]
+    rows = table[(table["indicator_id"] == "le_birth") & (table["vintage"] == "2023")
+                 & table["area_code"].isin(["E09000001", "E06000053"])]
+    blanks = blanks[(blanks["inequality"] == "Male") | (blanks["period"] > "2016 - 18")]  # Fingertips rows kept
     assert (rows["status"] == "suppressed").sum() == len(blanks) > 0
-    assert (rows.loc[rows["status"] == "suppressed", "note"] == "not published: small numbers").all()
+    assert (rows.loc[rows["status"] == "suppressed", "note"] == "Not published by OHID: too few deaths").all()
+
+
+@pytest.mark.raw
+@pytest.mark.parametrize(
+    ("indicator_id", "level", "vintage", "key", "note"),
+    [
+        pytest.param("le_birth", "lad", "2019", "ess_le", "Not published by ONS: too few deaths", id="ess-lad"),
+        pytest.param("le_birth", "utla", "2019", "ess_le", "Not published by ONS: too few deaths", id="ess-utla"),
+        pytest.param("le_birth_1618", "lad", "2020", "cmd_le", "Not published by ONS: too few deaths", id="cmd"),
+        pytest.param("le_birth_1yr", "lad", "2023", "ons_le_2023", "Not published by ONS: too few deaths",
+                     id="single-year"),
+        pytest.param("le_birth_hi", "lad", "2021", "health_index", "Not in the ONS Health Index: population too small",
+                     id="health-index"),
+        pytest.param("hle_birth", "utla", "2025", "els_hle", "Not published by ONS: too few people surveyed",
+                     id="hle-els"),
+    ],
+)
+def test_city_and_scilly_left_out_by_source_are_suppressed(
+    table: pd.DataFrame, indicator_id: str, level: str, vintage: str, key: str, note: str
+) -> None:
+    text = (RAW_DIR / RAW[key]).read_bytes()
+    text = gzip.decompress(text) if RAW[key].endswith(".gz") else text
+    small = ("E09000001", "E06000053")
+    assert not any(code.encode() in text for code in small), "the source now gives these areas"
+    rows = table[(table["indicator_id"] == indicator_id) & (table["level"] == level) & (table["vintage"] == vintage)]
+    combos = rows.groupby(["period", "sex"]).ngroups
+    mine = rows[rows["area_code"].isin(small)]
+    assert len(mine) == 2 * combos > 0
+    assert (mine["status"] == "suppressed").all() and (mine["note"] == note).all() and mine["value"].isna().all()
 
 
 @pytest.mark.raw
 def test_health_index_carry_forward_is_noted(table: pd.DataFrame) -> None:
-    rows = table[table["indicator_id"] == "le_birth_hi"]
+    rows = table[(table["indicator_id"] == "le_birth_hi") & (table["status"] == "ok")]
     assert rows.loc[rows["period"] == "2021", "note"].str.startswith("identical to 2020").all()
     assert rows.loc[rows["period"] == "2020", "note"].isna().all()
 
@@ -241,7 +320,7 @@ def test_area_codes_exist_in_their_boundary_sets(table: pd.DataFrame) -> None:
     sets = boundary_codes(DATA_DIR)
     if not sets:
         pytest.skip("boundary sets not built")
-    areas = table[table["level"].isin(["lad", "utla", "region"]) & ~table["area_code"].str.startswith("E67")]
+    areas = table[table["level"].isin(["lad", "utla", "region"])]
     for (level, vintage), rows in areas.groupby(["level", "vintage"]):
         unknown = set(rows["area_code"]) - sets[(str(level), str(vintage))]
         assert not unknown, f"{level} {vintage}: {sorted(unknown)[:5]}"
