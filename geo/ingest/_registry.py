@@ -21,6 +21,7 @@ _STAGE_MODULES: tuple[str, ...] = (
     "geo.ingest.population",
     "geo.ingest.housing",
     "geo.ingest.summaries",
+    "geo.ingest.outcomes",
     "geo.ingest.catalogue",
 )
 

@@ -19,12 +19,14 @@ from geo.catalogue import CATALOGUE_FILE, GROUPS, Indicator
 from geo.errors import ValidationError
 from geo.ingest._common import BuildContext, Output, Stage, check_indicator_contract
 from geo.ingest._common import boundary_codes as boundary_codes_of
+from geo.ingest.outcomes import describe as describe_pct_sha
 from geo.schema import ENGLAND_CODE
 
 __all__ = ["STAGES", "BOUNDARY_SOURCES"]
 
 _INDICATOR_MODULES = (
     "geo.ingest.imd", "geo.ingest.health", "geo.ingest.population", "geo.ingest.housing", "geo.ingest.summaries",
+    "geo.ingest.outcomes",
 )
 
 #: Where each boundary and lookup came from, for SOURCES.md and the app's About page.
@@ -150,9 +152,8 @@ def _build(ctx: BuildContext) -> list[Output]:
         if ind.group not in GROUPS:
             raise ValidationError(f"{indicator_id}: group {ind.group!r} is not one of {GROUPS}.")
         levels_map = {lv: tuple(sorted(v)) for lv, v in entry["levels"].items()}  # type: ignore[attr-defined]
-        records.append(
-            replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"]))).to_dict()  # type: ignore[call-overload]
-        )
+        record = replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"])))  # type: ignore[call-overload]
+        records.append(describe_pct_sha(record).to_dict())
     records.sort(key=lambda r: (GROUPS.index(r["group"]), r["indicator_id"]))
     catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES), "indicators": records}
     path = ctx.out(CATALOGUE_FILE)
@@ -217,6 +218,6 @@ STAGES = [
         "catalogue",
         _build,
         "check indicator files, write catalogue.json, SOURCES.md and the unmatched-codes report",
-        needs=("imd", "health", "population", "housing", "summaries", "lad", "lad2008", "lsoa2011", "lsoa2021", "pct"),
+        needs=("imd", "health", "population", "housing", "summaries", "outcomes", "lad", "lad2008", "lsoa2011", "lsoa2021", "pct"),
     )
 ]

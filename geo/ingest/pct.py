@@ -4,16 +4,26 @@ No PCT boundary file or LSOA-to-PCT lookup survives in the raw data, so PCTs are
 built from 2011 LSOAs following the written, reviewed table ``pct_assignment.csv``
 beside this module: one row per PCT saying how its LSOAs are chosen, with the reason.
 
-Rules (``lad_codes`` and ``ccg_codes`` are space-separated lists):
+Rules (``lad_codes``, ``ccg_codes`` and ``ward_codes`` are space-separated lists):
 
 - ``lad``: LSOAs whose 2013 district is listed;
 - ``lad2008``: LSOAs whose pre-April-2009 district (old four-character code) is listed;
 - ``ccg``: LSOAs whose 2015 CCG is listed;
 - ``lad_and_ccg``: LSOAs in a listed district *and* a listed CCG;
-- ``lad_not_ccg``: LSOAs in a listed district but *not* in a listed CCG.
+- ``lad_not_ccg``: LSOAs in a listed district but *not* in a listed CCG;
+- ``ward``: LSOAs in a listed district whose ward (2010 codes; Birmingham's 40 wards
+  of 2004-2018) is listed. An LSOA 2011 takes the ward of its LSOA 2001 (ONS best-fit
+  lookup 138); one built from several LSOAs 2001 takes the ward most of them lie in.
 
-Birmingham's three PCTs followed neither district nor CCG lines and are marked
-``approximate`` (the reason ships as ``approximate_reason``). The third-party PCT-to-CCG
+Birmingham's three PCTs were sets of Birmingham wards, so they use the ``ward`` rule;
+they stay ``approximate`` because 2001 LSOAs were fitted to wards by best fit and the
+PCT lines were not redrawn exactly on the 2004 wards (the reason ships as
+``approximate_reason``). Ward lists: Birmingham East and North's 17 wards as listed at
+https://en.wikipedia.org/wiki/Birmingham_East_and_North_Primary_Care_Trust ("Areas
+served"); Heart of Birmingham Teaching took the inner wards (ONSPD postcodes in
+Ladywood, Nechells and Perry Barr wards carry that PCT, e.g.
+https://api.postcodes.io/postcodes/B94RL and https://api.postcodes.io/postcodes/B67AP),
+South Birmingham the remaining 14. The third-party PCT-to-CCG
 postcode-share list is used only to check the table: the build logs, per PCT, the share
 of its postcodes that fall in CCGs the assignment also touches.
 
@@ -63,9 +73,11 @@ __all__ = [
 
 #: The reviewed PCT assignment table (data as code).
 ASSIGNMENT = Path(__file__).parent / "pct_assignment.csv"
-RULES: tuple[str, ...] = ("lad", "lad2008", "ccg", "lad_and_ccg", "lad_not_ccg")
-_COLUMNS = ("pct_code", "nhs_code", "pct_name", "rule", "lad_codes", "ccg_codes", "approximate", "reason")
+RULES: tuple[str, ...] = ("lad", "lad2008", "ccg", "lad_and_ccg", "lad_not_ccg", "ward")
+_COLUMNS = ("pct_code", "nhs_code", "pct_name", "rule", "lad_codes", "ccg_codes", "ward_codes", "approximate", "reason")
 _JT = "boundaries/jtrim_ons_lookups/"
+_LSOA01_LSOA11 = _JT + "220_LSOA01_LSOA11_LAD11_EW_LU.csv.gz"
+_LSOA01_WARD10 = _JT + "138_LSOA01_WD10_EW_LU.csv.gz"
 _SHARES = "boundaries/dsfood_pct_ccg/pct11_to_ccg_postcode_share.json"
 _NAMES = "boundaries/postcodesio_names_codes/pcts.json"
 _SHAS = "boundaries/postcodesio_names_codes/nhsHa.json"
@@ -116,8 +128,10 @@ def read_assignment(path: Path = ASSIGNMENT) -> pd.DataFrame:
     if (table["reason"].str.strip() == "").any():
         problems.append(f"rows without a reason: {sorted(table.loc[table['reason'].str.strip() == '', 'pct_code'])}")
     needs_ccg = table["rule"].isin(["ccg", "lad_and_ccg", "lad_not_ccg"])
-    if (needs_ccg & (table["ccg_codes"] == "")).any() or (~table["rule"].eq("ccg") & (table["lad_codes"] == "")).any():
-        problems.append("a rule is missing the district or CCG codes it needs")
+    needs_ward = table["rule"].eq("ward")
+    if ((needs_ccg & (table["ccg_codes"] == "")).any() or (~table["rule"].eq("ccg") & (table["lad_codes"] == "")).any()
+            or (needs_ward & (table["ward_codes"] == "")).any() or (~needs_ward & (table["ward_codes"] != "")).any()):
+        problems.append("a rule is missing the district, CCG or ward codes it needs (or has ward codes it does not use)")
     if problems:
         raise ValidationError(f"{path.name}: " + "; ".join(problems) + ". Fix the table by hand; it is the reviewed source.")
     return table.assign(approximate=table["approximate"].eq("true"))
@@ -127,6 +141,7 @@ def lsoa_keys(ctx: BuildContext) -> pd.DataFrame:
     """Every LSOA 2011 with the keys the rules use.
 
     Columns: area_code, lad_code (2013 codes), lad_code_2008, ccg_code (2015),
+    ward_code (2010; missing for the few LSOAs absent from the 2001-2011 lookup),
     utla_code (2018), region_code.
     """
     raw = read_raw_csv(ctx, _JT + "212_LSOA11_CCG15_LAD15_EN_LU.csv.gz")
@@ -134,6 +149,7 @@ def lsoa_keys(ctx: BuildContext) -> pd.DataFrame:
     keys = pd.DataFrame({"area_code": raw["LSOA11CD"], "lad_code": raw["LAD15CD"], "ccg_code": raw["CCG15CD"]})
     old = lsoa11_to_old_lad(ctx, keys[["area_code", "lad_code"]]).set_index("area_code")["lad_code_2008"]
     keys["lad_code_2008"] = keys["area_code"].map(old)
+    keys["ward_code"] = keys["area_code"].map(lsoa11_wards(ctx))
     utla = read_raw_csv(ctx, _JT + "193_LTLA18_UTLA18_EW_LU.csv").set_index("LTLA18CD")["UTLA18CD"]
     region = read_raw_csv(ctx, _JT + "016_LAD18_RGN18_EN_LU.csv").set_index("LAD18CD")["RGN18CD"]
     keys["utla_code"] = keys["lad_code"].map(utla)
@@ -142,7 +158,27 @@ def lsoa_keys(ctx: BuildContext) -> pd.DataFrame:
         if keys[col].isna().any():
             missing = sorted(keys.loc[keys[col].isna(), "lad_code"].unique())
             raise ValidationError(f"No {col} for the LSOAs of districts {missing[:5]}; check the raw lookups 193/016/087.")
-    return keys[["area_code", "lad_code", "lad_code_2008", "ccg_code", "utla_code", "region_code"]]
+    return keys[["area_code", "lad_code", "lad_code_2008", "ccg_code", "ward_code", "utla_code", "region_code"]]
+
+
+def lsoa11_wards(ctx: BuildContext) -> pd.Series:
+    """Each English LSOA 2011's 2010 ward (E05), through its LSOA(s) 2001: a Series by LSOA 2011 code.
+
+    An LSOA 2011 merged from LSOAs 2001 in different wards takes the ward most of
+    them lie in (the first code on a tie); the build logs how many did.
+    """
+    links = read_raw_csv(ctx, _LSOA01_LSOA11)[["LSOA01CD", "LSOA11CD"]]
+    wards = read_raw_csv(ctx, _LSOA01_WARD10)[["LSOA01CD", "WD10CD"]].drop_duplicates("LSOA01CD")
+    both = links[links["LSOA11CD"].str.startswith("E")].merge(wards, on="LSOA01CD", how="left")
+    if both["WD10CD"].isna().any():
+        raise ValidationError(f"LSOAs 2001 {sorted(both.loc[both['WD10CD'].isna(), 'LSOA01CD'])[:5]} have no 2010 ward "
+                              f"in {_LSOA01_WARD10}; expected every English LSOA 2001 there.")
+    counts = both.groupby(["LSOA11CD", "WD10CD"]).size().rename("n").reset_index()
+    spans = counts["LSOA11CD"].duplicated(keep=False)
+    if spans.any():
+        ctx.log(f"  {counts.loc[spans, 'LSOA11CD'].nunique()} LSOA(s) 2011 span 2010 wards; each takes the ward of most of its LSOAs 2001")
+    best = counts.sort_values(["LSOA11CD", "n", "WD10CD"], ascending=[True, False, True]).drop_duplicates("LSOA11CD")
+    return best.set_index("LSOA11CD")["WD10CD"]
 
 
 def assign_lsoas(table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
@@ -151,20 +187,25 @@ def assign_lsoas(table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     Raises :class:`ValidationError` for unknown codes, an LSOA in no PCT or in two,
     or a PCT with no LSOA.
     """
-    known = {"lad": set(keys["lad_code"]), "lad2008": set(keys["lad_code_2008"]), "ccg": set(keys["ccg_code"])}
+    ward_of = keys["ward_code"] if "ward_code" in keys else pd.Series(pd.NA, index=keys.index, dtype="object")
+    known = {"lad": set(keys["lad_code"]), "lad2008": set(keys["lad_code_2008"]), "ccg": set(keys["ccg_code"]),
+             "ward": set(ward_of.dropna())}
     owner = pd.Series(pd.NA, index=keys.index, dtype="object")
     clashes: list[str] = []
     empty: list[str] = []
-    records: list[dict[str, str]] = table[["pct_code", "pct_name", "rule", "lad_codes", "ccg_codes"]].to_dict("records")  # type: ignore[assignment]
+    columns = ["pct_code", "pct_name", "rule", "lad_codes", "ccg_codes", "ward_codes"]
+    records: list[dict[str, str]] = table.reindex(columns=columns, fill_value="")[columns].to_dict("records")  # type: ignore[assignment]
     for row in records:
         code, rule = row["pct_code"], row["rule"]
-        lads, ccgs = row["lad_codes"].split(), row["ccg_codes"].split()
+        lads, ccgs, wards = row["lad_codes"].split(), row["ccg_codes"].split(), row["ward_codes"].split()
         lad_col = "lad_code_2008" if rule == "lad2008" else "lad_code"
-        unknown = sorted(set(lads) - known["lad2008" if rule == "lad2008" else "lad"]) + sorted(set(ccgs) - known["ccg"])
+        unknown = (sorted(set(lads) - known["lad2008" if rule == "lad2008" else "lad"]) + sorted(set(ccgs) - known["ccg"])
+                   + sorted(set(wards) - known["ward"]))
         if unknown:
             raise ValidationError(f"{code} ({row['pct_name']}): codes {unknown} are not in the LSOA 2011 lookups; fix the table.")
-        in_lad, in_ccg = keys[lad_col].isin(lads), keys["ccg_code"].isin(ccgs)
-        mask = {"lad": in_lad, "lad2008": in_lad, "ccg": in_ccg, "lad_and_ccg": in_lad & in_ccg, "lad_not_ccg": in_lad & ~in_ccg}[rule]
+        in_lad, in_ccg, in_ward = keys[lad_col].isin(lads), keys["ccg_code"].isin(ccgs), ward_of.isin(wards)
+        mask = {"lad": in_lad, "lad2008": in_lad, "ccg": in_ccg, "lad_and_ccg": in_lad & in_ccg,
+                "lad_not_ccg": in_lad & ~in_ccg, "ward": in_lad & in_ward}[rule]
         if not mask.any():
             empty.append(code)
         taken = mask & owner.notna()

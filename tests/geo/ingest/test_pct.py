@@ -31,6 +31,14 @@ from geo.schema import BOUNDARY_COLUMNS
 
 _JT = "boundaries/jtrim_ons_lookups/"
 BIRMINGHAM = "E08000025"
+BEN, HOB, SOUTH = "E16000117", "E16000073", "E16000064"
+#: Birmingham East and North's wards as listed under "Areas served" at
+#: https://en.wikipedia.org/wiki/Birmingham_East_and_North_Primary_Care_Trust ("Kingstanding and Oscott" = 2 wards).
+BEN_WARDS = {"Acocks Green", "Bordesley Green", "Erdington", "Hodge Hill", "Kingstanding", "Oscott", "Shard End", "Sheldon",
+             "South Yardley", "Stechford and Yardley North", "Stockland Green", "Sutton Four Oaks", "Sutton New Hall",
+             "Sutton Trinity", "Sutton Vesey", "Tyburn", "Washwood Heath"}
+HOB_WARDS = {"Aston", "Handsworth Wood", "Ladywood", "Lozells and East Handsworth", "Nechells", "Perry Barr", "Soho",
+             "Sparkbrook", "Springfield"}
 TAMESIDE_GLOSSOP_CCG = "E38000182"
 #: The South Central SHA's upper tiers, as PROVENANCE.md (boundaries) defines them.
 SOUTH_CENTRAL = {"Bracknell Forest", "West Berkshire", "Reading", "Slough", "Windsor and Maidenhead", "Wokingham",
@@ -101,9 +109,74 @@ CASES: dict[str, tuple[str, Callable[[pd.DataFrame], pd.Series]]] = {
         "E16000079", lambda lu: (lu["UTLA18NM"] == "Derbyshire") & (lu["CCG15CD"] != TAMESIDE_GLOSSOP_CCG)),
     "Great Yarmouth and Waveney = two districts": ("E16000126", lambda lu: lu["LAD15NM"].isin(["Great Yarmouth", "Waveney"])),
     "Norfolk = county minus Great Yarmouth": ("E16000125", lambda lu: (lu["UTLA18NM"] == "Norfolk") & (lu["LAD15NM"] != "Great Yarmouth")),
-    "Heart of Birmingham ~ its CCG in Birmingham": (
-        "E16000073", lambda lu: (lu["LAD15CD"] == BIRMINGHAM) & (lu["CCG15NM"] == "NHS Sandwell and West Birmingham CCG")),
 }
+
+
+@pytest.fixture(scope="module")
+def birmingham_wards() -> pd.Series:
+    """Each Birmingham LSOA 2011's 2010 ward names (set), straight from the raw lookups 220 and 138."""
+    if not RAW_DIR.is_dir():
+        pytest.skip(f"raw folder {RAW_DIR} is absent")
+    links = _raw_csv(_JT + "220_LSOA01_LSOA11_LAD11_EW_LU.csv.gz")
+    wards = _raw_csv(_JT + "138_LSOA01_WD10_EW_LU.csv.gz")
+    both = links[links["LAD11CD"] == BIRMINGHAM].merge(wards, on="LSOA01CD")
+    return both.groupby("LSOA11CD")["WD10NM"].agg(frozenset)
+
+
+@pytest.mark.parametrize(("code", "names"), [(BEN, BEN_WARDS), (HOB, HOB_WARDS)], ids=["East and North", "Heart of Birmingham"])
+def test_birmingham_pct_is_its_wards(code: str, names: set[str], assigned: pd.DataFrame, birmingham_wards: pd.Series) -> None:
+    assert len(set().union(*birmingham_wards)) == 40
+    expected = set(birmingham_wards[birmingham_wards.map(lambda w: w <= names)].index)
+    assert expected
+    assert set(assigned.loc[assigned["pct_code"] == code, "area_code"]) == expected
+
+
+def test_south_birmingham_is_the_other_wards(assigned: pd.DataFrame, birmingham_wards: pd.Series) -> None:
+    rest = birmingham_wards.map(lambda w: not w & (BEN_WARDS | HOB_WARDS))
+    assert set(assigned.loc[assigned["pct_code"] == SOUTH, "area_code"]) == set(birmingham_wards[rest].index)
+
+
+#: LSOAs 2011 whose postcodes carry Heart of Birmingham Teaching in the ONS Postcode Directory, as served by
+#: https://api.postcodes.io/postcodes/B94RL (139E), /B10%200JS (070E), /B67AP (033F) and
+#: https://api.postcodes.io/postcodes?lat=52.48&lon=-1.9025&radius=2000 (B1 1BB, 138A).
+ONSPD_HOB = {"Birmingham 139E": HOB, "Birmingham 070E": HOB, "Birmingham 033F": HOB, "Birmingham 138A": HOB}
+
+
+@pytest.mark.parametrize("name", ONSPD_HOB)
+def test_birmingham_lsoa_agrees_with_onspd(name: str, assigned: pd.DataFrame) -> None:
+    links = _raw_csv(_JT + "220_LSOA01_LSOA11_LAD11_EW_LU.csv.gz")
+    code = links.loc[links["LSOA11NM"] == name, "LSOA11CD"].iloc[0]
+    assert assigned.set_index("area_code").loc[code, "pct_code"] == ONSPD_HOB[name]
+
+
+#: Published population: "440,000 people" for Birmingham East and North, per
+#: https://en.wikipedia.org/wiki/Birmingham_East_and_North_Primary_Care_Trust (undated, PCT years 2006-13).
+PUBLISHED = {BEN: 440_000}
+
+
+def test_birmingham_populations(data_dir: Path) -> None:
+    # Atlas LSOA populations of mid-2015 (IoD2019 denominators), the held year nearest the PCTs' lifetime.
+    pop = pd.read_parquet(data_dir / "indicators" / "population.parquet")
+    pop = pop[pop["indicator_id"] == "pop_total_iod2019"].set_index("area_code")["value"]
+    lookup = pd.read_parquet(data_dir / "lookups" / "lsoa11_pct.parquet").set_index("area_code")["pct_code"]
+    totals = pop.groupby(lookup.reindex(pop.index)).sum()
+    for code, published in PUBLISHED.items():
+        assert abs(totals[code] / published - 1) < 0.05, (code, totals[code])
+    # No published figure for the other two was found; their sum is Birmingham less East and North, and each is
+    # far from the CCG-based sizes (168,000 and 203,000) the ward assignment replaced.
+    assert 250_000 < totals[HOB] < 320_000 and 320_000 < totals[SOUTH] < 400_000
+
+
+def test_south_birmingham_ccg_split_matches_postcode_shares(assigned: pd.DataFrame, lookup: pd.DataFrame, data_dir: Path) -> None:
+    # The PCT-to-CCG list (raw dsfood_pct_ccg) puts 62.5% of South Birmingham's postcodes in CrossCity CCG and
+    # 37.4% in South and Central CCG; the ward-built area's population splits the same way within 2 points.
+    pop = pd.read_parquet(data_dir / "indicators" / "population.parquet")
+    pop = pop[pop["indicator_id"] == "pop_total_iod2019"].set_index("area_code")["value"]
+    south = lookup[lookup["LSOA11CD"].isin(assigned.loc[assigned["pct_code"] == SOUTH, "area_code"])]
+    share = pop.reindex(south["LSOA11CD"]).groupby(south["CCG15NM"].to_numpy()).sum()
+    share = 100 * share / share.sum()
+    assert share["NHS Birmingham CrossCity CCG"] == pytest.approx(62.5, abs=2)
+    assert share["NHS Birmingham South and Central CCG"] == pytest.approx(37.4, abs=2)
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -119,7 +192,8 @@ def test_only_birmingham_is_approximate(assigned: pd.DataFrame, lookup: pd.DataF
     approx = assigned[assigned["approximate"]]
     assert set(approx["area_code"]) == birmingham
     assert set(approx["pct_code"]) == {"E16000064", "E16000073", "E16000117"}
-    assert approx["approximate_reason"].str.contains("Birmingham").all()
+    assert approx["approximate_reason"].str.contains("ward").all()
+    assert approx["approximate_reason"].str.contains("Approximate").all()
     assert assigned.loc[~assigned["approximate"], "approximate_reason"].isna().all()
 
 
@@ -151,12 +225,21 @@ def tiny_keys() -> pd.DataFrame:
         "lad_code": ["A", "A", "B", "B"],
         "lad_code_2008": ["00AA", "00AB", "00AC", "00AC"],
         "ccg_code": ["C1", "C2", "C2", "C3"],
+        "ward_code": ["W1", "W2", "W2", "W3"],
     })
 
 
 def _table(*rows: tuple[str, str, str, str, str]) -> pd.DataFrame:
-    return pd.DataFrame([{"pct_code": p, "nhs_code": "X", "pct_name": p, "rule": r, "lad_codes": lads, "ccg_codes": ccgs,
-                          "approximate": approx == "true", "reason": "because"} for p, r, lads, ccgs, approx in rows])
+    # For the ward rule the fourth field holds ward codes instead of CCG codes.
+    return pd.DataFrame([{"pct_code": p, "nhs_code": "X", "pct_name": p, "rule": r, "lad_codes": lads,
+                          "ccg_codes": "" if r == "ward" else codes, "ward_codes": codes if r == "ward" else "",
+                          "approximate": approx == "true", "reason": "because"} for p, r, lads, codes, approx in rows])
+
+
+def test_ward_rule_takes_listed_wards_of_the_district(tiny_keys: pd.DataFrame) -> None:
+    table = _table(("P1", "ward", "B", "W2", "true"), ("P2", "ward", "B", "W3", "true"), ("P3", "lad", "A", "", "false"))
+    out = assign_lsoas(table, tiny_keys).set_index("area_code")
+    assert out["pct_code"].to_dict() == {"L1": "P3", "L2": "P3", "L3": "P1", "L4": "P2"}
 
 
 def test_rules_combine_as_documented(tiny_keys: pd.DataFrame) -> None:
@@ -175,12 +258,21 @@ def test_rules_combine_as_documented(tiny_keys: pd.DataFrame) -> None:
         ((("P1", "lad", "A B Z", "", "false"),), "not in the LSOA 2011 lookups"),
         ((("P1", "lad2008", "00AA 00AB 00AC", "", "false"), ("P2", "ccg", "", "C9", "false")), "not in the LSOA 2011 lookups"),
         ((("P1", "lad", "A B", "", "false"), ("P2", "lad_and_ccg", "A", "C3", "false")), "no LSOA"),
+        ((("P1", "lad", "A", "", "false"), ("P2", "ward", "B", "W3 W9", "true")), "not in the LSOA 2011 lookups"),
     ],
-    ids=["overlap", "gap", "unknown district", "unknown CCG", "empty PCT"],
+    ids=["overlap", "gap", "unknown district", "unknown CCG", "empty PCT", "unknown ward"],
 )
 def test_bad_assignment_raises(rows: tuple[tuple[str, str, str, str, str], ...], message: str, tiny_keys: pd.DataFrame) -> None:
     with pytest.raises(ValidationError, match=message):
         assign_lsoas(_table(*rows), tiny_keys)
+
+
+def test_read_assignment_rejects_ward_codes_on_other_rules(tmp_path: Path) -> None:
+    table = pd.read_csv(ASSIGNMENT, dtype=str, keep_default_na=False).head(2)
+    table.loc[0, "ward_codes"] = "E05001178"
+    table.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(ValidationError, match="ward codes"):
+        read_assignment(tmp_path / "bad.csv")
 
 
 def test_read_assignment_rejects_unknown_rule(tmp_path: Path) -> None:
