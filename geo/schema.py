@@ -101,7 +101,7 @@ BOUNDARY_SETS: Final[tuple[BoundarySet, ...]] = (
     BoundarySet("lad", "2023", 296, "2023-24 (296 districts)"),
     BoundarySet("lad", "2025", 296, "2025- (296 districts, new Barnsley and Sheffield codes)"),
     BoundarySet("utla", "2013", 152, "2013-2018 (152 upper-tier authorities)"),
-    BoundarySet("utla", "2019", 151, "2019-20 (151 upper-tier authorities)"),
+    BoundarySet("utla", "2019", 151, "2019 (151 upper-tier authorities)"),
     BoundarySet("utla", "2021", 152, "2021-22 (152 upper-tier authorities)"),
     BoundarySet("utla", "2023", 153, "2023-24 (153 upper-tier authorities)"),
     BoundarySet("utla", "2025", 153, "2025- (153 upper-tier authorities)"),

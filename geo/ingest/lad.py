@@ -11,10 +11,23 @@ whole blocks that fill the TopoJSON's own polygon.
 Parents (``utla_code``, ``region_code``) come from the ONS lookup tables, joined by
 code and checked against the geometry. ``la_changes`` lists every district code
 change the raw lookups record, from the 2009 reorganisation to 2025.
+
+Names come from the official ONS code/name list of each vintage (:data:`NAME_LISTS`),
+not from the TopoJSON, which carries later or never-adopted names (E07000083
+"North Gloucestershire" for Tewkesbury, E07000112 "Folkestone and Hythe" in the
+2013 set, when it was Shepway). Only whitespace is normalised: "&"/"and", commas
+and other punctuation stay exactly as the official list spells them.
+
+Simplification keeps each area's size: a district of 2014 whose area the coarse
+pass changes by more than :data:`REFINE_AREA_CHANGE` is simplified again with the
+next finer tolerance and put back into the coverage (see :func:`_with_finer`);
+every assembled area must stay within :data:`MAX_AREA_CHANGE` of its unsimplified
+area in EPSG:27700.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import geopandas as gpd
@@ -39,12 +52,19 @@ from geo.schema import BOUNDARY_SETS, boundary_set, vintages
 
 __all__ = [
     "FILTER_YEAR",
+    "FINER_TOLERANCES",
+    "MAX_AREA_CHANGE",
     "MAX_GEOJSON_BYTES",
+    "NAME_LISTS",
+    "REFINE_AREA_CHANGE",
     "STAGES",
     "TOLERANCE",
     "TOPO",
+    "NameList",
+    "area_changes",
     "code_changes",
     "geojson_bytes",
+    "official_names",
     "read_topo_layer",
     "validate_boundaries",
 ]
@@ -53,9 +73,15 @@ TOPO: Final = "boundaries/ons_uk_topojson/uk-topo_2014-2025.topo.json"
 #: The year each vintage is read at. The TopoJSON starts in 2014; the 2013 code set
 #: was unchanged until April 2019.
 FILTER_YEAR: Final[dict[str, int]] = {"2013": 2014, "2019": 2019, "2020": 2020, "2021": 2021, "2023": 2023, "2025": 2025}
-#: coverage_simplify tolerance in degrees: the largest national layer (326 districts)
-#: stays under MAX_GEOJSON_BYTES as GeoJSON.
-TOLERANCE: Final = 0.008
+#: coverage_simplify tolerance in degrees for most districts: the largest national
+#: layer (326 districts) stays under MAX_GEOJSON_BYTES as GeoJSON.
+TOLERANCE: Final = 0.01
+#: Tolerances tried in turn for the districts whose area still changes too much.
+FINER_TOLERANCES: Final = (0.005, 0.0025, 0.00125, 0.000625, 0.0003125)
+#: A district of 2014 whose simplified area is off by more than this gets a finer tolerance.
+REFINE_AREA_CHANGE: Final = 0.015
+#: No area of any set may be off its unsimplified area (EPSG:27700) by more than this.
+MAX_AREA_CHANGE: Final = 0.02
 MAX_GEOJSON_BYTES: Final = 500_000
 
 _BLOCK_YEAR = 2014
@@ -65,6 +91,76 @@ _ONS = "boundaries/ons_uk_topojson/"
 _JT = "boundaries/jtrim_ons_lookups/"
 _DK = "boundaries/drkane_geo_lookups/"
 _RELATIONS = ("recode", "merge", "split")
+
+
+@dataclass(frozen=True)
+class NameList:
+    """An official ONS code/name list in the raw folder: file and its code and name columns."""
+
+    path: str
+    code: str
+    name: str
+
+
+_LAD13 = NameList(_JT + "158_LAD13_NUTS315_UK_LU.csv", "LAD13CD", "LAD13NM")
+_LA_ALL = NameList(_DK + "la_all_codes.csv", "LADCD", "LADNM")
+_UTLA_ALL = NameList(_DK + "utla_all_codes.csv", "UTLACD", "UTLANM")
+_CTY20 = NameList(_JT + "030_LAD20_CTY20_EN_LU.csv", "CTY20CD", "CTY20NM")
+
+#: Where each set's names come from, first list holding the code wins. Dated ONS lists
+#: where the raw folder has one (Dec 2013, Dec 2015 counties, Apr/Dec 2019, Apr 2020);
+#: for 2021 onwards the ONS code history (la/utla_all_codes: each code's latest name),
+#: with the April 2020 county list for the counties abolished in 2023.
+NAME_LISTS: Final[dict[tuple[str, str], tuple[NameList, ...]]] = {
+    ("lad", "2013"): (_LAD13,),
+    ("lad", "2019"): (NameList(_JT + "278_LAD19_names_codes_UK.csv", "LAD19CD", "LAD19NM"),),
+    ("lad", "2020"): (NameList(_JT + "276_LAD20_names_codes_UK.csv", "LAD20CD", "LAD20NM"),),
+    ("lad", "2021"): (_LA_ALL,),
+    ("lad", "2023"): (_LA_ALL,),
+    ("lad", "2025"): (_LA_ALL,),
+    ("utla", "2013"): (_LAD13, NameList(_JT + "020_LAD15_CTY15_EN_LU.csv", "CTY15CD", "CTY15NM")),
+    ("utla", "2019"): (NameList(_JT + "177_LTLA19_UTLA19_EW_LU.csv", "UTLA19CD", "UTLA19NM"),),
+    ("utla", "2021"): (_UTLA_ALL, _LA_ALL, _CTY20),
+    ("utla", "2023"): (_UTLA_ALL, _LA_ALL),
+    ("utla", "2025"): (_UTLA_ALL,),
+    ("region", "2019"): (NameList(_JT + "252_RGN19_names_codes_EN.csv", "RGN19CD", "RGN19NM"),),
+}
+
+
+# --- names ------------------------------------------------------------------------
+
+
+def official_names(ctx: BuildContext, level: str, vintage: str) -> pd.Series:
+    """``code -> name`` from the official lists of :data:`NAME_LISTS`, whitespace normalised."""
+    first, *rest = (_read_name_list(ctx, lst) for lst in NAME_LISTS[(level, vintage)])
+    for more in rest:
+        first = first.combine_first(more)
+    return first.astype("str")
+
+
+def _read_name_list(ctx: BuildContext, lst: NameList) -> pd.Series:
+    raw = read_raw_csv(ctx, lst.path, encoding="utf-8-sig")
+    pairs = pd.DataFrame({"code": raw[lst.code], "name": raw[lst.name].str.split().str.join(" ")})
+    pairs = pairs.dropna().drop_duplicates()
+    twice = pairs.loc[pairs["code"].duplicated(), "code"]
+    if len(twice):
+        raise ValidationError(f"{lst.path}: codes with two names, e.g. {twice.iloc[0]}; expected one name per code.")
+    return pairs.set_index("code")["name"]
+
+
+def _with_official_names(ctx: BuildContext, gdf: gpd.GeoDataFrame, level: str, vintage: str) -> gpd.GeoDataFrame:
+    """Replace the TopoJSON's names with the official ones, logging what changed."""
+    names = gdf["area_code"].map(official_names(ctx, level, vintage))
+    missing = gdf.loc[names.isna(), "area_code"]
+    if len(missing):
+        lists = ", ".join(lst.path for lst in NAME_LISTS[(level, vintage)])
+        raise ValidationError(f"{level} {vintage}: no official name for {sorted(missing)[:5]} in {lists}; "
+                              "add a list of that vintage to NAME_LISTS.")
+    changed = gdf["area_name"] != names
+    examples = "; ".join(f"{c} {a!r} -> {b!r}" for c, a, b in zip(gdf.loc[changed, "area_code"], gdf.loc[changed, "area_name"],
+                                                                     names[changed], strict=True))
+    ctx.log(f"  {level} {vintage}: {int(changed.sum())} TopoJSON names replaced by official ones{': ' + examples if examples else ''}")
+    return gdf.assign(area_name=names)
 
 
 # --- geometry ---------------------------------------------------------------------
@@ -90,13 +186,75 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> int:
     return len(gdf.to_json().encode())
 
 
+def area_changes(simplified: gpd.GeoSeries, source: gpd.GeoSeries) -> np.ndarray:
+    """Relative change of each area, simplified against source, measured in EPSG:27700."""
+    return np.asarray(simplified.to_crs(27700).area.to_numpy() / source.to_crs(27700).area.to_numpy() - 1)
+
+
 def _blocks(ctx: BuildContext) -> tuple[gpd.GeoDataFrame, pd.Series]:
-    """The 2014 districts unsimplified, and simplified (indexed by code)."""
+    """The 2014 districts unsimplified, and simplified (indexed by code).
+
+    One coarse coverage simplification, then each district still off its area by more
+    than REFINE_AREA_CHANGE (small ones: Isles of Scilly, City of London) takes the
+    next finer tolerance, until none is.
+    """
     blocks = read_topo_layer(ctx, "lad", _BLOCK_YEAR)
-    simple = coverage_simplify(blocks.assign(geometry=_without_overlaps(blocks.geometry.to_numpy())), tolerance=TOLERANCE)
-    if not shapely.coverage_is_valid(simple.geometry.to_numpy()):
+    source = blocks.assign(geometry=_without_overlaps(blocks.geometry.to_numpy()))
+    simple = coverage_simplify(source, tolerance=TOLERANCE).geometry.to_numpy()
+    for tolerance in FINER_TOLERANCES:
+        off = np.abs(area_changes(gpd.GeoSeries(simple, crs=4326), blocks.geometry)) > REFINE_AREA_CHANGE
+        if not off.any():
+            break
+        finer = coverage_simplify(source, tolerance=tolerance).geometry.to_numpy()
+        simple = _with_finer(simple, finer, off)
+    # The overlays leave shared edges unmatched where they cross, and slivers; cleaning
+    # nodes the edges again and gives slivers (under 1e-4 degrees wide) to a neighbour.
+    # Its output keeps the 1e-5 grid label without being on it, and set_precision skips
+    # geometries already labelled, so the label is dropped before rounding.
+    cleaned = shapely.set_precision(shapely.coverage_clean(simple, gap_width=1e-4), 0)
+    simple = round_coordinates(gpd.GeoSeries(cleaned, crs=4326)).to_numpy()
+    if not shapely.coverage_is_valid(simple):
         raise ValidationError("The simplified districts of 2014 do not form a clean coverage (gaps or overlaps).")
-    return blocks, pd.Series(simple.geometry.to_numpy(), index=blocks["area_code"])
+    return blocks, pd.Series(simple, index=blocks["area_code"])
+
+
+def _with_finer(coarse: np.ndarray, finer: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Coverage ``coarse`` with the ``chosen`` areas taken from coverage ``finer``.
+
+    shapely's coverage_simplify takes one tolerance per coverage, not per polygon, so
+    the two coverages are spliced: chosen areas take their finer shape, the others
+    give it up, and the land a chosen area gives up goes to whichever area ``finer``
+    puts it in. Both are coverages of the same districts, so the result has no gaps or
+    overlaps either.
+    """
+    taken = shapely.union_all(finer[chosen])
+    freed = shapely.difference(shapely.union_all(coarse[chosen]), taken)
+    out = coarse.copy()
+    near = set(shapely.STRtree(coarse).query(taken, predicate="intersects"))
+    near |= set(shapely.STRtree(finer).query(freed, predicate="intersects"))
+    for i in sorted(near - set(np.flatnonzero(chosen))):
+        out[i] = _polygons_only(shapely.union(shapely.difference(coarse[i], taken), shapely.intersection(freed, finer[i])))
+    out[chosen] = finer[chosen]
+    return out
+
+
+def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal parts of an overlay result (it can add slivers of lines or points)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
+
+
+def _check_areas(gdf: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, name: str) -> float:
+    """Raise unless every simplified area is within MAX_AREA_CHANGE of its source; return the largest change."""
+    source = features.set_index("area_code").geometry.reindex(gdf["area_code"])
+    change = area_changes(gdf.geometry, gpd.GeoSeries(source.to_numpy(), crs=features.crs))
+    worst = int(np.argmax(np.abs(change)))
+    if abs(change[worst]) > MAX_AREA_CHANGE:
+        raise ValidationError(
+            f"{name}: simplification changes the area of {gdf['area_code'].iloc[worst]} ({gdf['area_name'].iloc[worst]}) "
+            f"by {change[worst]:+.1%}; expected within {MAX_AREA_CHANGE:.0%}. Lower REFINE_AREA_CHANGE or add a finer tolerance."
+        )
+    return float(change[worst])
 
 
 def _without_overlaps(geoms: np.ndarray) -> np.ndarray:
@@ -135,9 +293,12 @@ def _membership(blocks: gpd.GeoDataFrame, features: gpd.GeoDataFrame, *, name: s
 def _assemble(features: gpd.GeoDataFrame, owner: pd.Series, simple: pd.Series) -> gpd.GeoDataFrame:
     """Each feature's geometry as the union of its simplified blocks."""
     groups = owner.groupby(owner).groups
-    geoms = [shapely.union_all(simple.loc[groups[code]].to_numpy()) for code in features["area_code"]]
+    # coverage_union_all joins the edge-matched, already rounded blocks exactly; rounding
+    # the union again would drop thin spikes its blocks keep, so it is not rounded.
+    geoms = [shapely.coverage_union_all(shapely.set_precision(simple.loc[groups[code]].to_numpy(), 0))
+             for code in features["area_code"]]
     out = features[["area_code", "area_name"]].copy()
-    return gpd.GeoDataFrame(out, geometry=round_coordinates(gpd.GeoSeries(geoms, index=out.index, crs=4326)), crs=4326)
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index, crs=4326), crs=4326)
 
 
 # --- parents ----------------------------------------------------------------------
@@ -248,11 +409,14 @@ def _build_level(ctx: BuildContext, level: str) -> list[Output]:
             _check_nesting(owner, utlas, utla_of, name=name)
             if bset.vintage == "2013":
                 gdf = _with_parent(gdf, "area_code_old", _old_codes(ctx), name=name)
+        gdf = _with_official_names(ctx, gdf, level, bset.vintage)
         out = conform_boundaries(gdf, level, bset.vintage)
+        worst = _check_areas(out, features, name=name)
         size = geojson_bytes(out)
         if size >= MAX_GEOJSON_BYTES:
             raise ValidationError(f"{name}: {size:,} bytes as GeoJSON; expected under {MAX_GEOJSON_BYTES:,}. Raise TOLERANCE.")
-        ctx.log(f"  {bset.file_name}: {len(out)} areas (TopoJSON year {year}), GeoJSON {size:,} bytes")
+        ctx.log(f"  {bset.file_name}: {len(out)} areas (TopoJSON year {year}), GeoJSON {size:,} bytes, "
+                f"largest area change {worst:+.2%}")
         outputs.append(write_geoparquet(ctx, out, f"boundaries/{bset.file_name}"))
     return outputs
 
@@ -268,6 +432,12 @@ def code_changes(ctx: BuildContext) -> pd.DataFrame:
     absorbed into a larger one) and source (the raw files).
     """
     out = pd.concat([_changes_2009(ctx), _changes_2013(ctx), _changes_topo(ctx)], ignore_index=True)
+    # Names as in the boundary sets: the official list of each side's vintage, where one is held.
+    for side in ("old", "new"):
+        for vintage in out[f"{side}_vintage"].unique():
+            if ("lad", vintage) in NAME_LISTS:
+                rows = out[f"{side}_vintage"] == vintage
+                out.loc[rows, f"{side}_name"] = out.loc[rows, f"{side}_code"].map(official_names(ctx, "lad", vintage))
     twice = out.loc[out["old_code"].duplicated(), "old_code"]
     if len(twice):
         raise ValidationError(f"Code changes: {sorted(twice)[:5]} change more than once; expected each code to end once.")

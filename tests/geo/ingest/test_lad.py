@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,10 +11,22 @@ import pyogrio
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
+from shapely.geometry import box
 
+from geo.errors import ValidationError
 from geo.ingest import BuildContext, run
-from geo.ingest.lad import FILTER_YEAR, MAX_GEOJSON_BYTES, TOPO, geojson_bytes
-from geo.schema import BOUNDARY_COLUMNS, BOUNDARY_SETS
+from geo.ingest.lad import (
+    FILTER_YEAR,
+    MAX_AREA_CHANGE,
+    MAX_GEOJSON_BYTES,
+    TOPO,
+    _check_areas,
+    _with_finer,
+    area_changes,
+    geojson_bytes,
+    read_topo_layer,
+)
+from geo.schema import BOUNDARY_COLUMNS, BOUNDARY_SETS, boundary_set
 
 SETS = [
     pytest.param(b.level, b.vintage, b.count, id=f"{b.level}-{b.vintage}")
@@ -60,6 +74,56 @@ def test_layer_is_small_enough_as_geojson(data_dir, level: str, vintage: str) ->
 def test_layer_has_no_gaps_or_overlaps(data_dir, level: str, vintage: str) -> None:
     gdf = _layer(data_dir, level, vintage).to_crs(27700)
     assert gdf.area.sum() == pytest.approx(gdf.union_all().area, rel=0.001)
+
+
+@pytest.mark.parametrize(("level", "vintage"), LAYERS)
+def test_simplification_keeps_every_area_within_the_limit(raw_dir, data_dir, level: str, vintage: str) -> None:
+    gdf = _layer(data_dir, level, vintage)
+    ctx = BuildContext(raw_dir=raw_dir, out_dir=raw_dir, log=lambda _: None)
+    source = read_topo_layer(ctx, level, FILTER_YEAR[vintage]).set_index("area_code").geometry.reindex(gdf["area_code"])
+    change = area_changes(gdf.geometry, gpd.GeoSeries(source.to_numpy(), crs=4326))
+    assert np.abs(change).max() <= MAX_AREA_CHANGE
+
+
+def test_area_check_names_the_worst_area() -> None:
+    source = gpd.GeoDataFrame({"area_code": ["E1", "E2"]}, geometry=[box(0, 50, 0.1, 50.1), box(1, 50, 1.1, 50.1)], crs=4326)
+    built = gpd.GeoDataFrame({"area_code": ["E1", "E2"], "area_name": ["Big", "Tiny Isles"]},
+                             geometry=[box(0, 50, 0.1, 50.1), box(1, 50, 1.1, 50.075)], crs=4326)
+    with pytest.raises(ValidationError, match=r"E2 \(Tiny Isles\) by -25"):
+        _check_areas(built, source, name="lad test")
+    assert _check_areas(source.assign(area_name="x"), source, name="lad test") == 0
+
+
+def test_finer_areas_are_spliced_into_the_coverage_without_gaps_or_overlaps() -> None:
+    # Two districts side by side; the coarse pass moved their border from x=1 to x=1.5.
+    finer = np.array([box(0, 0, 1, 1), box(1, 0, 3, 1)], dtype=object)
+    coarse = np.array([box(0, 0, 1.5, 1), box(1.5, 0, 3, 1)], dtype=object)
+    out = _with_finer(coarse, finer, np.array([True, False]))
+    assert out[0].equals(finer[0]) and out[1].normalize().equals(finer[1].normalize())
+    assert shapely.coverage_is_valid(shapely.coverage_clean(out))
+
+
+def _years(label: str) -> range:
+    """The years a set's label claims: "2013-2018", "2021-22", "2019", "2025-" (to the TopoJSON's last year)."""
+    start, dash, end = re.match(r"(\d{4})(-?)(\d{2,4})?", label).groups()
+    last = int(start) if not dash else 2025 if end is None else int(end) if len(end) == 4 else int(start[:2] + end)
+    return range(max(int(start), 2014), last + 1)  # the TopoJSON starts in 2014
+
+
+@pytest.mark.parametrize(("level", "vintage"), [p for p in LAYERS if p.values[0] != "region"])
+def test_label_claims_only_years_whose_codes_the_set_holds(raw_dir, data_dir, level: str, vintage: str) -> None:
+    codes = set(_layer(data_dir, level, vintage)["area_code"])
+    layer, prefixes = {"lad": ("ltla", ("E06", "E07", "E08", "E09")), "utla": ("utla", ("E06", "E08", "E09", "E10"))}[level]
+    years = _years(boundary_set(level, vintage).label)
+    assert len(years)
+    for year in years:
+        assert _topo_codes(raw_dir, layer, year, prefixes) == codes, f"{boundary_set(level, vintage).label} claims {year}"
+
+
+def test_upper_tier_2019_is_before_the_buckinghamshire_unitary(data_dir) -> None:
+    codes = set(_layer(data_dir, "utla", "2019")["area_code"])
+    assert "E10000002" in codes and "E06000060" not in codes
+    assert "2020" not in boundary_set("utla", "2019").label
 
 
 @pytest.mark.parametrize(("level", "vintage"), LAYERS)
