@@ -2,6 +2,8 @@
 
 The facts live in one data file, ``data/catalogue.json``, written by
 ``python -m geo build``; this module reads it into frozen :class:`Indicator` records.
+The file's order is the picker's order: groups as in :data:`GROUPS`, and within each
+group the headline indicator first (for deprivation, the latest edition first).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, Literal
 from geo._paths import DATA_DIR
 from geo.errors import UnknownIndicatorError
 
-__all__ = ["Indicator", "Source", "Polarity", "GROUPS", "load_catalogue", "get", "CATALOGUE_FILE"]
+__all__ = ["Indicator", "Source", "Polarity", "GROUPS", "LABEL_MAX", "load_catalogue", "get", "CATALOGUE_FILE"]
 
 Polarity = Literal["higher_is_better", "lower_is_better", "none"]
 
@@ -30,6 +32,9 @@ GROUPS: tuple[str, ...] = (
 )
 
 CATALOGUE_FILE = "catalogue.json"
+
+#: Longest label (``Indicator.label``) that fits the sidebar's picker without truncation.
+LABEL_MAX = 38
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class Indicator:
 
     ``levels`` maps each level held to its vintages; ``periods`` lists the periods
     held, oldest first. ``valid_range`` bounds plausible values (used by the build).
+    ``short_title`` is the plain label the pickers show (at most :data:`LABEL_MAX`
+    characters); ``description`` says in a sentence or two what it measures and who
+    publishes it.
     """
 
     indicator_id: str
@@ -73,6 +81,7 @@ class Indicator:
 
     @property
     def label(self) -> str:
+        """The short plain label for pickers and legends (the title when none is set)."""
         return self.short_title or self.title
 
     def to_dict(self) -> dict[str, Any]:
@@ -95,7 +104,7 @@ class Indicator:
 
 @cache
 def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, Indicator]:
-    """Read ``data/catalogue.json`` into ``{indicator_id: Indicator}``."""
+    """Read ``data/catalogue.json`` into ``{indicator_id: Indicator}``, in the file's (picker) order."""
     raw = json.loads((data_dir / CATALOGUE_FILE).read_text(encoding="utf-8"))
     return {item["indicator_id"]: Indicator.from_dict(item) for item in raw["indicators"]}
 

@@ -2,8 +2,10 @@
 
 Age bands (children under 5, under 16, people 65 and over) are sums of ONS's
 single-year-of-age counts: arithmetic on official counts, checked against the
-published totals. The module also holds :func:`check_table`, the validation that
-the population and housing stages share.
+published totals. Each age band is also held as a share of all residents
+(``pop_0_4_share`` ...), the count divided by the total of the same table, area
+and period. The module also holds :func:`check_table`, the validation that the
+population and housing stages share.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from geo.errors import ValidationError, VintageMismatchError
 from geo.ingest._common import BuildContext, Output, Stage, boundary_codes, check_indicator_contract, finish_indicators, read_raw_csv, write_parquet
 from geo.schema import ENGLAND_CODE, boundary_set, vintages
 
-__all__ = ["AGE_BANDS", "CATALOGUE", "FILE6", "LEVEL_BOUNDS", "RAW", "STAGES", "age_bands", "build_table", "check_table"]
+__all__ = [
+    "AGE_BANDS", "CATALOGUE", "FILE6", "LEVEL_BOUNDS", "RAW", "SHARES", "STAGES",
+    "age_bands", "build_table", "check_table", "shares",
+]
 
 _P = "indicators/ons_population/"
 #: Raw files read by this stage, relative to the raw folder.
@@ -51,6 +56,14 @@ LEVEL_BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("pop_total", "lad"): (2_000.0, 1_200_000.0),
     ("pop_total_iod2019", "lsoa"): (500.0, 10_000.0),
     **{(iid, "lsoa"): (0.0, 20_000.0) for iid in (*AGE_BANDS, *FILE6.values()) if iid != "pop_total_iod2019"},
+}
+
+#: share indicator id -> (count indicator id, total indicator id); both from the same table.
+SHARES: dict[str, tuple[str, str]] = {
+    **{f"{iid}_share": (iid, "pop_total") for iid in AGE_BANDS},
+    # Not the working-age count: MHCLG's employment-domain denominator (18-59/64) exceeds the total
+    # population in some LSOAs (e.g. E01005128), so it is not a subset of that total.
+    **{f"{iid}_share": (iid, "pop_total_iod2019") for iid in ("pop_0_15_iod2019", "pop_60_plus_iod2019")},
 }
 
 _AGES = [str(a) for a in range(90)] + ["90+"]
@@ -148,11 +161,40 @@ def _iod_denominators(ctx: BuildContext) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).assign(level="lsoa", vintage="2011", period="2015")
 
 
+def shares(counts: pd.DataFrame) -> pd.DataFrame:
+    """Each age band of ``counts`` as a percentage of the total of the same area, period and vintage.
+
+    ``counts`` holds long rows (indicator_id, area_code, level, vintage, period, value).
+    Bands are paired with totals by :data:`SHARES`; a band with no total (or a zero
+    or missing one) gets a missing value and a note, never an estimate.
+    """
+    keys = ["area_code", "level", "vintage", "period"]
+    frames = []
+    for share_id, (count_id, total_id) in SHARES.items():
+        band = counts.loc[counts["indicator_id"] == count_id, [*keys, "value"]]
+        if band.empty:
+            continue
+        total = counts.loc[counts["indicator_id"] == total_id, [*keys, "value"]]
+        rows = band.merge(total, on=keys, how="left", suffixes=("", "_total"), validate="one_to_one")
+        denominator = rows["value_total"].where(rows["value_total"] > 0)
+        missing = denominator.isna()
+        frames.append(rows[keys].assign(
+            indicator_id=share_id,
+            value=100.0 * rows["value"] / denominator,
+            count=rows["value"],
+            denominator=denominator,
+            status=np.where(missing, "missing", "ok"),
+            note=pd.Series(f"no {total_id} for this area and period, so no share", index=rows.index).where(missing),
+        ))
+    return pd.concat(frames, ignore_index=True)
+
+
 def build_table(ctx: BuildContext) -> pd.DataFrame:
     """Every population row, checked, in the long indicator layout."""
     lsoa, england = _lsoa_estimates(ctx)
-    parts = [lsoa, _la_estimates(ctx, england=england), _mid2023(ctx), _iod_denominators(ctx)]
-    table = finish_indicators(pd.concat(parts, ignore_index=True).assign(sex="persons"))
+    counts = pd.concat([lsoa, _la_estimates(ctx, england=england), _mid2023(ctx), _iod_denominators(ctx)],
+                       ignore_index=True).assign(status="ok", note=None)
+    table = finish_indicators(pd.concat([counts, shares(counts)], ignore_index=True).assign(sex="persons"))
     check_table(ctx, table, catalogue=CATALOGUE, bounds=LEVEL_BOUNDS)
     return table
 
@@ -281,23 +323,35 @@ _IOD = Source(
 )
 _ESTIMATES = "ONS estimates; small-area figures are less certain than district totals."
 _BANDS: dict[str, tuple[str, str, str]] = {
-    "pop_total": ("Population", "Population", "all ages"),
-    "pop_0_4": ("Children under 5", "Under 5s", "aged 0 to 4"),
-    "pop_0_15": ("Children under 16", "Under 16s", "aged 0 to 15"),
-    "pop_65_plus": ("People aged 65 and over", "Aged 65+", "aged 65 and over"),
+    "pop_total": ("Population", "Population (all ages)", "of all ages"),
+    "pop_0_4": ("Children under 5", "Children under 5", "aged 0 to 4"),
+    "pop_0_15": ("Children under 16", "Children under 16", "aged 0 to 15"),
+    "pop_65_plus": ("People aged 65 and over", "People aged 65+", "aged 65 and over"),
 }
 _FILE6_TEXT: dict[str, tuple[str, str, str]] = {
-    "pop_total_iod2019": ("Population, IoD2019 denominator", "Population (IoD2019)", "all residents"),
-    "pop_0_15_iod2019": ("Children aged 0-15, IoD2019 denominator", "Under 16s (IoD2019)", "dependent children aged 0 to 15"),
-    "pop_60_plus_iod2019": ("People aged 60 and over, IoD2019 denominator", "Aged 60+ (IoD2019)", "people aged 60 and over"),
-    "pop_working_age_iod2019": ("Working-age population, IoD2019 denominator", "Working age (IoD2019)",
+    "pop_total_iod2019": ("Population, IoD2019 denominator", "IoD2019 population (mid-2015)", "all residents"),
+    "pop_0_15_iod2019": ("Children aged 0-15, IoD2019 denominator", "IoD2019 under 16s (mid-2015)",
+                         "dependent children aged 0 to 15"),
+    "pop_60_plus_iod2019": ("People aged 60 and over, IoD2019 denominator", "IoD2019 aged 60+ (mid-2015)",
+                            "people aged 60 and over"),
+    "pop_working_age_iod2019": ("Working-age population, IoD2019 denominator", "IoD2019 working age (mid-2015)",
                                 "people of working age (18-59 women, 18-64 men)"),
+}
+#: count indicator id -> (title, short title, who, source in words), for the share indicators.
+_TEXT: dict[str, tuple[str, str, str, str]] = {
+    **{iid: (title, short, ages, "from the mid-year population estimates of the Office for National Statistics")
+       for iid, (title, short, ages) in _BANDS.items()},
+    **{iid: (title.removesuffix(", IoD2019 denominator"), short, who.removeprefix("people "),
+             "at mid-2015 excluding prisoners, from the population weights the Ministry of Housing, Communities "
+             "and Local Government used for the English Indices of Deprivation 2019")
+       for iid, (title, short, who) in _FILE6_TEXT.items()},
 }
 
 CATALOGUE: list[Indicator] = [
     *[
         Indicator(
-            iid, title, f"Estimated number of residents {ages} at 30 June.", "people", "none", "Population", _ONS,
+            iid, title, f"Estimated number of people {ages} living in the area at 30 June, from the mid-year "
+            "population estimates of the Office for National Statistics.", "people", "none", "Population", _ONS,
             value_type="count", short_title=short,
             derived=iid != "pop_total",
             method="" if iid == "pop_total" else
@@ -315,13 +369,29 @@ CATALOGUE: list[Indicator] = [
     ],
     *[
         Indicator(
-            iid, title, f"Number of {who} at mid-2015, excluding prisoners: the weights the IoD2019 used.", "people",
+            iid, title, f"Number of {who} at mid-2015, excluding prisoners: the population weights the Ministry "
+            "of Housing, Communities and Local Government used for the English Indices of Deprivation 2019.", "people",
             "none", "Population", _IOD, value_type="count", short_title=short, edition="IoD2019",
             caveats=("Excludes prisoners, so it is lower than the ONS estimate where an LSOA holds a prison.",
                      "Mid-2015 figures: use them to weight IoD2019 scores, not as current population."),
             valid_range=(0.0, 10_000.0),
         )
         for iid, (title, short, who) in _FILE6_TEXT.items()
+    ],
+    *[
+        Indicator(
+            share_id, f"{_TEXT[count_id][0]} as a share of all residents",
+            f"Share of the area's residents who are {_TEXT[count_id][2]}, {_TEXT[count_id][3]}.",
+            "% of residents", "none", "Population", _IOD if total_id.endswith("iod2019") else _ONS,
+            value_type="proportion", short_title=f"{_TEXT[count_id][1].removesuffix(' (mid-2015)')}, % of residents", derived=True,
+            edition="IoD2019" if total_id.endswith("iod2019") else "",
+            method=f"{count_id} divided by {total_id} for the same area, period and code set, times 100; both "
+            "counts come from the same official table. Missing where the total is missing.",
+            caveats=(_ESTIMATES,) if total_id == "pop_total" else
+            ("Mid-2015 figures excluding prisoners: the IoD2019 weights, not current population.",),
+            valid_range=(0.0, 100.0),
+        )
+        for share_id, (count_id, total_id) in SHARES.items()
     ],
 ]
 

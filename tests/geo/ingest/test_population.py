@@ -13,7 +13,7 @@ from geo._paths import DATA_DIR, RAW_DIR
 from geo.catalogue import GROUPS, Indicator, Source
 from geo.errors import ValidationError
 from geo.ingest._common import BuildContext, finish_indicators
-from geo.ingest.population import AGE_BANDS, CATALOGUE, FILE6, RAW, age_bands, build_table, check_table
+from geo.ingest.population import AGE_BANDS, CATALOGUE, FILE6, RAW, SHARES, age_bands, build_table, check_table, shares
 
 needs_raw = pytest.mark.skipif(not RAW_DIR.is_dir(), reason="shared raw data folder absent")
 
@@ -82,9 +82,42 @@ def test_check_table_accepts_missing_values(tmp_path: Path) -> None:
 def test_catalogue_records_are_complete() -> None:
     for ind in CATALOGUE:
         assert ind.group == "Population" and ind.group in GROUPS
-        assert ind.polarity == "none" and ind.value_type == "count"
+        share = ind.indicator_id in SHARES
+        assert ind.polarity == "none" and ind.value_type == ("proportion" if share else "count")
         assert ind.derived == bool(ind.method), ind.indicator_id
+        assert not share or (ind.derived and ind.valid_range == (0.0, 100.0)), ind.indicator_id
         assert not ind.levels and not ind.periods
+
+
+def test_every_age_band_has_a_share() -> None:
+    assert {f"{iid}_share" for iid in AGE_BANDS} <= set(SHARES)
+
+
+# --- shares on tiny frames --------------------------------------------------------------------------
+
+
+def _counts(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["indicator_id", "area_code", "value"]).assign(
+        level="lsoa", vintage="2011", period="2019")
+
+
+def test_share_is_the_count_over_the_total_of_the_same_area() -> None:
+    counts = _counts([("pop_total", "A", 200.0), ("pop_0_4", "A", 10.0), ("pop_total", "B", 50.0),
+                      ("pop_0_4", "B", 5.0)])
+    out = shares(counts).set_index("area_code")
+    assert out["indicator_id"].eq("pop_0_4_share").all()
+    assert out.loc["A", "value"] == 5.0 and out.loc["B", "value"] == 10.0
+    assert out.loc["A", "count"] == 10.0 and out.loc["A", "denominator"] == 200.0
+    assert out["status"].eq("ok").all()
+
+
+@pytest.mark.parametrize("total", [pytest.param(None, id="no-total-row"), pytest.param(0.0, id="zero-total"),
+                                   pytest.param(np.nan, id="missing-total")])
+def test_share_is_missing_where_the_denominator_is(total: float | None) -> None:
+    rows = [("pop_0_4", "A", 10.0)] + ([] if total is None else [("pop_total", "A", total)])
+    out = shares(_counts(rows))
+    assert len(out) == 1 and np.isnan(out["value"].iloc[0])
+    assert out["status"].iloc[0] == "missing" and "no pop_total" in out["note"].iloc[0]
 
 
 # --- spot checks against the raw files --------------------------------------------------------------
@@ -164,3 +197,45 @@ def test_iod_denominators_equal_file6(table: pd.DataFrame, column: str, indicato
 def test_table_keeps_the_contract(table: pd.DataFrame) -> None:
     assert set(table["indicator_id"]) == {i.indicator_id for i in CATALOGUE}
     assert (table["status"] == "ok").all() and (table["sex"] == "persons").all()
+
+
+@needs_raw
+@pytest.mark.parametrize("period", ["2019", "2020"])
+@pytest.mark.parametrize("position", [0, 12_345, -1], ids=["first", "middle", "last"])
+@pytest.mark.parametrize(("share_id", "ages"), [pytest.param("pop_0_4_share", range(5), id="under-5"),
+                                                 pytest.param("pop_65_plus_share", [*map(str, range(65, 90)), "90+"],
+                                                              id="65-plus")])
+def test_lsoa_share_equals_raw_count_over_raw_total(
+    table: pd.DataFrame, period: str, position: int, share_id: str, ages: list[str]
+) -> None:
+    raw = _raw(f"lsoa{period}")
+    row = raw[raw["lsoa11_code"].str.startswith("E01")].iloc[position]
+    expected = 100 * sum(int(row[str(age)]) for age in ages) / int(row["total_population"])
+    assert _value(table, share_id, row["lsoa11_code"], period) == pytest.approx(expected, rel=1e-12)
+
+
+@needs_raw
+@pytest.mark.parametrize(("key", "code_col", "period"), [("lad2019", "ltla19_code", "2019"),
+                                                          ("lad2020", "ltla21_code", "2020")])
+def test_district_share_equals_raw_count_over_raw_total(table: pd.DataFrame, key: str, code_col: str, period: str) -> None:
+    raw = _raw(key)
+    row = raw[raw[code_col].str.startswith("E")].iloc[0]
+    expected = 100 * sum(int(row[str(age)]) for age in range(16)) / int(row["total_population"])
+    assert _value(table, "pop_0_15_share", row[code_col], period) == pytest.approx(expected, rel=1e-12)
+
+
+@needs_raw
+def test_iod_share_equals_file6_columns(table: pd.DataFrame) -> None:
+    raw = _raw("file6", encoding="utf-8-sig").iloc[100]
+    expected = 100 * float(raw["Older population aged 60 and over: mid 2015 (excluding prisoners)"]) / float(
+        raw["Total population: mid 2015 (excluding prisoners)"])
+    assert _value(table, "pop_60_plus_iod2019_share", raw["LSOA code (2011)"], "2015") == pytest.approx(expected)
+
+
+@needs_raw
+def test_shares_exist_wherever_their_counts_do(table: pd.DataFrame) -> None:
+    keys = ["level", "vintage", "period"]
+    for share_id, (count_id, _) in SHARES.items():
+        held = table.loc[table["indicator_id"] == count_id, keys].drop_duplicates()
+        share = table.loc[table["indicator_id"] == share_id, keys].drop_duplicates()
+        assert sorted(map(tuple, held.to_numpy())) == sorted(map(tuple, share.to_numpy())), share_id
