@@ -351,21 +351,22 @@ def classify(
 def _rank_groups(y: np.ndarray, *, k: int) -> np.ndarray:
     """Class of each value: ``k`` groups by rank, ties kept together, sizes as near ``n / k`` as ties allow.
 
-    Each cut goes to the edge between two distinct values nearest its ideal rank
-    ``i * n / k``. When a value shared by many areas leaves two cuts on one edge,
-    the cuts instead minimise the summed squared differences between the group
-    sizes and ``n / k`` (dynamic programming), so that value becomes one group and
-    the others are still split ``k - 1`` ways.
+    The cuts between distinct values minimise the summed squared differences
+    between the group sizes and ``n / k`` (dynamic programming), so a value shared
+    by many areas becomes one group and the other values are still split ``k - 1``
+    ways. With many distinct values and no large ties, each cut simply goes to the
+    edge between distinct values nearest its ideal rank ``i * n / k``.
     """
     values, inverse, sizes = np.unique(y, return_inverse=True, return_counts=True)
-    edges = np.cumsum(sizes)[:-1]  # rank where each distinct value after the first starts
-    ideal = np.arange(1, k) * len(y) / k
-    after = np.clip(np.searchsorted(edges, ideal), 1, len(edges) - 1) if len(edges) > 1 else np.zeros(k - 1, dtype=int)
-    before = np.maximum(after - 1, 0)
-    nearest = np.where(np.abs(edges[before] - ideal) <= np.abs(edges[after] - ideal), before, after)
-    if len(edges) and (len(nearest) == 1 or bool(np.all(np.diff(nearest) > 0))):
-        value_class = np.searchsorted(nearest + 1, np.arange(len(values)), side="right")
-    else:
+    value_class = None
+    if len(values) > _MAX_RUNS:
+        edges = np.cumsum(sizes)[:-1]  # rank where each distinct value after the first starts
+        ideal = np.arange(1, k) * len(y) / k
+        after = np.clip(np.searchsorted(edges, ideal), 1, len(edges) - 1)
+        nearest = np.where(np.abs(edges[after - 1] - ideal) <= np.abs(edges[after] - ideal), after - 1, after)
+        if bool(np.all(np.abs(edges[nearest] - ideal) <= len(y) / (4 * k))) and bool(np.all(np.diff(nearest) > 0)):
+            value_class = np.searchsorted(nearest + 1, np.arange(len(values)), side="right")
+    if value_class is None:
         value_class = _balanced_runs(sizes, k=k)
     return np.asarray(value_class[inverse], dtype=int)
 

@@ -116,6 +116,7 @@ def test_quintiles_of_every_committed_map_have_five_distinct_labels(data_dir) ->
             continue
         c = classify(group["value"], method="quantiles")
         assert c.k == 5 and len(set(c.labels)) == 5, (key, c.labels)
+        assert min(c.counts) >= 0.5 * len(group) / 5, (key, c.counts)  # a first draft left 123/4/63/64/63
         checked += 1
     assert checked > 100
 
@@ -166,7 +167,7 @@ def test_decile_values_are_their_own_classes() -> None:
         pytest.param([79.3, 80.1, 81.2, 82.4, 83.0, 84.1], {"method": "quantiles", "k": 3},
                      ("79.3 to under 81.2", "81.2 to under 83.0", "83.0 to 84.1"), id="years-as-published-1dp"),
         pytest.param([76.4123, 78.9345, 80.1278, 82.5531], {"method": "quantiles", "k": 3},
-                     ("76.4", "78.9 to under 82.6", "82.6"), id="full-precision-years-1dp"),
+                     ("76.4", "78.9", "80.1 to 82.6"), id="full-precision-years-1dp"),
         pytest.param([0.0, 0.0, 0.025, 0.1, 0.3, 0.31],
                      {"method": "quantiles", "k": 3, "value_type": "proportion", "unit": "proportion of LSOAs (0-1)"},
                      ("0.0%", "2.5% to under 30.0%", "30.0% to 31.0%"), id="proportion-as-percent"),
@@ -174,7 +175,7 @@ def test_decile_values_are_their_own_classes() -> None:
                      ("1 to under 8,212", "8,212 to under 16,422", "16,422 to under 24,633", "24,633 to 32,844"),
                      id="ranks-no-decimals"),
         pytest.param([76.41, 76.42, 76.44, 79.0, 80.1, 83.3], {"method": "quantiles", "k": 5},
-                     ("76.41", "76.42", "76.44 to under 80.10", "80.10", "83.30"), id="two-decimals-as-held"),
+                     ("76.41", "76.42", "76.44", "79.00", "80.10 to 83.30"), id="two-decimals-as-held"),
         pytest.param([1.0, 1.1, 1.2, 10.0], {"method": "equal_interval", "k": 3},
                      ("1.0 to under 4.0", "4.0 to under 7.0", "7.0 to 10.0"), id="equal-interval-half-open"),
     ],
