@@ -10,22 +10,43 @@ streamlit-folium does not bundle Leaflet: its iframe loads each URL in the map's
 ``default_js`` in turn and gives up on the first that fails, so one unreachable
 CDN script leaves the map blank. ``scripts/vendor_assets.sh`` re-creates the
 vendored files.
+
+:func:`export_map` builds the downloadable map: a page with a heading, the
+indicator and period, the legend of every layer, the data's attribution, opening
+on the area the user was looking at. :data:`PRINT_CSS` makes the app itself print
+as a clean page.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import hashlib
+import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Final
 
 import folium
 from branca.colormap import ColorMap
-from branca.element import Element
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
 
 from geo.errors import ValidationError
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, set_stable_ids
+from layers.legend import Legend, add_to_map
 
-__all__ = ["LEAFLET_VERSION", "STATIC_DIR", "STREAMLIT_VENDOR_URL", "VENDOR_DIR", "localise", "standalone_html"]
+__all__ = [
+    "LEAFLET_VERSION",
+    "PRINT_CSS",
+    "STATIC_DIR",
+    "STREAMLIT_VENDOR_URL",
+    "VENDOR_DIR",
+    "export_map",
+    "localise",
+    "standalone_html",
+]
 
 #: Streamlit serves ``<folder of app.py>/static/`` at ``<baseUrlPath>/app/static/``.
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -123,6 +144,120 @@ def standalone_html(m: folium.Map, *, allow_tiles: bool = False) -> str:
             f"{page[external.start(): external.start() + 120]!r}. Remove that element or vendor its asset."
         )
     return page
+
+
+#: Print rules for the app's page (inject once, e.g. ``st.html(f"<style>{PRINT_CSS}</style>")``): no
+#: sidebar, header, toolbars, buttons or zoom controls, and the main column at full width.
+#: The map's own iframe hides its zoom buttons in print too (layers.choropleth.TOOLTIP_CSS).
+PRINT_CSS: Final = """@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stMainMenu"], [data-testid="stStatusWidget"], [data-testid="stAppDeployButton"],
+  [data-testid="stExpandSidebarButton"], [data-testid="stElementToolbar"],
+  [data-testid="stButton"], [data-testid="stDownloadButton"], [data-testid="stTextInput"],
+  .leaflet-control-zoom, .leaflet-control-layers, button {
+    display: none !important;
+  }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"] { margin: 0 !important; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
+  iframe, .hga-legend, img, svg { break-inside: avoid; }
+  @page { margin: 12mm; }
+}
+"""
+
+
+def export_map(
+    layers: Sequence[folium.FeatureGroup],
+    *,
+    title: str,
+    subtitle: str,
+    legends: Sequence[Legend],
+    attribution: str,
+    bounds: tuple[float, float, float, float] | None = None,
+    centre: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> str:
+    """The map as one offline HTML page with a heading, its legends and the data's attribution.
+
+    Parameters
+    ----------
+    layers : sequence of folium.FeatureGroup
+        From :func:`layers.choropleth.choropleth_layer` / ``outline_layer``, drawn
+        in order; copies are drawn, so the originals can stay on another map.
+    title : str
+        The page's ``<title>`` and ``<h1>``, e.g. "Life expectancy at birth, 2021-23".
+    subtitle : str
+        Under the heading: the indicator, sex, period, geography and method.
+    legends : sequence of Legend
+        One per coloured layer (national, and small areas after a drill-down).
+    attribution : str
+        Sources and licences, e.g. the catalogue's "... © Crown copyright ... Open
+        Government Licence v3.0"; printed at the foot of the map.
+    bounds : (min lon, min lat, max lon, max lat), optional
+        Where the page opens (``GeoDataFrame.total_bounds`` order), e.g. the area
+        drilled into; else ``centre`` and ``zoom``, else England.
+
+    Raises
+    ------
+    ValueError
+        No legend, or an empty title or attribution.
+    ValidationError
+        See :func:`standalone_html`.
+    """
+    if not title.strip() or not attribution.strip():
+        raise ValueError("Expected a title and an attribution for the downloadable map; got an empty one.")
+    if not legends:
+        raise ValueError("Expected at least one legend for the downloadable map; pass legends=[legend, ...].")
+    m = base_map(location=centre or ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM if zoom is None else zoom)
+    for layer in layers:
+        _detached_copy(layer).add_to(m)
+    if bounds is not None:
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    add_to_map(m, *legends)
+    frame = _PageFrame(title=title, subtitle=subtitle, attribution=attribution)
+    set_stable_ids(frame, seed="frame:" + hashlib.sha256(f"{title}\n{subtitle}\n{attribution}".encode()).hexdigest())
+    frame.add_to(m)
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.title = html.escape(title)
+    return standalone_html(m)
+
+
+class _PageFrame(MacroElement):
+    """The heading (h1 and subtitle) at the top left and the attribution at the foot of the page."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <header class="hga-heading" style="position:fixed;top:12px;left:56px;z-index:640;max-width:calc(100vw - 440px);
+                background:#fff;color:#1a1a1a;padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);
+                font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif">
+          <h1 style="font-size:1.15rem;margin:0 0 2px 0">{{ this.title }}</h1>
+          <p style="margin:0;font-size:0.85rem">{{ this.subtitle }}</p>
+        </header>
+        <footer class="hga-attribution" style="position:fixed;bottom:6px;left:130px;z-index:640;max-width:min(640px,calc(100vw - 230px));
+                background:rgba(255,255,255,.9);color:#1a1a1a;padding:4px 8px;border-radius:4px;font-size:0.75rem;
+                font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif">{{ this.attribution }}</footer>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, title: str, subtitle: str, attribution: str) -> None:
+        super().__init__()
+        self._name = "PageFrame"
+        self.title = html.escape(title)
+        self.subtitle = html.escape(subtitle)
+        self.attribution = html.escape(attribution)
+
+
+def _detached_copy(layer: folium.FeatureGroup) -> folium.FeatureGroup:
+    """A deep copy of ``layer`` without its parent map (which a plain deep copy would copy too)."""
+    parent = layer._parent
+    layer._parent = None
+    try:
+        return copy.deepcopy(layer)
+    finally:
+        layer._parent = parent
 
 
 def _walk(m: folium.Map) -> Iterator[Element]:

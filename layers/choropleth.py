@@ -10,6 +10,12 @@ map differ. streamlit-folium 0.27 does not mind (its map hash strips the id
 suffixes and it renames ids itself), but a downloaded HTML file or a test would
 change on every build; :func:`set_stable_ids` replaces the random ids with ones
 derived from the content, so the same input always gives the same page.
+
+Tooltips: the base map carries a small script (:class:`_MapBehaviour`) that
+keeps every tooltip inside the map's edges and closes open tooltips whenever a
+layer is removed, the map zooms, or the pointer leaves the map, so a tooltip from
+a replaced layer never stays stuck. It lives in the base map, which is identical
+on every rerun, because streamlit-folium swaps only the layers.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 import folium
@@ -28,14 +35,22 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
-from jinja2 import Template
+from folium.template import Template
 
 from geo.catalogue import Indicator
-from geo.classify import Classification, decimals_for, format_number, format_value, rank_label, rank_of
+from geo.classify import Classification, NumberFormat, number_format, rank_label, rank_of
 from geo.errors import DataUnavailableError, ValidationError
 from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
 
-__all__ = ["ENGLAND_CENTRE", "ENGLAND_ZOOM", "base_map", "choropleth_layer", "outline_layer", "set_stable_ids"]
+__all__ = [
+    "ENGLAND_CENTRE",
+    "ENGLAND_ZOOM",
+    "TOOLTIP_CSS",
+    "base_map",
+    "choropleth_layer",
+    "outline_layer",
+    "set_stable_ids",
+]
 
 ENGLAND_CENTRE: Final = (52.8, -1.6)
 ENGLAND_ZOOM: Final = 6
@@ -53,6 +68,8 @@ def base_map(
     prefer_canvas: bool = False,
 ) -> folium.Map:
     """An empty map of England; the same arguments always give the same page.
+
+    Tooltips on it stay inside the map and close when its layers change.
 
     No base tiles unless asked for: the polygons need none, and tiles need the
     internet. ``prefer_canvas`` stays off by default: the SVG renderer draws the
@@ -77,6 +94,7 @@ def base_map(
         control_scale=True,
         zoom_control=True,
     )
+    _MapBehaviour().add_to(m)
     seed = json.dumps([list(location), zoom_start, tiles, attribution, min_zoom, max_zoom, prefer_canvas])
     return set_stable_ids(m, seed=f"map:{seed}")
 
@@ -94,6 +112,7 @@ def choropleth_layer(
     unit: str | None = None,
     indicator_title: str | None = None,
     indicator: Indicator | None = None,
+    value_type: str | None = None,
     tooltip_fields: Mapping[str, str] | None = None,
     highlight: bool = True,
     fill_opacity: float | None = None,
@@ -114,14 +133,21 @@ def choropleth_layer(
         Colour by classes (:func:`geo.classify.classify` of ``gdf[value_col]``) or by
         England-comparison categories (:func:`geo.classify.compare_with_england`);
         exactly one, aligned with ``gdf``'s index.
-    unit, indicator_title : str
-        Shown in the tooltip; taken from ``indicator`` when not given.
+    unit, indicator_title, value_type : str
+        Shown in the tooltip; taken from ``indicator`` when not given. Numbers are
+        written as the classification's labels write them (0-1 proportions as
+        percentages); deciles (``value_type="decile"``) read "decile 3 of 10
+        (1 = most deprived)" and get no rank.
     tooltip_fields : mapping of column to label
         Extra columns to show, e.g. ``{"national_decile": "National IMD decile"}``.
     fill_opacity : float
         Overrides every area's fill opacity (e.g. to fade a parent layer).
     precision : int
         Decimal places kept in coordinates (5 is about 1 m).
+
+    The tooltip also shows each row's ``note`` (escaped) when ``gdf`` has one, e.g.
+    "Combined figure for Cornwall and Isles of Scilly"; rows without a note show
+    no note line.
 
     Raises
     ------
@@ -130,6 +156,8 @@ def choropleth_layer(
     DataUnavailableError
         No areas to draw.
     """
+    if value_type is None:
+        value_type = indicator.value_type if indicator else ""
     unit = unit if unit is not None else (indicator.unit if indicator else None)
     title = indicator_title if indicator_title is not None else (indicator.label if indicator else None)
     if unit is None or title is None:
@@ -147,15 +175,20 @@ def choropleth_layer(
     labels = _class_labels(keys, status, classification)
 
     e = html.escape
+    is_decile = value_type == "decile"
+    fmt = number_format(values, value_type=value_type, unit=unit)
+    if classification is not None and not is_decile:  # the legend's labels and the tooltips write numbers alike
+        fmt = replace(classification.fmt, unit=fmt.unit if classification.fmt.scale == fmt.scale else unit)
+    england = None
+    if england_value is not None and math.isfinite(england_value) and not is_decile:
+        england = fmt.value(england_value)
+    notes = gdf["note"].astype("object").where(gdf["note"].notna(), "") if "note" in gdf else None
+    has_note = notes is not None and bool((notes.astype("str").str.strip() != "").any())
     props: list[dict[str, Any]] = []
     styles: dict[str, dict[str, object]] = {}
     no_ci = pd.Series(np.nan, index=gdf.index)
     lo = pd.to_numeric(gdf["lower_ci"], errors="coerce") if "lower_ci" in gdf else no_ci
     hi = pd.to_numeric(gdf["upper_ci"], errors="coerce") if "upper_ci" in gdf else no_ci
-    decimals = decimals_for(values)
-    england = None
-    if england_value is not None and math.isfinite(england_value):
-        england = format_value(england_value, unit=unit, decimals=decimals)
     rows = zip(
         gdf["area_code"].astype("str"), gdf["area_name"].astype("str"), status, keys.tolist(), ranks.tolist(),
         values.tolist(), lo.tolist(), hi.tolist(), labels, strict=True,
@@ -165,26 +198,32 @@ def choropleth_layer(
         if fill_opacity is not None:
             style["fillOpacity"] = fill_opacity
         styles[e(code)] = style
-        rank_text = rank_label(rank, of) if pd.isna(rank) else f"{rank_label(rank, of)} (1 = {best})"
-        p: dict[str, Any] = {
-            "area_code": e(code),
-            "area_name": e(area_name),
-            "value_text": e(_value_text(value, low, high, status=row_status, unit=unit, decimals=decimals)),
-            "class_label": e(label),
-            "rank_text": e(rank_text),
-            "status": e(row_status),
-        }
+        p: dict[str, Any] = {"area_code": e(code), "area_name": e(area_name)}
+        if is_decile:
+            p["value_text"] = e(_decile_text(value, status=row_status))
+        else:
+            rank_text = rank_label(rank, of) if pd.isna(rank) else f"{rank_label(rank, of)} (1 = {best})"
+            p["value_text"] = e(_value_text(value, low, high, status=row_status, fmt=fmt))
+            p["class_label"] = e(label)
+            p["rank_text"] = e(rank_text)
+        p["status"] = e(row_status)
         if england is not None:
             p["england"] = e(england)
+        if has_note:
+            assert notes is not None
+            p["note"] = e(str(notes.iat[i]).strip())
         for column in tooltip_fields or {}:
             p[column] = e(_any_text(gdf[column].iat[i]))
         props.append(p)
 
-    fields = ["area_name", "area_code", "value_text", "class_label", "rank_text"]
-    aliases = ["Area", "Code", f"{title}, {period}", "Class", "Rank"]
+    fields = ["area_name", "area_code", "value_text"] + ([] if is_decile else ["class_label", "rank_text"])
+    aliases = ["Area", "Code", f"{title}, {period}"] + ([] if is_decile else ["Class", "Rank"])
     if england is not None:
         fields.append("england")
         aliases.append(f"England, {period}")
+    if has_note:
+        fields.append("note")
+        aliases.append("Note")
     fields += list(tooltip_fields or {})
     aliases += list((tooltip_fields or {}).values())
 
@@ -193,7 +232,7 @@ def choropleth_layer(
         data,
         style_function=lambda f: styles[f["properties"]["area_code"]],
         highlight_function=(lambda f: _HIGHLIGHT) if highlight else None,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[e(a) for a in aliases], labels=True, sticky=True),
+        tooltip=_Tooltip(fields=fields, aliases=[e(a) for a in aliases]),
         zoom_on_click=False,
         control=False,
     )
@@ -262,6 +301,86 @@ class _HatchDefs(MacroElement):
         self.svg = hatch_svg()
 
 
+#: Tooltip text wraps (long notes) and the base map's zoom buttons do not print.
+TOOLTIP_CSS: Final = (
+    ".leaflet-tooltip{white-space:normal;width:max-content;max-width:min(340px,80vw)}"
+    ".leaflet-tooltip th,.leaflet-tooltip td{vertical-align:top}"
+    "@media print{.leaflet-control-zoom,.leaflet-control-layers{display:none!important}}"
+)
+
+
+class _Tooltip(folium.GeoJsonTooltip):
+    """folium's table tooltip, leaving out rows with nothing to say (no note, say); values arrive escaped."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindTooltip(function (layer) {
+            let div = L.DomUtil.create("div");
+            let props = layer.feature.properties;
+            let fields = {{ this.fields | tojson | safe }};
+            let aliases = {{ this.aliases | tojson | safe }};
+            div.innerHTML = "<table>" + fields.map(function (field, i) {
+                let value = props[field];
+                if (value === undefined || value === null || value === "") { return ""; }
+                return "<tr><th>" + aliases[i] + "</th><td>" + value + "</td></tr>";
+            }).join("") + "</table>";
+            return div;
+        }, {{ this.tooltip_options | tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, fields: list[str], aliases: list[str]) -> None:
+        super().__init__(fields=fields, aliases=aliases, labels=True, sticky=True, direction="auto")
+
+
+class _MapBehaviour(MacroElement):
+    """Tooltips stay inside the map (shifted in from its edges) and close when layers change or the map zooms."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var proto = L.Tooltip.prototype;
+            if (!proto._hgaInside) {
+                var place = proto._setPosition;
+                proto._setPosition = function (pos) {
+                    place.call(this, pos);
+                    var owner = this._map, el = this._container;
+                    if (!owner || !el) { return; }
+                    var size = owner.getSize(), at = L.DomUtil.getPosition(el);
+                    var corner = owner.layerPointToContainerPoint(at), pad = 4, dx = 0, dy = 0;
+                    if (corner.x + el.offsetWidth > size.x - pad) { dx = size.x - pad - el.offsetWidth - corner.x; }
+                    if (corner.x + dx < pad) { dx = pad - corner.x; }
+                    if (corner.y + el.offsetHeight > size.y - pad) { dy = size.y - pad - el.offsetHeight - corner.y; }
+                    if (corner.y + dy < pad) { dy = pad - corner.y; }
+                    if (dx || dy) { L.DomUtil.setPosition(el, at.add(L.point(dx, dy))); }
+                };
+                proto._hgaInside = true;
+            }
+            function closeTooltips(event) {
+                if (event && event.layer instanceof L.Tooltip) { return; }
+                map.eachLayer(function (layer) {
+                    if (layer instanceof L.Tooltip) { map.removeLayer(layer); }
+                });
+            }
+            map.on("layerremove zoomstart", closeTooltips);
+            map.getContainer().addEventListener("mouseleave", function () { closeTooltips(); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapBehaviour"
+        self.css = TOOLTIP_CSS
+
+
 def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in element._children.values():
@@ -319,22 +438,30 @@ def _class_labels(keys: pd.Series, status: pd.Series, classification: Classifica
     return out
 
 
-def _value_text(value: float, lo: float, hi: float, *, status: str, unit: str, decimals: int) -> str:
+def _value_text(value: float, lo: float, hi: float, *, status: str, fmt: NumberFormat) -> str:
     if status == "suppressed":
         return STATUS_LABELS["suppressed"]
     if status != "ok" or pd.isna(value):
         return STATUS_LABELS["missing"]
-    text = format_value(value, unit=unit, decimals=decimals)
+    text = fmt.value(value)
     if not pd.isna(lo) and not pd.isna(hi):
-        text += f" (95% CI {format_number(lo, decimals=decimals)} to {format_number(hi, decimals=decimals)})"
+        text += f" (95% CI {fmt.number(lo)} to {fmt.number(hi)})"
     return text
+
+
+def _decile_text(value: float, *, status: str) -> str:
+    if status == "suppressed":
+        return STATUS_LABELS["suppressed"]
+    if status != "ok" or pd.isna(value):
+        return STATUS_LABELS["missing"]
+    return f"decile {int(value)} of 10 (1 = most deprived)"
 
 
 def _any_text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "no data"
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return format_number(float(value))
+        return NumberFormat(decimals=0 if float(value).is_integer() else 1).number(value)
     return str(value)
 
 

@@ -1,29 +1,39 @@
 """The map legend: a small model, rendered as HTML for the page and inside a folium map.
 
-The legend states the classification method, each class's range and count,
-England's value, and how many areas are missing or suppressed. Every swatch has a
-text label, so colour is never the only cue.
+The legend states the method actually drawn, each class's range and count (and
+why the counts differ, when ties make them), England's value in the indicator's
+own format, and how many areas are missing or suppressed. Every swatch has a text
+label, so colour is never the only cue. Each layer gets its own legend: the
+small-area layer of a drill-down is built from its own classification and given a
+``scope`` so its title differs from the national one.
+
+Class ranges are half-open: "79.3 to under 82.3" includes 79.3 but not 82.3; the
+top class includes both ends. The legend says so in a footnote.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import folium
 import pandas as pd
 from branca.element import MacroElement
-from jinja2 import Template
+from folium.template import Template
 
 from geo.catalogue import Indicator
-from geo.classify import Classification, decimals_for, format_value
+from geo.classify import ENGLAND_DESCRIPTION, Classification, number_format
 from layers.choropleth import set_stable_ids
 from layers.style import COMPARISON_LABELS, STATUS_COLOURS, STATUS_LABELS, Scheme, swatch_css
 
-__all__ = ["Legend", "LegendEntry", "add_to_map", "build_legend", "to_folium", "to_html"]
+__all__ = ["CONVENTION", "Legend", "LegendEntry", "add_to_map", "build_legend", "to_folium", "to_html"]
 
 _SEX_WORDS = {"male": "males", "female": "females", "persons": "persons"}
+#: How to read the class ranges (shown under every legend of classes).
+CONVENTION = '"A to under B" includes A but not B; the top class includes both ends.'
 
 
 @dataclass(frozen=True)
@@ -38,13 +48,18 @@ class LegendEntry:
 
 @dataclass(frozen=True)
 class Legend:
-    """What the colours on a map mean, in words."""
+    """What the colours on one map layer mean, in words.
+
+    ``england`` is empty when England's value means nothing for the layer
+    (published deciles); ``convention`` says how to read the ranges.
+    """
 
     title: str
     method: str
     entries: tuple[LegendEntry, ...]
     england: str
     note: str = ""
+    convention: str = ""
 
 
 def build_legend(
@@ -58,26 +73,56 @@ def build_legend(
     statuses: pd.Series | None = None,
     sex: str = "persons",
     values: pd.Series | None = None,
+    scope: str = "",
 ) -> Legend:
     """Describe a map coloured by ``classification`` (classes) or ``categories`` (against England).
 
-    ``statuses`` (aligned with the classes) counts suppressed and missing areas;
-    ``values`` sets the decimals of England's value to match the areas'.
+    Parameters
+    ----------
+    classification, categories
+        Exactly one: :func:`geo.classify.classify` of the layer's values (made with
+        ``value_type=indicator.value_type, unit=indicator.unit``), or
+        :func:`geo.classify.compare_with_england`.
+    statuses : pd.Series
+        Aligned with the classes; counts suppressed and missing areas.
+    values : pd.Series
+        The layer's values, to write England's value at their precision when
+        colouring by ``categories`` (with classes, the classification's format is used).
+    scope : str
+        Starts the title, e.g. "Small areas in St Helens", so two legends on one
+        map have distinct titles.
     """
     if (classification is None) == (categories is None):
         raise ValueError("Pass exactly one of classification= (classes) or categories= (compared with England).")
     keys = classification.class_id if classification is not None else categories
     assert keys is not None
+    fmt = number_format(values, value_type=indicator.value_type, unit=indicator.unit)
+    if classification is not None and classification.method != "decile_values":
+        if classification.fmt.scale != fmt.scale:
+            warnings.warn(
+                f"Expected classes written as {fmt.unit!r}; the classification was made without the indicator's "
+                "format, so the legend keeps its numbers and the raw unit. Classify with classify(values, method=..., "
+                "value_type=indicator.value_type, unit=indicator.unit).",
+                stacklevel=2,
+            )
+            fmt = replace(classification.fmt, unit=indicator.unit)
+        else:
+            fmt = replace(classification.fmt, unit=fmt.unit)  # England's value at the labels' precision
     status = (statuses if statuses is not None else pd.Series("ok", index=keys.index)).astype("str")
-    ok = (status == "ok").to_numpy()
+    ok = status.to_numpy() == "ok"
     shown = keys.notna().to_numpy() & ok
     entries: list[LegendEntry] = []
+    note = convention = ""
     if classification is not None:
         class_id = keys.to_numpy(dtype="float64", na_value=float("nan"))
         for i, label in enumerate(classification.labels):
             colour = scheme.colour(i)
             entries.append(LegendEntry(colour, label, int(((class_id == i) & shown).sum()), swatch_css(i, scheme=scheme)))
-        method = f"{classification.description}. {_darker(indicator.polarity)}"
+        if classification.method == "decile_values":
+            method = f"{classification.description}. Darker = more deprived."
+        else:
+            method = f"{classification.description}. {_darker(indicator.polarity)}"
+            convention = CONVENTION if classification.k > 1 else ""
         note = classification.note
     else:
         shown &= (keys != "missing").to_numpy()
@@ -85,21 +130,24 @@ def build_legend(
             count = int(((keys == category).to_numpy() & shown).sum())
             if count or category != "not compared":
                 entries.append(LegendEntry(colour, COMPARISON_LABELS[category], count, swatch_css(category, scheme=scheme)))
-        method = "Compared with England: an area differs when its 95% confidence interval excludes England's value"
-        note = ""
+        method = f"{ENGLAND_DESCRIPTION}: an area differs when its 95% confidence interval excludes England's value"
     n_suppressed = int((status == "suppressed").sum())
     n_missing = len(status) - n_suppressed - int(shown.sum())
     for key, count in (("suppressed", n_suppressed), ("missing", n_missing)):
         if count:
             entries.append(LegendEntry(STATUS_COLOURS[key], STATUS_LABELS[key], count, swatch_css(key, scheme=scheme)))
-    decimals = decimals_for(values) if values is not None else None
-    if england_value is None or pd.isna(england_value):
+    if indicator.value_type == "decile":
+        england = ""
+    elif england_value is None or pd.isna(england_value):
         england = f"England: no value held for {period}"
     else:
-        england = f"England: {format_value(england_value, unit=indicator.unit, decimals=decimals)} ({period})"
+        england = f"England: {fmt.value(england_value)} ({period})"
     sex_text = "" if sex == "persons" else f", {_SEX_WORDS.get(sex, sex)}"
-    title = f"{indicator.label} ({indicator.unit}){sex_text}, {period}"
-    return Legend(title, method, tuple(entries), england, note)
+    unit_text = "" if indicator.value_type == "decile" or not fmt.unit else f" ({fmt.unit})"
+    title = f"{indicator.label}{unit_text}{sex_text}, {period}"
+    if scope:
+        title = f"{scope}: {title}"
+    return Legend(title, method, tuple(entries), england, note, convention)
 
 
 def to_html(legend: Legend) -> str:
@@ -112,45 +160,55 @@ def to_html(legend: Legend) -> str:
         "</span></li>"
         for entry in legend.entries
     )
-    note = f'<div style="font-size:0.8em;color:#555">{e(legend.note)}</div>' if legend.note else ""
+    small = '<div style="font-size:0.8em;color:#555">{}</div>'
+    note = "".join(small.format(e(text)) for text in (legend.note, legend.convention) if text)
+    england = f"<div>{e(legend.england)}</div>" if legend.england else ""
     return (
         f'<div class="hga-legend" role="group" aria-label="{e("Map legend: " + legend.title)}" '
         'style="font-size:0.85rem;line-height:1.3;background:#fff;color:#1a1a1a;padding:6px 8px;border-radius:4px">'
         f'<div style="font-weight:bold">{e(legend.title)}</div>'
         f'<div style="color:#333">{e(legend.method)}</div>'
         f'<ul style="list-style:none;padding:0;margin:4px 0">{items}</ul>'
-        f"<div>{e(legend.england)}</div>{note}</div>"
+        f"{england}{note}</div>"
     )
 
 
 class _FixedLegend(MacroElement):
-    """The legend's HTML, fixed to the top-right of the page the map fills (clear of zoom and scale)."""
+    """Legends' HTML, stacked and fixed to the top-right of the page the map fills (clear of zoom and scale)."""
 
     _template = Template(
         """
         {% macro html(this, kwargs) %}
-        <div style="position:fixed;top:12px;right:12px;z-index:1000;max-width:340px;
-                    font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;
-                    box-shadow:0 1px 4px rgba(0,0,0,.4);border-radius:4px">{{ this.body }}</div>
+        <div class="hga-legends" style="position:fixed;top:12px;right:12px;z-index:640;max-width:340px;
+                    max-height:calc(100vh - 60px);overflow-y:auto;display:flex;flex-direction:column;gap:8px;
+                    font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif">
+        {% for body in this.bodies %}<div style="box-shadow:0 1px 4px rgba(0,0,0,.4);border-radius:4px">{{ body }}</div>
+        {% endfor %}</div>
         {% endmacro %}
         """
     )
 
-    def __init__(self, body: str) -> None:
+    def __init__(self, bodies: Sequence[str]) -> None:
         super().__init__()
         self._name = "Legend"
-        self.body = body
+        self.bodies = list(bodies)
 
 
-def to_folium(legend: Legend) -> MacroElement:
-    """The legend as a folium element, for a downloadable HTML map (``element.add_to(m)``)."""
-    body = to_html(legend)
-    return set_stable_ids(_FixedLegend(body), seed="legend:" + hashlib.sha256(body.encode()).hexdigest())
+def to_folium(*legends: Legend) -> MacroElement:
+    """The legends as one folium element, for a downloadable HTML map (``element.add_to(m)``).
+
+    Several legends (the national layer's and the small areas') stack in one box.
+    """
+    if not legends:
+        raise ValueError("Pass at least one Legend to to_folium().")
+    bodies = [to_html(legend) for legend in legends]
+    seed = hashlib.sha256("\n".join(bodies).encode()).hexdigest()
+    return set_stable_ids(_FixedLegend(bodies), seed="legend:" + seed)
 
 
-def add_to_map(m: folium.Map, legend: Legend) -> folium.Map:
-    """Add :func:`to_folium` of ``legend`` to ``m``; returns ``m``."""
-    to_folium(legend).add_to(m)
+def add_to_map(m: folium.Map, *legends: Legend) -> folium.Map:
+    """Add :func:`to_folium` of ``legends`` to ``m``; returns ``m``."""
+    to_folium(*legends).add_to(m)
     return m
 
 

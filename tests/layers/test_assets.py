@@ -9,6 +9,7 @@ from typing import Any
 
 import folium
 import pytest
+import streamlit
 import streamlit_folium
 from branca.colormap import LinearColormap
 from branca.element import Element, Figure
@@ -237,3 +238,76 @@ def test_map_paints_offline_in_chromium(chromium: Any, make_page: Callable[[Path
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
         context.close()
+
+
+# ---------------------------------------------------------------- the downloadable map and printing
+ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025. "
+               "Contains public sector information licensed under the Open Government Licence v3.0.")
+
+
+def _export(squares: Any, indicator: Any, **kwargs: Any) -> str:
+    from geo.classify import classify
+    from layers.choropleth import choropleth_layer, outline_layer
+    from layers.legend import build_legend
+    from layers.style import scheme_for
+
+    c = classify(squares["value"], method="quantiles", value_type=indicator.value_type, unit=indicator.unit)
+    scheme = scheme_for(indicator.polarity, method="quantiles", k=c.k)
+    layer = choropleth_layer(squares, name=indicator.label, indicator=indicator, period="2016-18", scheme=scheme,
+                             england_value=79.4, classification=c)
+    national = build_legend(indicator=indicator, period="2016-18", scheme=scheme, england_value=79.4,
+                            classification=c, statuses=squares["status"])
+    small = build_legend(indicator=indicator, period="2016-18", scheme=scheme, england_value=79.4,
+                         classification=c, statuses=squares["status"], scope="Small areas in Bee")
+    options: dict[str, Any] = {
+        "title": "Life expectancy <at birth>, 2016-18",
+        "subtitle": "Females · Local authorities (2023 boundaries) · Quintiles (5 groups by rank)",
+        "legends": [national, small],
+        "attribution": ATTRIBUTION,
+    }
+    layers = [layer, outline_layer(squares.geometry.iloc[1], name="Bee")]
+    return assets.export_map(layers, **{**options, **kwargs})
+
+
+def test_exported_map_has_heading_legends_attribution_and_loads_nothing(squares, indicator) -> None:
+    page = _export(squares, indicator)
+    assert set(URL.findall(page)) <= NOT_FETCHED and assets._EXTERNAL_LOAD.search(page) is None
+    assert "<title>Life expectancy &lt;at birth&gt;, 2016-18</title>" in page
+    assert re.search(r"<h1[^>]*>Life expectancy &lt;at birth&gt;, 2016-18</h1>", page)
+    assert "Quintiles (5 groups by rank)" in page and "<at birth>" not in page
+    assert "Small areas in Bee: Life expectancy &lt;test&gt; (years), 2016-18" in page  # the drill-down legend
+    assert page.count('class="hga-legend"') == 2
+    assert "Crown copyright" in page and "Open Government Licence v3.0" in page
+    assert _export(squares, indicator) == page  # same input, same file
+
+
+def test_exported_map_opens_where_the_user_was_looking(squares, indicator) -> None:
+    page = _export(squares, indicator, bounds=(1.0, 0.0, 2.0, 1.0))
+    assert re.search(r"map_\w+\.fitBounds\(\s*\[\[0\.0, 1\.0\], \[1\.0, 2\.0\]\]", page)
+    centred = _export(squares, indicator, centre=(53.4, -2.7), zoom=10)
+    assert '"zoom": 10' in centred and "53.4" in centred and not re.search(r"map_\w+\.fitBounds\(", centred)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        pytest.param({"attribution": " "}, "attribution", id="no-attribution"),
+        pytest.param({"title": ""}, "title", id="no-title"),
+        pytest.param({"legends": []}, "legend", id="no-legend"),
+    ],
+)
+def test_exported_map_refuses_to_leave_out_what_a_reader_needs(squares, indicator, change, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        _export(squares, indicator, **change)
+
+
+def test_print_css_hides_the_apps_controls_by_names_streamlit_uses() -> None:
+    css = assets.PRINT_CSS
+    assert css.lstrip().startswith("@media print") and ".leaflet-control-zoom" in css
+    test_ids = re.findall(r'data-testid="(\w+)"', css)
+    wanted = {"stSidebar", "stHeader", "stToolbar", "stButton", "stDownloadButton"}
+    assert wanted <= set(test_ids)
+    bundle = " ".join(p.read_text(encoding="utf-8", errors="ignore")
+                      for p in (Path(streamlit.__file__).parent / "static").rglob("*.js"))
+    unknown = [t for t in test_ids if not re.search(rf"\b{t}\b", bundle)]
+    assert unknown == [], f"Streamlit {streamlit.__version__} has no data-testid {unknown}"

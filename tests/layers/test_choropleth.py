@@ -12,10 +12,10 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.catalogue import Indicator
+from geo.catalogue import Indicator, Source
 from geo.classify import classify, compare_with_england
 from geo.errors import DataUnavailableError, ValidationError
-from layers.choropleth import base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.choropleth import TOOLTIP_CSS, base_map, choropleth_layer, outline_layer, set_stable_ids
 from layers.style import MISSING_STYLE, SUPPRESSED_STYLE, scheme_for
 
 SHOWN = {"area_code", "area_name", "value_text", "class_label", "rank_text", "status", "england"}
@@ -68,7 +68,7 @@ def test_indicator_title_and_layer_name_are_escaped(squares, indicator) -> None:
 
 
 def test_only_the_shown_properties_are_embedded(squares, indicator) -> None:
-    gdf = squares.assign(secret_column="DO-NOT-SHIP", level="lad", note="internal")
+    gdf = squares.assign(secret_column="DO-NOT-SHIP", level="lad")
     group = _layer(gdf, indicator)
     for feature in _geojson(group).data["features"]:
         assert set(feature["properties"]) == SHOWN
@@ -92,9 +92,10 @@ def test_tooltip_text_says_value_period_rank_and_england(squares, indicator) -> 
     group = _layer(squares, indicator)
     feats = _features(group)
     best = feats["E00000002"]["properties"]  # 80.25 is the higher, so the better, value
-    assert best["value_text"] == "80.2 years (95% CI 79.0 to 81.5)"
+    # the values are held to 2 decimals (80.25), so every number in the tooltip has 2
+    assert best["value_text"] == "80.25 years (95% CI 79.00 to 81.50)"
     assert best["rank_text"] == "rank 1 of 2 (1 = best)"
-    assert best["england"] == "79.4 years"
+    assert best["england"] == "79.40 years"
     assert feats["E00000001"]["properties"]["rank_text"] == "rank 2 of 2 (1 = best)"
     tooltip = next(c for c in _geojson(group)._children.values() if isinstance(c, folium.GeoJsonTooltip))
     assert "Life expectancy &lt;test&gt;, 2016-18" in tooltip.aliases and "England, 2016-18" in tooltip.aliases
@@ -139,7 +140,7 @@ def test_england_comparison_categories_colour_and_label(squares, indicator) -> N
 
 def test_indicator_record_supplies_unit_and_title(squares, indicator) -> None:
     group = _layer(squares, indicator, unit=None, indicator_title=None, indicator=indicator)
-    assert _features(group)["E00000002"]["properties"]["value_text"].endswith("years (95% CI 79.0 to 81.5)")
+    assert _features(group)["E00000002"]["properties"]["value_text"].endswith("years (95% CI 79.00 to 81.50)")
 
 
 def test_coordinates_are_rounded(squares, indicator) -> None:
@@ -187,7 +188,7 @@ def test_two_layers_on_one_map_get_distinct_ids(squares, indicator) -> None:
     _layer(squares, indicator).add_to(m)
     _layer(squares.iloc[:2], indicator).add_to(m)
     outline_layer(squares.geometry.iloc[0], name="Bee").add_to(m)
-    assert len(m._children) == 3
+    assert sum(isinstance(c, folium.FeatureGroup) for c in m._children.values()) == 3
     page = m.get_root().render()
     assert len(set(re.findall(r"var (feature_group_[0-9a-f]+)", page))) == 3
 
@@ -232,3 +233,60 @@ def test_national_la_layer_is_under_one_megabyte(data_dir, indicator) -> None:
     assert len(page.encode("utf-8")) < 1_000_000
     data = json.dumps(_geojson(_layer(gdf, indicator)).data, separators=(",", ":"))
     assert len(data.encode("utf-8")) < 800_000
+
+
+def test_note_is_shown_escaped_and_only_where_present(squares, indicator) -> None:
+    notes = ["Combined figure for Cornwall and Isles of Scilly", None, "", "<b>Approximate</b>: from 3 districts"]
+    group = _layer(squares.assign(note=notes), indicator)
+    feats = _features(group)
+    assert feats["E00000001"]["properties"]["note"] == "Combined figure for Cornwall and Isles of Scilly"
+    assert feats["E00000004"]["properties"]["note"] == "&lt;b&gt;Approximate&lt;/b&gt;: from 3 districts"
+    assert feats["E00000002"]["properties"]["note"] == feats["E00000003"]["properties"]["note"] == ""
+    tooltip = next(c for c in _geojson(group)._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert tooltip.aliases[tooltip.fields.index("note")] == "Note"
+    m = base_map()
+    group.add_to(m)
+    page = m.get_root().render()
+    assert 'if (value === undefined || value === null || value === "") { return ""; }' in page  # no empty "Note" row
+    assert "<b>Approximate" not in page
+
+
+def test_no_note_column_means_no_note_line(squares, indicator) -> None:
+    group = _layer(squares.assign(note=[None, "", None, " "]), indicator)
+    assert all("note" not in f["properties"] for f in _features(group).values())
+
+
+def test_decile_tooltips_say_decile_not_rank(squares) -> None:
+    ind = Indicator("d", "IMD 2019 decile", "d", "decile (1 = most deprived 10% of LSOAs in England)", "higher_is_better",
+                    "Deprivation", Source("MHCLG", "IoD2019", "x.csv"), value_type="decile")
+    gdf = squares.assign(value=[3.0, 10.0, None, None])
+    c = classify(gdf["value"], method="decile_values")
+    group = _layer(gdf, ind, classification=c, scheme=scheme_for(ind.polarity, method="decile_values", k=10),
+                   england_value=None, unit=None, indicator_title=None, indicator=ind)
+    props = _features(group)["E00000001"]["properties"]
+    assert props["value_text"] == "decile 3 of 10 (1 = most deprived)"
+    assert "rank_text" not in props and "england" not in props
+    tooltip = next(c for c in _geojson(group)._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert "Rank" not in tooltip.aliases and "rank_text" not in tooltip.fields
+
+
+def test_proportions_read_as_percentages_like_the_legend(squares) -> None:
+    ind = Indicator("p", "LSOAs in the most deprived 10%", "d", "proportion of LSOAs (0-1)", "lower_is_better",
+                    "Deprivation", Source("MHCLG", "IoD2019", "x.csv"), value_type="proportion")
+    gdf = squares.assign(value=[0.025, 0.1, None, None], lower_ci=None, upper_ci=None)
+    c = classify(gdf["value"], method="quantiles", value_type=ind.value_type, unit=ind.unit)
+    group = _layer(gdf, ind, classification=c, england_value=0.1, unit=None, indicator_title=None, indicator=ind)
+    props = _features(group)["E00000001"]["properties"]
+    assert props["value_text"] == "2.5% of LSOAs" and props["class_label"] == c.labels[0] == "2.5%"
+    assert props["england"] == "10.0% of LSOAs"
+
+
+def test_base_map_keeps_tooltips_inside_and_closes_them_when_layers_change(squares, indicator) -> None:
+    page = base_map().get_root().render()
+    assert page == base_map().get_root().render()  # identical on every rerun
+    assert "proto._setPosition = function (pos)" in page and "L.DomUtil.setPosition(el, at.add" in page
+    assert 'map.on("layerremove zoomstart", closeTooltips)' in page and '"mouseleave"' in page
+    assert TOOLTIP_CSS in page and "@media print" in TOOLTIP_CSS
+    tooltip = next(c for c in _geojson(_layer(squares, indicator))._children.values()
+                   if isinstance(c, folium.GeoJsonTooltip))
+    assert tooltip.tooltip_options["sticky"] is True and tooltip.tooltip_options["direction"] == "auto"

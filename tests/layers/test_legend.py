@@ -7,10 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from geo.catalogue import Indicator
+from geo.catalogue import Indicator, Source
 from geo.classify import classify, compare_with_england
 from layers.choropleth import base_map
-from layers.legend import Legend, add_to_map, build_legend, to_folium, to_html
+from layers.legend import CONVENTION, Legend, add_to_map, build_legend, to_folium, to_html
 from layers.style import scheme_for
 
 VALUES = pd.Series([76.4, 77.1, 78.9, 79.2, 79.8, 80.3, 80.9, 81.5, 82.2, 83.0, None, None])
@@ -31,10 +31,17 @@ def _legend(indicator: Indicator, **kwargs) -> Legend:
     return build_legend(**{**options, **kwargs})
 
 
+def e_(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
 def test_legend_html_has_method_breaks_counts_and_england(indicator) -> None:
     c = classify(VALUES, method="quantiles")
     text = to_html(_legend(indicator))
-    assert "Quintiles (5 classes of roughly equal count)" in text
+    assert "Quintiles (5 groups by rank)" in text and "equal" not in text
+    assert e_(CONVENTION) in text
     assert "Darker = worse (lower values)" in text  # life expectancy: low is worse
     for label, count in zip(c.labels, c.counts, strict=True):
         assert f"{label} <span style=\"color:#555\">({count:,} areas)</span>" in text
@@ -100,3 +107,55 @@ def test_legend_is_fixed_inside_the_downloadable_map_and_stable(indicator) -> No
 def test_exactly_one_colouring_is_required(indicator) -> None:
     with pytest.raises(ValueError, match="exactly one"):
         _legend(indicator, classification=None)
+
+
+DECILE = Indicator("imd_decile", "IMD 2019 decile", "d", "decile (1 = most deprived 10% of LSOAs in England)",
+                   "higher_is_better", "Deprivation", Source("MHCLG", "IoD2019", "x.csv"), value_type="decile")
+SHARE = Indicator("share", "LSOAs in the most deprived 10%", "d", "proportion of LSOAs (0-1)", "lower_is_better",
+                  "Deprivation", Source("MHCLG", "IoD2019", "x.csv"), value_type="proportion")
+
+
+def _decile_legend(scope: str = "Small areas in Bee") -> Legend:
+    values = pd.Series([1.0, 1.0, 3.0, 10.0, None])
+    c = classify(values, method="decile_values")
+    return build_legend(indicator=DECILE, period="2019", classification=c, england_value=None, scope=scope,
+                        scheme=scheme_for(DECILE.polarity, method="decile_values", k=10))
+
+
+def test_decile_legend_reads_most_to_least_deprived() -> None:
+    legend = _decile_legend()
+    labels = [e.label for e in legend.entries]
+    assert labels[0] == "1 = most deprived 10%" and labels[9] == "10 = least deprived 10%" and labels[10] == "No data"
+    assert [e.count for e in legend.entries[:10]] == [2, 0, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert legend.england == "" and "England:" not in to_html(legend)  # England has no decile
+    assert legend.title == "Small areas in Bee: IMD 2019 decile, 2019" and "most deprived" in legend.method
+    assert legend.convention == ""  # deciles are not ranges
+
+
+def test_unequal_quintiles_say_so_in_the_legend() -> None:
+    values = pd.Series([0.0] * 8 + [0.015, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5])
+    c = classify(values, method="quantiles", value_type=SHARE.value_type, unit=SHARE.unit)
+    legend = build_legend(indicator=SHARE, period="2019", classification=c, england_value=0.1,
+                          scheme=scheme_for(SHARE.polarity, method="quantiles", k=c.k))
+    text = to_html(legend)
+    assert c.k == 5 and "5 groups of unequal size (8/2/2/2/2 areas)" in text and "the 8 areas at 0.0%" in text
+    assert [e.label for e in legend.entries] == list(c.labels) and c.labels[0] == "0.0%"
+    assert legend.england == "England: 10.0% of LSOAs (2019)" and legend.title.startswith(SHARE.label + " (% of LSOAs)")
+
+
+def test_classes_written_without_the_indicators_scale_warn_and_stay_consistent() -> None:
+    values = pd.Series([0.0, 0.1, 0.2, 0.3, 0.4])
+    with pytest.warns(UserWarning, match=r"value_type=indicator\.value_type"):
+        legend = build_legend(indicator=SHARE, period="2019", classification=classify(values, method="quantiles"),
+                              england_value=0.1, scheme=scheme_for(SHARE.polarity, method="quantiles", k=5))
+    assert legend.england == "England: 0.1 proportion of LSOAs (0-1) (2019)" and "%" not in legend.entries[1].label
+
+
+def test_two_legends_stack_with_distinct_titles(indicator) -> None:
+    national, small = _legend(indicator), _decile_legend()
+    assert national.title != small.title
+    page = add_to_map(base_map(), national, small).get_root().render()
+    assert to_html(national) in page and to_html(small) in page
+    assert page.count('class="hga-legends"') == 1 and page.count('class="hga-legend"') == 2
+    with pytest.raises(ValueError, match="at least one"):
+        to_folium()
