@@ -9,6 +9,7 @@ import streamlit as st
 from geo._paths import DATA_DIR
 from geo.catalogue import GROUPS, load_catalogue
 from geo.schema import BOUNDARY_SETS, LEVEL_LABELS
+from ui.widgets import compact_layout
 
 _POLARITY = {
     "higher_is_better": "higher is better",
@@ -18,6 +19,7 @@ _POLARITY = {
 
 
 def about_page() -> None:
+    compact_layout()
     st.title("About the data")
     try:
         catalogue = load_catalogue(DATA_DIR)
@@ -44,8 +46,9 @@ def about_page() -> None:
     )
     st.markdown(
         "Primary Care Trusts (2006-13) were never published as a boundary file; the atlas builds them "
-        "from 2011 small areas using a written assignment of local authorities and 2015 CCGs. PCTs "
-        "marked *approximate* (e.g. Birmingham's three) follow CCG lines, not the PCT's own."
+        "from 2011 small areas using a written assignment of local authorities and 2015 CCGs. "
+        "Birmingham's three PCTs are built from the city's 2004 wards (through 2001 small areas) and are "
+        "marked *approximate*: a 2011 small area that straddles a ward line follows its best-fit ward."
     )
 
     st.header("Indicators")

@@ -99,7 +99,7 @@ CATALOGUE = [
               derived=True, short_title="IoD2019 IMD average score (derived)", edition="IoD2019",
               method="MHCLG's File 10 method (LSOA scores weighted by the IoD2019 mid-2015 population, excluding "
               "prisoners) applied to the atlas's PCT and SHA areas.",
-              caveats=(_CAVEAT, "PCTs marked approximate (Birmingham) follow 2015 CCG lines."), valid_range=(0.0, 100.0)),
+              caveats=(_CAVEAT, "PCTs marked approximate (Birmingham) are built from 2004 wards through 2001 LSOAs; see the boundary's approximate_reason."), valid_range=(0.0, 100.0)),
     Indicator("imd2019_imd_area_prop10", "Share of small areas in England's most deprived 10% (IMD 2019, derived)",
               "Proportion of the area's LSOAs in the most deprived 10% nationally on the IMD 2019.", "proportion",
               "lower_is_better", "Deprivation", _SRC, value_type="proportion", derived=True, edition="IoD2019",
