@@ -21,7 +21,7 @@ from streamlit_folium import st_folium
 from geo import boundaries, indicators
 from geo import profile as area_profile
 from geo.catalogue import GROUPS, Indicator
-from geo.classify import classify, compare_with_england
+from geo.classify import classify, compare_with_england, method_drawn
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
 from geo.search import search
@@ -29,7 +29,7 @@ from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, resolve, w
 from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
 from layers.interaction import SteadyFocus
-from layers.legend import add_to_map, build_legend, to_html
+from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
 from ui.widgets import attribution_caption, catalogue_json, compact_layout, select_area, set_param, show_notes, widget
@@ -151,18 +151,18 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
         help="Each period is held on the boundaries its source used; only those are offered.",
     )
     indicator = catalogue[view.indicator_id]
-    method = _drawn_method(view, indicator)
+    method, why = _drawn_method(view, indicator)
     sb.selectbox(
         "Classification",
         list(METHODS),
         format_func=lambda m: METHOD_LABELS[m],
-        key=widget("w_method", method),
+        key=widget("w_method", method if method in METHODS else view.method),
         on_change=_change,
         args=("method", "w_method"),
+        disabled=method not in METHODS,  # published deciles are drawn as they are
     )
-    if method != view.method:
-        sb.caption(f"Compared with England needs confidence intervals and an England value; {indicator.label} "
-                   f"has none for {view.period}.")
+    if why:
+        sb.caption(why)
     attribution_caption()
 
 
@@ -178,11 +178,10 @@ def _england(view: View) -> float | None:
     return None if row is None or pd.isna(row["value"]) else float(row["value"])
 
 
-def _drawn_method(view: View, indicator: Indicator) -> str:
-    """The classification actually drawn: England comparison needs CIs and an England value."""
-    if view.method == "england" and (not indicator.has_ci or _england(view) is None):
-        return "quantiles"
-    return view.method
+def _drawn_method(view: View, indicator: Indicator) -> tuple[str, str]:
+    """The classification actually drawn, and why it differs from the one asked for ("" if not)."""
+    return method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
+                        england_value=_england(view), period=view.period)
 
 
 # ---------------------------------------------------------------- main
@@ -196,7 +195,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
     values = _values(view.indicator_id, view.level, view.vintage, view.period, view.sex)
     joined, report = indicators.join(gdf, values)
     england = _england(view)
-    method = _drawn_method(view, indicator)
+    method, _why = _drawn_method(view, indicator)
     categories = None
     classification = None
     try:
@@ -207,7 +206,8 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
             )
             joined["comparison"] = categories
         else:
-            classification = classify(joined["value"], method=method)
+            classification = classify(joined["value"], method=method, value_type=indicator.value_type,
+                                      unit=indicator.unit)
     except AtlasError as exc:
         st.warning(str(exc))
         return
@@ -232,8 +232,10 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
     legends = [legend]
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
     small: _SmallAreas | None = None
+    focus_bounds = None
     if view.area_code:
         area = gdf[gdf["area_code"] == view.area_code]
+        focus_bounds = area.total_bounds
         small = _small_areas(view)
         if small is not None:
             layers.append(small.layer)
@@ -243,6 +245,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
     elif view.region_code:
         region = _boundaries("region", REGION_VINTAGE)
         region = region[region["area_code"] == view.region_code]
+        focus_bounds = region.total_bounds
         layers.append(outline_layer(region.geometry.iloc[0], name=str(region["area_name"].iloc[0])))
         centre, zoom = _fit(region)
     map_col, panel_col = st.columns([3, 2], gap="medium")
@@ -261,7 +264,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         )
         if not report.ok:
             st.caption(f"Join check: {report.describe()}.")
-        _downloads(view, indicator, joined, classification, legends, download_layers, small)
+        _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
     _handle_click(result, view, gdf)
     with panel_col:
         st.markdown(
@@ -275,6 +278,14 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         else:
             st.caption("Click an area on the map, or search for it, to see its small areas and how it "
                        "compares with England.")
+
+
+def _focus_name(view: View) -> str:
+    """The name of the area (or region) the map is zoomed to."""
+    level, vintage = (view.level, view.vintage) if view.area_code else ("region", REGION_VINTAGE)
+    areas = _boundaries(level, vintage)
+    hit = areas.loc[areas["area_code"] == (view.area_code or view.region_code), "area_name"]
+    return str(hit.iloc[0]) if len(hit) else ""
 
 
 def _base_map() -> Any:
@@ -405,16 +416,18 @@ def _small_areas(view: View) -> _SmallAreas | None:
     joined = joined.merge(
         deciles[["area_code", "value"]].rename(columns={"value": "national_decile"}), on="area_code", how="left"
     )
-    method = "decile_values" if ind.value_type == "decile" else "quantiles"
-    classification = classify(joined["value"], method=method)
+    method, _why = method_drawn("quantiles", value_type=ind.value_type)
+    classification = classify(joined["value"], method=method, value_type=ind.value_type, unit=ind.unit)
     scheme = scheme_for(ind.polarity, method=method, k=classification.k)
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
     )
+    area = _boundaries(view.level, view.vintage)
+    name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
     legend = build_legend(
         indicator=ind, period=period, sex=sex, classification=classification, scheme=scheme,
-        england_value=None, statuses=joined["status"], categories=None,
+        england_value=None, statuses=joined["status"], categories=None, scope=f"Small areas in {name}",
     )
     return _SmallAreas(layer=layer, legend=legend, joined=joined, indicator=ind, period=period,
                        vintage=lsoa_vintage, options=options)
@@ -539,7 +552,8 @@ def _value_text(h: area_profile.Headline) -> str:
 
 # ---------------------------------------------------------------- downloads
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
-               legends: list[Any], layers: list[Any], small: _SmallAreas | None) -> None:
+               legends: list[Any], layers: list[Any], small: _SmallAreas | None,
+               bounds: Any = None) -> None:
     table = indicators.tidy_table(joined, view=view, classification=classification)
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
     cols = st.columns(3 if small is not None else 2)
@@ -555,11 +569,13 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
         )
     c2 = cols[-1]
     if c2.button("Prepare map (HTML)", key="prepare_html") and layers:
-        m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
-        for layer in layers:
-            layer.add_to(m)
-        add_to_map(m, legends[0])
-        st.session_state["_html_map"] = (stem, assets.standalone_html(m))
+        subtitle = (f"{SEX_LABELS[view.sex]}, {view.period} · {LEVEL_LABELS[view.level]} ({view.vintage} boundaries)"
+                    + (" · " + _focus_name(view) if view.area_code or view.region_code else ""))
+        page = assets.export_map(
+            layers, title=f"{indicator.title}, {view.period}", subtitle=subtitle, legends=legends,
+            attribution=_attribution(), bounds=tuple(bounds) if bounds is not None else None,
+        )
+        st.session_state["_html_map"] = (f"{stem}_{view.area_code or view.region_code or 'england'}", page)
     prepared = st.session_state.get("_html_map")
-    if prepared and prepared[0] == stem:
+    if prepared and prepared[0] == f"{stem}_{view.area_code or view.region_code or 'england'}":
         c2.download_button("Download map (HTML)", prepared[1], file_name=f"{stem}.html", mime="text/html")

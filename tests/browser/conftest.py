@@ -97,7 +97,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object, request: pytest.FixtureRequest) -> Iterator[tuple[object, Blocked]]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 1366, "height": 768})  # a common laptop screen  # type: ignore[attr-defined]
     blocked = Blocked()
 
     def _route(route: object) -> None:
@@ -115,3 +115,52 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[tuple[obje
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=False)
     context.close()
+
+
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def click_area(page: object, area_code: str) -> None:
+    """Click an area as a person does: one mouse click on the visible middle of its polygon.
+
+    No forced click and no scrolling first: if the polygon is not where the user sees
+    it, the test fails the way a user would.
+    """
+    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)  # type: ignore[attr-defined]
+    frame = frame_el.content_frame()
+    point = frame.evaluate(
+        """(code) => {
+            let hit = null;
+            window.map.eachLayer((l) => {
+                if (!hit && l.feature && l.feature.properties && l.feature.properties.area_code === code && l.getCenter) {
+                    hit = window.map.latLngToContainerPoint(l.getCenter());
+                }
+            });
+            if (!hit) return null;
+            const box = window.map.getContainer().getBoundingClientRect();
+            return {x: box.left + hit.x, y: box.top + hit.y};
+        }""",
+        area_code,
+    )
+    assert point is not None, f"{area_code} is not drawn on the map"
+    box = frame_el.bounding_box()
+    x, y = box["x"] + point["x"], box["y"] + point["y"]
+    viewport = page.viewport_size  # type: ignore[attr-defined]
+    assert 0 <= x < viewport["width"] and 0 <= y < viewport["height"], f"{area_code} is off screen at ({x:.0f}, {y:.0f})"
+    page.mouse.click(x, y)  # type: ignore[attr-defined]
+
+
+def axe_violations(page: object, *, impacts: tuple[str, ...] = ("critical", "serious")) -> list[str]:
+    """Run axe-core (npm) on the page and return the violations of the given impacts, as text."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is not installed at {AXE}; run `cd tests/browser && npm ci` (scripts/test.sh does).")
+    page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
+    result = page.evaluate(  # type: ignore[attr-defined]
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -- {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]

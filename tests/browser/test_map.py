@@ -1,6 +1,7 @@
-"""The map in headless Chromium, with every non-localhost request blocked.
+"""The map in headless Chromium at 1366x768, clicked as a person clicks, with no internet.
 
-Each test leaves a screenshot of its final state in artifacts/.
+Every non-localhost request is blocked. Each test leaves a screenshot of its final
+state in artifacts/.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area
+
 pytestmark = pytest.mark.browser
 
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 POLYGONS = "path.leaflet-interactive"
+BIRMINGHAM = "E08000025"
 
 
 def _frame(page):
@@ -40,7 +43,17 @@ def _wait_for_polygons(page, predicate, *, timeout_ms: int = 30_000) -> int:
 
 
 def _areas(data_dir, level: str, vintage: str) -> pd.DataFrame:
-    return pd.read_parquet(data_dir / "boundaries" / f"{level}_{vintage}.parquet", columns=["area_code", "area_name"])
+    return pd.read_parquet(data_dir / "boundaries" / f"{level}_{vintage}.parquet",
+                           columns=["area_code", "area_name", "region_code"])
+
+
+def _n_lsoas(data_dir, code: str) -> int:
+    lsoas = pd.read_parquet(data_dir / "lookups" / "lsoa21_parents.parquet")
+    return int((lsoas["lad_code_2023"] == code).sum())
+
+
+def _query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def test_map_paints_one_polygon_per_area_with_no_internet(app_url, page, data_dir) -> None:
@@ -61,38 +74,68 @@ def test_other_geographies_paint(app_url, page, data_dir, level: str, vintage: s
     assert blocked.urls == []
 
 
-def test_click_drills_down_and_breadcrumb_goes_back(app_url, page, data_dir) -> None:
+def test_map_and_legend_fit_a_laptop_screen(app_url, page, data_dir) -> None:
+    pg, _ = page
+    pg.goto(app_url)
+    _wait_for_polygons(pg, lambda n: n > 0)
+    box = pg.wait_for_selector(MAP_FRAME).bounding_box()
+    assert box["y"] + box["height"] <= 768, f"the map ends at {box['y'] + box['height']:.0f} px, below the fold"
+    legend = pg.get_by_text("England:", exact=False).first
+    legend.wait_for(timeout=30_000)
+    assert legend.bounding_box()["y"] < 768
+
+
+def test_one_click_drills_down_with_its_own_legend(app_url, page, data_dir) -> None:
     pg, blocked = page
     pg.goto(app_url)
     n_lads = len(_areas(data_dir, "lad", "2023"))
     _wait_for_polygons(pg, lambda n: n == n_lads)
-    _frame(pg).locator(POLYGONS).nth(150).click(force=True)
-    assert _wait_for_polygons(pg, lambda n: n > n_lads + 1) > n_lads + 1
-    pg.wait_for_function("() => window.location.search.includes('area=')", timeout=30_000)
-    code = parse_qs(urlparse(pg.url).query)["area"][0]
-    name = _areas(data_dir, "lad", "2023").set_index("area_code").loc[code, "area_name"]
-    pg.get_by_role("heading", name=name).first.wait_for(timeout=30_000)
-    lsoas = pd.read_parquet(data_dir / "lookups" / "lsoa21_parents.parquet")
-    n_lsoas = int((lsoas["lad_code_2023"] == code).sum())
-    assert _count_polygons(pg) == n_lads + n_lsoas
+    pg.wait_for_timeout(500)
+    click_area(pg, BIRMINGHAM)  # once
+    expected = n_lads + _n_lsoas(data_dir, BIRMINGHAM)
+    assert _wait_for_polygons(pg, lambda n: n >= expected) >= expected
+    assert _query(pg)["area"] == BIRMINGHAM
+    pg.get_by_role("heading", name="Birmingham").first.wait_for(timeout=30_000)
+    # each layer has its own legend: the small areas' decile legend is there beside the districts'
+    pg.get_by_text("Small areas in Birmingham", exact=False).first.wait_for(timeout=30_000)
+    assert pg.get_by_text("1 = most deprived 10%", exact=False).count() >= 1
+    assert pg.get_by_text("10 = least deprived 10%", exact=False).count() >= 1
+    # a tooltip from the national map does not stay behind once the layers change
+    assert _frame(pg).locator(".leaflet-tooltip").count() <= 1
+    assert blocked.urls == []
+
+
+def test_breadcrumb_goes_back_to_the_map_the_user_started_on(app_url, page, data_dir) -> None:
+    pg, blocked = page
+    query = "level=lad&vintage=2019&indicator=le_birth&period=2005-07&sex=female&method=deciles"
+    pg.goto(f"{app_url}/?{query}&area=E08000013")  # St. Helens, North West, on an old period
+    lads = _areas(data_dir, "lad", "2019")
+    _wait_for_polygons(pg, lambda n: n > len(lads))
+    pg.get_by_role("button", name="› North West").click()
+    pg.wait_for_function("() => window.location.search.includes('region=E12000002')", timeout=30_000)
+    q = _query(pg)
+    assert "area" not in q and (q["level"], q["vintage"], q["period"], q["indicator"]) == ("lad", "2019", "2005-07", "le_birth")
+    pg.get_by_role("heading", name="North West").first.wait_for(timeout=30_000)
     pg.get_by_role("button", name="England").click()
-    assert _wait_for_polygons(pg, lambda n: n == n_lads) == n_lads
-    pg.wait_for_function("() => !window.location.search.includes('area=')", timeout=30_000)
-    _frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)  # back to England
+    pg.wait_for_function("() => !window.location.search.includes('region=')", timeout=30_000)
+    assert _wait_for_polygons(pg, lambda n: n == len(lads)) == len(lads)
+    assert _query(pg)["period"] == "2005-07"
+    _frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)
     pg.wait_for_timeout(1000)  # let Leaflet's zoom animation finish before the screenshot
     assert blocked.urls == []
 
 
 def test_copied_url_restores_the_view(app_url, page, data_dir) -> None:
     pg, blocked = page
-    query = "level=lad&vintage=2019&indicator=le_birth&period=2005-07&sex=female&method=deciles&area=E06000009"
+    query = ("level=lad&vintage=2019&indicator=le_birth&period=2005-07&sex=female&method=deciles&area=E06000009"
+             "&lsoa=imd2019_income_decile")
     pg.goto(f"{app_url}/?{query}")
     n = len(_areas(data_dir, "lad", "2019"))
     assert _wait_for_polygons(pg, lambda k: k > n) > n
     pg.get_by_role("heading", name="Blackpool").first.wait_for(timeout=30_000)
     assert pg.get_by_text("2005-07").first.is_visible()
-    assert pg.get_by_text("Deciles (10 groups of equal size)").first.is_visible()
-    assert parse_qs(urlparse(pg.url).query)["period"] == ["2005-07"]
+    q = _query(pg)
+    assert (q["period"], q["method"], q["lsoa"]) == ("2005-07", "deciles", "imd2019_income_decile")
     assert blocked.urls == []
 
 
@@ -103,3 +146,12 @@ def test_bad_url_shows_a_note_not_a_traceback(app_url, page) -> None:
     assert pg.get_by_text("Traceback").count() == 0
     assert re.search(r"level=lad", pg.url)
     assert blocked.urls == []
+
+
+@pytest.mark.parametrize("path", ["/", "/?area=E08000025", "/about"])
+def test_pages_pass_an_axe_audit(app_url, page, path: str) -> None:
+    pg, _ = page
+    pg.goto(f"{app_url}{path}")
+    pg.wait_for_selector("h1", timeout=60_000)
+    pg.wait_for_timeout(3000)
+    assert axe_violations(pg) == []
