@@ -23,7 +23,8 @@ https://en.wikipedia.org/wiki/Birmingham_East_and_North_Primary_Care_Trust ("Are
 served"); Heart of Birmingham Teaching took the inner wards (ONSPD postcodes in
 Ladywood, Nechells and Perry Barr wards carry that PCT, e.g.
 https://api.postcodes.io/postcodes/B94RL and https://api.postcodes.io/postcodes/B67AP),
-South Birmingham the remaining 14. The third-party PCT-to-CCG
+South Birmingham the remaining 14 (no published ward list was found for these two; their sizes
+match the shares of Birmingham published for all three, see tests/geo/ingest/test_pct.py). The third-party PCT-to-CCG
 postcode-share list is used only to check the table: the build logs, per PCT, the share
 of its postcodes that fall in CCGs the assignment also touches.
 
