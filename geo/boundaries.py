@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError, UnknownAreaCodeError
-from geo.schema import LEVEL_LABELS, boundary_set
+from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 
 __all__ = ["load", "lsoa_vintage_for", "lsoas_within", "area_lookup", "parent_codes"]
 
@@ -102,7 +102,7 @@ def lsoas_within(
     inside = codes[codes == area_code].index
     if len(inside) == 0:
         raise UnknownAreaCodeError(
-            f"{area_code!r} is not a {vintage} {LEVEL_LABELS[level].lower()[:-1]} code with "
+            f"{area_code!r} is not a {vintage} {AREA_LABELS[level]} code with "
             f"LSOAs; pick an area from the {vintage} map or reconcile the code with "
             "geo.codes.reconcile()."
         )

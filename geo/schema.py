@@ -16,6 +16,7 @@ __all__ = [
     "BOUNDARY_SETS",
     "LEVELS",
     "LEVEL_LABELS",
+    "AREA_LABELS",
     "BOUNDARY_COLUMNS",
     "INDICATOR_COLUMNS",
     "STATUSES",
@@ -39,6 +40,17 @@ LEVEL_LABELS: Final[dict[str, str]] = {
     "sha": "Strategic Health Authorities",
     "lsoa": "Small areas (LSOAs)",
     "england": "England",
+}
+
+#: One area of each level, in words ("a local authority district").
+AREA_LABELS: Final[dict[str, str]] = {
+    "lad": "local authority district",
+    "utla": "upper-tier local authority",
+    "region": "region",
+    "pct": "primary care trust",
+    "sha": "strategic health authority",
+    "lsoa": "small area (LSOA)",
+    "england": "country",
 }
 
 #: Columns of every boundary GeoParquet file, in order (parents may be null).

@@ -303,8 +303,9 @@ class _HatchDefs(MacroElement):
 
 #: Tooltip text wraps (long notes) and the base map's zoom buttons do not print.
 TOOLTIP_CSS: Final = (
-    ".leaflet-tooltip{white-space:normal;width:max-content;max-width:min(340px,80vw)}"
-    ".leaflet-tooltip th,.leaflet-tooltip td{vertical-align:top}"
+    ".leaflet-tooltip{white-space:normal;width:max-content;max-width:min(300px,70vw);font-size:12px;"
+    "line-height:1.3;padding:4px 6px}"
+    ".leaflet-tooltip th,.leaflet-tooltip td{vertical-align:top;padding:1px 4px}"
     "@media print{.leaflet-control-zoom,.leaflet-control-layers{display:none!important}}"
 )
 

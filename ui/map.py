@@ -23,7 +23,7 @@ from geo import profile as area_profile
 from geo.catalogue import GROUPS, Indicator
 from geo.classify import classify, compare_with_england, method_drawn
 from geo.errors import AtlasError
-from geo.schema import LEVEL_LABELS, boundary_set
+from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, resolve, with_area
 from layers import assets
@@ -42,13 +42,7 @@ ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
 MAP_HEIGHT = 500
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
-AREA_WORD = {
-    "lad": "local authority district",
-    "utla": "upper-tier local authority",
-    "region": "region",
-    "pct": "primary care trust",
-    "sha": "strategic health authority",
-}
+AREA_WORD = AREA_LABELS
 REGION_VINTAGE = "2019"
 
 

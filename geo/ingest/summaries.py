@@ -91,6 +91,7 @@ def _build(ctx: BuildContext) -> list[Output]:
 _SRC = Source(publisher="Atlas calculation from MHCLG English Indices of Deprivation LSOA data",
               dataset="IoD2019 LSOA IMD scores, deciles and mid-2015 population denominators; IMD 2004 LSOA ranks",
               raw_file="indicators/humaniverse_imd/; indicators/mysociety_composite_uk_imd/; indicators/mhclg_iod2019/")
+_BIRMINGHAM = "PCTs marked approximate (Birmingham) are built from 2004 wards through 2001 LSOAs; see the boundary's approximate_reason."
 _CAVEAT = "Editions of the Indices are not designed to measure change over time."
 CATALOGUE = [
     Indicator("imd2019_imd_area_avg_score", "IMD 2019 average score (derived for PCTs and SHAs)",
@@ -99,7 +100,7 @@ CATALOGUE = [
               derived=True, short_title="IoD2019 IMD average score (derived)", edition="IoD2019",
               method="MHCLG's File 10 method (LSOA scores weighted by the IoD2019 mid-2015 population, excluding "
               "prisoners) applied to the atlas's PCT and SHA areas.",
-              caveats=(_CAVEAT, "PCTs marked approximate (Birmingham) are built from 2004 wards through 2001 LSOAs; see the boundary's approximate_reason."), valid_range=(0.0, 100.0)),
+              caveats=(_CAVEAT, _BIRMINGHAM), valid_range=(0.0, 100.0)),
     Indicator("imd2019_imd_area_prop10", "Share of small areas in England's most deprived 10% (IMD 2019, derived)",
               "Proportion of the area's LSOAs in the most deprived 10% nationally on the IMD 2019.", "proportion",
               "lower_is_better", "Deprivation", _SRC, value_type="proportion", derived=True, edition="IoD2019",

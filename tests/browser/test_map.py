@@ -155,3 +155,40 @@ def test_pages_pass_an_axe_audit(app_url, page, path: str) -> None:
     pg.wait_for_selector("h1", timeout=60_000)
     pg.wait_for_timeout(3000)
     assert axe_violations(pg) == []
+
+
+def test_downloaded_map_has_title_legends_and_attribution_and_opens_on_the_area(app_url, page, data_dir, tmp_path) -> None:
+    pg, blocked = page
+    pg.goto(f"{app_url}/?area={BIRMINGHAM}")
+    _wait_for_polygons(pg, lambda n: n > 300)
+    pg.get_by_role("button", name="Prepare map (HTML)").click()
+    with pg.expect_download(timeout=60_000) as info:
+        pg.get_by_role("button", name="Download map (HTML)").click()
+    html = (tmp_path / "map.html")
+    info.value.save_as(html)
+    text = html.read_text(encoding="utf-8")
+    assert "<h1" in text and "Life expectancy at birth" in text
+    assert "Small areas in Birmingham" in text  # the small-area legend travels with the map
+    assert "Open Government Licence" in text and "Crown copyright" in text
+    assert "cdn.jsdelivr" not in text and "unpkg" not in text  # works offline
+    viewer = pg.context.new_page()
+    viewer.goto(html.as_uri())
+    viewer.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length > 300", timeout=30_000)
+    zoom = viewer.evaluate(
+        "() => { for (const k in window) { if (k.startsWith('map_') && window[k] && window[k].getZoom) "
+        "return window[k].getZoom(); } return null; }"
+    )
+    assert zoom is not None and zoom >= 9  # opens on Birmingham, not on England
+    viewer.close()
+    assert blocked.urls == []
+
+
+def test_printing_the_page_hides_the_sidebar_and_buttons(app_url, page) -> None:
+    pg, _ = page
+    pg.goto(app_url)
+    _wait_for_polygons(pg, lambda n: n > 0)
+    pg.emulate_media(media="print")
+    assert not pg.locator("[data-testid='stSidebar']").is_visible()
+    assert not pg.get_by_role("button", name="Table (CSV)").is_visible()
+    assert pg.locator("h1").first.is_visible()
+    pg.emulate_media(media="screen")
