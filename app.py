@@ -10,8 +10,10 @@ import streamlit as st
 
 from ui.about import about_page
 from ui.map import map_page
+from ui.widgets import warm_caches
 
 st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
+warm_caches()
 
 navigation = st.navigation(
     [

@@ -16,7 +16,7 @@ from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 
-__all__ = ["load", "lsoa_vintage_for", "lsoas_within", "area_lookup", "parent_codes"]
+__all__ = ["load", "lsoa_vintage_for", "lsoas_within", "area_lookup", "parent_codes", "preload"]
 
 #: Which LSOA set nests inside each (level, vintage): LSOA 2011 up to 2021 codes,
 #: LSOA 2021 from the 2023 code set on.
@@ -145,3 +145,10 @@ def area_lookup(level: str, vintage: str, *, data_dir: Path = DATA_DIR) -> pd.Da
     """Codes and names of a boundary set, without geometry."""
     gdf = _read(level, vintage, data_dir)
     return pd.DataFrame(gdf.drop(columns="geometry"))
+
+
+def preload(*, data_dir: Path = DATA_DIR) -> None:
+    """Read the small-area sets and their lookups into memory, so the first drill-down is quick."""
+    for lsoa_vintage in sorted(set(_LSOA_FOR.values())):
+        _read("lsoa", lsoa_vintage, data_dir)
+        _parents(lsoa_vintage, data_dir)

@@ -32,7 +32,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Final, Literal
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -420,6 +419,9 @@ def _jenks_groups(y: np.ndarray, *, k: int, notes: list[str]) -> np.ndarray:
             sample = sample[np.linspace(0, sample.size - 1, _JENKS_SAMPLE).round().astype(int)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "numba not installed"
+        # mapclassify pulls in scipy, matplotlib and scikit-learn (about a second): only natural breaks need it.
+        import mapclassify
+
         bins = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype="float64")
     bins[-1] = y.max()  # guard against float drift, so every value falls in a class
     yb = np.searchsorted(bins, y, side="left")

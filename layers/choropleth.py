@@ -117,6 +117,7 @@ def choropleth_layer(
     highlight: bool = True,
     fill_opacity: float | None = None,
     precision: int = 5,
+    within: tuple[float, float, float, float] | None = None,
 ) -> folium.FeatureGroup:
     """One indicator on one boundary set, as a feature group holding one GeoJSON layer.
 
@@ -144,6 +145,10 @@ def choropleth_layer(
         Overrides every area's fill opacity (e.g. to fade a parent layer).
     precision : int
         Decimal places kept in coordinates (5 is about 1 m).
+    within : (min lon, min lat, max lon, max lat), optional
+        Draw only the areas that reach into these bounds (e.g. around a drilled-down
+        area), so the browser is not sent the whole country again. Ranks, classes
+        and the legend still count every area in ``gdf``.
 
     The tooltip also shows each row's ``note`` (escaped) when ``gdf`` has one, e.g.
     "Combined figure for Cornwall and Isles of Scilly"; rows without a note show
@@ -227,7 +232,10 @@ def choropleth_layer(
     fields += list(tooltip_fields or {})
     aliases += list((tooltip_fields or {}).values())
 
-    data = _feature_collection(gdf, props, precision=precision)
+    drawn = np.ones(len(gdf), dtype=bool) if within is None else gdf.geometry.intersects(shapely.box(*within)).to_numpy()
+    data = _feature_collection(gdf[drawn], [p for p, keep in zip(props, drawn, strict=True) if keep], precision=precision)
+    if not data["features"]:
+        raise DataUnavailableError(f"No area of {name!r} reaches into {within}; widen the bounds.")
     layer = folium.GeoJson(
         data,
         style_function=lambda f: styles[f["properties"]["area_code"]],

@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -217,6 +216,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         classification=classification,
         categories=categories,
         fill_opacity=0.3 if view.area_code else 0.85,
+        within=_around(gdf, view.area_code) if view.area_code else None,
     )
     legend = build_legend(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
@@ -272,6 +272,13 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         else:
             st.caption("Click an area on the map, or search for it, to see its small areas and how it "
                        "compares with England.")
+
+
+def _around(gdf: gpd.GeoDataFrame, code: str) -> tuple[float, float, float, float]:
+    """Bounds a drilled-down area's neighbours fall in: its own box, widened by its size each way."""
+    minx, miny, maxx, maxy = gdf.loc[gdf["area_code"] == code].total_bounds
+    dx, dy = max(maxx - minx, 0.3), max(maxy - miny, 0.2)
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
 
 def _focus_name(view: View) -> str:
@@ -484,13 +491,16 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     with st.expander("Plain-English summary", expanded=False):
         for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
             st.markdown(f"- {sentence}")
-        page = area_profile.summary_html(
-            str(row["area_name"]), code, level_label=AREA_WORD[level].capitalize(),
-            items=items, population=pop, deciles=deciles, attribution=_attribution(),
-            map_svg=_summary_map(str(row["area_name"]), gdf[gdf["area_code"] == code], small, edition),
+        st.download_button(
+            "Download one-page summary (HTML)",
+            lambda: area_profile.summary_html(
+                str(row["area_name"]), code, level_label=AREA_WORD[level].capitalize(),
+                items=items, population=pop, deciles=deciles, attribution=_attribution(),
+                map_svg=_summary_map(str(row["area_name"]), gdf[gdf["area_code"] == code], small, edition),
+            ),
+            file_name=f"summary_{code}.html", mime="text/html",
+            help="A page for a meeting: the area's figures in plain English and a map; prints on one page.",
         )
-        st.download_button("Download one-page summary (HTML)", page,
-                           file_name=f"summary_{code}.html", mime="text/html")
 
 
 def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, edition: str) -> str:
@@ -510,6 +520,8 @@ def _trend(view: View, code: str, level: str, name: str) -> None:
     if len(trend) <= 1:
         return
     sex = "" if view.sex == "persons" else f", {view.sex}"
+    import altair as alt  # only drilled-down views draw a chart; keeps the first map quick to start
+
     st.markdown(f"**Trend: {indicator.label}{sex}** (axis does not start at zero)")
     long = trend.melt(id_vars="period", var_name="series", value_name="value").dropna()
     long["series"] = long["series"].replace({"area": name, "england": "England"})
@@ -548,16 +560,19 @@ def _value_text(h: area_profile.Headline) -> str:
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
                legends: list[Any], layers: list[Any], small: _SmallAreas | None,
                bounds: Any = None) -> None:
-    table = indicators.tidy_table(joined, view=view, classification=classification)
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
     cols = st.columns(3 if small is not None else 2)
-    cols[0].download_button("Table (CSV)", table.to_csv(index=False), file_name=f"{stem}.csv", mime="text/csv",
-                            help="Every area on the map, with value, confidence interval, status and class.")
+    # Tables are written only when a button is pressed (a callable), not on every rerun.
+    cols[0].download_button(
+        "Table (CSV)", lambda: indicators.tidy_table(joined, view=view, classification=classification).to_csv(index=False),
+        file_name=f"{stem}.csv", mime="text/csv",
+        help="Every area on the map, with value, confidence interval, status, class and note.",
+    )
     if small is not None:
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")
-        small_table = indicators.tidy_table(small.joined, view=small_view, classification=None)
         cols[1].download_button(
-            "Small areas (CSV)", small_table.to_csv(index=False),
+            "Small areas (CSV)",
+            lambda: indicators.tidy_table(small.joined, view=small_view, classification=None).to_csv(index=False),
             file_name=f"{small.indicator.indicator_id}_lsoa_in_{view.area_code}.csv", mime="text/csv",
             help="The small areas drawn inside the selected area.",
         )

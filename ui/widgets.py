@@ -7,6 +7,7 @@ Pages keep their whole view in ``st.query_params``; widgets write to it through
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import geopandas as gpd
@@ -30,6 +31,7 @@ __all__ = [
     "set_param",
     "show_notes",
     "values",
+    "warm_caches",
     "widget",
 ]
 
@@ -68,6 +70,14 @@ def combos(indicator_id: str, level: str) -> pd.DataFrame:
 def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
     """One indicator's values for one view."""
     return indicators.load(indicator_id, level=level, vintage=vintage, period=period, sex=sex)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_caches() -> threading.Thread:
+    """Once per server: read the small-area boundaries in the background while the first map is drawn."""
+    worker = threading.Thread(target=boundaries.preload, name="hga-preload", daemon=True)
+    worker.start()
+    return worker
 
 
 # ---------------------------------------------------------------- URL state

@@ -79,3 +79,12 @@ def test_pct_boundaries_flag_approximations(data_dir) -> None:
     assert set(approx["area_name"]) >= {"Heart of Birmingham Teaching", "South Birmingham"}
     assert approx["approximate_reason"].str.len().gt(20).all()
     assert pcts["area_code_old"].str.match(r"^5[A-Z0-9]{2}$|^[A-Z0-9]{3}$").all()  # NHS organisation codes
+
+
+def test_preload_fills_the_small_area_caches(data_dir) -> None:
+    from geo import boundaries
+
+    boundaries._read.cache_clear()
+    boundaries._parents.cache_clear()
+    boundaries.preload(data_dir=data_dir)
+    assert boundaries._read.cache_info().currsize >= 2 and boundaries._parents.cache_info().currsize >= 2

@@ -290,3 +290,11 @@ def test_base_map_keeps_tooltips_inside_and_closes_them_when_layers_change(squar
     tooltip = next(c for c in _geojson(_layer(squares, indicator))._children.values()
                    if isinstance(c, folium.GeoJsonTooltip))
     assert tooltip.tooltip_options["sticky"] is True and tooltip.tooltip_options["direction"] == "auto"
+
+
+def test_within_draws_only_nearby_areas_but_ranks_count_them_all(squares, indicator) -> None:
+    near = _features(_layer(squares, indicator, within=(0.1, 0.1, 0.9, 0.9)))  # inside square 1 only
+    assert set(near) == {"E00000001"}
+    assert "of 2" in near["E00000001"]["properties"]["rank_text"]  # ranked among every area, drawn or not
+    with pytest.raises(DataUnavailableError, match="widen the bounds"):
+        _layer(squares, indicator, within=(10.0, 10.0, 11.0, 11.0))
