@@ -1,15 +1,17 @@
 """``python -m geo <command>``: the data build and every analysis the app offers.
 
 Each command prints one line on error and exits non-zero; it never shows a traceback.
-Commands:
+Run ``python -m geo --help`` for the list; ``python -m geo COMMAND --help`` for one.
 
-build
-    Raw public files -> ``data/`` (the same as ``python -m geo.ingest``).
+Commands are contributed by the modules in :data:`COMMAND_MODULES`: each defines
+``add_command(subparsers)``, which adds its sub-parser and sets ``run`` (a function
+of the parsed arguments returning the exit status) with ``set_defaults(run=...)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -17,15 +19,17 @@ from geo.errors import AtlasError
 
 Command = Callable[[argparse.Namespace], int]
 
+#: Modules that add a command, in the order ``--help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "geo.ingest.__main__",
+)
+
 
 def _parser() -> argparse.ArgumentParser:
-    from geo.ingest.__main__ import add_arguments, build
-
     parser = argparse.ArgumentParser(prog="python -m geo", description="Health Gap Atlas: data build and analyses.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    p = sub.add_parser("build", help="build data/ from the raw public files", description="Build data/ from the raw public files.")
-    add_arguments(p)
-    p.set_defaults(run=build)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_command(sub)
     return parser
 
 

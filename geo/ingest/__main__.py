@@ -39,6 +39,13 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``python -m geo build``."""
+    p = sub.add_parser("build", help="build data/ from the raw public files", description="Build data/ from the raw public files.")
+    add_arguments(p)
+    p.set_defaults(run=build)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo.ingest", description="Build data/ from the raw public files.")
     add_arguments(parser)
