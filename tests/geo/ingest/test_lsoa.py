@@ -39,13 +39,6 @@ def _committed(relative: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory: pytest.TempPathFactory) -> BuildContext:
-    if not RAW_DIR.is_dir():
-        pytest.skip(f"raw folder {RAW_DIR} is absent")
-    return BuildContext(RAW_DIR, tmp_path_factory.mktemp("out"), log=lambda message: None)
-
-
-@pytest.fixture(scope="module")
 def parents11() -> pd.DataFrame:
     return pd.read_parquet(_committed("lookups/lsoa11_parents.parquet")).set_index("area_code")
 

@@ -54,13 +54,6 @@ def _raw_json(relative: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory: pytest.TempPathFactory) -> BuildContext:
-    if not RAW_DIR.is_dir():
-        pytest.skip(f"raw folder {RAW_DIR} is absent")
-    return BuildContext(RAW_DIR, tmp_path_factory.mktemp("out"), log=lambda message: None)
-
-
-@pytest.fixture(scope="module")
 def keys(ctx: BuildContext) -> pd.DataFrame:
     return lsoa_keys(ctx)
 
