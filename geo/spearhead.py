@@ -1,0 +1,550 @@
+"""The Spearhead method (Department of Health, 2004) on any data the atlas holds.
+
+An area is in the *worst fifth* on an indicator when it ranks among the worst
+``fraction`` of the areas holding a value; it *qualifies* when it is in the worst
+fifth on at least ``threshold`` indicators. :func:`assess` is the pure method;
+:func:`run` assembles the indicators for a period on one code set, reconciling
+each indicator's vintage through :func:`geo.codes.reconcile`.
+
+Rules (stated on the page, in the CLI sidecar and in :data:`RULES`):
+
+- **Ties at the cut-off**: areas are ranked from the worst (1 = worst); tied areas
+  share the best of their ranks (pandas ``method="min"``). An area is in the worst
+  fifth when its rank is at most ``fraction`` x n, n being the areas with a value.
+  So every area tied with the last one in is also in, and the fifth can hold more
+  than ``fraction`` x n areas, never fewer than its whole part.
+- **Missing values**: an area without a value (missing, suppressed, or a merged
+  area whose parts' values cannot be combined) is left out of that indicator's
+  ranking and n; it is not in the worst fifth on it, its 0/1 column is empty and
+  ``criteria_held`` says how many indicators it was judged on. It can still
+  qualify on the indicators it holds; when it falls short only because of missing
+  values, ``undecided`` is true. Nothing is estimated or filled in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from geo import codes, indicators
+from geo._paths import DATA_DIR
+from geo.catalogue import get, load_catalogue
+from geo.errors import DataUnavailableError, UploadError
+from geo.schema import vintages
+
+__all__ = [
+    "RULES",
+    "Assessment",
+    "Criterion",
+    "SpearheadRun",
+    "add_command",
+    "assess",
+    "compare_official",
+    "criteria_for",
+    "imd_editions",
+    "nearest_edition",
+    "overlapping",
+    "period_year",
+    "run",
+    "values_on",
+    "worst_fifth",
+    "write_csv",
+]
+
+RULES: tuple[str, ...] = (
+    "Ties at the cut-off: areas are ranked from the worst (1 = worst) and tied areas share the "
+    "best of their ranks; an area is in the worst fifth when its rank is at most fraction x n "
+    "(n = areas with a value), so every area tied with the last one in is in too.",
+    "Missing values: an area without a value on an indicator (missing, suppressed, or a merged "
+    "area whose parts' values cannot be combined) is left out of that ranking and not counted "
+    "as in the worst fifth; it can still qualify on the indicators it holds, and is marked "
+    "undecided when only its missing values keep it out. Nothing is estimated.",
+)
+
+#: The 2004 indicator set: key, label, indicator id (None for IMD: by edition), sex, what a proxy stands for.
+_FIVE: tuple[tuple[str, str, str | None, str, str], ...] = (
+    ("le_male", "Male life expectancy at birth", "le_birth", "male", ""),
+    ("le_female", "Female life expectancy at birth", "le_birth", "female", ""),
+    ("cancer_u75", "Cancer deaths under 75 (considered preventable)", "u75_cancer_prev", "persons",
+     "all cancer deaths under 75"),
+    ("cvd_u75", "Heart and stroke deaths under 75 (considered preventable)", "u75_cvd_prev", "persons",
+     "all cardiovascular deaths under 75"),
+    ("imd", "IMD average score", None, "persons", ""),
+)
+_IMD_ID = re.compile(r"^imd(\d{4})_imd_(?:la|area)_avg_score$")
+_KEEP = ("same", "recode")  # a merged area's value is not its parts' value
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One indicator of the set: which data, which period and sex, and which way is worse.
+
+    ``stands_for`` names what the 2004 method used when this is a proxy.
+    """
+
+    key: str
+    label: str
+    indicator_id: str
+    sex: str
+    period: str
+    polarity: str
+    stands_for: str = ""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The method's result.
+
+    ``table`` (index ``area_code``): one nullable 0/1 column per criterion,
+    ``criteria_met``, ``criteria_held``, ``qualifies`` and ``undecided``.
+    ``cutoffs``: the worst-fifth cut-off value of each criterion (the value of the
+    last area in); ``counts``: the areas with a value (n) per criterion.
+    """
+
+    table: pd.DataFrame
+    cutoffs: Mapping[str, float]
+    counts: Mapping[str, int]
+    fraction: float
+    threshold: int
+
+
+def worst_fifth(values: pd.Series, *, polarity: str, fraction: float = 0.2) -> pd.Series:
+    """Whether each area is in the worst ``fraction``: nullable booleans, ``<NA>`` where no value.
+
+    Examples
+    --------
+    >>> worst_fifth(pd.Series([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]), polarity="lower_is_better").tolist()
+    [False, False, False, False, False, False, False, False, True, True]
+    """
+    if polarity not in ("higher_is_better", "lower_is_better"):
+        raise ValueError(f"Expected polarity higher_is_better or lower_is_better; got {polarity!r}.")
+    if not 0 < fraction < 1:
+        raise ValueError(f"Expected a fraction between 0 and 1 (e.g. 0.2 for a fifth); got {fraction}.")
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    held = numeric.notna()
+    ranks = numeric.rank(method="min", ascending=polarity == "higher_is_better")
+    limit = fraction * int(held.sum())
+    inside = (ranks <= limit + 1e-9).astype("boolean")
+    return inside.where(held, pd.NA)
+
+
+def assess(
+    values: pd.DataFrame,
+    polarities: Mapping[str, str],
+    *,
+    fraction: float = 0.2,
+    threshold: int = 3,
+) -> Assessment:
+    """Apply the Spearhead method to one value per area (rows) for each indicator (columns).
+
+    Parameters
+    ----------
+    values : DataFrame
+        Index ``area_code``; one numeric column per indicator (NaN where not held).
+    polarities : mapping
+        Column name to ``higher_is_better`` or ``lower_is_better``.
+    fraction, threshold
+        The worst ``fraction`` per indicator; qualifies with at least ``threshold``.
+    """
+    missing = [c for c in values.columns if c not in polarities]
+    if missing:
+        raise ValueError(f"No polarity for {', '.join(missing)}; pass one for every column of values.")
+    if threshold < 1:
+        raise ValueError(f"Expected a threshold of at least 1 indicator; got {threshold}.")
+    table = pd.DataFrame(index=values.index)
+    cutoffs: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for column in values.columns:
+        inside = worst_fifth(values[column], polarity=polarities[column], fraction=fraction)
+        table[column] = inside.astype("Int8")
+        numeric = pd.to_numeric(values[column], errors="coerce")
+        chosen = numeric[inside.fillna(False).astype(bool)]
+        counts[column] = int(numeric.notna().sum())
+        if chosen.empty:
+            cutoffs[column] = math.nan
+        else:
+            cutoffs[column] = float(chosen.max() if polarities[column] == "higher_is_better" else chosen.min())
+    flags = table[list(values.columns)]
+    table["criteria_met"] = flags.fillna(0).sum(axis=1).astype("int64")
+    table["criteria_held"] = flags.notna().sum(axis=1).astype("int64")
+    table["qualifies"] = table["criteria_met"] >= threshold
+    unheld = len(values.columns) - table["criteria_held"]
+    table["undecided"] = ~table["qualifies"] & (table["criteria_met"] + unheld >= threshold)
+    return Assessment(table, cutoffs, counts, fraction, threshold)
+
+
+# --- the atlas's data ----------------------------------------------------------------
+
+
+def period_year(period: str) -> float:
+    """The middle year of a period: ``"2015-17"`` is 2016, ``"2019"`` 2019."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", period.strip())
+    if not match:
+        raise UploadError(f"Expected a period such as 2015-17 or 2019; got {period!r}.")
+    start = int(match.group(1))
+    if match.group(2) is None:
+        return float(start)
+    end = start // 100 * 100 + int(match.group(2))
+    return (start + end) / 2
+
+
+def imd_editions(level: str = "lad", *, data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """``{edition year: indicator id}`` of the IMD average-score summaries held at ``level``."""
+    found: dict[str, str] = {}
+    for indicator_id, indicator in load_catalogue(data_dir).items():
+        match = _IMD_ID.match(indicator_id)
+        if match and level in indicator.levels:
+            found.setdefault(match.group(1), indicator_id)
+    return dict(sorted(found.items()))
+
+
+def nearest_edition(period: str, editions: Sequence[str]) -> str:
+    """The IMD edition nearest the period's middle year; a tie goes to the earlier edition."""
+    if not editions:
+        raise DataUnavailableError("No IMD average-score summary is held; rebuild the data with `python -m geo build`.")
+    middle = period_year(period)
+    return min(editions, key=lambda e: (abs(int(e) - middle), int(e)))
+
+
+def criteria_for(
+    period: str, *, level: str = "lad", imd_edition: str | None = None, data_dir: Path = DATA_DIR
+) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
+    """The criteria of the five held for ``period`` at ``level``, and a note for each one not held."""
+    held: list[Criterion] = []
+    notes: list[str] = []
+    editions = imd_editions(level, data_dir=data_dir)
+    for key, label, indicator_id, sex, stands_for in _FIVE:
+        if indicator_id is None:
+            if not editions:
+                notes.append(f"{label}: no IMD summary is held for this geography, so it is left out.")
+                continue
+            edition = imd_edition or nearest_edition(period, list(editions))
+            if edition not in editions:
+                raise DataUnavailableError(
+                    f"IMD {edition} average score is not held for this geography; held: {', '.join(editions)}."
+                )
+            ind = get(editions[edition], data_dir=data_dir)
+            held.append(Criterion(key, f"IMD {edition} average score", ind.indicator_id, sex, edition, ind.polarity))
+            continue
+        ind = get(indicator_id, data_dir=data_dir)
+        combos = indicators.periods(indicator_id, level=level, data_dir=data_dir) if level in ind.levels else None
+        if combos is None or combos[(combos["period"] == period) & (combos["sex"] == sex)].empty:
+            notes.append(f"{label} for {period} is not held, so it is left out.")
+            continue
+        held.append(Criterion(key, label, indicator_id, sex, period, ind.polarity, stands_for))
+    return tuple(held), tuple(notes)
+
+
+def values_on(
+    indicator_id: str,
+    *,
+    period: str,
+    sex: str,
+    level: str,
+    vintage: str,
+    data_dir: Path = DATA_DIR,
+) -> tuple[pd.Series, tuple[str, ...]]:
+    """One value per area of ``(level, vintage)``, taking each vintage held through the lookups.
+
+    A row of the target vintage wins; otherwise the value of an area that was kept or
+    only recoded on the way. Merged areas get no value (their parts' values cannot be
+    combined) and split ones none either. Suppressed and missing rows stay NaN.
+    Returns the values (index ``area_code``) and notes on what could not be mapped.
+    """
+    rows = indicators.load(indicator_id, level=level, period=period, sex=sex, data_dir=data_dir)
+    rows = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce").where(rows["status"] == "ok"))
+    held = sorted(rows["vintage"].unique(), key=lambda v: (v != vintage, abs(int(v) - int(vintage))))
+    out: dict[str, float] = {}
+    notes: list[str] = []
+    for source in held:
+        part = rows[rows["vintage"] == source]
+        if source == vintage:
+            for code, value in zip(part["area_code"], part["value"], strict=True):
+                out.setdefault(str(code), float(value))
+            continue
+        if level not in ("lad", "utla"):
+            continue
+        rec = codes.reconcile(part["area_code"], source=source, target=vintage, level=level, data_dir=data_dir)
+        kept = rec.mapped[rec.mapped["relation"].isin(_KEEP)]
+        by_code = dict(zip(part["area_code"].astype("str"), part["value"], strict=True))
+        for src, tgt in zip(kept["source_code"], kept["target_code"], strict=True):
+            out.setdefault(tgt, float(by_code[src]))
+        merged = rec.mapped[~rec.mapped["relation"].isin(_KEEP)]
+        lost = sorted(set(merged["target_code"]) - set(out))
+        if lost or len(rec.unmatched):
+            notes.append(
+                f"{get(indicator_id, data_dir=data_dir).label} ({sex}, {period}) is held on {source} codes: "
+                f"{len(kept)} areas carried to {vintage} codes; {len(merged) + len(rec.unmatched)} were merged "
+                "or split on the way, and a merged or split area's value cannot be combined or divided."
+            )
+    area_set = codes.area_names(level, vintage, data_dir=data_dir)
+    series = pd.Series({c: out.get(c, math.nan) for c in area_set}, name=indicator_id, dtype="float64")
+    series.index.name = "area_code"
+    return series, tuple(notes)
+
+
+@dataclass(frozen=True)
+class SpearheadRun:
+    """The method applied to the atlas's data for one period on one code set."""
+
+    period: str
+    level: str
+    vintage: str
+    criteria: tuple[Criterion, ...]
+    assessment: Assessment
+    values: pd.DataFrame
+    names: Mapping[str, str]
+    notes: tuple[str, ...]
+    left_out: tuple[str, ...] = field(default=())
+
+    @property
+    def rests_on(self) -> str:
+        """E.g. "3 or more of the 4 held (of the 5)"."""
+        n = len(self.criteria)
+        tail = "" if n == len(_FIVE) else f" held (of the {len(_FIVE)})"
+        return f"{self.assessment.threshold} or more of the {n}{tail}"
+
+    def table(self) -> pd.DataFrame:
+        """One row per area: code, name, 0/1 per criterion, counts, qualifies, then the values."""
+        t = self.assessment.table
+        keys = [c.key for c in self.criteria]
+        out = pd.DataFrame({"area_code": t.index, "area_name": [self.names.get(c, "") for c in t.index]})
+        for key in keys:
+            out[key] = t[key].to_numpy()
+        for column in ("criteria_met", "criteria_held", "qualifies", "undecided"):
+            out[column] = t[column].to_numpy()
+        for key in keys:
+            out[f"{key}_value"] = self.values[key].reindex(t.index).to_numpy()
+        return out.sort_values("area_code").reset_index(drop=True)
+
+    def header(self) -> list[str]:
+        """The comment block that travels with the CSV: indicators, proxies, periods, cut-offs, rules."""
+        a = self.assessment
+        lines = [
+            f"Spearhead method (Department of Health, 2004) on {self.level} {self.vintage} codes, period {self.period}",
+            f"Worst {a.fraction:g} of areas on each indicator; qualifies with {self.rests_on}.",
+        ]
+        for c in self.criteria:
+            proxy = f" (proxy for {c.stands_for})" if c.stands_for else ""
+            worse = "lower" if c.polarity == "higher_is_better" else "higher"
+            lines.append(
+                f"{c.key}: {c.label}{proxy}; {c.indicator_id}, {c.sex}, {c.period}; worse is {worse}; "
+                f"cut-off {a.cutoffs[c.key]:g} over {a.counts[c.key]} areas with a value"
+            )
+        lines += [f"Not held: {n}" for n in self.left_out]
+        lines += [f"Rule: {r}" for r in RULES]
+        lines += [f"Note: {n}" for n in self.notes]
+        return lines
+
+
+def _auto_vintage(criteria: Sequence[Criterion], *, level: str, period: str, data_dir: Path) -> str:
+    """The code set on which the most areas hold every criterion (ties: most values held, then the latest)."""
+    best: tuple[int, int, str] | None = None
+    for vintage in vintages(level):
+        frame = pd.DataFrame(
+            {c.key: values_on(c.indicator_id, period=c.period, sex=c.sex, level=level, vintage=vintage,
+                              data_dir=data_dir)[0] for c in criteria}
+        )
+        score = (int(frame.notna().all(axis=1).sum()), int(frame.notna().sum().sum()), vintage)
+        if best is None or score > best:
+            best = score
+    assert best is not None
+    return best[2]
+
+
+def run(
+    period: str,
+    *,
+    level: str = "lad",
+    vintage: str | None = None,
+    fraction: float = 0.2,
+    threshold: int = 3,
+    imd_edition: str | None = None,
+    data_dir: Path = DATA_DIR,
+) -> SpearheadRun:
+    """Apply :func:`assess` to the indicators held for ``period`` on one code set.
+
+    ``vintage=None`` picks the code set on which most areas hold every criterion.
+    ``period="2001-03"`` is the 2004 reconstruction (IMD 2004 is the nearest edition).
+
+    Raises
+    ------
+    DataUnavailableError
+        Fewer criteria held than ``threshold``.
+    """
+    criteria, left_out = criteria_for(period, level=level, imd_edition=imd_edition, data_dir=data_dir)
+    if len(criteria) < threshold:
+        raise DataUnavailableError(
+            f"Only {len(criteria)} of the 5 indicators are held for {period} at this level; the method needs "
+            f"at least {threshold}. Pick a period from 2001-03 (the 2004 reconstruction) to 2015-17 (all five)."
+        )
+    if vintage is None:
+        vintage = _auto_vintage(criteria, level=level, period=period, data_dir=data_dir)
+    columns: dict[str, pd.Series] = {}
+    notes: list[str] = []
+    for c in criteria:
+        series, found = values_on(c.indicator_id, period=c.period, sex=c.sex, level=level, vintage=vintage,
+                                  data_dir=data_dir)
+        columns[c.key] = series
+        notes += found
+        gaps = int(series.isna().sum())
+        if gaps:
+            notes.append(f"{c.label}: {gaps} of {len(series)} areas have no value on {vintage} codes.")
+    frame = pd.DataFrame(columns)
+    frame.index.name = "area_code"
+    assessment = assess(frame, {c.key: c.polarity for c in criteria}, fraction=fraction, threshold=threshold)
+    return SpearheadRun(
+        period=period,
+        level=level,
+        vintage=vintage,
+        criteria=criteria,
+        assessment=assessment,
+        values=frame,
+        names=codes.area_names(level, vintage, data_dir=data_dir),
+        notes=tuple(notes),
+        left_out=left_out,
+    )
+
+
+def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:
+    """Write ``table`` with a ``# ``-comment header block (booleans as true/false)."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == bool or str(out[column].dtype) == "boolean":
+            out[column] = out[column].map({True: "true", False: "false"})
+    text = "".join(f"# {line}\n" for line in header) + out.to_csv(index=False, lineterminator="\n")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- PCTs and the official list --------------------------------------------------------
+
+
+def overlapping(area_codes: Sequence[str], *, vintage: str, level: str = "pct", min_share: float = 0.01,
+                data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Areas of ``level`` that overlap the given LAs by at least ``min_share`` of their own area.
+
+    Returns ``area_code``, ``area_name``, ``overlaps`` (the LA names, "; "-joined) and ``share``.
+    """
+    from geo import boundaries
+
+    target = boundaries.load(level, boundaries_vintage(level), data_dir=data_dir)[["area_code", "area_name", "geometry"]]
+    las = boundaries.load("lad", vintage, data_dir=data_dir)
+    las = las[las["area_code"].isin(list(area_codes))][["area_name", "geometry"]].rename(columns={"area_name": "la"})
+    empty = pd.DataFrame(columns=["area_code", "area_name", "overlaps", "share"])
+    if las.empty:
+        return empty
+    target = target.to_crs(27700)
+    las = las.to_crs(27700)
+    target["whole"] = target.geometry.area
+    pieces = target.overlay(las, how="intersection", keep_geom_type=True)
+    pieces["share"] = pieces.geometry.area / pieces["whole"]
+    pieces = pieces[pieces["share"] >= min_share]
+    if pieces.empty:
+        return empty
+    grouped = pieces.groupby(["area_code", "area_name"], as_index=False).agg(
+        overlaps=("la", lambda s: "; ".join(sorted(set(s)))), share=("share", "sum")
+    )
+    grouped["share"] = grouped["share"].clip(upper=1.0)
+    return pd.DataFrame(grouped).sort_values("area_code").reset_index(drop=True)
+
+
+def boundaries_vintage(level: str) -> str:
+    """The one (latest) vintage held for ``level``."""
+    return vintages(level)[-1]
+
+
+def compare_official(
+    entries: Sequence[str], computed: Sequence[str], *, vintage: str, data_dir: Path = DATA_DIR
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Set a user's list (names or codes of any LA vintage) beside the computed qualifying areas.
+
+    Returns a table of every area on either list (``area_code``, ``area_name``,
+    ``official``, ``computed``, ``agreement``) on ``vintage`` codes, and a note per
+    entry that could not be placed.
+    """
+    from geo.search import normalise
+
+    clean = [str(e).strip() for e in entries if str(e).strip()]
+    if not clean:
+        raise UploadError("The list is empty; expected one local authority name or code per line.")
+    looks_coded = [e for e in clean if re.fullmatch(r"[EWSN]\d{8}|\d{2}[A-Za-z]{2}", e)]
+    names = codes.area_names("lad", vintage, data_dir=data_dir)
+    official: set[str] = set()
+    notes: list[str] = []
+    if looks_coded:
+        by_vintage: dict[str, list[str]] = {}
+        for code in looks_coded:
+            held = [v for v in (*vintages("lad"), "2011") if code.upper() in codes._valid("lad", v, data_dir)]
+            if held:
+                by_vintage.setdefault(held[-1], []).append(code)
+            else:
+                notes.append(f"{code}: not a local authority code of any vintage the atlas holds.")
+        for source, group in by_vintage.items():
+            rec = codes.reconcile(group, source=source, target=vintage, data_dir=data_dir)
+            official |= set(rec.mapped["target_code"])
+            notes += [f"{r.source_code}: {r.reason}" for r in rec.unmatched.itertuples()]
+            merged = rec.mapped[rec.mapped["relation"] == "merge"]
+            notes += [f"{s} is now part of {t} {names.get(t, '')}; counted as that area."
+                      for s, t in zip(merged["source_code"], merged["target_code"], strict=True)]
+    named = [e for e in clean if e not in looks_coded]
+    if named:
+        lookup: dict[str, tuple[str, str]] = {}
+        for source in vintages("lad"):
+            for code, name in codes.area_names("lad", source, data_dir=data_dir).items():
+                lookup.setdefault(normalise(name), (code, source))
+        for code, name in names.items():
+            lookup[normalise(name)] = (code, vintage)
+        for entry in named:
+            hit = lookup.get(normalise(entry))
+            if hit is None:
+                notes.append(f"{entry!r}: no local authority of that name in any vintage the atlas holds.")
+                continue
+            rec = codes.reconcile([hit[0]], source=hit[1], target=vintage, data_dir=data_dir)
+            if rec.mapped.empty:
+                notes.append(f"{entry}: {rec.unmatched['reason'].iloc[0]}")
+            else:
+                official.add(str(rec.mapped["target_code"].iloc[0]))
+    mine = set(computed)
+    rows = []
+    for code in sorted(official | mine):
+        on_list, ours = code in official, code in mine
+        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
+        rows.append((code, names.get(code, ""), on_list, ours, agreement))
+    table = pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
+    return table, tuple(notes)
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def _command(args: argparse.Namespace) -> int:
+    period = "2001-03" if args.reconstruct_2004 else args.period
+    result = run(period, vintage=args.vintage, fraction=args.fraction, threshold=args.threshold,
+                 imd_edition="2004" if args.reconstruct_2004 else None)
+    write_csv(result.table(), result.header(), args.out)
+    qualifying = int(result.assessment.table["qualifies"].sum())
+    print(f"{qualifying} of {len(result.assessment.table)} areas qualify ({result.rests_on}); wrote {args.out}")
+    return 0
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``python -m geo spearhead``."""
+    p = sub.add_parser(
+        "spearhead", help="the Spearhead method on one period: one row per local authority",
+        description="Local authorities in the worst fifth on at least 3 of 5 indicators (DH 2004 method).",
+    )
+    p.add_argument("--period", default="2015-17", help="period of the health indicators (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=Path("spearhead.csv"), help="CSV to write (default: %(default)s)")
+    p.add_argument("--threshold", type=int, default=3, help="indicators needed to qualify (default: %(default)s)")
+    p.add_argument("--fraction", type=float, default=0.2, help="worst fraction per indicator (default: %(default)s)")
+    p.add_argument("--vintage", default=None, help="LA code set, e.g. 2019 (default: the one most areas hold fully)")
+    p.add_argument("--reconstruct-2004", action="store_true",
+                   help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy not held)")
+    p.set_defaults(run=_command)
