@@ -22,6 +22,8 @@ Command = Callable[[argparse.Namespace], int]
 #: Modules that add a command, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "geo.ingest.__main__",
+    "geo.target",
+    "layers.pack",
     "geo.uploads",
     "geo.spearhead",
     "geo.gap",

@@ -17,6 +17,7 @@ __all__ = [
     "RawFileMissingError",
     "ValidationError",
     "UploadError",
+    "RuleError",
 ]
 
 
@@ -64,3 +65,7 @@ class ValidationError(AtlasError, ValueError):
 
 class UploadError(AtlasError, ValueError):
     """A file or parameter supplied by a user that cannot be used."""
+
+
+class RuleError(AtlasError, ValueError):
+    """A targeting rule that cannot be read, or names what the rule language does not allow."""

@@ -1,0 +1,267 @@
+"""The community-meeting pack's content: an area's story in plain English, with its sources.
+
+Everything here is read through the loading API (:mod:`geo.profile`,
+:mod:`geo.indicators`, :mod:`geo.boundaries`, :mod:`geo.spearhead`); nothing is
+typed in. :mod:`layers.pack` turns a :class:`Pack` into HTML, PDF and PNG.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo import boundaries, indicators, profile
+from geo._paths import DATA_DIR
+from geo.catalogue import load_catalogue
+from geo.errors import AtlasError, UnknownAreaCodeError
+from geo.schema import AREA_LABELS, LEVEL_LABELS, vintages
+from geo.target import Area, resolve_area
+
+__all__ = ["FIGURES", "Figure", "Pack", "TREND_INDICATOR", "build", "figure_sentence"]
+
+#: The headline figures tried, in order: (indicator_id, sex); the first six held with an England value are used.
+FIGURES: Final[tuple[tuple[str, str], ...]] = (
+    ("le_birth", "male"),
+    ("le_birth", "female"),
+    ("hle_birth", "male"),
+    ("hle_birth", "female"),
+    ("u75_prev", "persons"),
+    ("u75_cvd_prev", "persons"),
+    ("infant_mortality", "persons"),
+    ("fuel_poverty", "persons"),
+    ("sii_le", "male"),
+)
+MAX_FIGURES: Final = 5  # plus the deprivation sentence: six in all
+TREND_INDICATOR: Final = "le_birth"
+PACK_LEVELS: Final = ("lad", "utla", "pct")
+SPEARHEAD_PERIOD: Final = "2015-17"  # the latest period holding all five of the method's indicators
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number for the area, England's, and the sentence that says it."""
+
+    indicator_id: str
+    sex: str
+    period: str
+    value: float
+    england: float
+    sentence: str
+
+
+@dataclass(frozen=True, eq=False)
+class Pack:
+    """What the one-page pack says about one area.
+
+    ``lsoas`` holds the area's small areas (EPSG:4326) with a ``decile`` column
+    (``decile_indicator``, 1 = most deprived 10% of England); ``outline`` is the
+    area's boundary; ``trend`` has columns ``period``, ``sex``, ``area``, ``England``.
+    """
+
+    area: Area
+    level_label: str
+    population: tuple[float, str] | None
+    figures: tuple[Figure, ...]
+    deprivation: str
+    decile_indicator: str
+    decile_edition: str
+    lsoas: gpd.GeoDataFrame
+    outline: shapely.Geometry
+    spearhead: str
+    trend: pd.DataFrame
+    trend_title: str
+    sources: tuple[str, ...]
+    attribution: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.area.area_name}: health and deprivation"
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """The headline sentences, in order, deprivation last."""
+        return tuple(f.sentence for f in self.figures) + ((self.deprivation,) if self.deprivation else ())
+
+
+def _fmt(value: float, decimals: int = 1) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def figure_sentence(indicator_id: str, sex: str, *, period: str, value: float, england: float, unit: str,
+                    label: str) -> str:
+    """One figure in plain English against England, e.g. "Men here can expect to live 74.1 years (...)".
+
+    The difference is plain arithmetic on the published values, not a significance test.
+    """
+    diff = value - england
+    who = {"male": "Men", "female": "Women"}.get(sex, "People")
+    if indicator_id in ("le_birth", "hle_birth"):
+        more = "more" if diff > 0 else "fewer"
+        health = " in good health" if indicator_id == "hle_birth" else ""
+        years = "year" if round(abs(diff), 1) == 1 else "years"
+        gap = f"{_fmt(abs(diff))} {years} {more} than" if round(diff, 1) else "the same as"
+        return (f"{who} here can expect to live {_fmt(value)} years{health} ({period}), "
+                f"{gap} the England average of {_fmt(england)}.")
+    if indicator_id == "sii_le":
+        return (f"Between the most and least deprived parts of the area, {who.lower()}'s life expectancy differs by "
+                f"{_fmt(value)} years ({period}); across England the gap is {_fmt(england)} years.")
+    if indicator_id == "fuel_poverty":
+        return (f"{_fmt(value)}% of households were in fuel poverty in {period}, "
+                f"against {_fmt(england)}% across England.")
+    ratio = value / england if england else float("nan")
+    compare = (f"{abs(ratio - 1):.0%} {'higher' if ratio > 1 else 'lower'} than" if round(ratio, 2) != 1
+               else "about the same as")
+    return (f"{label}: {_fmt(value)} {unit} in {period}, {compare} England's {_fmt(england)}.")
+
+
+def _figures(area: Area, data_dir: Path) -> tuple[Figure, ...]:
+    items = {(h.indicator.indicator_id, h.sex): h for h in profile.headlines(area.area_code, level=area.level,
+                                                                           data_dir=data_dir)}
+    catalogue = load_catalogue(data_dir)
+    out: list[Figure] = []
+    for key in FIGURES:
+        h = items.get(key)
+        if h is None and key[0] in catalogue and area.level in catalogue[key[0]].levels:
+            h = _latest(key[0], key[1], area, data_dir)
+        if h is None or h.value is None or h.england is None or h.status != "ok":
+            continue
+        ind = catalogue[key[0]]
+        out.append(Figure(key[0], key[1], h.period, h.value, h.england,
+                          figure_sentence(key[0], key[1], period=h.period, value=h.value, england=h.england,
+                                          unit=ind.unit, label=ind.label)))
+        if len(out) == MAX_FIGURES:
+            break
+    return tuple(out)
+
+
+def _latest(indicator_id: str, sex: str, area: Area, data_dir: Path) -> profile.Headline | None:
+    # geo.profile.HEADLINES leaves some figures out (e.g. men's healthy life expectancy); read them the same way.
+    try:
+        rows = indicators.load(indicator_id, level=area.level, sex=sex, data_dir=data_dir)
+    except AtlasError:
+        return None
+    mine = rows[(rows["area_code"] == area.area_code) & (rows["status"] == "ok")]
+    if mine.empty:
+        return None
+    row = mine.sort_values(["period", "vintage"]).iloc[-1]
+    eng = indicators.england_value(indicator_id, period=str(row["period"]), sex=sex, data_dir=data_dir)
+    if eng is None or pd.isna(eng["value"]):
+        return None
+    ind = load_catalogue(data_dir)[indicator_id]
+    return profile.Headline(ind, sex, str(row["period"]), str(row["vintage"]), float(row["value"]), None, None,
+                            "ok", float(eng["value"]), "not compared", None, 0)
+
+
+def _population(area: Area, data_dir: Path) -> tuple[float, str] | None:
+    for vintage in (area.vintage, *reversed(vintages(area.level))):
+        names = boundaries.area_lookup(area.level, vintage, data_dir=data_dir)
+        if area.area_code not in set(names["area_code"]):
+            continue
+        found = profile.population(area.area_code, level=area.level, vintage=vintage, data_dir=data_dir)
+        if found is not None:
+            return found
+    return None
+
+
+def _spearhead(area: Area, data_dir: Path) -> str:
+    """The Spearhead method's verdict for the area, or why there is none."""
+    try:
+        from geo import spearhead
+    except ImportError:
+        return "Spearhead status: not yet available."
+    try:
+        run = spearhead.run(SPEARHEAD_PERIOD, level=area.level, data_dir=data_dir)
+    except AtlasError as exc:
+        first = str(exc).split(". ")[0].rstrip(".")
+        return f"Spearhead status: not assessed for {LEVEL_LABELS[area.level].lower()} ({first})."
+    table = run.table().set_index("area_code")
+    if area.area_code not in table.index:
+        return (f"Spearhead status: not assessed; the method was run on {run.vintage} codes, "
+                f"which do not include {area.area_code}.")
+    row = table.loc[area.area_code]
+    met, held = int(str(row["criteria_met"])), int(str(row["criteria_held"]))
+    verdict = "would qualify" if bool(row["qualifies"]) else "would not qualify"
+    if bool(row["undecided"]):
+        verdict = "cannot be decided: too few of the indicators are held for it"
+    return (f"Spearhead status: applying the Department of Health's 2004 method to {run.period} data "
+            f"({run.vintage} codes), {area.area_name} is in England's worst fifth on {met} of the {held} indicators "
+            f"held, so it {verdict} ({run.rests_on} needed).")
+
+
+def _deprivation(area: Area, data_dir: Path) -> tuple[gpd.GeoDataFrame, str, str, str]:
+    if area.level not in PACK_LEVELS:
+        raise UnknownAreaCodeError(
+            f"{area.label} is a {AREA_LABELS.get(area.level, area.level)}; a pack is made for a local authority, "
+            "upper-tier authority or PCT. Give one of their codes."
+        )
+    lsoa_vintage = boundaries.lsoa_vintage_for(area.level, area.vintage)
+    decile_id = profile.DECILE_FOR_LSOA[lsoa_vintage]
+    lsoas = boundaries.lsoas_within(area.area_code, level=area.level, vintage=area.vintage, data_dir=data_dir)
+    values = indicators.load(decile_id, level="lsoa", vintage=lsoa_vintage, data_dir=data_dir)
+    lsoas = lsoas.merge(values[["area_code", "value"]].rename(columns={"value": "decile"}), on="area_code", how="left")
+    ind = load_catalogue(data_dir)[decile_id]
+    total = len(lsoas)
+    most = int((lsoas["decile"] <= 2).sum())
+    missing = int(lsoas["decile"].isna().sum())
+    text = (f"{most} of its {total} small areas (LSOAs) are among the 20% most deprived in England "
+            f"({most / total:.0%}; {ind.edition or ind.source.dataset}).") if total else ""
+    if missing:
+        text += f" {missing} have no decile."
+    return gpd.GeoDataFrame(lsoas, geometry="geometry", crs=4326), decile_id, ind.edition, text
+
+
+def _trend(area: Area, data_dir: Path) -> tuple[pd.DataFrame, str]:
+    frames = []
+    for sex in ("male", "female"):
+        frame = profile.trend(TREND_INDICATOR, area.area_code, level=area.level, sex=sex, data_dir=data_dir)
+        if not frame.empty and frame["area"].notna().any():
+            frames.append(frame.assign(sex=sex))
+    if not frames:
+        return pd.DataFrame(columns=["period", "sex", "area", "England"]), ""
+    label = load_catalogue(data_dir)[TREND_INDICATOR].label
+    return pd.concat(frames, ignore_index=True)[["period", "sex", "area", "England"]], f"{label}, years"
+
+
+def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
+    """The pack's content for an area code (a local authority of any vintage, an upper tier or a PCT).
+
+    Raises
+    ------
+    UnknownAreaCodeError
+        The code is not a local authority, upper-tier authority or PCT the atlas holds.
+    """
+    area = resolve_area(code, data_dir=data_dir)
+    if area.level == "england":
+        raise UnknownAreaCodeError("A pack is made for one area; give a local authority, upper-tier or PCT code.")
+    lsoas, decile_id, edition, deprivation = _deprivation(area, data_dir)
+    figures = _figures(area, data_dir)
+    trend, trend_title = _trend(area, data_dir)
+    catalogue = load_catalogue(data_dir)
+    used = [catalogue[f.indicator_id] for f in figures] + [catalogue[decile_id]]
+    if not trend.empty:
+        used.append(catalogue[TREND_INDICATOR])
+    sources = tuple(dict.fromkeys(f"{i.source.publisher}: {i.source.dataset} ({i.source.licence})" for i in used))
+    attribution = str(json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
+    shapes = boundaries.load(area.level, area.vintage, data_dir=data_dir)
+    return Pack(
+        area=area,
+        level_label=AREA_LABELS[area.level].capitalize() + f" ({area.vintage} codes)",
+        population=_population(area, data_dir),
+        figures=figures,
+        deprivation=deprivation,
+        decile_indicator=decile_id,
+        decile_edition=edition,
+        lsoas=lsoas,
+        outline=shapely.union_all(shapes.loc[shapes["area_code"] == area.area_code].geometry.to_numpy()),
+        spearhead=_spearhead(area, data_dir),
+        trend=trend,
+        trend_title=trend_title,
+        sources=sources,
+        attribution=attribution,
+    )

@@ -1,0 +1,709 @@
+"""Targeting small areas: a rule over LSOA indicators, and the LSOAs it picks in an area.
+
+A rule is data, never code. Its text is read by a small hand-written tokenizer and
+recursive-descent parser into a frozen tree (:class:`Condition`, :class:`All`,
+:class:`Any`) and evaluated with pandas boolean masks; nothing a user types reaches
+``eval``, ``DataFrame.query`` or SQL.
+
+The grammar (keywords in any case)::
+
+    rule       := either
+    either     := both ("or" both)*
+    both       := term ("and" term)*
+    term       := "(" either ")" | condition
+    condition  := INDICATOR_ID OPERATOR NUMBER
+    OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!="
+
+Terms are the catalogue's small-area indicator ids; numbers are in the unit the
+catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages).
+
+Each indicator keeps its own edition and LSOA set. Indicators on 2001 LSOAs (IoD
+2004-2010) are carried to 2011 LSOAs through the ONS LSOA 2001-2011 lookup: a
+2011 LSOA takes the value of its one 2001 LSOA when that was unchanged or split;
+a 2011 LSOA made from several 2001 LSOAs has no value (counted in the notes).
+The atlas holds no lookup between 2011 and 2021 LSOAs, so a rule cannot mix the
+two sets; it says so. The ONS small-area population estimates are held on 2011
+LSOAs only, so a rule over 2021 LSOAs counts LSOAs but not people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import operator
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import boundaries, indicators
+from geo._paths import DATA_DIR
+from geo.catalogue import Indicator, load_catalogue
+from geo.codes import detect
+from geo.errors import RuleError, UnknownAreaCodeError, UploadError, VintageMismatchError
+from geo.schema import AREA_LABELS, ENGLAND_CODE, vintages
+
+__all__ = [
+    "All",
+    "Any",
+    "Area",
+    "Condition",
+    "Expr",
+    "POPULATION_COLUMNS",
+    "PRESETS",
+    "Rule",
+    "TargetResult",
+    "Totals",
+    "evaluate",
+    "geometries",
+    "parse",
+    "resolve_area",
+    "to_csv",
+    "to_geojson",
+]
+
+Op = Literal["<=", "<", ">=", ">", "=", "!="]
+
+_OPS: Final[dict[str, Callable[[pd.Series, float], pd.Series]]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "=": operator.eq,
+    "!=": operator.ne,
+}
+
+#: Editable starting rules for the page (name -> rule text).
+PRESETS: Final[dict[str, str]] = {
+    "Sure Start": "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2",
+    "Housing": "imd2019_indoors_decile <= 2 or fuel_poverty >= 20 or iod19_overcrowding >= 0.15",
+}
+
+#: The people counted for the matching LSOAs, in order (ONS small-area estimates, 2011 LSOAs).
+POPULATION_COLUMNS: Final[tuple[str, ...]] = ("pop_total", "pop_0_4", "pop_0_15", "pop_65_plus")
+
+
+# ---------------------------------------------------------------- the tree
+@dataclass(frozen=True)
+class Condition:
+    """``indicator_id op value``, e.g. ``imd2019_imd_decile <= 2``."""
+
+    indicator_id: str
+    op: Op
+    value: float
+
+    def __str__(self) -> str:
+        number = f"{self.value:g}" if math.isfinite(self.value) else str(self.value)
+        return f"{self.indicator_id} {self.op} {number}"
+
+
+@dataclass(frozen=True)
+class All:
+    """Every part holds (``and``)."""
+
+    parts: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return " and ".join(f"({p})" if isinstance(p, Any) else str(p) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Any:
+    """At least one part holds (``or``)."""
+
+    parts: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return " or ".join(str(p) for p in self.parts)
+
+
+Expr = Condition | All | Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed rule: the text as typed and its tree."""
+
+    text: str
+    expr: Expr
+
+    @property
+    def indicator_ids(self) -> tuple[str, ...]:
+        """The indicators named, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for cond in _conditions(self.expr):
+            seen.setdefault(cond.indicator_id, None)
+        return tuple(seen)
+
+    def __str__(self) -> str:
+        return str(self.expr)
+
+
+def _conditions(expr: Expr) -> Iterator[Condition]:
+    if isinstance(expr, Condition):
+        yield expr
+    else:
+        for part in expr.parts:
+            yield from _conditions(part)
+
+
+# ---------------------------------------------------------------- tokenizer and parser
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z_])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><=|>=|==|!=|<|>|=)"
+    r"|(?P<paren>[()]))"
+)
+_KEYWORDS: Final = frozenset({"and", "or"})
+_HINT: Final = "Write conditions such as imd2019_imd_decile <= 2, joined with and / or, with ( ) to group."
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number, name, keyword, op, paren, end
+    text: str
+    at: int  # 0-based character offset
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            at = len(text) - len(text[pos:].lstrip())
+            raise RuleError(
+                f"Cannot read the rule at character {at + 1} ({_near(text, at)}): "
+                f"{text[at]!r} is not part of the rule language. {_HINT}"
+            )
+        kind = m.lastgroup or ""
+        word, start = m.group(kind), m.start(kind)
+        if kind == "name" and word.lower() in _KEYWORDS:
+            kind, word = "keyword", word.lower()
+        out.append(_Token(kind, word, start))
+        pos = m.end()
+    out.append(_Token("end", "", len(text)))
+    return out
+
+
+def _near(text: str, at: int) -> str:
+    if at >= len(text):
+        return "at the end"
+    return f"near {text[max(0, at - 12):at + 12].strip()!r}"
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.i = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.i]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def fail(self, tok: _Token, expected: str) -> RuleError:
+        found = "the end of the rule" if tok.kind == "end" else repr(tok.text)
+        return RuleError(
+            f"Cannot read the rule at character {tok.at + 1} ({_near(self.text, tok.at)}): "
+            f"expected {expected}, found {found}. {_HINT}"
+        )
+
+    def rule(self) -> Expr:
+        if self.peek().kind == "end":
+            raise RuleError(f"The rule is empty. {_HINT}")
+        expr = self.either()
+        tok = self.peek()
+        if tok.kind != "end":
+            raise self.fail(tok, "'and', 'or' or the end of the rule")
+        return expr
+
+    def either(self) -> Expr:
+        parts = [self.both()]
+        while self.peek().kind == "keyword" and self.peek().text == "or":
+            self.take()
+            parts.append(self.both())
+        return parts[0] if len(parts) == 1 else Any(tuple(parts))
+
+    def both(self) -> Expr:
+        parts = [self.term()]
+        while self.peek().kind == "keyword" and self.peek().text == "and":
+            self.take()
+            parts.append(self.term())
+        return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+    def term(self) -> Expr:
+        tok = self.peek()
+        if tok.kind == "paren" and tok.text == "(":
+            self.take()
+            inner = self.either()
+            close = self.take()
+            if not (close.kind == "paren" and close.text == ")"):
+                raise self.fail(close, "')' to close the '(' at character " + str(tok.at + 1))
+            return inner
+        return self.condition()
+
+    def condition(self) -> Condition:
+        name = self.take()
+        if name.kind != "name":
+            raise self.fail(name, "an indicator id such as imd2019_imd_decile")
+        op = self.take()
+        if op.kind != "op":
+            raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=) after {name.text!r}")
+        number = self.take()
+        if number.kind != "number":
+            raise self.fail(number, f"a number after {name.text} {op.text}")
+        value = float(number.text)
+        symbol: Op = "=" if op.text == "==" else op.text  # type: ignore[assignment]
+        return Condition(name.text.lower(), symbol, value)
+
+
+def parse(text: str, *, data_dir: Path | None = DATA_DIR) -> Rule:
+    """Read a rule; with ``data_dir``, check every term is a small-area indicator of the catalogue.
+
+    Examples
+    --------
+    >>> str(parse("A <= 2 AND (b > 1 or c = 3)", data_dir=None))
+    'a <= 2 and (b > 1 or c = 3)'
+
+    Raises
+    ------
+    RuleError
+        The text is not a rule (the message says at which character), or a term is
+        not an indicator held for LSOAs.
+    """
+    if len(text) > 2000:
+        raise RuleError(f"The rule is {len(text)} characters long; expected at most 2,000. Shorten it.")
+    rule = Rule(text=text, expr=_Parser(text).rule())
+    if data_dir is not None:
+        catalogue = load_catalogue(data_dir)
+        for indicator_id in rule.indicator_ids:
+            _small_area_indicator(indicator_id, catalogue)
+    return rule
+
+
+def _small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) -> Indicator:
+    if indicator_id not in catalogue:
+        import difflib
+
+        close = difflib.get_close_matches(indicator_id, [i for i, ind in catalogue.items() if "lsoa" in ind.levels], n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See the README's list of small-area indicators."
+        raise RuleError(f"{indicator_id!r} is not an indicator id in the catalogue.{hint}")
+    ind = catalogue[indicator_id]
+    if "lsoa" not in ind.levels:
+        held = ", ".join(ind.levels) or "no level"
+        raise RuleError(
+            f"{indicator_id!r} ({ind.label}) is not held for small areas (LSOAs), only for {held}; "
+            "a rule's terms must be small-area indicators such as imd2019_imd_decile."
+        )
+    return ind
+
+
+# ---------------------------------------------------------------- areas
+@dataclass(frozen=True)
+class Area:
+    """The area a rule is run within: a boundary-set area or all of England."""
+
+    area_code: str
+    area_name: str
+    level: str
+    vintage: str
+
+    @property
+    def label(self) -> str:
+        if self.level == "england":
+            return "England"
+        return f"{self.area_name} ({self.vintage} {AREA_LABELS[self.level]}, {self.area_code})"
+
+
+ENGLAND: Final = Area(ENGLAND_CODE, "England", "england", "")
+
+
+def resolve_area(code: str, *, data_dir: Path = DATA_DIR) -> Area:
+    """The area for a code (any vintage: latest boundary set holding it), or ``england``.
+
+    Raises
+    ------
+    UnknownAreaCodeError
+        The code is in no boundary set the atlas holds.
+    """
+    cleaned = code.strip()
+    if cleaned.lower() in ("england", ENGLAND_CODE.lower()):
+        return ENGLAND
+    try:
+        found = detect([cleaned], data_dir=data_dir)
+    except UploadError as exc:
+        raise UnknownAreaCodeError(
+            f"{cleaned!r} is not an area code the atlas holds; expected a local authority, upper-tier "
+            "authority, PCT or region code such as E08000012, or 'england'."
+        ) from exc
+    if found.matched == 0 or found.level in ("lsoa", "sha"):
+        raise UnknownAreaCodeError(
+            f"{cleaned!r} is a {AREA_LABELS.get(found.level, found.level)} code; expected a local authority, "
+            "upper-tier authority, PCT or region code, or 'england'."
+        )
+    names = boundaries.area_lookup(found.level, found.vintage, data_dir=data_dir)
+    name = str(names.loc[names["area_code"] == cleaned.upper(), "area_name"].iloc[0])
+    return Area(cleaned.upper(), name, found.level, found.vintage)
+
+
+def _nesting(area: Area, lsoa_vintage: str, data_dir: Path) -> Area:
+    """The same code at the newest vintage whose areas nest ``lsoa_vintage`` LSOAs, when there is one."""
+    if area.level in ("england", "region"):
+        return area
+    for vintage in reversed(vintages(area.level)):
+        if boundaries.lsoa_vintage_for(area.level, vintage) != lsoa_vintage:
+            continue
+        names = boundaries.area_lookup(area.level, vintage, data_dir=data_dir)
+        hit = names.loc[names["area_code"] == area.area_code, "area_name"]
+        if not hit.empty:
+            return Area(area.area_code, str(hit.iloc[0]), area.level, vintage)
+    return area
+
+
+def _lsoas_in(area: Area, lsoa_vintage: str, data_dir: Path) -> pd.DataFrame:
+    """``area_code``, ``area_name`` of the area's LSOAs of one set."""
+    names = boundaries.area_lookup("lsoa", lsoa_vintage, data_dir=data_dir)[["area_code", "area_name"]]
+    if area.level == "england":
+        return names.reset_index(drop=True)
+    try:
+        inside = boundaries.load("lsoa", lsoa_vintage, within=area.area_code, data_dir=data_dir)["area_code"]
+    except UnknownAreaCodeError:
+        raise VintageMismatchError(
+            f"{area.label} has no {lsoa_vintage} LSOAs in the atlas's lookups: the rule's indicators are on "
+            f"{lsoa_vintage} LSOAs, which nest in districts up to 2021, upper tiers up to 2019, PCTs and regions "
+            "(2011 LSOAs) or in districts and upper tiers from 2023 and regions (2021 LSOAs). Give the area's code "
+            "of a matching vintage, or use indicators on the other LSOA set."
+        ) from None
+    return names[names["area_code"].isin(set(inside))].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- values
+@dataclass(frozen=True)
+class _Column:
+    indicator: Indicator
+    values: pd.Series  # indexed by LSOA code of the rule's set
+    period: str
+    lsoa_vintage: str  # the set the indicator is published on
+    note: str = ""
+
+
+@lru_cache(maxsize=64)
+def _published(indicator_id: str, data_dir: Path) -> tuple[pd.Series, str, str]:
+    """The indicator's latest LSOA values (persons), its period and LSOA set."""
+    rows = indicators.load(indicator_id, level="lsoa", data_dir=data_dir)
+    rows = rows[rows["sex"] == "persons"] if (rows["sex"] == "persons").any() else rows
+    period = sorted(rows["period"].unique())[-1]
+    rows = rows[rows["period"] == period]
+    vintage = sorted(rows["vintage"].unique())[-1]
+    rows = rows[rows["vintage"] == vintage]
+    values = rows.set_index("area_code")["value"].where(rows.set_index("area_code")["status"] == "ok")
+    return values.astype("float64"), str(period), str(vintage)
+
+
+@lru_cache(maxsize=2)
+def _lsoa01_to_11(data_dir: Path) -> pd.Series:
+    """2011 LSOA -> its one 2001 LSOA, for unchanged and split areas only."""
+    lookup = pd.read_parquet(data_dir / "lookups" / "lsoa01_lsoa11.parquet")
+    single = lookup.groupby("lsoa11_code")["lsoa01_code"].transform("size") == 1
+    usable = lookup[single & lookup["change"].isin(["U", "S"])]
+    return usable.set_index("lsoa11_code")["lsoa01_code"]
+
+
+def _column(ind: Indicator, lsoa_vintage: str, data_dir: Path) -> _Column:
+    values, period, published_on = _published(ind.indicator_id, data_dir)
+    if published_on == lsoa_vintage:
+        return _Column(ind, values, period, published_on)
+    # Only 2001 -> 2011 reaches here (the rule's set is chosen so).
+    parent = _lsoa01_to_11(data_dir)
+    carried = parent.map(values)
+    lsoas = boundaries.area_lookup("lsoa", lsoa_vintage, data_dir=data_dir)["area_code"]
+    carried = carried.reindex(lsoas)
+    lost = int(carried.isna().sum() - values.isna().sum())
+    note = (
+        f"{ind.indicator_id} is published on 2001 LSOAs and was carried to 2011 LSOAs through the ONS LSOA "
+        "2001-2011 lookup (each unchanged or split area takes its 2001 value)"
+        + (f"; {lost} 2011 LSOAs made by merging or redrawing 2001 areas have no value." if lost > 0 else ".")
+    )
+    return _Column(ind, carried, period, published_on, note)
+
+
+def _rule_set(columns: dict[str, tuple[Indicator, str]]) -> str:
+    """The LSOA set a rule runs on, or a RuleError when its indicators cannot meet."""
+    sets = {v for _, v in columns.values()}
+    if "2021" in sets and sets & {"2001", "2011"}:
+        by_set = {s: [i for i, (_, v) in columns.items() if v == s] for s in sorted(sets)}
+        listing = "; ".join(f"{s} LSOAs: {', '.join(ids)}" for s, ids in by_set.items())
+        raise RuleError(
+            f"The rule mixes indicators on 2021 LSOAs with indicators on older LSOA sets ({listing}). "
+            "The atlas holds no lookup from 2011 to 2021 LSOAs (only 2001 to 2011), so their areas cannot be "
+            "matched. Use indicators of one set, e.g. IoD2019 and fuel poverty (2011) or IoD2025 and Census 2021 "
+            "overcrowding (2021)."
+        )
+    return "2021" if "2021" in sets else "2011"
+
+
+# ---------------------------------------------------------------- evaluation
+def _mask(expr: Expr, frame: pd.DataFrame) -> pd.Series:
+    if isinstance(expr, Condition):
+        column = frame[expr.indicator_id]
+        return (_OPS[expr.op](column, expr.value) & column.notna()).astype(bool)
+    masks = [_mask(p, frame) for p in expr.parts]
+    out = masks[0]
+    for m in masks[1:]:
+        out = (out & m) if isinstance(expr, All) else (out | m)
+    return out
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the matching LSOAs hold; people are ``None`` where no estimate is held."""
+
+    lsoas: int
+    area_lsoas: int
+    pop_total: float | None
+    pop_0_4: float | None
+    pop_0_15: float | None
+    pop_65_plus: float | None
+    area_pop_total: float | None
+    population_period: str | None
+
+    @property
+    def share_of_people(self) -> float | None:
+        if self.pop_total is None or not self.area_pop_total:
+            return None
+        return self.pop_total / self.area_pop_total
+
+    def sentences(self) -> list[str]:
+        """The totals in plain English."""
+        out = [f"{self.lsoas:,} of the area's {self.area_lsoas:,} small areas (LSOAs) match the rule."]
+        if self.pop_total is None:
+            out.append("People are not counted: the ONS small-area population estimates are held on 2011 LSOAs only.")
+            return out
+        share = self.share_of_people
+        out.append(
+            f"{self.pop_total:,.0f} people live in them (ONS mid-{self.population_period} estimates)"
+            + (f", {share:.1%} of the area's {self.area_pop_total:,.0f}." if share is not None else ".")
+        )
+        out.append(
+            f"Children under 5: {self.pop_0_4:,.0f}; children under 16: {self.pop_0_15:,.0f}; "
+            f"people aged 65 and over: {self.pop_65_plus:,.0f}."
+        )
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class TargetResult:
+    """A rule run within an area.
+
+    ``table`` has one row per LSOA of the area: ``area_code``, ``area_name``, each
+    indicator of the rule, the population columns (on 2011 LSOAs), ``matched`` and
+    ``rank`` (1 = first in the ranked list of matches; empty for the others).
+    """
+
+    rule: Rule
+    area: Area
+    lsoa_vintage: str
+    table: pd.DataFrame
+    totals: Totals
+    editions: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        """The matching LSOAs, ranked."""
+        return self.table[self.table["matched"]].sort_values("rank").reset_index(drop=True)
+
+
+def evaluate(rule: Rule | str, *, within: Area | str, data_dir: Path = DATA_DIR) -> TargetResult:
+    """Run ``rule`` over the LSOAs of ``within`` (an :class:`Area`, a code, or ``"england"``).
+
+    Matches are ranked worst first on the rule's indicators in the order they are
+    named (each by its polarity: decile 1 before 2, the highest fuel poverty first).
+    An LSOA with no value for an indicator does not meet that indicator's condition
+    (counted in the notes).
+
+    Raises
+    ------
+    RuleError
+        The rule cannot be read, or mixes 2021 LSOAs with older sets.
+    UnknownAreaCodeError, VintageMismatchError
+        The area is unknown, or has no LSOAs of the rule's set in the lookups.
+    """
+    parsed = parse(rule, data_dir=data_dir) if isinstance(rule, str) else rule
+    catalogue = load_catalogue(data_dir)
+    area = resolve_area(within, data_dir=data_dir) if isinstance(within, str) else within
+    inds = {i: _small_area_indicator(i, catalogue) for i in parsed.indicator_ids}
+    published = {i: (ind, _published(i, data_dir)[2]) for i, ind in inds.items()}
+    lsoa_vintage = _rule_set(published)
+    area = _nesting(area, lsoa_vintage, data_dir)
+    cols = {i: _column(ind, lsoa_vintage, data_dir) for i, ind in inds.items()}
+
+    table = _lsoas_in(area, lsoa_vintage, data_dir)
+    notes: list[str] = [c.note for c in cols.values() if c.note]
+    for i, col in cols.items():
+        table[i] = table["area_code"].map(col.values).astype("float64")
+        missing = int(table[i].isna().sum())
+        if missing:
+            notes.append(f"{missing} of the area's LSOAs have no value for {i}; they do not meet its condition.")
+    population, pop_period = _population(lsoa_vintage, data_dir)
+    for column in POPULATION_COLUMNS:
+        table[column] = table["area_code"].map(population[column]) if population is not None else np.nan
+    if population is None:
+        notes.append(
+            "People are not counted for 2021 LSOAs: the ONS small-area population estimates the atlas holds "
+            "are on 2011 LSOAs, and no 2011-2021 LSOA lookup is held."
+        )
+    table["matched"] = _mask(parsed.expr, table).to_numpy() if not table.empty else pd.Series(dtype=bool)
+    table["rank"] = _ranks(table, [cols[i].indicator for i in parsed.indicator_ids])
+
+    matched = table[table["matched"]]
+    counted = population is not None
+    totals = Totals(
+        lsoas=len(matched),
+        area_lsoas=len(table),
+        pop_total=float(matched["pop_total"].sum()) if counted else None,
+        pop_0_4=float(matched["pop_0_4"].sum()) if counted else None,
+        pop_0_15=float(matched["pop_0_15"].sum()) if counted else None,
+        pop_65_plus=float(matched["pop_65_plus"].sum()) if counted else None,
+        area_pop_total=float(table["pop_total"].sum()) if counted else None,
+        population_period=pop_period,
+    )
+    editions = tuple(
+        f"{i}: {c.indicator.edition or c.indicator.source.dataset}, period {c.period}, "
+        f"{c.lsoa_vintage} LSOAs ({c.indicator.source.publisher})"
+        for i, c in cols.items()
+    ) + ((f"population: ONS LSOA mid-year estimates, mid-{pop_period}, 2011 LSOAs",) if counted else ())
+    return TargetResult(parsed, area, lsoa_vintage, table, totals, editions, tuple(notes))
+
+
+def _ranks(table: pd.DataFrame, inds: list[Indicator]) -> pd.Series:
+    matched = table[table["matched"]]
+    if matched.empty:
+        return pd.Series(pd.NA, index=table.index, dtype="Int64")
+    keys = []
+    for ind in reversed(inds):  # np.lexsort's last key is the primary one
+        values = matched[ind.indicator_id].to_numpy(dtype="float64")
+        # Worst first: high values when lower is better; low values (decile 1, rank 1) otherwise.
+        worst_first = -values if ind.polarity == "lower_is_better" else values
+        keys.append(np.where(np.isnan(worst_first), np.inf, worst_first))
+    keys.insert(0, matched["area_code"].to_numpy())  # ties broken by code, for a stable order
+    order = np.lexsort(keys)
+    ranks = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    ranks.loc[matched.index[order]] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+@lru_cache(maxsize=2)
+def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
+    period = None
+    frames = {}
+    for column in POPULATION_COLUMNS:
+        rows = indicators.load(column, level="lsoa", vintage="2011", data_dir=data_dir)
+        latest = sorted(rows["period"].unique())[-1]
+        period = latest if period is None else min(period, latest)
+        frames[column] = rows
+    assert period is not None
+    out = pd.DataFrame(
+        {c: f[f["period"] == period].set_index("area_code")["value"] for c, f in frames.items()}
+    )
+    return out, str(period)
+
+
+def _population(lsoa_vintage: str, data_dir: Path) -> tuple[pd.DataFrame | None, str | None]:
+    if lsoa_vintage != "2011":
+        return None, None
+    return _population_table(data_dir)
+
+
+# ---------------------------------------------------------------- exports
+def geometries(result: TargetResult, *, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
+    """``result.table`` with each LSOA's boundary (EPSG:4326)."""
+    shapes = boundaries.load("lsoa", result.lsoa_vintage, data_dir=data_dir)[["area_code", "geometry"]]
+    merged = shapes.merge(result.table, on="area_code", how="right")
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=shapes.crs)
+
+
+def export_table(result: TargetResult, *, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The matching LSOAs, ranked, with every column, the rule and the data editions."""
+    out = result.matches
+    if extra is not None and not extra.empty:
+        out = out.merge(extra, on="area_code", how="left")
+    out.insert(2, "within_code", result.area.area_code)
+    out.insert(3, "within_name", result.area.area_name)
+    out["lsoa_vintage"] = result.lsoa_vintage
+    out["rule"] = str(result.rule)
+    out["editions"] = "; ".join(result.editions)
+    return out
+
+
+def to_csv(result: TargetResult, *, extra: pd.DataFrame | None = None) -> str:
+    """CSV text of :func:`export_table`."""
+    return str(export_table(result, extra=extra).to_csv(index=False, lineterminator="\n"))
+
+
+def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, data_dir: Path = DATA_DIR) -> str:
+    """GeoJSON text of :func:`export_table` with boundaries; the rule and editions also at the top."""
+    table = export_table(result, extra=extra)
+    shapes = boundaries.load("lsoa", result.lsoa_vintage, data_dir=data_dir)[["area_code", "geometry"]]
+    gdf = gpd.GeoDataFrame(table.merge(shapes, on="area_code", how="left"), geometry="geometry", crs=shapes.crs)
+    data = json.loads(gdf.to_json(na="null", drop_id=True))
+    data = {"type": "FeatureCollection", "rule": str(result.rule), "within": result.area.label,
+            "lsoa_vintage": result.lsoa_vintage, "editions": list(result.editions), "features": data["features"]}
+    return json.dumps(data, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- command line
+def _run(args: argparse.Namespace) -> int:
+    import time
+
+    started = time.perf_counter()
+    result = evaluate(args.where, within=args.within)
+    seconds = time.perf_counter() - started
+    print(f"Rule: {result.rule}")
+    print(f"Within: {result.area.label}; {result.lsoa_vintage} LSOAs")
+    for sentence in result.totals.sentences():
+        print(sentence)
+    for note in result.notes:
+        print(f"Note: {note}")
+    if args.out is not None:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            out.write_text(to_csv(result), encoding="utf-8")
+        elif out.suffix.lower() in (".geojson", ".json"):
+            out.write_text(to_geojson(result), encoding="utf-8")
+        else:
+            raise UploadError(f"--out {out} should end in .csv or .geojson; got {out.suffix or 'no extension'}.")
+        print(f"Wrote {result.totals.lsoas} LSOAs to {out}")
+    print(f"Evaluated in {seconds:.2f} s", file=sys.stderr)
+    return 0
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``python -m geo target --within CODE --where RULE [--out FILE]``."""
+    p = sub.add_parser(
+        "target",
+        help="pick the small areas (LSOAs) that meet a rule",
+        description="Pick the LSOAs of an area that meet a rule over small-area indicators, e.g. "
+        '--where "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2". Presets: '
+        + "; ".join(f"{k}: {v}" for k, v in PRESETS.items()),
+    )
+    p.add_argument("--within", required=True, help="an area code of any vintage (LA, upper tier, PCT, region) or 'england'")
+    p.add_argument("--where", required=True, help="the rule, in quotes")
+    p.add_argument("--out", default=None, help="write the matching LSOAs to a .csv or .geojson file")
+    p.set_defaults(run=_run)
+
