@@ -24,6 +24,7 @@ from geo.classify import classify, compare_with_england, method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
+from geo.uploads import safe_for_spreadsheet
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, resolve, with_area
 from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
@@ -31,11 +32,12 @@ from layers.interaction import SteadyFocus
 from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
+from ui import upload
+from ui.upload import catalogue as _catalogue
+from ui.upload import combos as _combos
+from ui.upload import values as _values
 from ui.widgets import attribution_caption, catalogue_json, compact_layout, select_area, set_param, show_notes, widget
 from ui.widgets import boundaries_for as _boundaries
-from ui.widgets import catalogue as _catalogue
-from ui.widgets import combos as _combos
-from ui.widgets import values as _values
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
@@ -43,6 +45,9 @@ MAP_HEIGHT = 500
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
 AREA_WORD = AREA_LABELS
 REGION_VINTAGE = "2019"
+#: Decimal places of coordinates sent to the browser: 4 is about 10 m, finer than a pixel at street zoom
+#: for these simplified boundaries, and a fifth fewer bytes than 5.
+PRECISION = 4
 
 
 # ---------------------------------------------------------------- page
@@ -55,6 +60,7 @@ def map_page() -> None:
     compact_layout()
     quiet = st.session_state.pop("_quiet", frozenset())
     view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos, quiet=quiet)
+    notes = upload.explain(dict(st.query_params), notes)
     gdf = _boundaries(view.level, view.vintage)
     if view.area_code and view.area_code not in set(gdf["area_code"]):
         notes.append(
@@ -95,7 +101,7 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
         args=("level", "w_level"),
     )
     held = {i: ind for i, ind in catalogue.items() if view.level in ind.levels}
-    groups = [g for g in GROUPS if any(ind.group == g for ind in held.values())]
+    groups = [g for g in (*GROUPS, upload.GROUP) if any(ind.group == g for ind in held.values())]
     group = catalogue[view.indicator_id].group
     sb.selectbox("Topic", groups, key=widget("w_group", group), on_change=_pick_group, args=(held,))
     in_group = [i for i, ind in held.items() if ind.group == group]
@@ -156,6 +162,7 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
     )
     if why:
         sb.caption(why)
+    upload.panel(view)
     attribution_caption()
 
 
@@ -167,7 +174,7 @@ def _pick_group(held: dict[str, Indicator]) -> None:
 
 
 def _england(view: View) -> float | None:
-    row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex)
+    row = upload.england_row(view.indicator_id, period=view.period, sex=view.sex)
     return None if row is None or pd.isna(row["value"]) else float(row["value"])
 
 
@@ -217,6 +224,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         categories=categories,
         fill_opacity=0.3 if view.area_code else 0.85,
         within=_around(gdf, view.area_code) if view.area_code else None,
+        precision=PRECISION,
     )
     legend = build_legend(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
@@ -234,13 +242,14 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         if small is not None:
             layers.append(small.layer)
             legends.append(small.legend)
-        layers.append(outline_layer(_outline(area, small.joined if small else None), name=str(area["area_name"].iloc[0])))
+        layers.append(outline_layer(_outline(area, small.joined if small else None), name=str(area["area_name"].iloc[0]),
+                                    precision=PRECISION))
         centre, zoom = _fit(area)
     elif view.region_code:
         region = _boundaries("region", REGION_VINTAGE)
         region = region[region["area_code"] == view.region_code]
         focus_bounds = region.total_bounds
-        layers.append(outline_layer(region.geometry.iloc[0], name=str(region["area_name"].iloc[0])))
+        layers.append(outline_layer(region.geometry.iloc[0], name=str(region["area_name"].iloc[0]), precision=PRECISION))
         centre, zoom = _fit(region)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
@@ -423,6 +432,7 @@ def _small_areas(view: View) -> _SmallAreas | None:
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
+        precision=PRECISION,
     )
     area = _boundaries(view.level, view.vintage)
     name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
@@ -564,7 +574,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
     cols = st.columns(3 if small is not None else 2)
     # Tables are written only when a button is pressed (a callable), not on every rerun.
     cols[0].download_button(
-        "Table (CSV)", lambda: indicators.tidy_table(joined, view=view, classification=classification).to_csv(index=False),
+        "Table (CSV)", lambda: safe_for_spreadsheet(indicators.tidy_table(joined, view=view, classification=classification)).to_csv(index=False),
         file_name=f"{stem}.csv", mime="text/csv",
         help="Every area on the map, with value, confidence interval, status, class and note.",
     )
@@ -572,7 +582,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")
         cols[1].download_button(
             "Small areas (CSV)",
-            lambda: indicators.tidy_table(small.joined, view=small_view, classification=None).to_csv(index=False),
+            lambda: safe_for_spreadsheet(indicators.tidy_table(small.joined, view=small_view, classification=None)).to_csv(index=False),
             file_name=f"{small.indicator.indicator_id}_lsoa_in_{view.area_code}.csv", mime="text/csv",
             help="The small areas drawn inside the selected area.",
         )
