@@ -1,0 +1,288 @@
+"""Your own data on the map: the upload widget and the session-only layers.
+
+Everything uploaded lives in ``st.session_state`` of the session that uploaded it:
+never on disk, never in ``st.cache_data``/``st.cache_resource`` (shared by every
+session). The map page reads indicators, combinations, values and England's value
+through :func:`catalogue`, :func:`combos`, :func:`values` and :func:`england_row`,
+which fall back to the shared catalogue for everything that is not an upload.
+Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import uploads
+from geo.catalogue import Indicator
+from geo.errors import AtlasError
+from geo.schema import LEVEL_LABELS, boundary_set
+from geo.view import MAP_LEVELS, View
+from ui import widgets
+
+__all__ = ["GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_values", "values"]
+
+GROUP = uploads.GROUP
+PREFIX = "upload:"
+_LAYERS = "_uploads"
+_COUNT = "_upload_n"
+_CHECKED = "_upload_checked"
+_ACCEPT = "_upload_accept"
+_SHOWN_PROBLEMS = 40
+_VALUE_TYPES = {"rate": "A rate or average", "proportion": "A percentage", "count": "A count", "score": "A score"}
+_POLARITY = {"none": "Neither (no better or worse)", "higher_is_better": "Higher is better", "lower_is_better": "Lower is better"}
+
+
+@dataclass(frozen=True, eq=False)
+class _Layer:
+    indicator: Indicator
+    values: pd.DataFrame
+    england: float | None
+
+
+def _layers() -> dict[str, _Layer]:
+    layers: dict[str, _Layer] = st.session_state.setdefault(_LAYERS, {})
+    return layers
+
+
+# ---------------------------------------------------------------- what the map page reads
+def catalogue() -> dict[str, Indicator]:
+    """The shared catalogue plus this session's uploaded columns (group "Your data")."""
+    return {**widgets.catalogue(), **{i: layer.indicator for i, layer in _layers().items()}}
+
+
+def combos(indicator_id: str, level: str) -> pd.DataFrame:
+    """As :func:`ui.widgets.combos`, for uploads too."""
+    if not indicator_id.startswith(PREFIX):
+        return widgets.combos(indicator_id, level)
+    layer = _layers().get(indicator_id)
+    if layer is None:
+        return pd.DataFrame(columns=["vintage", "period", "sex", "areas"])
+    rows = layer.values[layer.values["level"] == level]
+    return rows.groupby(["vintage", "period", "sex"], as_index=False).size().rename(columns={"size": "areas"})
+
+
+def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
+    """As :func:`ui.widgets.values`, for uploads too."""
+    if not indicator_id.startswith(PREFIX):
+        return widgets.values(indicator_id, level, vintage, period, sex)
+    v = _layers()[indicator_id].values
+    keep = (v["level"] == level) & (v["vintage"] == vintage) & (v["period"] == period) & (v["sex"] == sex)
+    return v[keep].reset_index(drop=True)
+
+
+def england_row(indicator_id: str, *, period: str, sex: str) -> pd.Series | None:
+    """England's row (a ``value``), from the file's England row for an upload."""
+    if not indicator_id.startswith(PREFIX):
+        from geo import indicators
+
+        return indicators.england_value(indicator_id, period=period, sex=sex)
+    layer = _layers().get(indicator_id)
+    if layer is None or layer.england is None:
+        return None
+    return pd.Series({"value": layer.england, "period": period, "sex": sex})
+
+
+def session_values() -> dict[str, tuple[Indicator, pd.DataFrame]]:
+    """This session's uploaded columns: ``{indicator_id: (Indicator, values in INDICATOR_COLUMNS)}``.
+
+    For other pages (target rules, the Spearhead method) to offer a user's columns.
+    """
+    return {i: (layer.indicator, layer.values.copy()) for i, layer in _layers().items()}
+
+
+def explain(query: dict[str, str], notes: list[str]) -> list[str]:
+    """Replace the note for a link to an upload this session does not hold (a shared link) with one plain line."""
+    wanted = str(query.get("indicator", ""))
+    if not wanted.startswith(PREFIX) or wanted in _layers():
+        return notes
+    kept = [n for n in notes if not n.startswith("Unknown indicator")]
+    return ["This link's map used a file uploaded in another session; uploads stay private to the session "
+            "that made them, so the default indicator is shown. Upload the file here to map it.", *kept]
+
+
+# ---------------------------------------------------------------- the widget
+def panel(view: View) -> None:
+    """The sidebar's "Your own data" section: upload, check, choose, add to the map."""
+    sb = st.sidebar
+    with sb.expander("Your own data", expanded=bool(st.session_state.get("upload_file"))):
+        st.caption(f"CSV or Excel (.xlsx), up to {uploads.MAX_BYTES // 1_000_000} MB: an area-code (or area-name) "
+                   "column and columns of numbers. It stays in this browser session only.")
+        file = st.file_uploader("Upload a file", type=["csv", "txt", "xlsx"], key="upload_file")
+        if file is not None:
+            _check(file, view)
+        for indicator_id, layer in list(_layers().items()):
+            cols = st.columns([4, 1], vertical_alignment="center")
+            cols[0].caption(layer.indicator.label)
+            if cols[1].button("✕", key=f"rm_{indicator_id}", help=f"Remove {layer.indicator.label} from the map"):
+                _layers().pop(indicator_id, None)
+                if st.query_params.get("indicator") == indicator_id:
+                    st.query_params.pop("indicator", None)
+                st.rerun()
+
+
+def _check(file: Any, view: View) -> None:
+    data = file.getvalue()
+    try:
+        sheets = uploads.sheet_names(data, file_name=file.name)
+    except AtlasError as exc:
+        st.error(_plain(str(exc), limit=400))
+        return
+    sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else None
+    accept: dict[str, str] = st.session_state.setdefault(_ACCEPT, {})
+    key = (file.file_id, sheet, tuple(sorted(accept.items())))
+    cached = st.session_state.get(_CHECKED)
+    if cached is None or cached[0] != key:
+        try:
+            result: uploads.Upload | str = uploads.validate(data, file_name=file.name, sheet=sheet, accept=accept)
+        except AtlasError as exc:
+            result = str(exc)
+        cached = (key, result)
+        st.session_state[_CHECKED] = cached
+    upload = cached[1]
+    if isinstance(upload, str):
+        st.error(_plain(upload, limit=400))  # the previous layers stay as they were
+        return
+    st.caption(f"{_plain(upload.area_label)}: {upload.matched} of {upload.rows} rows matched. "
+               f"{len(upload.columns)} column(s) of numbers.")
+    _problems(upload)
+    _confirm_names(upload)
+    if not upload.mappable:
+        st.error("This file cannot be mapped yet: fix the errors listed above and upload it again.")
+        return
+    _options(upload, view)
+
+
+def _problems(upload: uploads.Upload) -> None:
+    if not upload.problems:
+        return
+    errors = sum(p.severity == "error" for p in upload.problems)
+    with st.expander(f"{len(upload.problems)} problem(s), {errors} blocking", expanded=bool(errors)):
+        shown = upload.problems[:_SHOWN_PROBLEMS]
+        # st.table writes text nodes: anything in the file shows as text, never as HTML.
+        st.table(pd.DataFrame({
+            "row": [str(p.row or "") for p in shown],
+            "problem": [f"{p.severity}: {p.column + ': ' if p.column else ''}{p.message}" for p in shown],
+        }).set_index("row"))
+        if len(upload.problems) > _SHOWN_PROBLEMS:
+            st.caption(f"and {len(upload.problems) - _SHOWN_PROBLEMS} more; run `python -m geo check FILE` for all.")
+        st.download_button("Full report (text)", upload.report(), file_name="upload_report.txt", mime="text/plain")
+
+
+def _confirm_names(upload: uploads.Upload) -> None:
+    if not upload.suggestions:
+        return
+    st.markdown("**Confirm area names**")
+    for i, (name, options) in enumerate(list(upload.suggestions.items())[:8]):
+        if not options:
+            continue
+        choices = [code for code, _ in options]
+        labels: dict[str, str] = {code: f"{code} {area}" for code, area in options}
+        st.selectbox(
+            f"“{_plain(name, limit=40)}” is", choices, key=f"upload_name_{i}",
+            format_func=labels.__getitem__,
+            on_change=_accept_name, args=(name, f"upload_name_{i}"), index=None, placeholder="(leave out)",
+        )
+
+
+def _accept_name(name: str, key: str) -> None:
+    accept: dict[str, str] = st.session_state.setdefault(_ACCEPT, {})
+    chosen = st.session_state.get(key) or ""
+    if chosen:
+        accept[name] = chosen
+    else:
+        accept.pop(name, None)
+
+
+def _options(upload: uploads.Upload, view: View) -> None:
+    own = (upload.level, upload.vintage)
+    here = (view.level, view.vintage)
+    targets: list[tuple[str, str]] = []
+    if upload.level in MAP_LEVELS and _is_set(*own):
+        targets.append(own)
+    if here != own:
+        targets.append(here)
+    if not targets:
+        st.error(f"The map cannot draw {_plain(upload.area_label)} on their own; switch the map's geography and "
+                 "boundaries to where they should be added up, then upload again.")
+        return
+    target: tuple[str, str] = st.radio(
+        "Draw on", targets, key="upload_target", format_func=lambda t: _target_label(t, own),
+        help="Codes of another year are carried over through the ONS lookups; what merged or split is listed.",
+    )
+    kinds: dict[str, str] = {}
+    if target != own:
+        st.caption("Areas may merge on the way: say how each column adds up.")
+        for i, col in enumerate(upload.columns):
+            kinds[col] = str(st.radio(
+                _plain(col, limit=40), list(uploads.KINDS), key=f"upload_kind_{i}", horizontal=True,
+                format_func=lambda k: {"count": "Count (sum it)", "rate": "Rate (weight by population)"}[k],
+                index=1 if col in upload.percent else 0,
+            ))
+    value_type = st.selectbox("The numbers are", list(_VALUE_TYPES), format_func=_VALUE_TYPES.__getitem__,
+                              index=1 if upload.percent else 0, key="upload_value_type")
+    polarity = st.selectbox("Which way is better", list(_POLARITY), format_func=_POLARITY.__getitem__,
+                            key="upload_polarity")
+    period = st.text_input("Period (shown in the legend)", value="your file", max_chars=30, key="upload_period")
+    if not st.button("Add to map", key="upload_add", type="primary"):
+        return
+    try:
+        mapped = uploads.to_map(upload, level=target[0], vintage=target[1], kinds=kinds)
+    except AtlasError as exc:
+        st.error(_plain(str(exc), limit=500))  # nothing is added; earlier layers stay
+        return
+    _add(upload, mapped, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
+
+
+def _add(upload: uploads.Upload, mapped: uploads.Mapped, *, value_type: str, polarity: Any, period: str) -> None:
+    n = int(st.session_state.get(_COUNT, 0)) + 1
+    added: list[str] = []
+    name = _plain(upload.file_name, limit=60)
+    for col in upload.columns:
+        indicator_id = f"{PREFIX}{n}:{re.sub(r'[^A-Za-z0-9]+', '_', col).strip('_')[:30] or 'column'}"
+        while indicator_id in _layers() or indicator_id in added:
+            indicator_id += "_"
+        indicator, table = uploads.layer(
+            mapped, col, indicator_id=indicator_id, file_name=name, period=period,
+            unit="%" if col in upload.percent else "", value_type="proportion" if col in upload.percent else value_type,
+            polarity=polarity, has_ci=col in upload.has_ci,
+        )
+        label = _plain(col, limit=38) or "Your values"
+        indicator = replace(indicator, title=f"{label} (your file)", short_title=label,
+                            description=f"Column {label} of your file {name}, in this session only.")
+        _layers()[indicator_id] = _Layer(indicator, table, upload.england.get(col))
+        added.append(indicator_id)
+    st.session_state[_COUNT] = n
+    for note in mapped.notes:
+        st.toast(note)
+    if (mapped.level, mapped.vintage) != (st.query_params.get("level"), st.query_params.get("vintage")):
+        for param in ("area", "region", "lsoa"):
+            st.query_params.pop(param, None)
+    st.query_params.update({"level": mapped.level, "vintage": mapped.vintage, "indicator": added[0],
+                            "period": period, "sex": "persons"})
+    st.rerun()
+
+
+def _is_set(level: str, vintage: str) -> bool:
+    try:
+        boundary_set(level, vintage)
+    except AtlasError:
+        return False
+    return True
+
+
+def _target_label(target: tuple[str, str], own: tuple[str, str]) -> str:
+    level, vintage = target
+    words = f"{LEVEL_LABELS[level]} ({vintage} boundaries)" if level in LEVEL_LABELS else f"{level} {vintage}"
+    return f"{words}: {'as in the file' if target == own else 'this map'}"
+
+
+def _plain(text: str, *, limit: int = 200) -> str:
+    """User text made safe for Streamlit's Markdown: no HTML, links or emphasis markers."""
+    text = re.sub(r"[\x00-\x1f<>\[\]{}*_`#|\\~^$]", " ", str(text))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
