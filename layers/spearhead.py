@@ -1,0 +1,316 @@
+"""folium layers for the Spearhead page: qualifying areas, the official list, PCT overlaps, residuals.
+
+Every text value is escaped before it reaches folium; colours come with words in
+the tooltips, the labels (3/5, 4/5, 5/5) and the legends, never alone. Fills are
+ColorBrewer Purples for the criteria count and the Okabe-Ito blue/vermillion pair
+(with light tints) for the residual map, both safe for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+
+from geo.gradient import VERDICTS
+from geo.spearhead import Criterion
+from layers.choropleth import set_stable_ids
+from layers.legend import Legend, LegendEntry
+from layers.style import MISSING_STYLE, STATUS_COLOURS
+
+__all__ = [
+    "COUNT_COLOURS",
+    "LABEL_ZOOM",
+    "LabelsFromZoom",
+    "OFFICIAL_COLOUR",
+    "RESIDUAL_COLOURS",
+    "official_layer",
+    "overlap_layer",
+    "residual_layer",
+    "residual_legend",
+    "spearhead_layer",
+    "spearhead_legend",
+]
+
+#: Fill by criteria met among qualifying areas (ColorBrewer Purples 3-5 of 6), and the rest.
+COUNT_COLOURS: Final[dict[str, str]] = {
+    "5": "#54278F", "4": "#807DBA", "3": "#BCBDDC", "other": "#F7F7F7", "undecided": "#FFFFFF",
+}
+#: The historical (official 2004) list: Okabe-Ito reddish purple, dashed.
+OFFICIAL_COLOUR: Final = "#CC79A7"
+#: Residual classes: better / as predicted (above or below the line) / worse.
+RESIDUAL_COLOURS: Final[dict[str, str]] = {
+    "better than predicted": "#0072B2",
+    "as predicted, on the better side": "#A6CEE3",
+    "as predicted, on the worse side": "#FDCDAC",
+    "worse than predicted": "#D55E00",
+    "no value": STATUS_COLOURS["missing"],
+}
+_E = html.escape
+#: Labels (3/5, 4/5, 5/5) show from this zoom; at England's zoom they would hide the fills.
+LABEL_ZOOM: Final = 7
+
+
+class LabelsFromZoom(MacroElement):
+    """Hide the area labels below :data:`LABEL_ZOOM` (add to the base map; CSS class on its container)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>.hga-labels-off .hga-label { display: none; }</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function () {
+            var m = {{ this._parent.get_name() }};
+            function toggle() { m.getContainer().classList.toggle('hga-labels-off', m.getZoom() < {{ this.zoom }}); }
+            m.on('zoomend', toggle);
+            toggle();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom: int = LABEL_ZOOM) -> None:
+        super().__init__()
+        self._name = "LabelsFromZoom"
+        self.zoom = int(zoom)
+
+
+def _round(geom: shapely.Geometry, precision: int) -> shapely.Geometry:
+    return shapely.transform(geom, lambda c: np.round(c, precision))
+
+
+def _features(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]], precision: int) -> dict[str, Any]:
+    feats = [
+        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(_round(g, precision))}
+        for g, p in zip(gdf.geometry, props, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _label(point: shapely.Point, text: str, *, colour: str = "#1A1A1A") -> folium.Marker:
+    body = (
+        f'<div style="font:bold 9px/12px system-ui,sans-serif;color:{colour};background:rgba(255,255,255,.9);'
+        f'border:1px solid {colour};border-radius:2px;text-align:center;white-space:nowrap">{_E(text)}</div>'
+    )
+    width = 6 * len(text) + 4
+    return folium.Marker(
+        location=(point.y, point.x),
+        icon=folium.DivIcon(html=body, icon_size=(width, 14), icon_anchor=(width // 2, 7), class_name="hga-label"),
+        interactive=False,
+        keyboard=False,
+    )
+
+
+def spearhead_layer(
+    gdf: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    criteria: Sequence[Criterion],
+    cutoffs: Mapping[str, float],
+    *,
+    name: str,
+    labels: bool = True,
+    precision: int = 4,
+) -> folium.FeatureGroup:
+    """Every area, qualifying ones filled by criteria met, outlined and labelled "4/5".
+
+    ``table`` is :meth:`geo.spearhead.SpearheadRun.table` (``area_code`` column).
+    The tooltip lists each criterion met with the area's value and the cut-off.
+    """
+    rows = gdf[["area_code", "area_name", "geometry"]].merge(table.drop(columns="area_name"), on="area_code", how="left")
+    n = len(criteria)
+    props: list[dict[str, Any]] = []
+    styles: dict[str, dict[str, object]] = {}
+    for row in rows.itertuples(index=False):
+        d = row._asdict()
+        code = str(d["area_code"])
+        met = int(d["criteria_met"]) if pd.notna(d.get("criteria_met")) else 0
+        held = int(d["criteria_held"]) if pd.notna(d.get("criteria_held")) else 0
+        qualifies = bool(d.get("qualifies")) if pd.notna(d.get("qualifies")) else False
+        undecided = bool(d.get("undecided")) if pd.notna(d.get("undecided")) else False
+        lines = []
+        for c in criteria:
+            flag, value = d.get(c.key), d.get(f"{c.key}_value")
+            if pd.isna(value):
+                lines.append(f"{c.label}: no value")
+            elif flag == 1:
+                lines.append(f"{c.label}: {value:g} (worst fifth; cut-off {cutoffs[c.key]:g})")
+        status = "qualifies" if qualifies else ("undecided (values missing)" if undecided else "does not qualify")
+        props.append({
+            "area_code": _E(code),
+            "area_name": _E(str(d["area_name"])),
+            "met_text": _E(f"{met} of {n} (judged on {held})"),
+            "status_text": _E(status),
+            "criteria_text": _E("; ".join(lines) or "none"),
+        })
+        if qualifies:
+            styles[_E(code)] = {"fillColor": COUNT_COLOURS[str(min(met, 5)) if met >= 3 else "3"], "fillOpacity": 0.85,
+                                "color": "#1A1A1A", "weight": 2.2, "opacity": 1.0}
+        elif undecided:
+            styles[_E(code)] = {"fillColor": COUNT_COLOURS["undecided"], "fillOpacity": 0.6, "color": "#404040",
+                                "weight": 1.2, "opacity": 1.0, "dashArray": "4 3"}
+        else:
+            styles[_E(code)] = {"fillColor": COUNT_COLOURS["other"], "fillOpacity": 0.6, "color": "#8C8C8C",
+                                "weight": 0.5, "opacity": 1.0}
+    data = _features(rows, props, precision)
+    fields = ["area_name", "area_code", "status_text", "met_text", "criteria_text"]
+    aliases = ["Area", "Code", "Spearhead method", "Worst fifth on", "Criteria met"]
+    group = folium.FeatureGroup(name=_E(name))
+    folium.GeoJson(
+        data,
+        style_function=lambda f: styles[f["properties"]["area_code"]],
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        zoom_on_click=False,
+        control=False,
+    ).add_to(group)
+    if labels:
+        chosen = rows[rows["qualifies"].fillna(False).astype(bool)]
+        for geom, met in zip(chosen.geometry, chosen["criteria_met"], strict=True):
+            _label(geom.representative_point(), f"{int(met)}/{n}").add_to(group)
+    seed = json.dumps([name, data, styles, labels], sort_keys=True, default=str)
+    return set_stable_ids(group, seed=f"spearhead:{seed}")
+
+
+def spearhead_legend(table: pd.DataFrame, *, n: int, rests_on: str, title: str) -> Legend:
+    """What the fills, outlines and labels of :func:`spearhead_layer` mean."""
+    met, q = table["criteria_met"], table["qualifies"].astype(bool)
+    entries = [
+        LegendEntry(COUNT_COLOURS[str(k)], f"{k}/{n}: worst fifth on {k}", int(((met == k) & q).sum()),
+                    f"background:{COUNT_COLOURS[str(k)]};border:2px solid #1A1A1A")
+        for k in range(n, 2, -1) if str(k) in COUNT_COLOURS
+    ]
+    undecided = table["undecided"].astype(bool)
+    entries.append(LegendEntry(COUNT_COLOURS["undecided"], "Undecided: short only because values are missing",
+                               int(undecided.sum()), "background:#fff;border:1px dashed #404040"))
+    entries.append(LegendEntry(COUNT_COLOURS["other"], "Does not qualify", int((~q & ~undecided).sum()),
+                               "background:#F7F7F7;border:1px solid #8C8C8C"))
+    return Legend(title=title, method=f"Qualifies with {rests_on}; thick outline = qualifies. Zoom in once for the "
+                  "3/5, 4/5, 5/5 labels; hover for the criteria.",
+                  entries=tuple(entries), england="",
+                  note="Worst fifth per indicator among areas with a value; ties at the cut-off are all in.")
+
+
+def official_layer(gdf: gpd.GeoDataFrame, area_codes: Sequence[str], *, name: str, precision: int = 4) -> folium.FeatureGroup:
+    """The user's historical list as dashed outlines (no fill, not clickable)."""
+    rows = gdf[gdf["area_code"].isin(list(area_codes))]
+    props = [{"area_code": _E(str(c))} for c in rows["area_code"]]
+    data = _features(rows, props, precision)
+    group = folium.FeatureGroup(name=_E(name), control=False)
+    folium.GeoJson(
+        data,
+        style_function=lambda f: {"fill": False, "color": OFFICIAL_COLOUR, "weight": 3, "opacity": 1.0, "dashArray": "6 4"},
+        interactive=False,
+        control=False,
+    ).add_to(group)
+    return set_stable_ids(group, seed=f"official:{json.dumps([name, data], sort_keys=True)}")
+
+
+def overlap_layer(gdf: gpd.GeoDataFrame, overlaps: pd.DataFrame, *, name: str, precision: int = 4) -> folium.FeatureGroup:
+    """Areas (e.g. PCTs) overlapping qualifying LAs: dashed outline, "overlaps" label, the LAs in the tooltip."""
+    rows = gdf[["area_code", "area_name", "geometry"]].merge(overlaps[["area_code", "overlaps", "share"]], on="area_code", how="left")
+    props, styles = [], {}
+    for code, area_name, over, share in zip(rows["area_code"], rows["area_name"], rows["overlaps"], rows["share"], strict=True):
+        marked = isinstance(over, str) and over != ""
+        text = f"overlaps {over} ({share:.0%} of its area)" if marked else "overlaps no qualifying local authority"
+        props.append({"area_code": _E(str(code)), "area_name": _E(str(area_name)), "overlap_text": _E(text)})
+        styles[_E(str(code))] = (
+            {"fillColor": COUNT_COLOURS["4"], "fillOpacity": 0.45, "color": "#1A1A1A", "weight": 2, "dashArray": "5 3"}
+            if marked else {"fillColor": COUNT_COLOURS["other"], "fillOpacity": 0.5, "color": "#8C8C8C", "weight": 0.5}
+        )
+    data = _features(rows, props, precision)
+    group = folium.FeatureGroup(name=_E(name))
+    folium.GeoJson(
+        data,
+        style_function=lambda f: styles[f["properties"]["area_code"]],
+        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "overlap_text"], aliases=["PCT", "Code", "Marked"]),
+        zoom_on_click=False,
+        control=False,
+    ).add_to(group)
+    marked_rows = rows[rows["overlaps"].notna()]
+    for geom in marked_rows.geometry:
+        _label(geom.representative_point(), "overlaps").add_to(group)
+    return set_stable_ids(group, seed=f"overlap:{json.dumps([name, data, styles], sort_keys=True)}")
+
+
+def _residual_class(verdict: str, residual: float, polarity: str) -> str:
+    if verdict != VERDICTS[1]:
+        return verdict
+    better_side = residual >= 0 if polarity == "higher_is_better" else residual <= 0
+    return "as predicted, on the better side" if better_side else "as predicted, on the worse side"
+
+
+def residual_layer(
+    gdf: gpd.GeoDataFrame,
+    table: pd.DataFrame,
+    *,
+    polarity: str,
+    name: str,
+    unit: str,
+    precision: int = 4,
+) -> folium.FeatureGroup:
+    """Areas coloured by how their value compares with what their deprivation predicts.
+
+    ``table`` is :attr:`geo.gradient.Gradient.table` indexed by area code.
+    """
+    rows = gdf[["area_code", "area_name", "geometry"]].merge(table, left_on="area_code", right_index=True, how="left")
+    rows["verdict"] = rows["verdict"].fillna(VERDICTS[3])
+    props, styles = [], {}
+    for r in rows.itertuples(index=False):
+        d = r._asdict()
+        klass = _residual_class(str(d["verdict"]), float(d["residual"]) if pd.notna(d["residual"]) else 0.0, polarity)
+        if pd.notna(d["value"]):
+            detail = (f"{d['value']:g} {unit}; predicted {d['predicted']:.1f} from IMD score {d['imd']:.1f} "
+                      f"(difference {d['residual']:+.1f}; test: {d['rule']})")
+        else:
+            detail = "no value"
+        props.append({"area_code": _E(str(d["area_code"])), "area_name": _E(str(d["area_name"])),
+                      "class_text": _E(klass), "detail": _E(detail)})
+        styles[_E(str(d["area_code"]))] = (
+            dict(MISSING_STYLE) if klass == "no value" else
+            {"fillColor": RESIDUAL_COLOURS[klass], "fillOpacity": 0.85, "color": "#595959",
+             "weight": 1.6 if klass in (VERDICTS[0], VERDICTS[2]) else 0.5, "opacity": 1.0}
+        )
+    data = _features(rows, props, precision)
+    group = folium.FeatureGroup(name=_E(name))
+    folium.GeoJson(
+        data,
+        style_function=lambda f: styles[f["properties"]["area_code"]],
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "class_text", "detail"],
+                                      aliases=["Area", "Code", "Against deprivation", "Value"], sticky=True),
+        zoom_on_click=False,
+        control=False,
+    ).add_to(group)
+    return set_stable_ids(group, seed=f"residual:{json.dumps([name, data, styles], sort_keys=True)}")
+
+
+def residual_legend(table: pd.DataFrame, *, polarity: str, title: str, residual_sd: float) -> Legend:
+    """The residual map's classes, with the significance rule in words."""
+    classes = [
+        _residual_class(str(v), float(r) if pd.notna(r) else 0.0, polarity)
+        for v, r in zip(table["verdict"], table["residual"], strict=True)
+    ]
+    counts = pd.Series(classes).value_counts()
+    entries = []
+    for klass, colour in RESIDUAL_COLOURS.items():
+        css = (f"background:{colour};border:1px solid #595959" if klass != "no value"
+               else f"background:{colour};border:1px dashed #737373")
+        entries.append(LegendEntry(colour, klass[0].upper() + klass[1:], int(counts.get(klass, 0)), css))
+    return Legend(
+        title=title,
+        method="Each area against the population-weighted line of value on IMD score.",
+        entries=tuple(entries),
+        england="",
+        note=(f"Better or worse than predicted: the prediction lies outside the area's 95% confidence interval, or, "
+              f"where none is held, the difference exceeds 1.96 x the line's residual SD ({residual_sd:.2f})."),
+    )

@@ -1,0 +1,499 @@
+"""The Spearhead page: spotting Spearhead areas, tracking the gap, and the deprivation gradient.
+
+The whole view lives in ``st.query_params`` (tab, period, vintage, level,
+threshold, fraction, area; gap group and baseline; gradient outcome, period and
+sex), so a link reproduces it. An uploaded list is the one thing a link cannot
+carry; the page says so.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import codes, indicators
+from geo import gap as gap_mod
+from geo import gradient as gradient_mod
+from geo import spearhead as sh
+from geo.errors import AtlasError
+from geo.schema import vintages
+from layers import assets
+from layers import spearhead as sh_layers
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, outline_layer
+from layers.legend import to_html
+from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, show_notes, widget
+
+__all__ = ["spearhead_page"]
+
+MAP_HEIGHT = 520
+_TABS = {"areas": "Spearhead areas", "gap": "The gap with England", "gradient": "Deprivation gradient"}
+_LEVELS = {"lad": "Local authorities", "pct": "Primary Care Trusts (2011)"}
+_GROUPS = {
+    "qualifying": "Areas qualifying on the method above",
+    "deprived": "Most deprived fifth (IMD average score)",
+    "picked": "Areas I pick",
+    "uploaded": "An uploaded list",
+}
+_SHORT = {
+    "le_male": "Male life expectancy",
+    "le_female": "Female life expectancy",
+    "cancer_u75": "Cancer deaths under 75 (proxy)",
+    "cvd_u75": "Heart and stroke deaths under 75 (proxy)",
+}
+_SEXES = {"female": "Females", "male": "Males", "persons": "Persons"}
+
+
+@dataclass(frozen=True)
+class SpearheadView:
+    """Everything the page shows, as the URL holds it."""
+
+    tab: str = "areas"
+    period: str = "2015-17"
+    level: str = "lad"
+    vintage: str = "auto"
+    threshold: int = 3
+    fraction: float = 0.2
+    area: str = ""
+    group: str = "qualifying"
+    picked: tuple[str, ...] = ()
+    baseline: str = ""
+    outcome: str = "le_birth"
+    operiod: str = "2015-17"
+    osex: str = "female"
+
+
+def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
+    """The view from the URL; a bad parameter falls back to its default with one short note."""
+    q = st.query_params
+    view, notes = SpearheadView(), []
+
+    def pick(name: str, allowed: Any, default: Any) -> Any:
+        raw = q.get(name)
+        if raw is None:
+            return default
+        if raw in allowed:
+            return raw
+        notes.append(f"Ignored {name}={raw!r} in the link; showing {default}.")
+        return default
+
+    tab = pick("tab", _TABS, view.tab)
+    period = pick("period", periods, view.period if view.period in periods else periods[-1])
+    level = pick("level", _LEVELS, view.level)
+    vintage = pick("vintage", ("auto", *vintages("lad")), view.vintage)
+    threshold, fraction = view.threshold, view.fraction
+    try:
+        threshold = int(q.get("threshold", view.threshold))
+        fraction = float(q.get("fraction", view.fraction))
+        if not (1 <= threshold <= 5 and 0 < fraction < 1):
+            raise ValueError
+    except ValueError:
+        notes.append("Ignored the threshold or fraction in the link (expected 1-5 and 0-1); showing 3 of 5 and a fifth.")
+        threshold, fraction = view.threshold, view.fraction
+    view = replace(
+        view, tab=tab, period=period, level=level, vintage=vintage, threshold=threshold, fraction=fraction,
+        area=q.get("area", ""), group=pick("group", _GROUPS, view.group),
+        picked=tuple(c for c in q.get("picked", "").split(",") if c), baseline=q.get("baseline", ""),
+        outcome=q.get("outcome", view.outcome), operiod=q.get("operiod", view.operiod),
+        osex=pick("osex", _SEXES, view.osex),
+    )
+    return view, notes
+
+
+def _set(name: str, key: str) -> None:
+    value = st.session_state[key]
+    if isinstance(value, list | tuple):
+        st.query_params[name] = ",".join(value)
+    else:
+        st.query_params[name] = str(value)
+    if name in ("level", "vintage", "period"):
+        st.query_params.pop("area", None)
+
+
+# ---------------------------------------------------------------- cached analyses
+@st.cache_resource(show_spinner="Applying the method…")
+def _run(period: str, level: str, vintage: str, threshold: int, fraction: float) -> sh.SpearheadRun:
+    return sh.run(period, level=level, vintage=None if vintage == "auto" else vintage, threshold=threshold,
+                  fraction=fraction, imd_edition="2004" if period == "2001-03" and level == "lad" else None)
+
+
+@st.cache_resource(show_spinner=False)
+def _periods(level: str) -> tuple[str, ...]:
+    return sh.periods_held(level)
+
+
+@st.cache_resource(show_spinner="Finding overlapping PCTs…")
+def _overlaps(codes: tuple[str, ...], vintage: str) -> pd.DataFrame:
+    return sh.overlapping(codes, vintage=vintage)
+
+
+@st.cache_resource(show_spinner="Tracking the gap…")
+def _gap(codes: tuple[str, ...], key: str, vintage: str, baseline: str, label: str) -> gap_mod.GapResult:
+    return gap_mod.track(codes, indicator=gap_mod.INDICATORS[key], vintage=vintage, baseline=baseline or None,
+                         group_label=label)
+
+
+@st.cache_resource(show_spinner="Fitting the gradient…")
+def _gradient(indicator_id: str, period: str, sex: str, vintage: str) -> gradient_mod.Gradient:
+    return gradient_mod.gradient(indicator_id, period=period, sex=sex, vintage=vintage)
+
+
+# ---------------------------------------------------------------- the page
+def spearhead_page() -> None:
+    compact_layout()
+    st.title("Spearhead areas and the health gap")
+    view, notes = _read_view(_periods("lad"))
+    st.radio("Show", list(_TABS), format_func=_TABS.__getitem__, horizontal=True, label_visibility="collapsed",
+             key=widget("w_sh_tab", view.tab), on_change=_set, args=("tab", "w_sh_tab"))
+    _sidebar(view)
+    show_notes(notes)
+    try:
+        result = _run(view.period, "lad", view.vintage, view.threshold, view.fraction)
+        if view.tab == "areas":
+            _areas(view, result)
+        elif view.tab == "gap":
+            _gap_tab(view, result)
+        else:
+            _gradient_tab(view, result)
+    except AtlasError as exc:
+        st.error(str(exc))
+    attribution_caption()
+
+
+def _sidebar(view: SpearheadView) -> None:
+    with st.sidebar:
+        st.subheader("The method")
+        st.selectbox("Period of the health data", _periods("lad"), key=widget("w_sh_period", view.period),
+                     on_change=_set, args=("period", "w_sh_period"),
+                     help="2001-03 is the 2004 reconstruction (IMD 2004); 2015-17 is the last period with all five.")
+        st.selectbox("Map", list(_LEVELS), format_func=_LEVELS.__getitem__, key=widget("w_sh_level", view.level),
+                     on_change=_set, args=("level", "w_sh_level"))
+        st.selectbox("Local authority code set", ["auto", *vintages("lad")],
+                     format_func=lambda v: "The set most areas hold fully" if v == "auto" else v,
+                     key=widget("w_sh_vintage", view.vintage), on_change=_set, args=("vintage", "w_sh_vintage"))
+        st.session_state["w_sh_threshold"] = view.threshold
+        st.number_input("Indicators needed to qualify", min_value=1, max_value=5, step=1,
+                        key="w_sh_threshold", on_change=_set, args=("threshold", "w_sh_threshold"))
+        st.session_state["w_sh_fraction"] = view.fraction
+        st.number_input("Worst fraction on each indicator", min_value=0.05, max_value=0.5, step=0.05,
+                        key="w_sh_fraction", on_change=_set, args=("fraction", "w_sh_fraction"))
+
+
+def _method_text(result: sh.SpearheadRun) -> str:
+    lines = [f"**{html.escape(result.period)}**, local authorities on their **{result.vintage}** codes; worst "
+             f"{result.assessment.fraction:.0%} of areas on each indicator:"]
+    for c in result.criteria:
+        proxy = f" (stands in for {c.stands_for}, the 2004 method's indicator)" if c.stands_for else ""
+        lines.append(f"- {c.label}, {c.period}{proxy}")
+    return "\n".join(lines)
+
+
+def _statement(result: sh.SpearheadRun) -> str:
+    """What the result rests on, in words: never silent about a stand-in or a missing indicator."""
+    parts = []
+    proxies = [c for c in result.criteria if c.stands_for]
+    if proxies:
+        parts.append("Proxies: " + "; ".join(f"{c.label.lower()} for {c.stands_for}" for c in proxies) + ".")
+    if result.left_out:
+        parts.append("Not held: " + " ".join(result.left_out) +
+                     f" The result rests on {len(result.criteria)} of the 5 indicators.")
+    imd = next((c for c in result.criteria if c.key == "imd"), None)
+    if imd is not None:
+        parts.append(f"Deprivation: {imd.label} (the edition nearest {result.period}).")
+    return " ".join(parts)
+
+
+def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    table = result.table()
+    qualifying = table[table["qualifies"]]
+    map_col, panel_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        if view.level == "pct":
+            layer, legend = _pct_layer(view, result)
+        else:
+            gdf = boundaries_for("lad", result.vintage)
+            layer = sh_layers.spearhead_layer(gdf, table, result.criteria, result.assessment.cutoffs,
+                                              name="Spearhead method")
+            legend = sh_layers.spearhead_legend(table, n=len(result.criteria), rests_on=result.rests_on,
+                                                title=f"Spearhead method, {result.period}")
+        official_codes = st.session_state.get("sh_official_codes", [])
+        layers = [layer]
+        chosen = boundaries_for("lad", result.vintage)
+        chosen = chosen[chosen["area_code"] == view.area]
+        if view.level == "lad" and not chosen.empty:
+            layers.append(outline_layer(chosen.geometry.iloc[0], name=str(chosen["area_name"].iloc[0])))
+        if official_codes and view.level == "lad":
+            layers.append(sh_layers.official_layer(boundaries_for("lad", result.vintage), official_codes,
+                                                   name="Official list (uploaded)"))
+        out = st_folium(_base_map(), key="sh_map", height=MAP_HEIGHT, use_container_width=True,
+                        feature_group_to_add=layers, center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM,
+                        returned_objects=["last_active_drawing"])
+        _click(out)
+    with panel_col:
+        st.markdown(f"**{len(qualifying)} of {len(table)} local authorities qualify** ({result.rests_on}, "
+                    f"{result.period}, {result.vintage} codes).")
+        st.caption(_statement(result))
+        _criteria_panel(view, result, table)
+        st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
+        if official_codes and view.level == "lad":
+            st.caption("Dashed pink outlines: the uploaded official list.")
+        with st.expander("The method: indicators, ties, missing values, code sets"):
+            st.markdown(_method_text(result))
+            for rule in sh.RULES:
+                st.markdown(f"- {rule}")
+            st.markdown("- Each indicator is carried to the chosen code set through the ONS code-change "
+                        "lookups (geo.codes.reconcile): kept and recoded areas keep their value; merged or "
+                        "split areas get none, because their parts' values cannot be combined or divided.")
+            for note in result.notes:
+                st.markdown(f"- {note}")
+    _official(result, qualifying)
+    with st.expander("Every local authority: criteria met and values"):
+        st.dataframe(table, hide_index=True, use_container_width=True)
+    csv = "".join(f"# {line}\n" for line in result.header()) + _csv(table)
+    st.download_button("Download the table (CSV)", csv, file_name=f"spearhead_{result.period}_{result.vintage}.csv",
+                       mime="text/csv")
+
+
+def _csv(table: pd.DataFrame) -> str:
+    out = table.copy()
+    for column in ("qualifies", "undecided"):
+        out[column] = out[column].map({True: "true", False: "false"})
+    return str(out.to_csv(index=False, lineterminator="\n"))
+
+
+def _pct_layer(view: SpearheadView, result: sh.SpearheadRun) -> tuple[Any, Any]:
+    pcts = boundaries_for("pct", "2011")
+    try:
+        pct_run = _run(view.period, "pct", "2011", view.threshold, view.fraction)
+    except AtlasError:
+        pct_run = None
+    if pct_run is not None:
+        st.caption(f"PCT values held for {view.period}: the method applied to the 151 PCTs of 2011 "
+                   f"({pct_run.rests_on}; {', '.join(c.label for c in pct_run.criteria)}).")
+        t = pct_run.table()
+        layer = sh_layers.spearhead_layer(pcts, t, pct_run.criteria, pct_run.assessment.cutoffs, name="Spearhead PCTs")
+        legend = sh_layers.spearhead_legend(t, n=len(pct_run.criteria), rests_on=pct_run.rests_on,
+                                            title=f"PCTs by the method, {view.period}")
+        return layer, legend
+    codes = tuple(result.assessment.table.index[result.assessment.table["qualifies"]])
+    over = _overlaps(codes, result.vintage)
+    st.caption("PCT values are not held for this period: PCTs overlapping a qualifying local authority are "
+               "marked (labelled “overlaps”), not assessed.")
+    layer = sh_layers.overlap_layer(pcts, over, name="PCTs overlapping qualifying LAs")
+    legend = sh_layers.spearhead_legend(result.table(), n=len(result.criteria), rests_on=result.rests_on,
+                                        title="Local authorities behind the marked PCTs")
+    return layer, legend
+
+
+def _base_map() -> Any:
+    m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
+    sh_layers.LabelsFromZoom().add_to(m)
+    return assets.localise(m)
+
+
+def _click(out: dict[str, Any] | None) -> None:
+    props = ((out or {}).get("last_active_drawing") or {}).get("properties") or {}
+    code = props.get("area_code")
+    if code and code != st.query_params.get("area") and st.session_state.get("_sh_last") != code:
+        st.session_state["_sh_last"] = code
+        st.query_params["area"] = code
+        st.rerun()
+
+
+def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.DataFrame) -> None:
+    if view.level == "pct":
+        return
+    row = table[table["area_code"] == view.area]
+    if row.empty:
+        if view.area:
+            st.info(f"{view.area} is not a {result.vintage} local authority code; click an area on the map.")
+        else:
+            st.caption("Click an area to see which criteria it meets, with its values and the cut-offs.")
+        return
+    r = row.iloc[0]
+    verdict = "qualifies" if r["qualifies"] else ("is undecided (values missing)" if r["undecided"] else "does not qualify")
+    st.markdown(f"#### {html.escape(str(r['area_name']))}")
+    st.markdown(f"{r['area_name']} {verdict}: worst fifth on **{int(r['criteria_met'])} of {len(result.criteria)}** "
+                f"(judged on {int(r['criteria_held'])}).")
+    lines = []
+    for c in result.criteria:
+        value = r[f"{c.key}_value"]
+        worse = "or lower" if c.polarity == "higher_is_better" else "or higher"
+        cut = f"cut-off {result.assessment.cutoffs[c.key]:g} {worse}"
+        name = _SHORT.get(c.key, c.label) if c.key != "imd" else c.label
+        if pd.isna(value):
+            lines.append(f"- ○ {name}: no value ({cut})")
+        elif r[c.key] == 1:
+            lines.append(f"- **● {name}: {value:g}** — worst fifth ({cut})")
+        else:
+            lines.append(f"- ○ {name}: {value:g} — not ({cut})")
+    st.markdown("\n".join(lines))
+
+
+def _official(result: sh.SpearheadRun, qualifying: pd.DataFrame) -> None:
+    st.subheader("The official 2004 list")
+    st.markdown(
+        "The Department of Health's list (70 local authorities, 88 PCTs; Written Ministerial Statement, "
+        "25 November 2004) is **not in the raw data the atlas holds**. Upload it as a CSV of names or codes "
+        "of any vintage (one a line, first column): it is reconciled to the codes on the map, drawn as a "
+        "historical layer beside the computed one, and compared in a table. An upload is not kept in the link."
+    )
+    upload = st.file_uploader("Official list (CSV of local authority names or codes)", type=["csv", "txt"])
+    if upload is None:
+        st.session_state.pop("sh_official_codes", None)
+        return
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+        entries = [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
+        entries = [e for e in entries if e and not e.startswith("#") and e.lower() not in ("area_code", "code", "name", "area_name")]
+        agreement, notes = sh.compare_official(entries, list(qualifying["area_code"]), vintage=result.vintage)
+    except (AtlasError, UnicodeDecodeError) as exc:
+        st.error(f"The list could not be read: {exc}")
+        return
+    codes = list(agreement.loc[agreement["official"], "area_code"])
+    if st.session_state.get("sh_official_codes") != codes:
+        st.session_state["sh_official_codes"] = codes
+        st.rerun()
+    counts = agreement["agreement"].value_counts()
+    st.markdown(f"On both lists: **{counts.get('both', 0)}**; official list only: **{counts.get('official list only', 0)}**; "
+                f"computed only: **{counts.get('computed only', 0)}**.")
+    st.dataframe(agreement, hide_index=True, use_container_width=True)
+    show_notes(list(notes))
+
+
+# ---------------------------------------------------------------- the gap
+def _group(view: SpearheadView, result: sh.SpearheadRun) -> tuple[tuple[str, ...], str]:
+    t = result.assessment.table
+    if view.group == "qualifying":
+        return tuple(t.index[t["qualifies"]]), f"areas qualifying on {result.period} data ({result.rests_on})"
+    if view.group == "deprived":
+        imd = next(c for c in result.criteria if c.key == "imd")
+        worst = sh.worst_fifth(result.values["imd"], polarity=imd.polarity)
+        return tuple(result.values.index[worst.fillna(False).astype(bool)]), f"most deprived fifth by {imd.label}"
+    if view.group == "picked":
+        return tuple(c for c in view.picked if c in result.names), "areas picked by hand"
+    return tuple(st.session_state.get("sh_gap_upload", ())), "an uploaded list"
+
+
+def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    st.radio("Group", list(_GROUPS), format_func=_GROUPS.__getitem__, horizontal=True,
+             key=widget("w_sh_group", view.group), on_change=_set, args=("group", "w_sh_group"))
+    if view.group == "picked":
+        names = dict(sorted(result.names.items(), key=lambda kv: kv[1]))
+        st.multiselect("Local authorities", list(names), format_func=names.__getitem__,
+                       default=[c for c in view.picked if c in names], key="w_sh_picked",
+                       on_change=_set, args=("picked", "w_sh_picked"))
+    if view.group == "uploaded":
+        upload = st.file_uploader("List of local authority codes or names (CSV, first column)", type=["csv", "txt"],
+                                  key="sh_gap_file")
+        if upload is not None:
+            entries = [line.split(",")[0].strip() for line in upload.getvalue().decode("utf-8-sig").splitlines()]
+            agreement, notes = sh.compare_official([e for e in entries if e], [], vintage=result.vintage)
+            st.session_state["sh_gap_upload"] = tuple(agreement["area_code"])
+            show_notes(list(notes))
+        st.caption("An upload is not kept in the link.")
+    members, label = _group(view, result)
+    if not members:
+        st.info("The group is empty: pick or upload some local authorities.")
+        return
+    st.markdown(f"**{len(members)} local authorities** ({label}), on {result.vintage} codes, against England.")
+    for key, ind in gap_mod.INDICATORS.items():
+        held = indicators.periods(ind.indicator_id, level="lad")
+        periods = sorted(set(held.loc[held["sex"] == ind.sex, "period"]), key=sh.period_year)
+        baseline = view.baseline if view.baseline in periods else periods[0]
+        g = _gap(members, key, result.vintage, baseline, label)
+        st.markdown(f"##### {ind.label}: relative gap with England (%), baseline {baseline}")
+        chart = g.table.set_index("period")[["relative_gap", "target_relative_gap"]].rename(
+            columns={"relative_gap": "Relative gap (%)", "target_relative_gap": "Path to a 10% narrowing"})
+        st.line_chart(chart, x_label="Period", y_label="Gap, % of England's value", height=240)
+        shown = g.table.rename(columns={"absolute_gap": "gap_years", "relative_gap": "gap_pct"}).round(3)
+        st.dataframe(shown, hide_index=True, use_container_width=True)
+        st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
+        st.download_button(f"Download ({ind.label}, CSV)", "".join(f"# {x}\n" for x in g.header()) + shown.to_csv(index=False),
+                           file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
+    all_periods = sorted(set(indicators.periods("le_birth", level="lad")["period"]), key=sh.period_year)
+    st.selectbox("Baseline period", all_periods, key=widget("w_sh_baseline", view.baseline or all_periods[0]),
+                 on_change=_set, args=("baseline", "w_sh_baseline"),
+                 help="Where a sex has no value for this period, its first period held is the baseline.")
+
+
+# ---------------------------------------------------------------- the gradient
+def _outcomes() -> dict[str, str]:
+    return {
+        i.indicator_id: i.label for i in catalogue().values()
+        if "lad" in i.levels and i.polarity != "none" and i.group in ("Life expectancy", "Mortality")
+    }
+
+
+def _gradient_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    outcomes = _outcomes()
+    outcome = view.outcome if view.outcome in outcomes else "le_birth"
+    combos = indicators.periods(outcome, level="lad")
+    sexes = [s for s in _SEXES if s in set(combos["sex"])]
+    sex = view.osex if view.osex in sexes else sexes[0]
+    periods = sorted(set(combos.loc[combos["sex"] == sex, "period"]), key=sh.period_year)
+    period = view.operiod if view.operiod in periods else periods[-1]
+    a, b, c = st.columns([3, 2, 1])
+    a.selectbox("Outcome", list(outcomes), format_func=outcomes.__getitem__, key=widget("w_sh_outcome", outcome),
+                on_change=_set, args=("outcome", "w_sh_outcome"))
+    b.selectbox("Period", periods, key=widget("w_sh_operiod", period), on_change=_set, args=("operiod", "w_sh_operiod"))
+    c.selectbox("Sex", sexes, format_func=_SEXES.__getitem__, key=widget("w_sh_osex", sex), on_change=_set,
+                args=("osex", "w_sh_osex"))
+    rows = combos[(combos["period"] == period) & (combos["sex"] == sex)].sort_values("areas")
+    vintage = str(rows["vintage"].iloc[-1])
+    g = _gradient(outcome, period, sex, vintage)
+    f, q = g.fit, g.inequality
+    st.markdown(f"**{g.label}**, {_SEXES[sex].lower()}, {period}, against **IMD {g.imd_edition}** average score; "
+                f"local authorities on {vintage} codes; {g.weighting}.")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Slope per IMD point", f"{f.slope:.3f}", help=f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}")
+    m1.caption(f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}; {f.n} areas")
+    m2.metric("Slope index of inequality (SII)", f"{q.sii:.2f}")
+    m2.caption(f"95% CI {q.sii_lower:.2f} to {q.sii_upper:.2f} ({g.unit}); least minus most deprived end")
+    m3.metric("Relative index of inequality (RII)", f"{q.rii:.1%}")
+    m3.caption(f"95% CI {q.rii_lower:.1%} to {q.rii_upper:.1%} of the mean")
+    left, right = st.columns([1, 1], gap="medium")
+    table = g.table.copy()
+    table["area_name"] = [result.names.get(code, "") for code in table.index] if vintage == result.vintage else [
+        codes.area_names("lad", vintage).get(code, "") for code in table.index]
+    with left:
+        _scatter(table, f, g)
+    with right:
+        gdf = boundaries_for("lad", vintage)
+        layer = sh_layers.residual_layer(gdf, g.table, polarity=catalogue()[outcome].polarity, name="Residuals", unit=g.unit)
+        legend = sh_layers.residual_legend(g.table, polarity=catalogue()[outcome].polarity,
+                                           title="Against what deprivation predicts", residual_sd=f.residual_sd)
+        st_folium(_base_map(), key="sh_residual_map", height=420, use_container_width=True,
+                  feature_group_to_add=[layer], center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM, returned_objects=[])
+        st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
+    st.caption("SII and RII: 10 deciles of local authorities by IMD score, each decile's population-weighted "
+               "value placed at the middle of its cumulative population share; intervals from the line's "
+               "standard error (t, 8 df). OHID's published SII simulates from each decile's interval instead.")
+    show_notes(list(g.notes))
+    st.download_button("Download the gradient table (CSV)",
+                       "".join(f"# {x}\n" for x in g.header()) + table.rename_axis("area_code").reset_index().to_csv(index=False),
+                       file_name=f"gradient_{outcome}_{sex}_{period}.csv", mime="text/csv")
+
+
+def _scatter(table: pd.DataFrame, fit: gradient_mod.Fit, g: gradient_mod.Gradient) -> None:
+    import altair as alt
+
+    data = table.dropna(subset=["value", "imd"]).reset_index(names="area_code")
+    line = pd.DataFrame({"imd": [data["imd"].min(), data["imd"].max()]})
+    line["predicted"] = fit.predict(line["imd"])
+    points = alt.Chart(data).mark_circle(opacity=0.7).encode(
+        x=alt.X("imd:Q", title=f"IMD {g.imd_edition} average score (higher = more deprived)"),
+        y=alt.Y("value:Q", title=f"{g.label} ({g.unit})", scale=alt.Scale(zero=False)),
+        color=alt.Color("verdict:N", title="Against the line",
+                        scale=alt.Scale(domain=list(gradient_mod.VERDICTS[:3]), range=["#0072B2", "#999999", "#D55E00"])),
+        shape=alt.Shape("verdict:N", legend=None),
+        tooltip=["area_name", "area_code", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("imd:Q", format=".1f"),
+                 alt.Tooltip("predicted:Q", format=".1f"), "verdict"],
+    )
+    fitted = alt.Chart(line).mark_line(color="#1A1A1A").encode(x="imd:Q", y="predicted:Q")
+    st.altair_chart((points + fitted).properties(height=400), use_container_width=True)
+
