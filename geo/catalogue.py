@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from geo._paths import DATA_DIR
+from geo._paths import DATA_DIR, refreshed_dir
 from geo.errors import UnknownIndicatorError
 
 __all__ = ["Indicator", "Source", "Polarity", "GROUPS", "LABEL_MAX", "load_catalogue", "get", "CATALOGUE_FILE"]
@@ -102,11 +102,22 @@ class Indicator:
         return cls(**data)
 
 
-@cache
 def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, Indicator]:
-    """Read ``data/catalogue.json`` into ``{indicator_id: Indicator}``, in the file's (picker) order."""
+    """Read ``data/catalogue.json`` into ``{indicator_id: Indicator}``, in the file's (picker) order.
+
+    Records written by ``python -m geo refresh`` (see :mod:`geo.refresh`) replace the bundled
+    record of the same id; indicators only the refresh brought come last.
+    """
+    return _load_catalogue(data_dir, refreshed_dir(data_dir))
+
+
+@cache
+def _load_catalogue(data_dir: Path, refreshed: Path | None) -> dict[str, Indicator]:
     raw = json.loads((data_dir / CATALOGUE_FILE).read_text(encoding="utf-8"))
-    return {item["indicator_id"]: Indicator.from_dict(item) for item in raw["indicators"]}
+    items = raw["indicators"]
+    if refreshed is not None and (refreshed / CATALOGUE_FILE).exists():
+        items = [*items, *json.loads((refreshed / CATALOGUE_FILE).read_text(encoding="utf-8"))["indicators"]]
+    return {item["indicator_id"]: Indicator.from_dict(item) for item in items}
 
 
 def get(indicator_id: str, *, data_dir: Path = DATA_DIR) -> Indicator:

@@ -17,6 +17,7 @@ __all__ = [
     "RawFileMissingError",
     "ValidationError",
     "UploadError",
+    "RefreshError",
     "RuleError",
 ]
 
@@ -69,3 +70,7 @@ class UploadError(AtlasError, ValueError):
 
 class RuleError(AtlasError, ValueError):
     """A targeting rule that cannot be read, or names what the rule language does not allow."""
+
+
+class RefreshError(AtlasError, OSError):
+    """Fresh figures that could not be downloaded or used; the data in use is unchanged."""

@@ -1,7 +1,9 @@
 """Indicator values: load one indicator for one geography, join it to boundaries.
 
 Values live in one long table, partitioned into ``data/indicators/*.parquet``, with
-the columns of :data:`geo.schema.INDICATOR_COLUMNS`.
+the columns of :data:`geo.schema.INDICATOR_COLUMNS`. Figures refreshed by
+``python -m geo refresh`` (see :mod:`geo.refresh`) overlay the bundled ones: a refreshed
+row replaces the bundled row with the same indicator, area, level, vintage, period and sex.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.dataset as ds
 
-from geo._paths import DATA_DIR
+from geo._paths import DATA_DIR, refreshed_dir
 from geo.catalogue import get
 from geo.errors import DataUnavailableError
 from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["load", "england_value", "join", "JoinReport", "periods", "table"]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _dataset(data_dir: Path) -> ds.Dataset:
     folder = data_dir / "indicators"
     files = sorted(str(p) for p in folder.glob("*.parquet"))
@@ -36,17 +38,35 @@ def _dataset(data_dir: Path) -> ds.Dataset:
     return ds.dataset(files, format="parquet")
 
 
+#: Columns that identify one figure; a refreshed row replaces the bundled row with the same key.
+KEY: tuple[str, ...] = ("indicator_id", "area_code", "level", "vintage", "period", "sex")
+
+
+def _read(expr: ds.Expression, data_dir: Path, refreshed: Path | None) -> pd.DataFrame:
+    rows = _dataset(data_dir).to_table(filter=expr).to_pandas()
+    if refreshed is None or not any((refreshed / "indicators").glob("*.parquet")):
+        return rows
+    return overlay(rows, _dataset(refreshed).to_table(filter=expr).to_pandas())
+
+
+def overlay(bundled: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
+    """``bundled`` with each row that ``fresh`` also holds (same :data:`KEY`) replaced by the fresh one."""
+    if fresh.empty:
+        return bundled
+    both = pd.concat([fresh, bundled], ignore_index=True)
+    both = both[~both.duplicated(list(KEY), keep="first")]
+    return both.sort_values(["indicator_id", "area_code", "period", "sex"], kind="stable").reset_index(drop=True)
+
+
 @lru_cache(maxsize=256)
-def _rows(indicator_id: str, level: str, data_dir: Path) -> pd.DataFrame:
-    dataset = _dataset(data_dir)
+def _rows(indicator_id: str, level: str, data_dir: Path, refreshed: Path | None = None) -> pd.DataFrame:
     expr = (ds.field("indicator_id") == indicator_id) & (ds.field("level") == level)
-    return dataset.to_table(filter=expr).to_pandas()
+    return _read(expr, data_dir, refreshed)
 
 
 def table(indicator_id: str, *, data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """Every row held for one indicator, at every level."""
-    dataset = _dataset(data_dir)
-    return dataset.to_table(filter=ds.field("indicator_id") == indicator_id).to_pandas()
+    return _read(ds.field("indicator_id") == indicator_id, data_dir, refreshed_dir(data_dir))
 
 
 def load(
@@ -68,7 +88,7 @@ def load(
         The combination is valid but not held; the message lists what is.
     """
     indicator = get(indicator_id, data_dir=data_dir)
-    rows = _rows(indicator_id, level, data_dir)
+    rows = _rows(indicator_id, level, data_dir, refreshed_dir(data_dir))
     if rows.empty:
         held = ", ".join(LEVEL_LABELS.get(lv, lv).lower() for lv in indicator.levels) or "no level"
         raise DataUnavailableError(
@@ -95,7 +115,7 @@ def periods(indicator_id: str, *, level: str, data_dir: Path = DATA_DIR) -> pd.D
     Vintages holding under half the areas of the fullest vintage for the same
     period and sex (e.g. a few abolished districts a source also lists) are left out.
     """
-    rows = _rows(indicator_id, level, data_dir)
+    rows = _rows(indicator_id, level, data_dir, refreshed_dir(data_dir))
     combos = rows.groupby(["vintage", "period", "sex"], as_index=False).size().rename(columns={"size": "areas"})
     # A code set that holds only a few predecessor areas for a period is not a map worth offering.
     most = combos.groupby(["period", "sex"])["areas"].transform("max")
@@ -107,7 +127,7 @@ def england_value(
     indicator_id: str, *, period: str, sex: str, data_dir: Path = DATA_DIR
 ) -> pd.Series | None:
     """England's row for a period and sex, or ``None`` when the source gives none."""
-    rows = _rows(indicator_id, "england", data_dir)
+    rows = _rows(indicator_id, "england", data_dir, refreshed_dir(data_dir))
     rows = rows[(rows["area_code"] == ENGLAND_CODE) & (rows["period"] == period) & (rows["sex"] == sex)]
     if rows.empty:
         return None

@@ -33,6 +33,7 @@ def about_page() -> None:
         "as suppressed; nothing is estimated or filled in."
     )
     st.info(raw["attribution"])
+    _fresh_figures()
 
     st.header("Boundaries")
     st.table(
@@ -79,3 +80,57 @@ def about_page() -> None:
                     st.warning(f"Derived by the atlas or a third party, not an official figure: {ind.method}")
                 for caveat in ind.caveats:
                     st.markdown(f"> {caveat}")
+
+
+def _fresh_figures() -> None:
+    """Fresh official figures from OHID Fingertips: what is in use, a button with progress, and the way back."""
+    from geo import refresh
+    from geo._paths import REFRESH_DIR
+    from geo.errors import AtlasError
+    from ui.widgets import catalogue as cached_catalogue
+
+    st.header("Fresh figures")
+    if message := st.session_state.pop("refresh_message", None):
+        st.success(message)
+    manifest = refresh.current()
+    if manifest is None:
+        st.markdown(
+            "The atlas shows the figures bundled with it. With internet, it can bring in the latest official "
+            "figures from the OHID Fingertips API (life expectancy, healthy life expectancy, the slope index of "
+            "inequality, infant mortality and under-75 mortality from cancer and heart and circulatory disease), "
+            "with confidence intervals and counts. They are kept beside the bundled data "
+            f"(in `{REFRESH_DIR}`), shown in place of bundled figures for the same area, period and sex, "
+            "and the bundled data is never changed."
+        )
+    else:
+        st.markdown(
+            "Figures downloaded from the OHID Fingertips API are in use, in place of the bundled figures for "
+            "the same area, period and sex. Each one's note (map tooltip, area panel and downloads) names its "
+            "source, the API's release date and when it was downloaded."
+        )
+        st.table(
+            [
+                {"Indicator": key, "Fingertips indicator": f"{e.get('fingertips_id')} {e.get('name', '')}".strip(),
+                 "Released": e.get("released", ""), "Downloaded": e.get("downloaded", ""), "Rows": f"{e.get('rows', 0):,}"}
+                for key, e in manifest.get("indicators", {}).items()
+            ]
+        )
+    left, right = st.columns(2)
+    if left.button("Download fresh figures from Fingertips", key="refresh_download"):
+        bar = st.progress(0.0, text="Starting the download")
+        try:
+            outcome = refresh.refresh(progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what))
+        except AtlasError as exc:
+            bar.empty()
+            st.error(f"{exc}")
+        else:
+            cached_catalogue.clear()
+            st.cache_data.clear()
+            st.session_state["refresh_message"] = outcome.describe()
+            st.rerun()
+    if manifest is not None and right.button("Go back to the bundled figures", key="refresh_revert"):
+        refresh.revert()
+        cached_catalogue.clear()
+        st.cache_data.clear()
+        st.session_state["refresh_message"] = "Back to the bundled figures."
+        st.rerun()

@@ -1,0 +1,334 @@
+"""geo.refresh against a local fake Fingertips API serving recorded responses (tests/fixtures/fingertips)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import geo._paths
+from geo import indicators, refresh
+from geo.catalogue import Indicator, Source, load_catalogue
+from geo.errors import RefreshError, VintageMismatchError
+from geo.schema import INDICATOR_COLUMNS
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fingertips"
+FAST = refresh.Http(timeout=0.5, deadline=2.0, retries=2, backoff=0.0)
+
+LE = refresh.Series("le_birth", 90366, area_types=(501,))
+CMD = refresh.Series(
+    "cmd_prevalence", 93495, area_types=(101,),
+    new=refresh.NewIndicator("Common mental disorders", "Common mental disorders", "d.", "%", "none", "Population",
+                             "proportion"),
+)
+TYPES = (*refresh.AREA_TYPES, refresh.AreaType(101, "lad", "2013", "Districts & UAs (pre Apr 2019)"))
+
+
+# --- the fake server ------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeFingertips:
+    """Serves ``routes[(indicator_id, area_type_id)]`` (a fixture name) and metadata; ``faults`` misbehave."""
+
+    routes: dict[tuple[str, str], str] = field(default_factory=dict)
+    faults: dict[tuple[str, str], str] = field(default_factory=dict)
+    hits: dict[tuple[str, str], int] = field(default_factory=dict)
+    url: str = ""
+
+
+def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _send(self, status: int, body: bytes, *, length: int | None = None, kind: str = "text/csv") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            parsed = urllib.parse.urlsplit(self.path)
+            query = dict(urllib.parse.parse_qsl(parsed.query))
+            if parsed.path == "/api/indicator_metadata/by_indicator_id":
+                path = FIXTURES / f"metadata_{query['indicator_ids']}.json"
+                if not path.exists():
+                    return self._send(404, b"not found", kind="text/plain")
+                return self._send(200, path.read_bytes(), kind="application/json")
+            if parsed.path != "/api/all_data/csv/by_indicator_id" or query.get("parent_area_type_id") != "15":
+                return self._send(404, b"not found", kind="text/plain")
+            key = (query["indicator_ids"], query["child_area_type_id"])
+            fake.hits[key] = fake.hits.get(key, 0) + 1
+            fault = fake.faults.get(key, "")
+            if (fault == "http500_once" and fake.hits[key] == 1) or fault == "http500":
+                return self._send(500, b"Internal Server Error", kind="text/plain")
+            if fault == "http404":
+                return self._send(404, b"not found", kind="text/plain")
+            if fault == "slow":
+                time.sleep(1.5)
+            name = fake.routes.get(key)
+            body = (FIXTURES / name).read_bytes() if name else (FIXTURES / "90366_501.csv").read_bytes().split(b"\n")[0]
+            if fault == "truncated":  # the connection drops halfway through the promised length
+                return self._send(200, body[: len(body) // 2], length=len(body))
+            if fault == "cut_row":  # a complete reply whose last line stops mid-row
+                body = body[: body.rindex(b",,,")]
+            if fault == "wrong_columns":
+                body = body.replace(b"Area Code", b"AreaCode", 1)
+            return self._send(200, body)
+
+    return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up (the slow-reply test) is expected
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeFingertips]:
+    state = FakeFingertips(routes={("90366", "501"): "90366_501.csv", ("93495", "101"): "93495_101.csv"})
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def refresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "refreshed"
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", folder)
+    return folder
+
+
+def _run(fake: FakeFingertips, data_dir: Path, refresh_dir: Path, *series: refresh.Series,
+         progress: Callable[[float, str], None] | None = None) -> refresh.Outcome:
+    return refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=FAST,
+                           series=series or (LE,), area_types=TYPES, progress=progress)
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _fixture(name: str) -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / name, dtype=str, keep_default_na=False)
+
+
+# --- happy path -----------------------------------------------------------------------------------
+
+
+def test_refreshed_table_equals_the_recorded_figures(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    bundled = _hashes(data_dir / "indicators") | {"catalogue.json": _hashes(data_dir)["catalogue.json"]}
+    steps: list[tuple[float, str]] = []
+    outcome = _run(fake, data_dir, refresh_dir, LE, CMD, progress=lambda f, m: steps.append((f, m)))
+
+    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
+    assert tuple(table.columns) == INDICATOR_COLUMNS
+    assert outcome.rows == {"le_birth": 16, "cmd_prevalence": 6}
+    cmd = table[table["indicator_id"] == "cmd_prevalence"].set_index("area_code")
+    recorded = _fixture("93495_101.csv").set_index("Area Code")
+    for ours, theirs in (("value", "Value"), ("lower_ci", "Lower CI 95.0 limit"), ("upper_ci", "Upper CI 95.0 limit"),
+                         ("count", "Count"), ("denominator", "Denominator")):
+        assert cmd[ours].to_dict() == recorded[theirs].astype(float).to_dict(), ours
+    assert cmd.loc["E92000001", "level"] == "england" and cmd.loc["E06000001", ["level", "vintage"]].tolist() == ["lad", "2013"]
+    le = table[table["indicator_id"] == "le_birth"]
+    assert set(le["period"]) == {"2021-23", "2022-24"} and set(le["sex"]) == {"male", "female"}
+    assert [f for f, _ in steps] == sorted(f for f, _ in steps) and steps[-1][0] == 1.0
+    # the bundled data is never written
+    assert _hashes(data_dir / "indicators") | {"catalogue.json": _hashes(data_dir)["catalogue.json"]} == bundled
+
+
+def test_value_note_for_suppression_becomes_suppressed_and_every_note_carries_provenance(
+    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    outcome = _run(fake, data_dir, refresh_dir)
+    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
+    city = table[table["area_code"] == "E09000001"]
+    assert (city["status"] == "suppressed").all() and city["value"].isna().all()
+    assert (table.loc[table["area_code"] != "E09000001", "status"] == "ok").all()
+    assert city["note"].str.startswith("Value suppressed for disclosure control due to small count. ").all()
+    assert table["note"].str.contains(
+        r"Source: OHID Fingertips API, indicator 90366 \(Life expectancy at birth\); released 2025-12-02; "
+        r"downloaded \d{4}-\d\d-\d\d \d\d:\d\d UTC$"
+    ).all()
+
+
+def test_overlay_shows_refreshed_rows_and_catalogue_records(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    _run(fake, data_dir, refresh_dir, LE, CMD)
+    rows = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
+    assert rows["area_code"].is_unique
+    hartlepool = rows.set_index("area_code").loc["E06000001"]
+    assert hartlepool["value"] == 77.3 and "OHID Fingertips API" in hartlepool["note"]
+    assert "Fingertips API" not in rows.set_index("area_code").loc["E06000003", "note"]  # not refreshed: bundled row
+    catalogue = load_catalogue(data_dir)
+    assert catalogue["cmd_prevalence"].levels == {"england": ("2013",), "lad": ("2013",)}
+    assert catalogue["le_birth"].caveats[-1].startswith("Refreshed from the OHID Fingertips API (indicator 90366")
+    assert refresh.current()["indicators"]["le_birth"]["released"] == "2025-12-02"  # type: ignore[index]
+
+
+def test_narrowed_refresh_keeps_the_indicators_refreshed_before(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    _run(fake, data_dir, refresh_dir, LE, CMD)
+    outcome = refresh.refresh(["93495"], base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=FAST,
+                              series=(LE, CMD), area_types=TYPES)
+    assert outcome.rows == {"cmd_prevalence": 6}
+    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
+    assert table.groupby("indicator_id").size().to_dict() == {"cmd_prevalence": 6, "le_birth": 16}
+    assert [p.name for p in refresh_dir.glob("refresh-*")] == [outcome.folder.name]
+
+
+def test_revert_goes_back_to_the_bundled_figures(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    before = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
+    _run(fake, data_dir, refresh_dir)
+    assert refresh.revert() is True
+    after = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
+    pd.testing.assert_frame_equal(before, after)
+    assert refresh.current() is None and not list(refresh_dir.glob("refresh-*"))
+    assert refresh.revert() is False
+
+
+# --- failures leave everything as it was ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        pytest.param("http500", r"HTTP 500.*3 tries. Are you offline\?", id="server-error"),
+        pytest.param("http404", r"HTTP 404.*Check --base-url", id="not-found"),
+        pytest.param("slow", r"no answer within 0.5 s|timed out", id="slow-reply"),
+        pytest.param("truncated", r"connection broke", id="truncated-reply"),
+        pytest.param("cut_row", r"line \d+ has \d+ fields, expected 27", id="row-cut-short"),
+        pytest.param("wrong_columns", r"missing \['Area Code'\]", id="wrong-columns"),
+    ],
+)
+def test_a_failed_refresh_changes_nothing(
+    fault: str, message: str, fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    _run(fake, data_dir, refresh_dir, CMD)
+    before = _hashes(refresh_dir)
+    shown = indicators.table("cmd_prevalence", data_dir=data_dir)
+    fake.faults[("90366", "501")] = fault
+    with pytest.raises(RefreshError, match=message) as caught:
+        _run(fake, data_dir, refresh_dir, LE, CMD)
+    assert "nothing refreshed: 1 of 2 indicator(s) failed (le_birth); downloaded fine: cmd_prevalence" in str(caught.value)
+    assert _hashes(refresh_dir) == before
+    pd.testing.assert_frame_equal(indicators.table("cmd_prevalence", data_dir=data_dir), shown)
+
+
+def test_codes_of_another_vintage_are_refused(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    fake.routes[("93495", "101")] = "93495_101_mixed_vintage.csv"
+    with pytest.raises(VintageMismatchError, match=r"1 lad codes are not in the 2013 set \(e.g. E06000060\); they look like lad 20"):
+        _run(fake, data_dir, refresh_dir, CMD)
+    assert _hashes(refresh_dir) == {}
+
+
+def test_a_retry_after_a_server_error_succeeds(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    fake.faults[("90366", "501")] = "http500_once"
+    waits: list[float] = []
+    http = refresh.Http(timeout=0.5, deadline=2.0, retries=2, backoff=0.25, sleep=waits.append)
+    outcome = refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=http,
+                              series=(LE,), area_types=TYPES)
+    assert outcome.rows == {"le_birth": 16} and fake.hits[("90366", "501")] == 2 and waits == [0.25]
+
+
+def test_backoff_doubles_between_tries(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    fake.faults[("90366", "501")] = "http500"
+    waits: list[float] = []
+    http = refresh.Http(timeout=0.5, deadline=2.0, retries=3, backoff=0.5, sleep=waits.append)
+    with pytest.raises(RefreshError, match="4 tries"):
+        refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=http, series=(LE,), area_types=TYPES)
+    assert waits == [0.5, 1.0, 2.0] and fake.hits[("90366", "501")] == 4
+
+
+def _closed_port() -> str:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/api/"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "tries"),
+    [
+        pytest.param(_closed_port, "3 tries", id="connection-refused-is-retried"),
+        pytest.param(lambda: "http://fingertips.invalid/api/", "1 tries", id="no-name-lookup-fails-at-once"),
+    ],
+)
+def test_offline_gives_one_line_and_a_non_zero_exit(
+    base_url: Callable[[], str], tries: str, refresh_dir: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from geo.__main__ import main
+
+    monkeypatch.setitem(refresh.refresh.__kwdefaults__, "http", FAST)
+    status = main(["refresh", "--indicators", "le_birth", "--base-url", base_url(), "--dir", str(refresh_dir)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "cannot reach the server" in err and f"{tries}. Are you offline?" in err and "nothing refreshed" in err
+    assert _hashes(refresh_dir) == {}
+
+
+def test_unknown_indicator_is_refused_before_any_download(refresh_dir: Path) -> None:
+    with pytest.raises(RefreshError, match=r"--indicators nope: not a refreshable indicator; expected .*le_birth \(90366\)"):
+        refresh.refresh(["nope"], base_url="http://127.0.0.1:9/api/", refresh_dir=refresh_dir)
+
+
+def test_cli_refresh_and_revert(fake: FakeFingertips, data_dir: Path, refresh_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from geo.__main__ import main
+
+    # area types 502 and 6 answer with a header only: no rows there, which is not an error
+    assert main(["refresh", "--indicators", "le_birth", "--base-url", fake.url, "--dir", str(refresh_dir)]) == 0
+    assert "refreshed 1 indicator(s), 16 rows (le_birth 16)" in capsys.readouterr().out
+    assert main(["refresh", "--revert", "--dir", str(refresh_dir)]) == 0
+    assert "back to the bundled figures" in capsys.readouterr().out
+
+
+# --- the overlay on a tiny bundled folder ---------------------------------------------------------
+
+
+def _rows(values: dict[str, float], note: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"indicator_id": "le_test", "area_code": list(values), "level": "lad", "vintage": "2023", "period": "2022-24",
+         "sex": "female", "value": list(values.values()), "lower_ci": float("nan"), "upper_ci": float("nan"),
+         "count": float("nan"), "denominator": float("nan"), "status": "ok", "note": note}
+    )
+
+
+def test_overlay_replaces_rows_with_the_same_key_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundled_dir, refresh_root = tmp_path / "data", tmp_path / "cache"
+    (bundled_dir / "indicators").mkdir(parents=True)
+    record = Indicator("le_test", "LE", "d", "years", "higher_is_better", "Life expectancy", Source("ONS", "t", "x.csv"),
+                       sexes=("female",), levels={"lad": ("2023",)}, periods=("2022-24",))
+    (bundled_dir / "catalogue.json").write_text(json.dumps({"indicators": [record.to_dict()]}), encoding="utf-8")
+    _rows({"E06000001": 1.0, "E06000002": 2.0}, "bundled").to_parquet(bundled_dir / "indicators" / "x.parquet")
+    folder = refresh_root / "refresh-1"
+    (folder / "indicators").mkdir(parents=True)
+    _rows({"E06000002": 20.0, "E06000003": 30.0}, "fresh").to_parquet(folder / "indicators" / "fingertips.parquet")
+    (refresh_root / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
+
+    def load() -> dict[str, tuple[float, str]]:
+        rows = indicators.load("le_test", level="lad", data_dir=bundled_dir)
+        return {c: (v, n) for c, v, n in rows[["area_code", "value", "note"]].itertuples(index=False)}
+
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", refresh_root)
+    assert load() == {"E06000001": (1.0, "bundled"), "E06000002": (2.0, "bundled")}  # not the bundled DATA_DIR
+    monkeypatch.setattr(geo._paths, "DATA_DIR", bundled_dir)
+    assert load() == {"E06000001": (1.0, "bundled"), "E06000002": (20.0, "fresh"), "E06000003": (30.0, "fresh")}
+    (refresh_root / "CURRENT").unlink()
+    assert load() == {"E06000001": (1.0, "bundled"), "E06000002": (2.0, "bundled")}
