@@ -51,6 +51,7 @@ __all__ = [
     "nearest_edition",
     "overlapping",
     "period_year",
+    "periods_held",
     "run",
     "values_on",
     "worst_fifth",
@@ -191,6 +192,8 @@ def period_year(period: str) -> float:
     if match.group(2) is None:
         return float(start)
     end = start // 100 * 100 + int(match.group(2))
+    if end < start:  # "1999-01" runs into the next century
+        end += 100
     return (start + end) / 2
 
 
@@ -548,3 +551,18 @@ def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--reconstruct-2004", action="store_true",
                    help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy not held)")
     p.set_defaults(run=_command)
+
+
+def periods_held(level: str = "lad", *, threshold: int = 3, data_dir: Path = DATA_DIR) -> tuple[str, ...]:
+    """Periods for which at least ``threshold`` of the five are held at ``level``, oldest first."""
+    found: set[str] = set()
+    for _key, _label, indicator_id, sex, _ in _FIVE:
+        if indicator_id is None:
+            continue
+        try:
+            combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
+        except DataUnavailableError:
+            continue
+        found |= set(combos.loc[combos["sex"] == sex, "period"])
+    return tuple(p for p in sorted(found, key=period_year)
+                 if len(criteria_for(p, level=level, data_dir=data_dir)[0]) >= threshold)

@@ -111,6 +111,11 @@ def _label(point: shapely.Point, text: str, *, colour: str = "#1A1A1A") -> foliu
     )
 
 
+def _count_colour(met: int, n: int) -> str:
+    """All n met is darkest, one short the middle purple, more the lightest."""
+    return COUNT_COLOURS[{0: "5", 1: "4"}.get(n - met, "3")]
+
+
 def spearhead_layer(
     gdf: gpd.GeoDataFrame,
     table: pd.DataFrame,
@@ -153,7 +158,7 @@ def spearhead_layer(
             "criteria_text": _E("; ".join(lines) or "none"),
         })
         if qualifies:
-            styles[_E(code)] = {"fillColor": COUNT_COLOURS[str(min(met, 5)) if met >= 3 else "3"], "fillOpacity": 0.85,
+            styles[_E(code)] = {"fillColor": _count_colour(met, n), "fillOpacity": 0.85,
                                 "color": "#1A1A1A", "weight": 2.2, "opacity": 1.0}
         elif undecided:
             styles[_E(code)] = {"fillColor": COUNT_COLOURS["undecided"], "fillOpacity": 0.6, "color": "#404040",
@@ -185,9 +190,9 @@ def spearhead_legend(table: pd.DataFrame, *, n: int, rests_on: str, title: str) 
     """What the fills, outlines and labels of :func:`spearhead_layer` mean."""
     met, q = table["criteria_met"], table["qualifies"].astype(bool)
     entries = [
-        LegendEntry(COUNT_COLOURS[str(k)], f"{k}/{n}: worst fifth on {k}", int(((met == k) & q).sum()),
-                    f"background:{COUNT_COLOURS[str(k)]};border:2px solid #1A1A1A")
-        for k in range(n, 2, -1) if str(k) in COUNT_COLOURS
+        LegendEntry(_count_colour(k, n), f"{k}/{n}: worst fifth on {k}", int(((met == k) & q).sum()),
+                    f"background:{_count_colour(k, n)};border:2px solid #1A1A1A")
+        for k in sorted(set(met[q].astype(int)), reverse=True)
     ]
     undecided = table["undecided"].astype(bool)
     entries.append(LegendEntry(COUNT_COLOURS["undecided"], "Undecided: short only because values are missing",

@@ -1,0 +1,82 @@
+"""The gap tracker: arithmetic on worked examples, weighting, the target line, committed data."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from geo import gap
+from geo.__main__ import main
+from geo.errors import UploadError
+
+
+def test_gap_arithmetic_worked_example() -> None:
+    # Group 75.0 vs England 80.0 at baseline: gap 5.0 years, 6.25% of England.
+    # Later: 77.0 vs 82.0: gap 5.0 years, 6.0976%: relative change (6.0976 - 6.25) / 6.25 = -2.44%.
+    t = gap.gap_table(pd.Series({"1995-97": 75.0, "2005-07": 77.0}), pd.Series({"1995-97": 80.0, "2005-07": 82.0}),
+                      polarity="higher_is_better", baseline="1995-97", target_period="2005-07")
+    assert t["absolute_gap"].tolist() == [5.0, 5.0]
+    assert t["relative_gap"].tolist() == pytest.approx([6.25, 500 / 82])
+    assert t["absolute_change"].tolist() == [0.0, 0.0]
+    assert t["relative_change"].iloc[1] == pytest.approx((500 / 82 - 6.25) / 6.25 * 100)
+    # 10% narrower by the target period
+    assert t["target_absolute_gap"].tolist() == pytest.approx([5.0, 4.5])
+    assert t["target_relative_gap"].tolist() == pytest.approx([6.25, 5.625])
+
+
+def test_target_line_is_straight_and_flat_after_the_target() -> None:
+    periods = ["2000", "2005", "2010", "2015"]
+    t = gap.gap_table(pd.Series(dict.fromkeys(periods, 70.0)), pd.Series(dict.fromkeys(periods, 80.0)),
+                      polarity="higher_is_better", baseline="2000", target_period="2010")
+    assert t["target_absolute_gap"].tolist() == pytest.approx([10.0, 9.5, 9.0, 9.0])
+
+
+@pytest.mark.parametrize(
+    ("polarity", "expected"),
+    [pytest.param("higher_is_better", 5.0, id="life-expectancy-england-minus-group"),
+     pytest.param("lower_is_better", -5.0, id="mortality-group-minus-england")],
+)
+def test_gap_sign_follows_polarity(polarity: str, expected: float) -> None:
+    t = gap.gap_table(pd.Series({"2001": 75.0, "2002": 75.0}), pd.Series({"2001": 80.0, "2002": 80.0}),
+                      polarity=polarity, baseline="2001")
+    assert t["absolute_gap"].iloc[0] == expected
+
+
+def test_bad_baseline_says_what_is_held() -> None:
+    with pytest.raises(UploadError, match="expected one of 2001, 2002"):
+        gap.gap_table(pd.Series({"2001": 1.0, "2002": 2.0}), pd.Series({"2001": 1.0, "2002": 2.0}),
+                      polarity="higher_is_better", baseline="1999")
+
+
+def test_group_value_weights_only_when_every_area_has_a_weight() -> None:
+    values = pd.Series({"a": 70.0, "b": 80.0, "c": math.nan})
+    assert gap.group_value(values, pd.Series({"a": 1.0, "b": 3.0})) == (77.5, 2, True)
+    assert gap.group_value(values, pd.Series({"a": 1.0})) == (75.0, 2, False)  # b lacks a weight: plain mean
+    assert gap.group_value(values) == (75.0, 2, False)
+
+
+def test_indicators_are_data() -> None:
+    assert {g.key for g in gap.LIFE_EXPECTANCY} <= set(gap.INDICATORS)
+    assert all(g.polarity in ("higher_is_better", "lower_is_better") for g in gap.INDICATORS.values())
+
+
+def test_track_on_committed_data_uses_published_england_values(data_dir) -> None:
+    from geo import indicators
+
+    result = gap.track(["E08000012", "E06000002"], indicator=gap.INDICATORS["le_female"], vintage="2019",
+                       data_dir=data_dir)
+    first = result.table.iloc[0]
+    england = indicators.england_value("le_birth", period=str(first["period"]), sex="female", data_dir=data_dir)
+    assert england is not None and first["england_value"] == england["value"]
+    assert first["absolute_gap"] == pytest.approx(first["england_value"] - first["group_value"])
+    assert "population-weighted" in result.method and "pooled" in result.method
+
+
+def test_cli_gap(data_dir, tmp_path) -> None:
+    out = tmp_path / "gap.csv"
+    assert main(["gap", "--indicator", "le_female", "--out", str(out)]) == 0
+    table = pd.read_csv(out, comment="#")
+    assert {"period", "absolute_gap", "relative_gap", "target_relative_gap"} <= set(table.columns)
+    assert out.read_text(encoding="utf-8").startswith("# Gap tracker")

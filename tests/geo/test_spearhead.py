@@ -1,0 +1,180 @@
+"""The Spearhead method: hand-checked small cases, properties, the CLI against the function."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import spearhead
+from geo.__main__ import main
+from geo.spearhead import assess, nearest_edition, period_year, worst_fifth
+
+AREAS = [f"A{i:02d}" for i in range(1, 11)]
+
+
+def _ten() -> tuple[pd.DataFrame, dict[str, str]]:
+    """Ten made-up areas. With n=10 the worst fifth is 2 areas per indicator.
+
+    le (higher is better): worst are A01 (70), A02 (71)
+    cancer (lower is better): worst are A01 (150), A03 (140)
+    cvd (lower is better): worst are A02 (90), A03 (95)
+    imd (lower is better): worst are A01 (50), A04 (45)
+    So A01 meets 3 (le, cancer, imd), A02 2, A03 2, A04 1, the rest 0.
+    """
+    values = pd.DataFrame(
+        {
+            "le": [70, 71, 75, 76, 77, 78, 79, 80, 81, 82],
+            "cancer": [150, 100, 140, 90, 80, 70, 60, 50, 40, 30],
+            "cvd": [60, 90, 95, 50, 40, 30, 20, 10, 5, 1],
+            "imd": [50, 10, 20, 45, 30, 5, 6, 7, 8, 9],
+        },
+        index=pd.Index(AREAS, name="area_code"),
+        dtype="float64",
+    )
+    return values, {"le": "higher_is_better", "cancer": "lower_is_better", "cvd": "lower_is_better",
+                    "imd": "lower_is_better"}
+
+
+def test_ten_areas_hand_checked() -> None:
+    values, polarity = _ten()
+    result = assess(values, polarity, threshold=3)
+    met = result.table["criteria_met"].to_dict()
+    assert met == {"A01": 3, "A02": 2, "A03": 2, "A04": 1, **{a: 0 for a in AREAS[4:]}}
+    assert result.table["qualifies"][result.table["qualifies"]].index.tolist() == ["A01"]
+    assert result.cutoffs == {"le": 71.0, "cancer": 140.0, "cvd": 90.0, "imd": 45.0}
+    assert set(result.counts.values()) == {10}
+    assert assess(values, polarity, threshold=2).table["qualifies"].sum() == 3  # A01, A02, A03
+
+
+def test_row_order_does_not_matter() -> None:
+    values, polarity = _ten()
+    shuffled = values.sample(frac=1.0, random_state=7)
+    a = assess(values, polarity).table
+    b = assess(shuffled, polarity).table.loc[a.index]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_flipping_polarity_flips_the_worst_fifth() -> None:
+    values = pd.Series(np.random.default_rng(3).permutation(50).astype(float))
+    low = worst_fifth(values, polarity="higher_is_better")
+    high = worst_fifth(values, polarity="lower_is_better")
+    assert set(values[low.astype(bool)]) == set(range(10))  # the ten lowest
+    assert set(values[high.astype(bool)]) == set(range(40, 50))  # the ten highest
+    assert not (low & high).any()
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param([1, 2, 2, 4, 5, 6, 7, 8, 9, 10], [True, True, True] + [False] * 7, id="tie-at-cut-off-all-in"),
+        pytest.param([1, 1, 1, 4, 5, 6, 7, 8, 9, 10], [True, True, True] + [False] * 7, id="tie-across-cut-off"),
+        pytest.param([1, 2, 3, 3, 5, 6, 7, 8, 9, 10], [True, True] + [False] * 8, id="tie-just-outside-stays-out"),
+    ],
+)
+def test_ties_at_the_cut_off(values: list[float], expected: list[bool]) -> None:
+    got = worst_fifth(pd.Series(values, dtype="float64"), polarity="higher_is_better")
+    assert got.tolist() == expected
+
+
+def test_missing_values_leave_the_ranking_and_can_leave_an_area_undecided() -> None:
+    values, polarity = _ten()
+    values.loc["A01", "le"] = np.nan  # A01 now holds 3 of 4, meets cancer + imd only
+    result = assess(values, polarity, threshold=3)
+    row = result.table.loc["A01"]
+    assert pd.isna(row["le"]) and row["criteria_met"] == 2 and row["criteria_held"] == 3
+    assert not row["qualifies"] and row["undecided"]
+    assert result.counts["le"] == 9  # n = 9: worst fifth is rank <= 1.8, only A02 (71)
+    assert result.table.loc["A02", "le"] == 1 and result.table.loc["A03", "le"] == 0
+
+
+def test_errors_say_what_was_expected() -> None:
+    values, polarity = _ten()
+    with pytest.raises(ValueError, match="No polarity for cvd"):
+        assess(values, {k: v for k, v in polarity.items() if k != "cvd"})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        worst_fifth(values["le"], polarity="higher_is_better", fraction=20)
+
+
+@pytest.mark.parametrize(
+    ("period", "year", "edition"),
+    [
+        pytest.param("2001-03", 2002.0, "2004", id="reconstruction-2004"),
+        pytest.param("2015-17", 2016.0, "2015", id="2015-17-imd2015"),
+        pytest.param("2017-19", 2018.0, "2019", id="2017-19-imd2019"),
+        pytest.param("2022-24", 2023.0, "2025", id="2022-24-imd2025"),
+        pytest.param("1999-01", 2000.0, "2004", id="century-wrap"),
+    ],
+)
+def test_nearest_edition(period: str, year: float, edition: str) -> None:
+    assert period_year(period) == year
+    assert nearest_edition(period, ["2004", "2007", "2010", "2015", "2019", "2025"]) == edition
+
+
+def test_edition_tie_goes_to_the_earlier() -> None:
+    assert nearest_edition("2017", ["2015", "2019"]) == "2015"
+
+
+# --- committed data ---------------------------------------------------------------------
+
+
+def test_2015_17_uses_all_five_with_two_proxies(data_dir) -> None:
+    result = spearhead.run("2015-17", data_dir=data_dir)
+    assert [c.key for c in result.criteria] == ["le_male", "le_female", "cancer_u75", "cvd_u75", "imd"]
+    assert [c.key for c in result.criteria if c.stands_for] == ["cancer_u75", "cvd_u75"]
+    assert result.left_out == ()
+    assert result.rests_on == "3 or more of the 5"
+
+
+def test_2004_reconstruction_rests_on_four_and_says_so(data_dir) -> None:
+    result = spearhead.run("2001-03", imd_edition="2004", data_dir=data_dir)
+    assert [c.key for c in result.criteria] == ["le_female", "cancer_u75", "cvd_u75", "imd"]
+    assert result.criteria[-1].indicator_id == "imd2004_imd_la_avg_score"
+    assert any("Male life expectancy" in note for note in result.left_out)
+    assert result.rests_on == "3 or more of the 4 held (of the 5)"
+
+
+@pytest.mark.parametrize("vintage", [pytest.param("2019", id="lad2019"), pytest.param("2023", id="lad2023")])
+def test_values_on_keeps_published_values_and_never_combines_merged_areas(data_dir, vintage: str) -> None:
+    from geo import indicators
+
+    series, _ = spearhead.values_on("u75_cancer_prev", period="2015-17", sex="persons", level="lad", vintage=vintage,
+                                    data_dir=data_dir)
+    source = indicators.load("u75_cancer_prev", level="lad", period="2015-17", sex="persons", data_dir=data_dir)
+    source = source.set_index("area_code")["value"]
+    shared = series.dropna().index.intersection(source.index)
+    assert len(shared) > 250
+    assert (series[shared] == source[shared]).all()  # unchanged codes carry the published value
+    assert pd.isna(series.get("E06000058"))  # Bournemouth, Christchurch and Poole (2019 merger): no value
+
+
+def test_cli_writes_what_the_function_returns(data_dir, tmp_path, capsys) -> None:
+    out = tmp_path / "spearhead.csv"
+    assert main(["spearhead", "--period", "2015-17", "--vintage", "2019", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Spearhead method")
+    assert "proxy for all cancer deaths under 75" in text
+    table = pd.read_csv(out, comment="#", dtype={"area_code": "str"})
+    assert list(table.columns[:2]) == ["area_code", "area_name"]
+    for column in ("le_male", "le_female", "cancer_u75", "cvd_u75", "imd", "criteria_met", "qualifies"):
+        assert column in table.columns
+    result = spearhead.run("2015-17", vintage="2019", data_dir=data_dir).table()
+    assert table["area_code"].tolist() == result["area_code"].tolist()
+    assert table["criteria_met"].tolist() == result["criteria_met"].tolist()
+    assert table["qualifies"].map({True: True, False: False}).tolist() == result["qualifies"].tolist()
+
+
+def test_cli_error_is_one_line(tmp_path, capsys) -> None:
+    assert main(["spearhead", "--period", "2030", "--out", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "needs at least 3" in err
+
+
+def test_official_list_by_names_and_old_codes(data_dir) -> None:
+    table, notes = spearhead.compare_official(
+        ["Liverpool", "00BY", "Nowhere-on-Sea"], ["E08000012", "E06000002"], vintage="2019", data_dir=data_dir
+    )
+    got = dict(zip(table["area_code"], table["agreement"], strict=True))
+    assert got["E08000012"] == "both"  # Liverpool by name, and 00BY is Liverpool's pre-2009 code
+    assert got["E06000002"] == "computed only"
+    assert any("Nowhere-on-Sea" in n for n in notes)

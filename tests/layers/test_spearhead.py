@@ -1,0 +1,68 @@
+"""Spearhead layers: labels, escaping, legends, residual classes."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.spearhead import Criterion, assess
+from layers import spearhead as layers
+
+
+def _areas(names: list[str]) -> gpd.GeoDataFrame:
+    boxes = [shapely.box(i, 50, i + 0.5, 50.5) for i in range(len(names))]
+    return gpd.GeoDataFrame({"area_code": [f"E0{i}" for i in range(len(names))], "area_name": names},
+                            geometry=boxes, crs=4326)
+
+
+def _run(n: int = 5) -> tuple[gpd.GeoDataFrame, pd.DataFrame, tuple[Criterion, ...], dict[str, float]]:
+    gdf = _areas(["<b>Bad</b> & Co"] + [f"Area {i}" for i in range(1, n)])
+    values = pd.DataFrame({"le": [70.0, 80, 81, 82, 83], "imd": [40.0, 10, 11, 12, 13]},
+                          index=pd.Index(gdf["area_code"], name="area_code"))
+    crit = (Criterion("le", "Life expectancy", "le_birth", "female", "2015-17", "higher_is_better"),
+            Criterion("imd", "IMD score", "imd", "persons", "2019", "lower_is_better"))
+    result = assess(values, {"le": "higher_is_better", "imd": "lower_is_better"}, threshold=2)
+    table = result.table.reset_index()
+    table.insert(1, "area_name", gdf["area_name"])
+    for c in crit:
+        table[f"{c.key}_value"] = values[c.key].to_numpy()
+    return gdf, table, crit, dict(result.cutoffs)
+
+
+def test_one_label_per_qualifying_area_and_escaped_text() -> None:
+    gdf, table, crit, cutoffs = _run()
+    fmap = folium.Map()
+    layers.spearhead_layer(gdf, table, crit, cutoffs, name="Spearhead <x>").add_to(fmap)
+    page = fmap.get_root().render()
+    assert page.count("hga-label") == int(table["qualifies"].sum()) == 1
+    assert "2/2" in page
+    assert "<b>Bad</b>" not in page
+    assert "\\u0026lt;b\\u0026gt;Bad" in page  # escaped, then JSON-encoded by folium
+    assert "cut-off 70" in page  # the criterion met, with the cut-off
+
+
+def test_legend_counts_and_rule() -> None:
+    _, table, _crit, _ = _run()
+    legend = layers.spearhead_legend(table, n=2, rests_on="2 or more of the 2", title="T")
+    counts = {e.label.split(":")[0]: e.count for e in legend.entries}
+    assert counts["2/2"] == 1 and counts["Does not qualify"] == 4
+    assert "ties at the cut-off" in legend.note
+
+
+def test_residual_classes_split_the_as_predicted_band_by_side() -> None:
+    gdf = _areas(["a", "b", "c", "d"])
+    table = pd.DataFrame(
+        {"value": [80.0, 70, 75, 76], "imd": [1.0, 2, 3, 4], "predicted": [75.0, 75, 76, 75],
+         "residual": [5.0, -5, -1, 1], "verdict": ["better than predicted", "worse than predicted", "as predicted",
+                                                   "as predicted"], "rule": ["1.96 SD"] * 4},
+        index=gdf["area_code"],
+    )
+    legend = layers.residual_legend(table, polarity="higher_is_better", title="R", residual_sd=1.0)
+    counts = {e.label: e.count for e in legend.entries}
+    assert counts == {"Better than predicted": 1, "As predicted, on the better side": 1,
+                      "As predicted, on the worse side": 1, "Worse than predicted": 1, "No value": 0}
+    assert "95% confidence interval" in legend.note and "1.96" in legend.note
+    layer = layers.residual_layer(gdf, table, polarity="higher_is_better", name="R", unit="years")
+    assert layer is not None
