@@ -488,7 +488,7 @@ def _scatter(table: pd.DataFrame, fit: gradient_mod.Fit, g: gradient_mod.Gradien
     points = alt.Chart(data).mark_circle(opacity=0.7).encode(
         x=alt.X("imd:Q", title=f"IMD {g.imd_edition} average score (higher = more deprived)"),
         y=alt.Y("value:Q", title=f"{g.label} ({g.unit})", scale=alt.Scale(zero=False)),
-        color=alt.Color("verdict:N", title="Against the line",
+        color=alt.Color("verdict:N", title="Against the line", legend=alt.Legend(orient="bottom"),
                         scale=alt.Scale(domain=list(gradient_mod.VERDICTS[:3]), range=["#0072B2", "#999999", "#D55E00"])),
         shape=alt.Shape("verdict:N", legend=None),
         tooltip=["area_name", "area_code", alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("imd:Q", format=".1f"),
