@@ -191,6 +191,11 @@ Progress = Callable[[float, str], object]
 # --- HTTP -------------------------------------------------------------------------------------------
 
 
+class _Unreachable(RefreshError):
+    """The server did not answer usefully after every retry."""
+
+
+
 def _get(url: str, *, http: Http) -> bytes:
     """GET ``url``; retry timeouts, dropped connections and 5xx/429 with exponential backoff."""
     last = ""
@@ -211,7 +216,7 @@ def _get(url: str, *, http: Http) -> bytes:
                 break
         except (HTTPException, ConnectionError) as exc:
             last = f"the connection broke ({type(exc).__name__})"
-    raise RefreshError(
+    raise _Unreachable(
         f"{url}: {last}, {attempt + 1} tries. Are you offline? "
         "The atlas keeps showing the figures it has; try again later or point --base-url at a mirror."
     )
@@ -544,12 +549,15 @@ def refresh(
             tables[s.indicator_id] = _download(s, base_url=base_url, http=http, downloaded=downloaded, types=types)
         except RefreshError as exc:
             failed[s.indicator_id] = str(exc)
+            if isinstance(exc, _Unreachable):  # the others would wait as long again, for nothing
+                break
     if failed:
-        done = ", ".join(tables) or "none"
+        untried = [s.indicator_id for s in chosen if s.indicator_id not in tables and s.indicator_id not in failed]
         first = next(iter(failed.items()))
         raise RefreshError(
             f"nothing refreshed: {len(failed)} of {len(chosen)} indicator(s) failed ({', '.join(failed)}); "
-            f"downloaded fine: {done}. First failure, {first[0]}: {first[1]}"
+            f"downloaded fine: {', '.join(tables) or 'none'}"
+            f"{'; not tried: ' + ', '.join(untried) if untried else ''}. First failure, {first[0]}: {first[1]}"
         )
 
     report(len(chosen) / (len(chosen) + 1), "Checking codes, vintages and the long-table contract")

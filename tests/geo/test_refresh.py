@@ -226,10 +226,17 @@ def test_a_failed_refresh_changes_nothing(
     shown = indicators.table("cmd_prevalence", data_dir=data_dir)
     fake.faults[("90366", "501")] = fault
     with pytest.raises(RefreshError, match=message) as caught:
-        _run(fake, data_dir, refresh_dir, LE, CMD)
+        _run(fake, data_dir, refresh_dir, CMD, LE)
     assert "nothing refreshed: 1 of 2 indicator(s) failed (le_birth); downloaded fine: cmd_prevalence" in str(caught.value)
     assert _hashes(refresh_dir) == before
     pd.testing.assert_frame_equal(indicators.table("cmd_prevalence", data_dir=data_dir), shown)
+
+
+def test_an_unreachable_server_stops_the_refresh_at_once(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    fake.faults[("90366", "501")] = "http500"
+    with pytest.raises(RefreshError, match=r"downloaded fine: none; not tried: cmd_prevalence\. First failure, le_birth: .*HTTP 500"):
+        _run(fake, data_dir, refresh_dir, LE, CMD)
+    assert ("93495", "101") not in fake.hits and _hashes(refresh_dir) == {}
 
 
 def test_codes_of_another_vintage_are_refused(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:

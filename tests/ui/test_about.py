@@ -1,0 +1,61 @@
+"""The About page's Fresh figures section (AppTest; geo.refresh itself is tested against a fake API)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import geo._paths
+from geo import refresh
+from geo.errors import RefreshError
+
+SCRIPT = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+    "from ui.about import about_page\nabout_page()"
+)
+ENTRY = {"fingertips_id": 90366, "name": "Life expectancy at birth", "released": "2025-12-02",
+         "downloaded": "2026-01-05 10:00 UTC", "rows": 16}
+
+
+@pytest.fixture
+def refresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", tmp_path)
+    return tmp_path
+
+
+def _page() -> AppTest:
+    return AppTest.from_string(SCRIPT, default_timeout=60).run()
+
+
+def test_button_shows_progress_then_the_failure_in_one_message(refresh_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def offline(*_args: object, progress: refresh.Progress, **_kwargs: object) -> refresh.Outcome:
+        progress(0.0, "Downloading le_birth (Fingertips 90366)")
+        seen.append("called")
+        raise RefreshError("nothing refreshed: cannot reach the server. Are you offline?")
+
+    monkeypatch.setattr(refresh, "refresh", offline)
+    at = _page()
+    assert [b.label for b in at.button] == ["Download fresh figures from Fingertips"]
+    at.button(key="refresh_download").click().run()
+    assert seen == ["called"] and not at.exception
+    assert [e.value for e in at.error] == ["nothing refreshed: cannot reach the server. Are you offline?"]
+
+
+def test_refreshed_figures_are_listed_with_release_and_download_dates_and_can_be_reverted(refresh_dir: Path) -> None:
+    folder = refresh_dir / "refresh-1"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": ENTRY}}), encoding="utf-8")
+    (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
+    at = _page()
+    table = at.table[0].value
+    assert table.iloc[0].to_dict() == {"Indicator": "le_birth", "Fingertips indicator": "90366 Life expectancy at birth",
+                                       "Released": "2025-12-02", "Downloaded": "2026-01-05 10:00 UTC", "Rows": "16"}
+    at.button(key="refresh_revert").click().run()
+    assert [s.value for s in at.success] == ["Back to the bundled figures."]
+    assert not (refresh_dir / "CURRENT").exists() and not folder.exists()
+    assert [b.label for b in at.button] == ["Download fresh figures from Fingertips"]
