@@ -15,7 +15,10 @@ import pandas as pd
 from geo.catalogue import Indicator
 from geo.schema import LEVEL_LABELS
 
-__all__ = ["DEFAULT_INDICATOR", "MAP_LEVELS", "METHODS", "METHOD_LABELS", "View", "carry", "resolve", "with_area"]
+__all__ = [
+    "DEFAULT_INDICATOR", "MAP_LEVELS", "MAP_VINTAGES", "METHODS", "METHOD_LABELS", "View", "carry", "held_at", "resolve",
+    "with_area",
+]
 
 METHOD_LABELS: dict[str, str] = {
     "quantiles": "Quintiles (5 groups by rank)",
@@ -26,7 +29,9 @@ METHOD_LABELS: dict[str, str] = {
 }
 METHODS: tuple[str, ...] = tuple(METHOD_LABELS)
 DEFAULT_INDICATOR = "le_birth"
-MAP_LEVELS: tuple[str, ...] = ("lad", "utla", "region", "pct", "sha")
+MAP_LEVELS: tuple[str, ...] = ("lad", "utla", "region", "pct", "sha", "lsoa")
+#: Levels whose map exists for some vintages only (no LSOA 2001 boundaries are held).
+MAP_VINTAGES: dict[str, tuple[str, ...]] = {"lsoa": ("2011", "2021")}
 
 #: Combinations held for an indicator at a level: a frame of vintage, period, sex.
 CombosFn = Callable[[str, str], pd.DataFrame]
@@ -65,6 +70,12 @@ class View:
         if self.area_code and self.lsoa_indicator:
             params["lsoa"] = self.lsoa_indicator
         return params
+
+
+def held_at(indicator: Indicator, level: str) -> bool:
+    """Whether ``indicator`` can be mapped at ``level`` (on a vintage whose boundaries are held)."""
+    held = indicator.levels.get(level)
+    return held is not None and (level not in MAP_VINTAGES or bool(set(held) & set(MAP_VINTAGES[level])))
 
 
 def carry(query: Mapping[str, str], *, changed: str) -> frozenset[str]:
@@ -109,23 +120,26 @@ def resolve(
         notes.append(f"Unknown geography {level!r}; showing local authority districts.")
         level = "lad"
 
-    held_here = [i for i, ind in catalogue.items() if level in ind.levels]
+    held_here = [i for i, ind in catalogue.items() if held_at(ind, level)]
+    if level in MAP_VINTAGES and "indicator" not in q:  # a link naming boundaries only: an indicator held on them
+        held_here.sort(key=lambda i: q.get("vintage", "") not in catalogue[i].levels[level])
     indicator_id = q.get("indicator", DEFAULT_INDICATOR)
     if indicator_id not in catalogue:
         if "indicator" in q:
             say("indicator", f"Unknown indicator {indicator_id!r}; showing the default indicator.")
         indicator_id = DEFAULT_INDICATOR if DEFAULT_INDICATOR in catalogue else next(iter(catalogue))
-    if level not in catalogue[indicator_id].levels:
+    if not held_at(catalogue[indicator_id], level):
         label = catalogue[indicator_id].label
         if held_here:
             fallback = indicator_id if indicator_id in held_here else _nearest_indicator(
                 catalogue, indicator_id, held_here
             )
-            say(
-                "indicator",
-                f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
-                f"showing {catalogue[fallback].label} instead."
-            )
+            if "indicator" in q:  # a link without one gets the level's first indicator silently
+                say(
+                    "indicator",
+                    f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
+                    f"showing {catalogue[fallback].label} instead."
+                )
             indicator_id = fallback
         else:
             lad_ok = "lad" in catalogue[indicator_id].levels
@@ -137,6 +151,8 @@ def resolve(
             level = "lad" if lad_ok else next(iter(catalogue[indicator_id].levels))
 
     table = combos(indicator_id, level)
+    if level in MAP_VINTAGES:
+        table = table[table["vintage"].isin(MAP_VINTAGES[level])]
     periods = sorted(table["period"].unique())
     period = q.get("period", "")
     if period not in periods:

@@ -25,7 +25,7 @@ from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
 from geo.uploads import safe_for_spreadsheet
-from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, resolve, with_area
+from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets
 from layers.choropleth import base_map, choropleth_layer, outline_layer
 from layers.interaction import SteadyFocus
@@ -33,6 +33,7 @@ from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
 from ui import upload
+from ui.national import national_map
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
@@ -100,7 +101,7 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
         on_change=_change,
         args=("level", "w_level"),
     )
-    held = {i: ind for i, ind in catalogue.items() if view.level in ind.levels}
+    held = {i: ind for i, ind in catalogue.items() if held_at(ind, view.level)}
     groups = [g for g in (*GROUPS, upload.GROUP) if any(ind.group == g for ind in held.values())]
     group = catalogue[view.indicator_id].group
     sb.selectbox("Topic", groups, key=widget("w_group", group), on_change=_pick_group, args=(held,))
@@ -212,6 +213,10 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         st.warning(str(exc))
         return
     scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
+    if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
+        national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
+                     categories=categories, scheme=scheme, england=england, base=_base_map())
+        return
     focus = view.area_code or view.region_code
     layer = choropleth_layer(
         joined,

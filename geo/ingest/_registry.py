@@ -22,6 +22,7 @@ _STAGE_MODULES: tuple[str, ...] = (
     "geo.ingest.housing",
     "geo.ingest.summaries",
     "geo.ingest.outcomes",
+    "geo.ingest.tiles",
     "geo.ingest.catalogue",
 )
 

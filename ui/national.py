@@ -1,0 +1,175 @@
+"""The map page at Geography "Small areas (LSOAs)": every LSOA in England on one map.
+
+Called by ``ui.map._main`` once the view's values are joined and classified (same
+sidebar, legend, classification and URL state as every other level). The geometry
+stays in the browser (:mod:`layers.national`); each rerun sends the value table
+only. A click selects the LSOA (``area=`` in the URL) and opens its panel: its
+decile on each deprivation domain, its parent areas and a button into its local
+authority.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import boundaries, indicators
+from geo.catalogue import Indicator
+from geo.classify import Classification
+from geo.indicators import JoinReport
+from geo.schema import AREA_LABELS, vintages
+from geo.view import View, carry
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
+from layers.legend import build_legend, to_html
+from layers.national import national_layer
+from layers.style import Scheme
+from ui.widgets import boundaries_for, catalogue, combos, select_area, values
+
+__all__ = ["national_map"]
+
+MAP_HEIGHT = 500
+#: Zoom for an opened LSOA: its streets and its neighbours.
+LSOA_ZOOM = 13
+#: The deprivation edition each LSOA set's deciles come from.
+EDITION = {"2011": "imd2019", "2021": "imd2025"}
+
+
+def national_map(
+    view: View,
+    *,
+    indicator: Indicator,
+    joined: gpd.GeoDataFrame,
+    report: JoinReport,
+    classification: Classification | None,
+    categories: pd.Series | None,
+    scheme: Scheme,
+    england: float | None,
+    base: Any,
+) -> None:
+    """Draw the national small-area map and its side panel (inside ui.map's fragment)."""
+    lsoas = boundaries_for("lsoa", view.vintage)
+    legend = build_legend(
+        indicator=indicator, period=view.period, sex=view.sex, classification=classification, scheme=scheme,
+        england_value=england, statuses=joined["status"], categories=categories,
+        scope=f"All {len(lsoas):,} small areas in England",
+    )
+    group = national_layer(
+        joined, order=lsoas["area_code"].tolist(), vintage=view.vintage, indicator=indicator, period=view.period,
+        scheme=scheme, classification=classification, categories=categories, selected=view.area_code,
+    )
+    centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
+    if view.area_code:
+        point = lsoas.loc[lsoas["area_code"] == view.area_code].geometry.iloc[0].representative_point()
+        centre, zoom = (point.y, point.x), LSOA_ZOOM
+    map_col, panel_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        result = st_folium(
+            base, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=[group],
+            center=centre, zoom=zoom, returned_objects=["last_active_drawing", "last_object_clicked"],
+        )
+        st.caption("Hover over a small area for its name, code and value; click it for its deciles and parents.")
+        if not report.ok:
+            st.caption(f"Join check: {report.describe()}.")
+        stem = f"{view.indicator_id}_lsoa{view.vintage}_{view.period}_{view.sex}"
+        st.download_button(
+            "Table (CSV)",
+            lambda: indicators.tidy_table(joined, view=view, classification=classification).to_csv(index=False),
+            file_name=f"{stem}.csv", mime="text/csv", help="Every small area on the map, with value, status and class.",
+        )
+    _handle_click(result, view, set(lsoas["area_code"]))
+    with panel_col:
+        st.markdown(f"**{indicator.title}**, {view.period}  \nSmall areas (LSOAs, {view.vintage} boundaries)")
+        st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
+        if view.area_code:
+            _panel(view, lsoas)
+
+
+def _handle_click(result: dict[str, Any] | None, view: View, codes: set[str]) -> None:
+    props = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
+    code = props.get("area_code")
+    # The component keeps returning the last click; its position tells a new click from an old one.
+    marker = f"{code}|{(result or {}).get('last_object_clicked')}"
+    if not code or st.session_state.get("_last_click") == marker:
+        return
+    st.session_state["_last_click"] = marker
+    if code in codes and code != view.area_code:
+        select_area(code)
+        st.rerun()
+
+
+def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:
+    code = view.area_code or ""
+    row = lsoas.loc[lsoas["area_code"] == code].iloc[0]
+    st.subheader(str(row["area_name"]))
+    st.caption(f"{code} · {AREA_WORD} ({view.vintage} boundaries)")
+    deciles = domain_deciles(code, vintage=view.vintage)
+    if not deciles.empty:
+        st.markdown(f"**Deprivation deciles** ({deciles['edition'].iloc[0]}; 1 = most deprived 10% of England)")
+        st.dataframe(deciles[["domain", "decile"]], hide_index=True, width="stretch", height=min(36 * (len(deciles) + 1), 320))
+    parents = parent_areas(row, lsoa_vintage=view.vintage)
+    if parents:
+        st.markdown("**Parent areas**  \n" + "  \n".join(f"{label}: {name} ({pcode})" for label, name, pcode, _ in parents))
+    lad = next((p for p in parents if p[3][0] == "lad"), None)
+    if lad is not None:
+        st.button(f"Open {lad[1]} and its small areas", key="lsoa_to_lad", on_click=_drill, args=(view, lad[2], lad[3][1]),
+                  icon=":material/zoom_in:", help="The local authority's map, with this indicator on its small areas.")
+
+
+AREA_WORD = AREA_LABELS["lsoa"].capitalize()
+
+
+def domain_deciles(code: str, *, vintage: str) -> pd.DataFrame:
+    """The LSOA's decile on each domain of its deprivation edition: columns domain, decile, edition."""
+    cat = catalogue()
+    edition = EDITION.get(vintage, "")
+    rows = []
+    for indicator_id, ind in cat.items():
+        if ind.value_type != "decile" or not indicator_id.startswith(f"{edition}_") or vintage not in ind.levels.get("lsoa", ()):
+            continue
+        held = combos(indicator_id, "lsoa")
+        held = held[held["vintage"] == vintage]
+        if held.empty:
+            continue
+        period = sorted(held["period"].unique())[-1]
+        sex = "persons" if "persons" in set(held["sex"]) else sorted(held["sex"])[0]
+        table = values(indicator_id, "lsoa", vintage, period, sex)
+        hit = table.loc[table["area_code"] == code]
+        if hit.empty or hit["status"].iloc[0] != "ok" or pd.isna(hit["value"].iloc[0]):
+            decile = "no data" if hit.empty or hit["status"].iloc[0] != "suppressed" else "suppressed"
+        else:
+            decile = str(int(hit["value"].iloc[0]))
+        domain, _, source = ind.title.partition(", ")
+        rows.append({"domain": domain, "decile": decile, "edition": source.split(":", 1)[0] or ind.label})
+    return pd.DataFrame(rows, columns=["domain", "decile", "edition"])
+
+
+def parent_areas(row: pd.Series, *, lsoa_vintage: str) -> list[tuple[str, str, str, tuple[str, str]]]:
+    """(label, name, code, (level, vintage)) of the LSOA's local authority, upper tier and region.
+
+    Each parent is named from the newest code set that holds its code, preferring the
+    code sets whose small areas are ``lsoa_vintage``'s (so a drill-down shows these LSOAs).
+    """
+    out = []
+    for level, column in (("lad", "lad_code"), ("utla", "utla_code"), ("region", "region_code")):
+        pcode = row.get(column)
+        if not isinstance(pcode, str) or not pcode:
+            continue
+        newest = list(reversed(vintages(level)))
+        nesting = [v for v in newest if boundaries.lsoa_vintage_for(level, v) == lsoa_vintage]
+        for vintage in nesting + [v for v in newest if v not in nesting]:
+            names = boundaries_for(level, vintage).set_index("area_code")["area_name"]
+            if pcode in names.index:
+                out.append((AREA_LABELS[level].capitalize(), str(names[pcode]), pcode, (level, vintage)))
+                break
+    return out
+
+
+def _drill(view: View, lad_code: str, lad_vintage: str) -> None:
+    """Open the LSOA's local authority on the district map, keeping this indicator on its small areas."""
+    query = dict(st.query_params)
+    st.session_state["_quiet"] = carry(query, changed="level")
+    st.query_params.from_dict({"level": "lad", "vintage": lad_vintage, "area": lad_code, "lsoa": view.indicator_id})
