@@ -55,8 +55,9 @@ __all__ = [
     "validate",
 ]
 
-#: Largest file accepted, in bytes (about 100 columns of every 2021 LSOA).
-MAX_BYTES = 10 * 1024 * 1024
+#: Largest file accepted, in bytes: the app's upload limit (.streamlit/config.toml, maxUploadSize = 5).
+MAX_BYTES = 5 * 1024 * 1024
+_MB = 1024 * 1024
 #: Most rows and columns read from one table.
 MAX_ROWS = 60_000
 MAX_COLUMNS = 200
@@ -594,7 +595,7 @@ def validate(
 def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[str, str], data_dir: Path) -> Upload:
     if len(data) > MAX_BYTES:
         raise UploadError(
-            f"The file is {len(data) / 1e6:,.1f} MB; the limit is {MAX_BYTES / 1e6:,.0f} MB. "
+            f"The file is {len(data) / _MB:,.1f} MB; the limit is {MAX_BYTES // _MB} MB. "
             "Keep only the area code and value columns, or split the file."
         )
     if not data.strip():
@@ -1026,7 +1027,7 @@ def check(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise UploadError(f"No file {str(path)!r}; give the path of a CSV or .xlsx file.")
         if path.stat().st_size > MAX_BYTES:
-            raise UploadError(f"{path.name} is {path.stat().st_size / 1e6:,.1f} MB; the limit is {MAX_BYTES / 1e6:,.0f} MB.")
+            raise UploadError(f"{path.name} is {path.stat().st_size / _MB:,.1f} MB; the limit is {MAX_BYTES // _MB} MB.")
         upload = validate(path.read_bytes(), file_name=path.name, sheet=args.sheet)
     except (UploadError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

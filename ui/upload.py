@@ -96,29 +96,29 @@ def session_values() -> dict[str, tuple[Indicator, pd.DataFrame]]:
 
 
 def explain(query: dict[str, str], notes: list[str]) -> list[str]:
-    """Replace the note for a link to an upload this session does not hold (a shared link) with one plain line."""
+    """For a link to an upload this session does not hold (a shared link): one plain note instead of the others."""
     wanted = str(query.get("indicator", ""))
     if not wanted.startswith(PREFIX) or wanted in _layers():
         return notes
-    kept = [n for n in notes if not n.startswith("Unknown indicator")]
+    # One note: the period, sex and boundaries replaced along with the indicator need no words of their own.
     return ["This link's map used a file uploaded in another session; uploads stay private to the session "
-            "that made them, so the default indicator is shown. Upload the file here to map it.", *kept]
+            "that made them, so the default indicator is shown. Upload the file here to map it."]
 
 
 # ---------------------------------------------------------------- the widget
 def panel(view: View) -> None:
     """The sidebar's "Your own data" section: upload, check, choose, add to the map."""
     sb = st.sidebar
-    with sb.expander("Your own data", expanded=bool(st.session_state.get("upload_file"))):
-        st.caption(f"CSV or Excel (.xlsx), up to {uploads.MAX_BYTES // 1_000_000} MB: an area-code (or area-name) "
+    with sb.expander("Your own data", expanded=bool(st.session_state.get("upload_file") or _layers())):
+        st.caption(f"CSV or Excel (.xlsx), up to {uploads.MAX_BYTES // (1024 * 1024)} MB: an area-code (or area-name) "
                    "column and columns of numbers. It stays in this browser session only.")
         file = st.file_uploader("Upload a file", type=["csv", "txt", "xlsx"], key="upload_file")
         if file is not None:
             _check(file, view)
         for indicator_id, layer in list(_layers().items()):
-            cols = st.columns([4, 1], vertical_alignment="center")
+            cols = st.columns([3, 2], vertical_alignment="center")
             cols[0].caption(layer.indicator.label)
-            if cols[1].button("✕", key=f"rm_{indicator_id}", help=f"Remove {layer.indicator.label} from the map"):
+            if cols[1].button("Remove", key=f"rm_{indicator_id}", help=f"Remove {layer.indicator.label} from the map"):
                 _layers().pop(indicator_id, None)
                 if st.query_params.get("indicator") == indicator_id:
                     st.query_params.pop("indicator", None)

@@ -1,0 +1,135 @@
+"""Your own data in headless Chromium: an upload with script in an area name, and two sessions.
+
+The file is chosen through the page's own "Browse files" button (a file chooser), as a
+person does. Nothing in it may run; its text shows as text; its column paints as a layer;
+and another browser session never sees it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
+SCRIPT_FILE = FIXTURES / "script_names.csv"
+POLYGONS = "path.leaflet-interactive"
+
+
+def _query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def _polygons(page, expected: int, *, timeout_ms: int = 60_000) -> int:
+    waited, n = 0, -1
+    while waited < timeout_ms:
+        try:
+            n = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame().locator(POLYGONS).count()
+        except Exception:  # the iframe is swapped while Streamlit reruns
+            n = -1
+        if n == expected:
+            return n
+        page.wait_for_timeout(250)
+        waited += 250
+    return n
+
+
+def _upload(page, path: Path) -> None:
+    """Open "Your own data", pick the file with the file chooser, add it to the map."""
+    page.get_by_text("Your own data", exact=True).click()
+    browse = page.get_by_role("button", name="Upload", exact=True)
+    browse.wait_for(timeout=30_000)
+    with page.expect_file_chooser() as chooser:
+        browse.click()
+    chooser.value.set_files(str(path))
+    page.get_by_role("button", name="Add to map").wait_for(timeout=60_000)
+
+
+def _watch_for_script(page) -> list[str]:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return dialogs
+
+
+def test_script_in_an_area_name_shows_as_text_and_the_layer_paints(app_url, page, data_dir) -> None:
+    pg, blocked = page
+    dialogs = _watch_for_script(pg)
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    _upload(pg, SCRIPT_FILE)
+    pg.get_by_text("problem(s)", exact=False).first.click()
+    shown = pg.get_by_text("<script>window.__xss=1;alert('x')</script>", exact=False).first
+    shown.wait_for(timeout=30_000)
+    assert shown.is_visible()
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    query = _query(pg)
+    expected = len(pd.read_parquet(data_dir / "boundaries" / f"lad_{query['vintage']}.parquet", columns=["area_code"]))
+    assert _polygons(pg, expected) == expected
+    pg.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=30_000)
+    assert pg.evaluate("() => window.__xss === undefined")
+    frame = pg.wait_for_selector(MAP_FRAME).content_frame()
+    assert frame.evaluate("() => window.__xss === undefined")
+    assert dialogs == []
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+    assert axe_violations(pg) == []
+
+
+def test_an_upload_stays_in_its_own_session(app_url, browser, data_dir) -> None:
+    one = browser.new_context(viewport={"width": 1366, "height": 768})
+    two = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        first = one.new_page()
+        first.goto(app_url)
+        first.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+        _upload(first, SCRIPT_FILE)
+        first.get_by_role("button", name="Add to map").click()
+        first.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                                timeout=60_000)
+        link = first.url
+        # The second session opens the first one's link: it holds no upload, so it says so and shows the default.
+        second = two.new_page()
+        second.goto(link)
+        second.get_by_text("uploads stay private", exact=False).first.wait_for(timeout=60_000)
+        second.wait_for_function(
+            "() => !(new URLSearchParams(location.search).get('indicator') || '').startsWith('upload:')", timeout=60_000
+        )
+        assert second.get_by_text("Rate (your file)", exact=False).count() == 0
+        assert second.get_by_text("more note").count() == 0  # one short note
+        # The first session still has its layer (a reload would start a new session, which holds nothing).
+        first.get_by_role("button", name="Add to map").click()  # a rerun of the first session
+        first.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=60_000)
+        assert _query(first)["indicator"].startswith("upload:")
+    finally:
+        for n, ctx in enumerate((one, two), start=1):
+            for pg in ctx.pages:
+                pg.screenshot(path=str(ARTIFACTS / f"test_upload_session_{n}.png"))
+        one.close()
+        two.close()
+
+
+def test_a_rejected_upload_keeps_the_layers(app_url, page, tmp_path) -> None:
+    pg, _ = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    _upload(pg, SCRIPT_FILE)
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    bad = tmp_path / "header_only.csv"
+    bad.write_text("Area code,Rate\n", encoding="utf-8")
+    pg.get_by_role("button", name=f"Remove {SCRIPT_FILE.name}").click()  # take the first file away
+    with pg.expect_file_chooser() as chooser:
+        pg.get_by_role("button", name="Upload", exact=True).click()
+    chooser.value.set_files(str(bad))
+    pg.get_by_text("no rows of data", exact=False).first.wait_for(timeout=30_000)
+    assert _query(pg)["indicator"].startswith("upload:")
+    assert pg.get_by_text("Rate (your file)", exact=False).first.is_visible()
