@@ -419,3 +419,25 @@ def _loads_or_says_why(data: bytes, name: str) -> None:
     assert isinstance(up, uploads.Upload)
     assert set(up.values["status"]) <= set(STATUSES)
     up.report()
+
+
+def test_confidence_intervals_pair_with_their_column(data_dir) -> None:
+    up = _check(b"code,Rate,Lower CI,Upper CI\nE92000001,10,9.5,10.5\nE06000001,12,11,13\nE06000002,8,7,9\n")
+    assert up.columns == ("Rate",) and up.has_ci == ("Rate",)
+    row = up.values.set_index("area_code").loc["E06000001"]
+    assert (row["lower_ci"], row["value"], row["upper_ci"]) == (11.0, 12.0, 13.0)
+    assert up.england == {"Rate": 10.0}
+
+
+def test_download_of_an_uploaded_layer_is_safe_in_a_spreadsheet(data_dir) -> None:
+    from geo.view import View
+
+    up = _check(_fixture("lad2019_rates.csv"))
+    mapped = uploads.to_map(up, level="lad", vintage="2019")
+    _, values = uploads.layer(mapped, "Smokers", indicator_id="upload:1:Smokers", file_name="f.csv", period="=1+1")
+    joined, _ = indicators.join(boundaries.load("lad", "2019"), values)
+    view = View("lad", "2019", "upload:1:Smokers", "=1+1", "persons")
+    table = uploads.safe_for_spreadsheet(indicators.tidy_table(joined, view=view, classification=None))
+    csv = table.to_csv(index=False)
+    assert "\n=" not in csv and ",=" not in csv
+    assert set(table["period"]) == {"'=1+1"}
