@@ -134,12 +134,11 @@ def resolve(
             fallback = indicator_id if indicator_id in held_here else _nearest_indicator(
                 catalogue, indicator_id, held_here
             )
-            if "indicator" in q:  # a link without one gets the level's first indicator silently
-                say(
-                    "indicator",
-                    f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
-                    f"showing {catalogue[fallback].label} instead."
-                )
+            say(
+                "indicator",
+                f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
+                f"showing {catalogue[fallback].label} instead."
+            )
             indicator_id = fallback
         else:
             lad_ok = "lad" in catalogue[indicator_id].levels

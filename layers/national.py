@@ -3,11 +3,20 @@
 Geometry and values travel apart. The geometry of a vintage's ~33,000 LSOAs is one
 quantised TopoJSON file (``static/national/lsoa_{vintage}.topo.json.gz``, built by
 :mod:`geo.ingest.tiles`) that the map's iframe fetches once from the app's static
-folder, decodes with the vendored topojson-client and draws on one Leaflet canvas;
-Leaflet simplifies each outline to the pixel grid of every zoom. What changes per
-view (indicator, period, classification, selected area) is :func:`national_layer`:
-a small feature group whose script hands a value table to the loaded layer, which
-restyles its polygons in place. No geometry is sent again.
+folder (gzip, about 4 MB) and decodes into typed arrays. What changes per view
+(indicator, period, classification, selected area) is :func:`national_layer`: a small
+feature group whose script hands a value table to the loaded geometry, which repaints.
+No geometry is sent again.
+
+Drawing: one canvas, a subclass of Leaflet's own ``L.Canvas`` renderer (so panning,
+zoom animation and panes behave as every Leaflet layer), that fills all areas of one
+colour as one path: about a dozen fills for the whole country instead of 33,000
+paths. Each zoom simplifies the shared arcs to its pixel grid (a point closer than
+0.6 px to the last one kept is dropped), per arc, so neighbours draw a shared border
+alike and no gaps open; an area smaller than 2.5 px is drawn as its box. Hover and
+click hit-test a grid index, then the area's rings; the hovered area is outlined on
+an SVG pane above. Clicks reach streamlit-folium as a click on the feature group with
+the area's code, like any GeoJSON layer's. Nothing beyond the vendored Leaflet is loaded.
 
 The value table is aligned with the topology's order (the boundary file's order)
 and carries a few (position, code) probes, checked in the browser before any colour
@@ -38,12 +47,10 @@ from geo.errors import ValidationError
 from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
 from layers.style import STATUS_COLOURS, Scheme, style_for
 
-__all__ = ["STREAMLIT_STATIC_URL", "TOPOJSON_CLIENT", "national_layer", "topology_url"]
+__all__ = ["STREAMLIT_STATIC_URL", "national_layer", "topology_url"]
 
 #: The app's ``static/`` folder as seen from the st_folium iframe (see layers.assets.STREAMLIT_VENDOR_URL).
 STREAMLIT_STATIC_URL: Final = "../../app/static"
-#: The vendored topojson-client, relative to the static folder (scripts/vendor_assets.sh).
-TOPOJSON_CLIENT: Final = "vendor/topojson-client-3.1.0/topojson-client.min.js"
 _PROBES: Final = 16
 
 
@@ -148,7 +155,6 @@ def national_layer(
     probes = sorted({0, len(codes) - 1, *np.linspace(0, len(codes) - 1, _PROBES).astype(int).tolist()})
     table = {
         "url": topology_url(vintage, static_url=static_url),
-        "lib": f"{static_url.rstrip('/')}/{TOPOJSON_CLIENT}",
         "count": len(codes),
         "probes": [[i, str(codes[i])] for i in probes],
         "styles": styles,
@@ -186,19 +192,119 @@ class _NationalValues(MacroElement):
         (function (map, group, table) {
         var H = window.hgaNational;
         if (!H) {
-            H = window.hgaNational = {layers: {}, loading: {}, owner: null, table: null, current: null};
-            H.script = function (url) {
-                if (window.topojson) { return Promise.resolve(); }
-                if (!H.lib) {
-                    H.lib = new Promise(function (resolve, reject) {
-                        var s = document.createElement("script");
-                        s.src = url; s.async = false; s.onload = resolve; s.onerror = reject;
-                        document.head.appendChild(s);
+            H = window.hgaNational = {sets: {}, loading: {}, owner: null, table: null, data: null, times: {}, hover: -1};
+            H.mark = function (name) { H.times[name] = performance.now(); };
+            H.pane = function (name, z) {
+                if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
+                return name;
+            };
+            // ---- geometry: arcs decoded once into typed arrays (lon/lat and Leaflet's zoom-0 pixel units)
+            H.prepare = function (topo) {
+                var crs = map.options.crs, tr = crs.transformation, R = 6378137, d = Math.PI / 180;
+                var sx = topo.transform.scale[0], sy = topo.transform.scale[1];
+                var tx = topo.transform.translate[0], ty = topo.transform.translate[1];
+                var n = 0, a, i, j;
+                for (a = 0; a < topo.arcs.length; a++) { n += topo.arcs[a].length; }
+                var lon = new Float64Array(n), lat = new Float64Array(n), U = new Float64Array(n), V = new Float64Array(n);
+                var start = new Int32Array(topo.arcs.length + 1), k = 0;
+                for (a = 0; a < topo.arcs.length; a++) {
+                    var arc = topo.arcs[a], x = 0, y = 0;
+                    start[a] = k;
+                    for (i = 0; i < arc.length; i++, k++) {
+                        x += arc[i][0]; y += arc[i][1];
+                        var lg = x * sx + tx, lt = y * sy + ty, sin = Math.sin(lt * d);
+                        lon[k] = lg; lat[k] = lt;
+                        U[k] = tr._a * (R * lg * d) + tr._b;
+                        V[k] = tr._c * (R * Math.log((1 + sin) / (1 - sin)) / 2) + tr._d;
+                    }
+                }
+                start[topo.arcs.length] = k;
+                var geoms = topo.objects.lsoa.geometries, m = geoms.length;
+                var feats = new Array(m), codes = new Array(m), names = new Array(m), index = {};
+                var box = new Float64Array(4 * m);
+                for (i = 0; i < m; i++) {
+                    var g = geoms[i], polys = g.type === "Polygon" ? [g.arcs] : g.arcs, rings = [];
+                    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+                    polys.forEach(function (poly) { poly.forEach(function (ring) {
+                        rings.push(Int32Array.from(ring));
+                        ring.forEach(function (id) {
+                            var b = id < 0 ? ~id : id;
+                            for (var q = start[b]; q < start[b + 1]; q++) {
+                                if (U[q] < x0) { x0 = U[q]; } if (U[q] > x1) { x1 = U[q]; }
+                                if (V[q] < y0) { y0 = V[q]; } if (V[q] > y1) { y1 = V[q]; }
+                            }
+                        });
+                    }); });
+                    feats[i] = rings; codes[i] = g.id; names[i] = g.properties.area_name; index[g.id] = i;
+                    box[4 * i] = x0; box[4 * i + 1] = y0; box[4 * i + 2] = x1; box[4 * i + 3] = y1;
+                }
+                // A grid over the country: each cell lists the areas whose box reaches it (for hit tests).
+                var G = 256, gx0 = Infinity, gy0 = Infinity, gx1 = -Infinity, gy1 = -Infinity;
+                for (i = 0; i < m; i++) {
+                    gx0 = Math.min(gx0, box[4 * i]); gy0 = Math.min(gy0, box[4 * i + 1]);
+                    gx1 = Math.max(gx1, box[4 * i + 2]); gy1 = Math.max(gy1, box[4 * i + 3]);
+                }
+                var cw = (gx1 - gx0) / G, ch = (gy1 - gy0) / G, cells = new Array(G * G);
+                for (i = 0; i < m; i++) {
+                    var c0 = Math.min(G - 1, Math.floor((box[4 * i] - gx0) / cw)), c1 = Math.min(G - 1, Math.floor((box[4 * i + 2] - gx0) / cw));
+                    var r0 = Math.min(G - 1, Math.floor((box[4 * i + 1] - gy0) / ch)), r1 = Math.min(G - 1, Math.floor((box[4 * i + 3] - gy0) / ch));
+                    for (var r = r0; r <= r1; r++) { for (var c = c0; c <= c1; c++) { (cells[r * G + c] = cells[r * G + c] || []).push(i); } }
+                }
+                return {lon: lon, lat: lat, U: U, V: V, start: start, feats: feats, codes: codes, names: names,
+                        index: index, box: box, grid: {G: G, x0: gx0, y0: gy0, cw: cw, ch: ch, cells: cells}, keep: {}};
+            };
+            H.load = function (url) {
+                if (H.sets[url]) { return Promise.resolve(H.sets[url]); }
+                if (!H.loading[url]) {
+                    H.status("Loading every small area in England ..."); H.mark("load");
+                    H.loading[url] = fetch(url).then(function (r) {
+                        if (!r.ok) { throw new Error(r.status + " " + url); }
+                        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
+                    }).then(function (topo) {
+                        H.mark("fetched");
+                        var data = H.prepare(topo);
+                        H.sets[url] = data; H.mark("built"); H.status("");
+                        return data;
                     });
                 }
-                return H.lib;
+                return H.loading[url];
             };
-            H.hatch = function () {
+            // ---- per-zoom simplification: per arc, so neighbours that share a border draw it alike
+            H.kept = function (data, zoom) {
+                if (data.keep[zoom]) { return data.keep[zoom]; }
+                var tol = 0.6 / map.options.crs.scale(zoom), tol2 = tol * tol, U = data.U, V = data.V, st = data.start;
+                var out = new Int32Array(U.length), off = new Int32Array(st.length), k = 0;
+                for (var a = 0; a + 1 < st.length; a++) {
+                    off[a] = k;
+                    var first = st[a], last = st[a + 1] - 1, px = U[first], py = V[first];
+                    out[k++] = first;
+                    for (var q = first + 1; q < last; q++) {
+                        var dx = U[q] - px, dy = V[q] - py;
+                        if (dx * dx + dy * dy > tol2) { out[k++] = q; px = U[q]; py = V[q]; }
+                    }
+                    if (last > first) { out[k++] = last; }
+                }
+                off[st.length - 1] = k;
+                return (data.keep[zoom] = {idx: out, off: off});
+            };
+            H.trace = function (ctx, data, keep, rings, s, ox, oy) {
+                var U = data.U, V = data.V, idx = keep.idx, off = keep.off;
+                for (var r = 0; r < rings.length; r++) {
+                    var ring = rings[r], started = false;
+                    for (var j = 0; j < ring.length; j++) {
+                        var id = ring[j], b = id < 0 ? ~id : id, lo = off[b], hi = off[b + 1], q, p;
+                        if (id >= 0) {
+                            if (!started) { p = idx[lo]; ctx.moveTo(U[p] * s - ox, V[p] * s - oy); started = true; }
+                            for (q = lo + 1; q < hi; q++) { p = idx[q]; ctx.lineTo(U[p] * s - ox, V[p] * s - oy); }
+                        } else {
+                            if (!started) { p = idx[hi - 1]; ctx.moveTo(U[p] * s - ox, V[p] * s - oy); started = true; }
+                            for (q = hi - 2; q >= lo; q--) { p = idx[q]; ctx.lineTo(U[p] * s - ox, V[p] * s - oy); }
+                        }
+                    }
+                    ctx.closePath();
+                }
+            };
+            H.hatch = function (ctx) {
                 if (!H.pattern) {
                     var c = document.createElement("canvas"); c.width = 6; c.height = 6;
                     var g = c.getContext("2d");
@@ -206,38 +312,86 @@ class _NationalValues(MacroElement):
                     g.strokeStyle = "#8C8C8C"; g.lineWidth = 1.5;
                     g.beginPath(); g.moveTo(0, 6); g.lineTo(6, 0); g.moveTo(-1, 1); g.lineTo(1, -1);
                     g.moveTo(5, 7); g.lineTo(7, 5); g.stroke();
-                    H.pattern = g.createPattern(c, "repeat");
+                    H.pattern = ctx.createPattern(c, "repeat");
                 }
                 return H.pattern;
             };
-            H.weight = function (zoom, style) {
-                // Outlines thin out with the zoom: at the country's zoom 33,000 outlines would hide the colours.
-                var base = style.status === "ok" ? 0.5 : style.weight;
-                return zoom >= 11 ? base : zoom >= 9 ? base * 0.6 : style.status === "ok" ? 0 : base * 0.5;
+            H.draw = function (renderer) {
+                var data = H.data, t = H.table;
+                if (!data || !t || !renderer._map) { return; }
+                var ctx = renderer._ctx, b = renderer._bounds, z = map.getZoom(), s = map.options.crs.scale(z);
+                var o = map.getPixelOrigin(), ox = o.x, oy = o.y, box = data.box, feats = data.feats;
+                var u0 = (b.min.x + ox) / s, v0 = (b.min.y + oy) / s, u1 = (b.max.x + ox) / s, v1 = (b.max.y + oy) / s;
+                var keep = H.kept(data, z), k, n, i, list;
+                function seen(i) { return !(box[4 * i] > u1 || box[4 * i + 2] < u0 || box[4 * i + 1] > v1 || box[4 * i + 3] < v0); }
+                ctx.save();
+                ctx.lineJoin = "round";
+                for (k = 0; k < H.buckets.length; k++) {
+                    var st = t.styles[k]; list = H.buckets[k];
+                    ctx.beginPath();
+                    for (n = 0; n < list.length; n++) {
+                        i = list[n];
+                        if (!seen(i)) { continue; }
+                        var w = (box[4 * i + 2] - box[4 * i]) * s, h = (box[4 * i + 3] - box[4 * i + 1]) * s;
+                        // An area under 2.5 px is its box: the same pixels, and many tiny paths are what make canvas slow.
+                        if (w < 2.5 && h < 2.5) { ctx.rect(box[4 * i] * s - ox, box[4 * i + 1] * s - oy, Math.max(w, 1), Math.max(h, 1)); }
+                        else { H.trace(ctx, data, keep, feats[i], s, ox, oy); }
+                    }
+                    ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.hatch ? H.hatch(ctx) : st.fillColor;
+                    ctx.fill("evenodd");
+                    if (st.status !== "ok" || z >= 9) {
+                        // Outlines: thin grey between areas once they are big enough to see; missing and suppressed always.
+                        ctx.globalAlpha = 1; ctx.strokeStyle = st.color;
+                        ctx.lineWidth = st.status === "ok" ? (z >= 11 ? 0.5 : 0.3) : (z >= 9 ? st.weight : st.weight * 0.6);
+                        ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
+                        ctx.stroke();
+                    }
+                }
+                ctx.restore();
             };
-            H.style = function (i) {
-                var t = H.table, s = t.styles[t.cls.charCodeAt(i) - 35], zoom = H.map ? H.map.getZoom() : 6;
-                var out = {fillColor: s.hatch ? H.hatch() : s.fillColor, fillOpacity: s.fillOpacity,
-                           color: s.color, opacity: s.opacity, dashArray: s.dashArray || null,
-                           weight: H.weight(zoom, s), stroke: true};
-                if (t.selected && H.codes[i] === t.selected) { out.color = "#000"; out.weight = 3; out.dashArray = null; }
-                out.stroke = out.weight > 0;
-                return out;
+            H.Renderer = L.Canvas.extend({_draw: function () { H.draw(this); }});
+            // ---- hit test, tooltip, highlight
+            H.hit = function (latlng) {
+                var data = H.data;
+                if (!data) { return -1; }
+                var p = map.options.crs.latLngToPoint(latlng, 0), u = p.x / 256, v = p.y / 256, gr = data.grid;
+                var c = Math.floor((u - gr.x0) / gr.cw), r = Math.floor((v - gr.y0) / gr.ch);
+                if (c < 0 || r < 0 || c >= gr.G || r >= gr.G) { return -1; }
+                var list = gr.cells[r * gr.G + c] || [], U = data.U, V = data.V, st = data.start;
+                for (var n = 0; n < list.length; n++) {
+                    var i = list[n], bx = data.box;
+                    if (u < bx[4 * i] || u > bx[4 * i + 2] || v < bx[4 * i + 1] || v > bx[4 * i + 3]) { continue; }
+                    var inside = false, rings = data.feats[i];
+                    for (var ri = 0; ri < rings.length; ri++) {
+                        for (var j = 0; j < rings[ri].length; j++) {
+                            var id = rings[ri][j], a = id < 0 ? ~id : id;
+                            for (var q = st[a]; q + 1 < st[a + 1]; q++) {
+                                var ya = V[q], yb = V[q + 1];
+                                if ((ya > v) !== (yb > v) && u < (U[q + 1] - U[q]) * (v - ya) / (yb - ya) + U[q]) { inside = !inside; }
+                            }
+                        }
+                    }
+                    if (inside) { return i; }
+                }
+                return -1;
             };
-            H.restyle = function (redraw) {
-                var geo = H.current;
-                if (!geo || !H.table) { return; }
-                var layers = geo._hgaLayers;
-                for (var i = 0; i < layers.length; i++) { L.Util.setOptions(layers[i], H.style(i)); }
-                var sel = H.table.selected ? H.index[H.table.selected] : undefined;
-                if (sel !== undefined && geo._map) { layers[sel].bringToFront(); }
-                if (geo._map && redraw) { H.renderer._redraw(); }
+            H.latlngs = function (i) {
+                var data = H.data, st = data.start;
+                return data.feats[i].map(function (ring) {
+                    var out = [];
+                    for (var j = 0; j < ring.length; j++) {
+                        var id = ring[j], a = id < 0 ? ~id : id, pts = [];
+                        for (var q = st[a]; q < st[a + 1]; q++) { pts.push([data.lat[q], data.lon[q]]); }
+                        if (id < 0) { pts.reverse(); }
+                        out = out.concat(out.length ? pts.slice(1) : pts);
+                    }
+                    return out;
+                });
             };
-            H.tooltip = function (layer) {
-                var t = H.table, i = layer._hgaIndex, div = document.createElement("div");
-                var rows = [["Area", layer.feature.properties.area_name], ["Code", layer.feature.properties.area_code],
-                            [t.title, t.texts[t.ti[i]]]];
-                if (t.show_class) { rows.push(["Class", t.style_labels[t.cls.charCodeAt(i) - 35]]); }
+            H.tooltip = function (i) {
+                var t = H.table, data = H.data, k = t.cls.charCodeAt(i) - 35, div = document.createElement("div");
+                var rows = [["Area", data.names[i]], ["Code", data.codes[i]], [t.title, t.texts[t.ti[i]]]];
+                if (t.show_class) { rows.push(["Class", t.style_labels[k]]); }
                 var table = document.createElement("table");
                 rows.forEach(function (r) {
                     var tr = document.createElement("tr"), th = document.createElement("th"), td = document.createElement("td");
@@ -246,8 +400,37 @@ class _NationalValues(MacroElement):
                 div.appendChild(table);
                 return div;
             };
+            H.onMove = function (e) {
+                if (!H.renderer || !H.renderer._map) { return; }
+                var i = H.hit(e.latlng);
+                map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+                if (i < 0) { H.leave(); return; }
+                if (i !== H.hover) {
+                    H.hover = i;
+                    H.hl.setLatLngs(H.latlngs(i));
+                    if (!map.hasLayer(H.hl)) { H.hl.addTo(map); }
+                    H.tip.setContent(H.tooltip(i));
+                }
+                H.tip.setLatLng(e.latlng);
+                if (!map.hasLayer(H.tip)) { H.tip.addTo(map); }
+                H.mark("hover");
+            };
+            H.leave = function () {
+                H.hover = -1;
+                if (map.hasLayer(H.tip)) { map.removeLayer(H.tip); }
+                if (map.hasLayer(H.hl)) { map.removeLayer(H.hl); }
+            };
+            H.onClick = function (e) {
+                if (!H.renderer || !H.renderer._map || !H.owner) { return; }
+                var i = H.hit(e.latlng);
+                if (i < 0) { return; }
+                var feature = {type: "Feature", properties: {area_code: H.data.codes[i], area_name: H.data.names[i]}, geometry: null};
+                // streamlit-folium listens for clicks on the group and reads the clicked layer's GeoJSON.
+                H.owner.fire("click", {latlng: e.latlng, layer: {toGeoJSON: function () { return feature; }}});
+            };
             H.check = function () {
-                var t = H.table, ok = t.count === H.codes.length && t.probes.every(function (p) { return H.codes[p[0]] === p[1]; });
+                var t = H.table, codes = H.data.codes;
+                var ok = t.count === codes.length && t.probes.every(function (p) { return codes[p[0]] === p[1]; });
                 if (!ok) { H.status("The small areas' values do not match the boundaries; reload the page."); }
                 return ok;
             };
@@ -255,79 +438,54 @@ class _NationalValues(MacroElement):
                 if (!H.notice) {
                     H.notice = L.control({position: "bottomleft"});
                     H.notice.onAdd = function () {
-                        var d = L.DomUtil.create("div", "hga-national-status");
-                        d.setAttribute("role", "status");
-                        d.style.cssText = "background:#fff;color:#1a1a1a;padding:3px 8px;border-radius:3px;font:12px sans-serif";
-                        return d;
+                        var el = L.DomUtil.create("div", "hga-national-status");
+                        el.setAttribute("role", "status");
+                        el.style.cssText = "background:#fff;color:#1a1a1a;padding:3px 8px;border-radius:3px;font:12px sans-serif";
+                        return el;
                     };
-                    H.notice.addTo(H.map);
+                    H.notice.addTo(map);
                 }
                 var el = H.notice.getContainer();
                 el.textContent = text || ""; el.style.display = text ? "" : "none";
             };
-            H.load = function (table) {
-                var url = table.url;
-                if (H.layers[url]) { return Promise.resolve(H.layers[url]); }
-                if (!H.loading[url]) {
-                    H.status("Loading every small area in England ...");
-                    H.loading[url] = H.script(table.lib).then(function () { return fetch(url); }).then(function (r) {
-                        if (!r.ok) { throw new Error(r.status + " " + url); }
-                        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
-                    }).then(function (topo) {
-                        var fc = topojson.feature(topo, topo.objects.lsoa), layers = [], codes = [], index = {};
-                        fc.features.forEach(function (f, i) { f.properties.area_code = f.id; codes.push(f.id); index[f.id] = i; });
-                        H.codes = codes; H.index = index;
-                        var geo = L.geoJSON(fc, {renderer: H.renderer, smoothFactor: 1,
-                            onEachFeature: function (f, layer) { layer._hgaIndex = layers.length; layers.push(layer); }});
-                        geo._hgaLayers = layers;
-                        geo.bindTooltip(H.tooltip, {sticky: true, direction: "auto"});
-                        geo.on("mouseover", function (e) {
-                            var l = e.layer; l._hgaHover = true;
-                            l.setStyle({color: "#000", weight: 2.5, dashArray: null, stroke: true}); l.bringToFront();
-                        });
-                        geo.on("mouseout", function (e) { var l = e.layer; l._hgaHover = false; l.setStyle(H.style(l._hgaIndex)); });
-                        H.layers[url] = geo;
-                        H.status("");
-                        return geo;
-                    });
-                }
-                return H.loading[url];
+            H.remove = function () {
+                H.leave();
+                [H.renderer, H.sel].forEach(function (l) { if (l && map.hasLayer(l)) { map.removeLayer(l); } });
             };
-            H.show = function (map, group, table) {
-                H.map = map; H.owner = group; H.table = table;
-                H.renderer = H.renderer || L.canvas({padding: 0.3, tolerance: 1});
-                H.load(table).then(function (geo) {
+            H.show = function (group, table) {
+                H.owner = group; H.table = table;
+                H.load(table.url).then(function (data) {
                     if (H.owner !== group) { return; }  // a newer table arrived while loading
-                    if (H.current && H.current !== geo) { map.removeLayer(H.current); }
-                    if (H.current !== geo) {
-                        if (H.current) { H.current.removeEventParent(H.current._hgaGroup); }
-                        H.current = geo;
-                    }
+                    H.data = data;
                     if (!H.check()) { return; }
-                    if (geo._hgaGroup) { geo.removeEventParent(geo._hgaGroup); }
-                    geo._hgaGroup = group; geo.addEventParent(group);  // clicks reach streamlit-folium through the group
-                    if (!geo._map) {
-                        var layers = geo._hgaLayers;
-                        for (var i = 0; i < layers.length; i++) { L.Util.setOptions(layers[i], H.style(i)); }
-                        map.addLayer(geo);
-                        var sel = table.selected ? H.index[table.selected] : undefined;
-                        if (sel !== undefined) { layers[sel].bringToFront(); }
-                    } else {
-                        H.restyle(true);
+                    var buckets = table.styles.map(function () { return []; });
+                    for (var i = 0; i < table.count; i++) { buckets[table.cls.charCodeAt(i) - 35].push(i); }
+                    H.buckets = buckets;
+                    if (!H.renderer) {
+                        H.renderer = new H.Renderer({padding: 0.3, pane: H.pane("hgaNational", 390)});
+                        var top = L.svg({pane: H.pane("hgaNationalTop", 450)});
+                        H.hl = L.polygon([], {renderer: top, color: "#000", weight: 2.5, fill: false, interactive: false});
+                        H.sel = L.polygon([], {renderer: top, color: "#000", weight: 4, fill: false, interactive: false});
+                        H.tip = L.tooltip({direction: "right", offset: [14, 0], className: "hga-national-tip"});
+                        map.on("mousemove", H.onMove); map.on("mouseout", H.leave); map.on("click", H.onClick);
                     }
+                    if (!map.hasLayer(H.renderer)) { H.renderer.addTo(map); } else { H.renderer._redraw(); }
+                    H.leave();
+                    var sel = table.selected ? data.index[table.selected] : undefined;
+                    if (sel !== undefined) { H.sel.setLatLngs(H.latlngs(sel)); if (!map.hasLayer(H.sel)) { H.sel.addTo(map); } }
+                    else if (map.hasLayer(H.sel)) { map.removeLayer(H.sel); }
+                    H.mark("styled");
                     window.hgaNationalPainted = (window.hgaNationalPainted || 0) + 1;
                 }).catch(function (err) { H.status("The small areas could not be loaded: " + err.message); });
             };
-            // The canvas redraws every path after the zoom (moveend); only the outline widths change here.
-            map.on("zoomend", function () { H.restyle(false); });
         }
         group.on("remove", function () {
             setTimeout(function () {
                 // Another level's layers replaced this table: take the national layer off the map too.
-                if (H.owner === group && H.current && H.current._map) { map.removeLayer(H.current); H.owner = null; }
+                if (H.owner === group) { H.remove(); H.owner = null; }
             }, 0);
         });
-        H.show(map, group, table);
+        H.show(group, table);
         })({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.table|tojson }});
         {% endmacro %}
         """

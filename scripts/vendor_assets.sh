@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Re-create static/vendor/: the front-end files the maps need, so the app works with no internet.
-# Leaflet is needed for every map (GeoJSON layers, tooltips, HTML legend), topojson-client for the
-# national small-area layer (below); folium's other defaults
+# Only Leaflet is needed (GeoJSON layers, tooltips, HTML legend); folium's other defaults
 # (jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped by layers/assets.py.
 # Leaflet comes from the npm registry at the exact version folium 0.20 references
 # (folium/folium.py: cdn.jsdelivr.net/npm/leaflet@1.9.3); `npm pack` checks the tarball
@@ -31,20 +30,4 @@ cp "$tmp/package/dist/images/"*.png "$dest/images/"
 574c3a5cca85f4114085b6841596d62f00d7c892c7b03f28cbfa301deb1dc437  images/marker-icon.png
 264f5c640339f042dd729062cfc04c17f8ea0f29882b538e3848ed8f10edb4da  images/marker-shadow.png
 EOF
-echo "vendored Leaflet $LEAFLET_VERSION into $dest ($(du -sk "$dest" | cut -f1) KB)"
-
-# topojson-client decodes the national small-area layer's shared-border geometry in the browser
-# (layers/national.py). UMD build (window.topojson); no runtime dependencies (commander is its CLI's).
-TOPOJSON_CLIENT_VERSION=3.1.0
-dest=static/vendor/topojson-client-$TOPOJSON_CLIENT_VERSION
-mkdir "$tmp/tjc"
-(cd "$tmp/tjc" && npm pack "topojson-client@$TOPOJSON_CLIENT_VERSION" --silent >/dev/null \
-  && tar xzf "topojson-client-$TOPOJSON_CLIENT_VERSION.tgz")
-rm -rf "$dest" && mkdir -p "$dest"
-cp "$tmp/tjc/package/dist/topojson-client.min.js" "$tmp/tjc/package/LICENSE" "$dest/"
-(cd "$dest" && sha256sum --check --strict --quiet) <<'EOF'
-25cd02ae486cc5063e0215a4e4cfb15de83700c87ac48bac4d57dc6aaf3ebb89  topojson-client.min.js
-4c4d15b635e04e691825a76db7d33f7f2033b55669a7430011694f31e6c65999  LICENSE
-EOF
-echo "vendored topojson-client $TOPOJSON_CLIENT_VERSION into $dest ($(du -sk "$dest" | cut -f1) KB)"
-echo "licences: static/vendor/LICENSES.md"
+echo "vendored Leaflet $LEAFLET_VERSION into $dest ($(du -sk "$dest" | cut -f1) KB); licences: static/vendor/LICENSES.md"
