@@ -64,6 +64,7 @@ __all__ = [
     "Totals",
     "evaluate",
     "geometries",
+    "mask",
     "parse",
     "resolve_area",
     "to_csv",
@@ -458,11 +459,21 @@ def _rule_set(columns: dict[str, tuple[Indicator, str]]) -> str:
 
 
 # ---------------------------------------------------------------- evaluation
-def _mask(expr: Expr, frame: pd.DataFrame) -> pd.Series:
+def mask(expr: Expr | Rule, frame: pd.DataFrame) -> pd.Series:
+    """Which rows of ``frame`` (one column per indicator id) meet the rule; a missing value meets no condition.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1.0, 3.0, None], "b": [5.0, 1.0, 9.0]})
+    >>> mask(parse("a <= 2 or b >= 9", data_dir=None), frame).tolist()
+    [True, False, True]
+    """
+    if isinstance(expr, Rule):
+        expr = expr.expr
     if isinstance(expr, Condition):
         column = frame[expr.indicator_id]
         return (_OPS[expr.op](column, expr.value) & column.notna()).astype(bool)
-    masks = [_mask(p, frame) for p in expr.parts]
+    masks = [mask(p, frame) for p in expr.parts]
     out = masks[0]
     for m in masks[1:]:
         out = (out & m) if isinstance(expr, All) else (out | m)
@@ -568,7 +579,7 @@ def evaluate(rule: Rule | str, *, within: Area | str, data_dir: Path = DATA_DIR)
             "People are not counted for 2021 LSOAs: the ONS small-area population estimates the atlas holds "
             "are on 2011 LSOAs, and no 2011-2021 LSOA lookup is held."
         )
-    table["matched"] = _mask(parsed.expr, table).to_numpy() if not table.empty else pd.Series(dtype=bool)
+    table["matched"] = mask(parsed.expr, table).to_numpy() if not table.empty else pd.Series(dtype=bool)
     table["rank"] = _ranks(table, [cols[i].indicator for i in parsed.indicator_ids])
 
     matched = table[table["matched"]]

@@ -1,0 +1,53 @@
+"""The targeting page in headless Chromium at 1366x768, with no internet: build a rule, see the matches and totals."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo import target
+from tests.browser.conftest import MAP_FRAME, axe_violations
+
+pytestmark = pytest.mark.browser
+
+LIVERPOOL = "E08000012"
+HIGHLIGHT = "path.leaflet-interactive[fill='#4A1486']"
+
+
+def _matched_polygons(page, expected: int, *, timeout_ms: int = 60_000) -> int:
+    frame = page.wait_for_selector(MAP_FRAME, timeout=timeout_ms).content_frame()
+    waited, n = 0, -1
+    while waited < timeout_ms:
+        try:
+            n = frame.locator(HIGHLIGHT).count()
+        except Exception:  # the iframe is swapped while Streamlit reruns
+            frame = page.wait_for_selector(MAP_FRAME, timeout=timeout_ms).content_frame()
+        if n == expected:
+            return n
+        page.wait_for_timeout(250)
+        waited += 250
+    return n
+
+
+def test_a_typed_rule_highlights_its_lsoas_and_totals(app_url, page, data_dir) -> None:
+    pg, blocked = page
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}")
+    rule = "imd2019_imd_decile <= 1 and imd2019_idaci_decile <= 1"
+    expected = target.evaluate(rule, within=LIVERPOOL)
+    box = pg.get_by_role("textbox", name="Rule over small-area indicators")
+    box.click()
+    box.fill(rule)
+    pg.keyboard.press("Control+Enter")
+    assert _matched_polygons(pg, expected.totals.lsoas) == expected.totals.lsoas
+    assert expected.totals.pop_0_4 is not None
+    pg.get_by_text(f"{expected.totals.pop_0_4:,.0f}", exact=True).first.wait_for(timeout=30_000)
+    assert pg.get_by_text(f"{expected.totals.lsoas:,}", exact=True).first.is_visible()
+    assert "rule=" in pg.url
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
+
+
+def test_a_malformed_rule_says_where(app_url, page) -> None:
+    pg, _ = page
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}&rule=imd2019_imd_decile%20%3C%3D")
+    pg.get_by_text("expected a number").first.wait_for(timeout=30_000)
+    assert pg.get_by_text("character").first.is_visible()

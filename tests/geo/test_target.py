@@ -1,0 +1,197 @@
+"""The rule language (tokenizer, parser, masks) on tiny frames, and rules run on the committed data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import boundaries, indicators, target
+from geo.__main__ import main
+from geo.errors import RuleError, UnknownAreaCodeError
+from geo.target import All, Any, Condition, mask, parse
+
+LIVERPOOL = "E08000012"
+
+
+# ---------------------------------------------------------------- parsing
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a <= 2", Condition("a", "<=", 2.0), id="one-condition"),
+        pytest.param("A==3", Condition("a", "=", 3.0), id="double-equals-and-case"),
+        pytest.param("a >= -0.5", Condition("a", ">=", -0.5), id="negative-decimal"),
+        pytest.param("a < 1 AND b > 2", All((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), id="and"),
+        pytest.param(
+            "a < 1 or b > 2 and c != 3",
+            Any((Condition("a", "<", 1.0), All((Condition("b", ">", 2.0), Condition("c", "!=", 3.0))))),
+            id="and-binds-tighter-than-or",
+        ),
+        pytest.param(
+            "(a < 1 or b > 2) and c = 3",
+            All((Any((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), Condition("c", "=", 3.0))),
+            id="parentheses-group",
+        ),
+    ],
+)
+def test_parse_builds_the_tree(text: str, expected: target.Expr) -> None:
+    assert parse(text, data_dir=None).expr == expected
+
+
+def test_printed_rule_parses_back_to_the_same_tree() -> None:
+    rule = parse("(a < 1 or b > 2) and c = 3 or d <= 1e3", data_dir=None)
+    assert parse(str(rule), data_dir=None).expr == rule.expr
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param("a <= ", "character 6 .*expected a number", id="number-missing"),
+        pytest.param("a 2", "character 3 .*expected a comparison", id="operator-missing"),
+        pytest.param("<= 2", "character 1 .*expected an indicator id", id="indicator-missing"),
+        pytest.param("a < 1 b > 2", "character 7 .*expected 'and', 'or'", id="join-missing"),
+        pytest.param("(a < 1", "character 7 .*expected '\\)'", id="unclosed-parenthesis"),
+        pytest.param("a < 1; drop", "character 6 .*';' is not part of the rule language", id="stray-character"),
+        pytest.param("__import__('os') < 1", "character 12 ", id="python-is-not-a-rule"),
+        pytest.param("a < 1 and", "the end of the rule", id="dangling-and"),
+    ],
+)
+def test_malformed_rules_say_where(text: str, where: str) -> None:
+    with pytest.raises(RuleError, match=where):
+        parse(text, data_dir=None)
+
+
+def test_long_rules_are_refused() -> None:
+    with pytest.raises(RuleError, match="at most 2,000"):
+        parse("a < 1 or " * 300 + "a < 1", data_dir=None)
+
+
+# ---------------------------------------------------------------- masks on a tiny frame
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "decile": [1.0, 2.0, 3.0, np.nan, 10.0],
+            "idaci": [1.0, 5.0, 2.0, 1.0, np.nan],
+            "fuel": [25.0, 10.0, 19.9, 30.0, 20.0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        pytest.param("decile <= 2", [0, 1], id="decile"),
+        pytest.param("decile <= 2 and idaci <= 2", [0], id="and"),
+        pytest.param("decile <= 2 or idaci <= 2", [0, 1, 2, 3], id="or-with-a-missing-side"),
+        pytest.param("fuel >= 20", [0, 3, 4], id="threshold-inclusive"),
+        pytest.param("fuel > 20", [0, 3], id="threshold-exclusive"),
+        pytest.param("decile = 10", [4], id="equals"),
+        pytest.param("decile != 1", [1, 2, 4], id="not-equal-skips-missing"),
+        pytest.param("decile <= 0", [], id="empty-result"),
+        pytest.param("(decile <= 2 or fuel >= 30) and idaci <= 1", [0, 3], id="grouped"),
+    ],
+)
+def test_mask_picks_the_rows(frame: pd.DataFrame, text: str, rows: list[int]) -> None:
+    picked = mask(parse(text, data_dir=None), frame)
+    assert picked.dtype == bool
+    assert list(frame.index[picked]) == rows
+
+
+# ---------------------------------------------------------------- on the committed data
+def test_unknown_and_non_small_area_terms_are_refused(data_dir) -> None:
+    with pytest.raises(RuleError, match="Did you mean imd2019_imd_decile"):
+        parse("imd2019_imd_decil <= 2", data_dir=data_dir)
+    with pytest.raises(RuleError, match="not held for small areas"):
+        parse("le_birth < 75", data_dir=data_dir)
+
+
+def test_sure_start_totals_equal_the_loading_api(data_dir) -> None:
+    result = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
+    parents = boundaries.parent_codes("2011", level="lad", vintage="2021", data_dir=data_dir)
+    inside = set(parents[parents == LIVERPOOL].index)
+
+    def values(indicator_id: str, **narrow: str) -> pd.Series:
+        rows = indicators.load(indicator_id, level="lsoa", vintage="2011", data_dir=data_dir, **narrow)
+        return rows[rows["area_code"].isin(inside)].set_index("area_code")["value"]
+
+    imd, idaci = values("imd2019_imd_decile"), values("imd2019_idaci_decile")
+    picked = set(imd.index[(imd <= 2) & (idaci.reindex(imd.index) <= 2)])
+    assert set(result.matches["area_code"]) == picked
+    assert result.totals.area_lsoas == len(inside)
+    period = result.totals.population_period
+    assert period is not None
+    for column in target.POPULATION_COLUMNS:
+        assert getattr(result.totals, column) == pytest.approx(values(column, period=period).reindex(list(picked)).sum())
+    assert result.totals.area_pop_total == pytest.approx(values("pop_total", period=period).sum())
+    assert result.matches["rank"].tolist() == list(range(1, len(picked) + 1))
+
+
+def test_ranked_worst_first(data_dir) -> None:
+    result = target.evaluate("imd2019_imd_score >= 40", within=LIVERPOOL, data_dir=data_dir)
+    scores = result.matches["imd2019_imd_score"]
+    assert scores.is_monotonic_decreasing  # a higher score is more deprived
+
+
+def test_whole_of_england(data_dir) -> None:
+    result = target.evaluate("imd2019_imd_decile <= 1", within="england", data_dir=data_dir)
+    deciles = indicators.load("imd2019_imd_decile", level="lsoa", vintage="2011", data_dir=data_dir)
+    assert result.totals.lsoas == int((deciles["value"] <= 1).sum())
+    assert result.totals.area_lsoas == len(deciles)
+
+
+def test_mixing_2011_and_2021_lsoas_is_refused_and_says_why(data_dir) -> None:
+    with pytest.raises(RuleError, match="no lookup from 2011 to 2021 LSOAs"):
+        target.evaluate("imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2", within=LIVERPOOL, data_dir=data_dir)
+
+
+def test_2021_rule_counts_lsoas_but_says_people_are_not_held(data_dir) -> None:
+    result = target.evaluate("imd2025_imd_decile <= 1", within=LIVERPOOL, data_dir=data_dir)
+    assert result.lsoa_vintage == "2021"
+    assert result.totals.pop_total is None
+    assert any("People are not counted" in n for n in result.notes)
+
+
+def test_2001_indicator_goes_through_the_lookup_and_says_so(data_dir) -> None:
+    result = target.evaluate("imd2010_imd_decile <= 1 and imd2019_imd_decile <= 1", within=LIVERPOOL,
+                             data_dir=data_dir)
+    assert result.lsoa_vintage == "2011"
+    assert any("LSOA 2001-2011 lookup" in n for n in result.notes)
+
+
+def test_unknown_area(data_dir) -> None:
+    with pytest.raises(UnknownAreaCodeError, match="E99999999"):
+        target.evaluate("imd2019_imd_decile <= 1", within="E99999999", data_dir=data_dir)
+
+
+def test_exports_carry_the_rule_and_editions(data_dir) -> None:
+    result = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
+    table = target.export_table(result)
+    assert {"area_code", "area_name", "imd2019_imd_decile", "imd2019_idaci_decile", *target.POPULATION_COLUMNS,
+            "rule", "editions"} <= set(table.columns)
+    assert (table["rule"] == str(result.rule)).all()
+    assert "IoD2019" in table["editions"].iloc[0]
+    geo = json.loads(target.to_geojson(result, data_dir=data_dir))
+    assert geo["rule"] == str(result.rule)
+    assert len(geo["features"]) == result.totals.lsoas
+
+
+def test_cli_writes_the_lsoas(data_dir, tmp_path, capsys) -> None:
+    out = tmp_path / "t.csv"
+    status = main(["target", "--within", LIVERPOOL, "--where",
+                   "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2", "--out", str(out)])
+    assert status == 0
+    table = pd.read_csv(out)
+    expected = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
+    assert len(table) == expected.totals.lsoas
+    assert {"area_code", "area_name", "pop_total", "pop_0_4", "pop_0_15", "pop_65_plus"} <= set(table.columns)
+    assert f"{expected.totals.pop_0_4:,.0f}" in capsys.readouterr().out
+
+
+def test_cli_bad_rule_is_one_line(data_dir, capsys) -> None:
+    assert main(["target", "--within", LIVERPOOL, "--where", "imd2019_imd_decile <="]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Cannot read the rule at character")

@@ -1,0 +1,128 @@
+"""The meeting-pack page: one area's story on one page, to download as PDF, HTML or the map as PNG.
+
+Only widgets, state and layout live here; the content is :mod:`geo.pack` and the
+files :mod:`layers.pack`. The URL holds the view: ``area`` and ``present``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Final
+
+import streamlit as st
+
+from geo import pack as area_pack
+from geo.errors import AtlasError
+from geo.schema import AREA_LABELS
+from layers import pack as pack_files
+from layers import present
+from ui.widgets import attribution_caption, boundaries_for, compact_layout, widget
+
+DEFAULT_AREA: Final = "E08000012"
+
+
+def pack_page() -> None:
+    compact_layout()
+    params = dict(st.query_params)
+    presenting = present.is_on(params)
+    if presenting:
+        st.html(present.present_style())
+    code = (params.get("area") or DEFAULT_AREA).strip()
+    _sidebar(code)
+    try:
+        content = _build(code)
+    except AtlasError as exc:
+        st.title("Meeting pack")
+        st.error(str(exc), icon=":material/error:")
+        st.caption(f"Showing nothing for {code!r}; pick an area in the sidebar.")
+        return
+    st.title(content.title)
+    st.markdown(f"{html.escape(content.level_label)} · `{html.escape(content.area.area_code)}`"
+                + (f" · about **{content.population[0]:,.0f}** people ({html.escape(content.population[1])})"
+                   if content.population else ""))
+    if not presenting:
+        _downloads(content)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        _image(_map_png(code), alt=f"Map of {content.area.area_name}'s small areas by deprivation decile")
+        st.caption(f"Small areas by national {content.decile_edition} deprivation decile "
+                   "(1 = most deprived 10% of England, darkest); the bold line is the area's boundary.")
+    with right:
+        st.subheader("How it compares with England")
+        st.markdown("\n".join(f"- {s}" for s in content.sentences))
+        st.markdown(f"**{content.spearhead}**")
+        chart = _trend_png(code)
+        if chart:
+            _image(chart, alt=f"{content.trend_title}: {content.area.area_name} against England, by period")
+    if not presenting:
+        with st.expander("Sources and licence"):
+            st.markdown("\n".join(f"- {s}" for s in content.sources))
+            st.caption(content.attribution)
+    else:
+        st.markdown(f"Sources: {'; '.join(s.split(':')[0] for s in content.sources)}. Open Government Licence v3.0.")
+
+
+def _image(png: bytes, *, alt: str) -> None:
+    """A PNG with alternative text (``st.image`` gives its image none)."""
+    data = base64.b64encode(png).decode("ascii")
+    st.markdown(f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' "
+                "style='max-width:100%;height:auto'>", unsafe_allow_html=True)
+
+
+@st.cache_data(show_spinner="Making the pack…", max_entries=16)
+def _build(code: str) -> area_pack.Pack:
+    return area_pack.build(code)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_png(code: str) -> bytes:
+    return pack_files.map_png(_build(code))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _trend_png(code: str) -> bytes:
+    return pack_files.trend_png(_build(code), width_in=5.0, height_in=3.0)
+
+
+def _downloads(content: area_pack.Pack) -> None:
+    code = content.area.area_code
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Download pack (PDF, one A4 page)", lambda: pack_files.pack_pdf(content, map_image=_map_png(code)),
+                       file_name=f"pack_{code}.pdf", mime="application/pdf", type="primary")
+    c2.download_button("Download pack (HTML, opens offline)", lambda: pack_files.pack_html(content),
+                       file_name=f"pack_{code}.html", mime="text/html")
+    c3.download_button("Download map (PNG)", lambda: _map_png(code), file_name=f"map_{code}.png", mime="image/png")
+
+
+def _choose() -> None:
+    st.query_params["area"] = st.session_state["w_pack_area"]
+
+
+def _type() -> None:
+    code = str(st.session_state["w_pack_code"]).strip()
+    if code:
+        st.query_params["area"] = code
+
+
+@st.cache_data(show_spinner=False)
+def _options() -> dict[str, str]:
+    options: dict[str, str] = {}
+    for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011")):
+        areas = boundaries_for(level, vintage).sort_values("area_name")
+        for c, name in zip(areas["area_code"], areas["area_name"], strict=True):
+            options.setdefault(str(c), f"{name} ({AREA_LABELS[level]}, {vintage})")
+    return options
+
+
+def _sidebar(code: str) -> None:
+    sb = st.sidebar
+    sb.header("Meeting pack")
+    options = _options()
+    sb.selectbox("Area", list(options), format_func=lambda c: options[c],
+                 key=widget("w_pack_area", code if code in options else DEFAULT_AREA), on_change=_choose)
+    sb.text_input("or any area code (LA of any vintage, upper tier, PCT)",
+                  key=widget("w_pack_code", "" if code in options else code), on_change=_type)
+    sb.markdown("[Presentation mode](?present=1&area=" + html.escape(code, quote=True) + ") for a projector: "
+                "large type, no sidebar. Remove `present=1` from the address to leave it.")
+    attribution_caption()

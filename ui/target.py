@@ -1,0 +1,282 @@
+"""The targeting page: pick small areas by a rule, count the people there, measure the distance to sites.
+
+Only widgets, state and layout live here; the rule language is :mod:`geo.target`,
+sites and distances :mod:`geo.sites`. The URL holds the view: ``rule``, ``within``,
+``gap_km`` (coverage-gap distance) and ``present``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Final
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import sites as site_io
+from geo import target
+from geo.errors import AtlasError
+from geo.schema import AREA_LABELS
+from layers import assets, present
+from layers.choropleth import base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.style import Scheme
+from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, widget
+
+DEFAULT_WITHIN: Final = "E08000012"
+DEFAULT_GAP_KM: Final = 1.0
+MAP_HEIGHT: Final = 460
+MATCH_COLOUR: Final = "#4A1486"  # dark purple; the others light grey and faded, and the tooltip says which
+OTHER_COLOUR: Final = "#BDBDBD"
+SITE_COLOUR: Final = "#000000"
+_SCHEME: Final = Scheme("comparison", "none", categories=(("match", MATCH_COLOUR), ("other", OTHER_COLOUR)))
+
+
+# ---------------------------------------------------------------- page
+def target_page() -> None:
+    compact_layout()
+    params = dict(st.query_params)
+    if present.is_on(params):
+        st.html(present.present_style())
+    notes: list[str] = []
+    rule_text = params.get("rule") or target.PRESETS["Sure Start"]
+    within = params.get("within") or DEFAULT_WITHIN
+    gap_km = _gap_km(params.get("gap_km"), notes)
+    _sidebar(rule_text, within, gap_km)
+    st.title("Target small areas")
+    try:
+        result = _evaluate(rule_text, within)
+    except AtlasError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.caption("Fix the rule or the area in the sidebar; the rule language is described in the README.")
+        return
+    _show_notes(notes + list(result.notes))
+    _totals(result)
+    sites = _sites()
+    distances = None
+    if sites is not None and not result.matches.empty:
+        shapes = _shapes(result.lsoa_vintage)
+        matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
+        distances = site_io.nearest_site(matched, sites.points)
+    map_col, table_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        _map(result, sites)
+    with table_col:
+        _table(result, distances, gap_km)
+    _downloads(result, distances)
+
+
+# ---------------------------------------------------------------- sidebar
+def _set(name: str, key: str) -> None:
+    st.query_params[name] = str(st.session_state[key])
+
+
+def _preset() -> None:
+    name = st.session_state["w_preset"]
+    if name in target.PRESETS:
+        st.query_params["rule"] = target.PRESETS[name]
+
+
+def _pick_area() -> None:
+    st.query_params["within"] = st.session_state["w_area"]
+
+
+def _type_area() -> None:
+    code = str(st.session_state["w_code"]).strip()
+    if code:
+        st.query_params["within"] = code
+
+
+def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
+    sb = st.sidebar
+    sb.header("Rule")
+    current = next((k for k, v in target.PRESETS.items() if v == rule_text), "Custom")
+    sb.selectbox("Start from", [*target.PRESETS, "Custom"], key=widget("w_preset", current), on_change=_preset,
+                 help="Presets are ordinary rules: edit them below.")
+    sb.text_area("Rule over small-area indicators", key=widget("w_rule", rule_text), on_change=_set,
+                 args=("rule", "w_rule"), height=110,
+                 help="Conditions such as imd2019_imd_decile <= 2, joined with and / or, grouped with ( ). "
+                      "Terms are the catalogue's indicator ids; numbers are in the indicator's own unit.")
+    options = _area_options()
+    sb.selectbox("Within", list(options), format_func=lambda c: options[c],
+                 key=widget("w_area", within if within in options else "england"), on_change=_pick_area)
+    sb.text_input("or any area code (LA of any vintage, upper tier, PCT, region)",
+                  key=widget("w_code", within if within not in options else ""), on_change=_type_area)
+    sb.header("Service sites")
+    sb.file_uploader("Sites CSV: name and latitude/longitude, or easting/northing", type=["csv"], key="w_sites",
+                     help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. Bad rows are listed and left out.")
+    st.session_state["w_gap"] = gap_km
+    sb.number_input("Coverage gap beyond (km)", min_value=0.1, max_value=50.0, step=0.1,
+                    key="w_gap", on_change=_set, args=("gap_km", "w_gap"))
+    with sb.expander("Indicator ids you can use"):
+        held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
+        st.markdown("\n".join(f"- `{i}`: {ind.label} ({ind.unit})" for i, ind in held.items()))
+    attribution_caption()
+
+
+@st.cache_data(show_spinner=False)
+def _area_options() -> dict[str, str]:
+    options = {"england": "All of England"}
+    for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011"), ("region", "2019")):
+        areas = boundaries_for(level, vintage).sort_values("area_name")
+        for code, name in zip(areas["area_code"], areas["area_name"], strict=True):
+            options.setdefault(str(code), f"{name} ({AREA_LABELS[level]}, {vintage})")
+    return options
+
+
+def _gap_km(raw: str | None, notes: list[str]) -> float:
+    if raw is None:
+        return DEFAULT_GAP_KM
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.1 <= value <= 50:
+        notes.append(f"gap_km={raw!r} is not a distance from 0.1 to 50 km; using {DEFAULT_GAP_KM:g} km.")
+        return DEFAULT_GAP_KM
+    return value
+
+
+def _show_notes(notes: list[str]) -> None:
+    if not notes:
+        return
+    st.info(notes[0] if len(notes) == 1 else f"{notes[0]} (and {len(notes) - 1} more below)", icon=":material/info:")
+    if len(notes) > 1:
+        with st.expander("More notes"):
+            st.markdown("\n".join(f"- {n}" for n in notes[1:]))
+
+
+# ---------------------------------------------------------------- data
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evaluate(rule_text: str, within: str) -> target.TargetResult:
+    return target.evaluate(rule_text, within=within)
+
+
+@st.cache_resource(show_spinner=False)
+def _shapes(lsoa_vintage: str) -> gpd.GeoDataFrame:
+    return boundaries_for("lsoa", lsoa_vintage)[["area_code", "geometry"]]
+
+
+def _sites() -> site_io.Sites | None:
+    upload = st.session_state.get("w_sites")
+    if upload is None:
+        return None
+    try:
+        found = site_io.read_sites(upload.getvalue())
+    except AtlasError as exc:
+        st.error(f"Sites file: {exc}", icon=":material/error:")
+        return None
+    if found.problems:
+        with st.expander(f"{len(found.problems)} row(s) of the sites file were left out"):
+            st.markdown("\n".join(f"- {html.escape(p)}" for p in found.problems))
+    st.caption(f"{len(found.points)} sites read ({found.coordinates}). Distances are straight lines in British "
+               f"National Grid from each small area's {site_io.CENTRE_METHOD}.")
+    return found
+
+
+# ---------------------------------------------------------------- results
+def _totals(result: target.TargetResult) -> None:
+    t = result.totals
+    # Markdown, not HTML: the (normalised) rule holds only ids, numbers, comparisons and and/or.
+    st.markdown(f"**{result.area.label}** · `{result.rule}` · {result.lsoa_vintage} LSOAs")
+    cols = st.columns(5)
+    cols[0].metric("Small areas (LSOAs)", f"{t.lsoas:,}", help=f"of {t.area_lsoas:,} in the area")
+
+    def people(value: float | None) -> str:
+        return "not held" if value is None else f"{value:,.0f}"
+
+    cols[1].metric("People", people(t.pop_total))
+    cols[2].metric("Children 0-4", people(t.pop_0_4))
+    cols[3].metric("Children 0-15", people(t.pop_0_15))
+    cols[4].metric("People 65+", people(t.pop_65_plus))
+    st.markdown(" ".join(t.sentences()))
+
+
+def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
+    if result.area.level == "england":
+        st.info("The map is drawn for one area at a time; pick an area under Within to see its small areas.",
+                icon=":material/map:")
+        return
+    shapes = _shapes(result.lsoa_vintage)
+    gdf = gpd.GeoDataFrame(shapes.merge(result.table, on="area_code", how="inner"), geometry="geometry", crs=4326)
+    first = catalogue()[result.rule.indicator_ids[0]]
+    gdf["value"] = gdf[first.indicator_id]
+    gdf["status"] = "ok"
+    gdf["match_text"] = gdf["matched"].map({True: "yes", False: "no"})
+    extra = {i: i for i in result.rule.indicator_ids[1:]}
+    layers: list[Any] = []
+    for matched, opacity, name in ((False, 0.25, "Other small areas"), (True, 0.85, "Matching small areas")):
+        part = gdf[gdf["matched"] == matched]
+        if part.empty:
+            continue
+        layers.append(choropleth_layer(
+            part, name=name, period=first.periods[-1] if first.periods else "", scheme=_SCHEME,
+            england_value=None, categories=pd.Series("match" if matched else "other", index=part.index),
+            indicator=first, fill_opacity=opacity, tooltip_fields={"match_text": "Matches the rule", **extra},
+        ))
+    layers.append(outline_layer(shapely.union_all(gdf.geometry.to_numpy()), name=result.area.area_name))
+    if sites is not None:
+        layers.append(_site_layer(sites))
+    minx, miny, maxx, maxy = gdf.total_bounds
+    span = max(maxx - minx, (maxy - miny) * 1.6, 1e-3)
+    zoom = int(max(6, min(14, math.floor(math.log2(360 * 420 / (256 * span))))))
+    m = assets.localise(base_map())
+    st_folium(m, key="target_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=layers,
+              center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=zoom, returned_objects=[])
+    legend = (
+        f"<div role='list' aria-label='Map key' style='font-size:0.9rem'>"
+        f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{MATCH_COLOUR};"
+        "border:1px solid #333;vertical-align:middle'></span> matches the rule</span> &nbsp; "
+        f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{OTHER_COLOUR};"
+        "opacity:.5;border:1px solid #333;vertical-align:middle'></span> other small areas of the area (faded)</span>"
+        + (" &nbsp; <span role='listitem'>● service site</span>" if sites is not None else "")
+        + "</div>"
+    )
+    st.markdown(legend, unsafe_allow_html=True)  # fixed text only
+
+
+def _site_layer(sites: site_io.Sites) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Service sites", control=False)
+    points = sites.points.to_crs(4326)
+    for name, point in zip(points["name"], points.geometry, strict=True):
+        folium.CircleMarker(
+            location=(round(point.y, 5), round(point.x, 5)), radius=6, color="#FFFFFF", weight=2, fill=True,
+            fill_color=SITE_COLOUR, fill_opacity=1.0, tooltip=html.escape(str(name)),
+        ).add_to(group)
+    seed = "|".join(f"{n}:{p.x:.5f},{p.y:.5f}" for n, p in zip(points["name"], points.geometry, strict=True))
+    return set_stable_ids(group, seed=f"sites:{seed}")
+
+
+def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: float) -> None:
+    matches = result.matches
+    st.subheader(f"Ranked list ({len(matches):,})")
+    if matches.empty:
+        st.info("No small area of this area meets the rule. Loosen a condition (e.g. decile <= 3) or use OR.")
+        return
+    shown = matches[["rank", "area_code", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS]]
+    if distances is not None:
+        shown = shown.merge(distances, on="area_code", how="left")
+    st.dataframe(shown, hide_index=True, height=300, use_container_width=True)
+    if distances is not None:
+        gaps = site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
+        st.markdown(f"**Coverage gaps:** {len(gaps)} of the {len(matches)} target small areas are more than "
+                    f"{gap_km:g} km from the nearest site.")
+        if not gaps.empty:
+            st.dataframe(gaps.merge(matches[["area_code", "area_name"]], on="area_code")[
+                ["area_code", "area_name", "nearest_site", "distance_m"]], hide_index=True, height=180,
+                use_container_width=True)
+
+
+def _downloads(result: target.TargetResult, distances: pd.DataFrame | None) -> None:
+    if result.matches.empty:
+        return
+    stem = f"target_{result.area.area_code}"
+    c1, c2 = st.columns(2)
+    c1.download_button("Download target LSOAs (CSV)", lambda: target.to_csv(result, extra=distances),
+                       file_name=f"{stem}.csv", mime="text/csv")
+    c2.download_button("Download target LSOAs (GeoJSON)", lambda: target.to_geojson(result, extra=distances),
+                       file_name=f"{stem}.geojson", mime="application/geo+json")
