@@ -56,17 +56,17 @@ def target_page() -> None:
         return
     _show_notes(notes + list(result.notes))
     _totals(result)
-    sites = _sites()
-    distances = None
-    if sites is not None and not result.matches.empty:
-        shapes = _shapes(result.lsoa_vintage)
-        matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
-        distances = site_io.nearest_site(matched, sites.points)
     map_col, table_col = st.columns([3, 2], gap="medium")
+    with table_col:  # filled first: the map needs the sites read here
+        sites = _site_inputs(gap_km)
+        distances = None
+        if sites is not None and not result.matches.empty:
+            shapes = _shapes(result.lsoa_vintage)
+            matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
+            distances = site_io.nearest_site(matched, sites.points)
+        _table(result, distances, gap_km)
     with map_col:
         _map(result, sites)
-    with table_col:
-        _table(result, distances, gap_km)
     _downloads(result, distances)
 
 
@@ -106,12 +106,6 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
                  key=widget("w_area", within if within in options else "england"), on_change=_pick_area)
     sb.text_input("or any area code (LA of any vintage, upper tier, PCT, region)",
                   key=widget("w_code", within if within not in options else ""), on_change=_type_area)
-    sb.header("Service sites")
-    sb.file_uploader("Sites CSV: name and latitude/longitude, or easting/northing", type=["csv"], key="w_sites",
-                     help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. Bad rows are listed and left out.")
-    st.session_state["w_gap"] = gap_km
-    sb.number_input("Coverage gap beyond (km)", min_value=0.1, max_value=50.0, step=0.1,
-                    key="w_gap", on_change=_set, args=("gap_km", "w_gap"))
     with sb.expander("Indicator ids you can use"):
         held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
         st.markdown("\n".join(f"- `{i}`: {ind.label} ({ind.unit})" for i, ind in held.items()))
@@ -159,6 +153,18 @@ def _evaluate(rule_text: str, within: str) -> target.TargetResult:
 @st.cache_resource(show_spinner=False)
 def _shapes(lsoa_vintage: str) -> gpd.GeoDataFrame:
     return boundaries_for("lsoa", lsoa_vintage)[["area_code", "geometry"]]
+
+
+def _site_inputs(gap_km: float) -> site_io.Sites | None:
+    """The sites upload and the coverage-gap distance, beside the ranked list so a laptop screen shows them."""
+    up, gap = st.columns([3, 2])
+    up.file_uploader("Service sites (CSV: name, latitude, longitude or easting, northing)", type=["csv"],
+                     key="w_sites", help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. Bad rows are listed "
+                     "and left out.")
+    st.session_state["w_gap"] = gap_km
+    gap.number_input("Coverage gap beyond (km)", min_value=0.1, max_value=50.0, step=0.1, key="w_gap",
+                     on_change=_set, args=("gap_km", "w_gap"))
+    return _sites()
 
 
 def _sites() -> site_io.Sites | None:

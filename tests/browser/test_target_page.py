@@ -51,3 +51,18 @@ def test_a_malformed_rule_says_where(app_url, page) -> None:
     pg.goto(f"{app_url}/target?within={LIVERPOOL}&rule=imd2019_imd_decile%20%3C%3D")
     pg.get_by_text("expected a number").first.wait_for(timeout=30_000)
     assert pg.get_by_text("character").first.is_visible()
+
+
+def test_uploaded_sites_give_distances_and_gaps(app_url, page, tmp_path) -> None:
+    pg, blocked = page
+    sites = tmp_path / "centres.csv"
+    sites.write_text("name,latitude,longitude\nCentre A,53.4084,-2.9916\nCentre B,53.43,-2.93\nBroken,abc,-2.9\n")
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}&gap_km=1.5")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    with pg.expect_file_chooser() as chooser:
+        pg.get_by_role("button", name="Upload", exact=True).last.click()
+    chooser.value.set_files(str(sites))
+    pg.get_by_text("Coverage gaps:").first.wait_for(timeout=30_000)
+    assert pg.get_by_text("1 row(s) of the sites file were left out").first.is_visible()
+    assert pg.get_by_text("2 sites read (latitude/longitude)").first.is_visible()
+    assert blocked.urls == []
