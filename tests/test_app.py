@@ -63,7 +63,8 @@ def test_every_indicator_renders_at_every_level(data_dir, level: str) -> None:
         pytest.param({"area": "E99999999"}, "is not in the 2023", id="bad-area"),
         pytest.param({"region": "E12999999"}, "is not an English region", id="bad-region"),
         pytest.param({"area": "E08000013", "lsoa": "le_birth"}, "not a small-area indicator", id="bad-lsoa-indicator"),
-        pytest.param({"level": "pct"}, "not held for primary care trusts", id="indicator-not-held-for-pcts"),
+        pytest.param({"level": "pct", "indicator": "imd2025_imd_la_avg_score"}, "not held for primary care trusts",
+                     id="indicator-not-held-for-pcts"),
     ],
 )
 def test_bad_parameters_fall_back_with_a_visible_note(data_dir, params: dict[str, str], note: str) -> None:
