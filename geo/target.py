@@ -651,7 +651,7 @@ def geometries(result: TargetResult, *, data_dir: Path = DATA_DIR) -> gpd.GeoDat
 
 def export_table(result: TargetResult, *, extra: pd.DataFrame | None = None) -> pd.DataFrame:
     """The matching LSOAs, ranked, with every column, the rule and the data editions."""
-    out = result.matches
+    out = result.matches.drop(columns="matched")
     if extra is not None and not extra.empty:
         out = out.merge(extra, on="area_code", how="left")
     out.insert(2, "within_code", result.area.area_code)
