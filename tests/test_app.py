@@ -149,3 +149,9 @@ def test_compared_with_england_shows_what_is_drawn(data_dir) -> None:
     at = _run(indicator="imd2019_imd_la_avg_score", level="lad", method="england")
     assert _problems(at) == []
     assert at.selectbox(key="w_method").value == "quantiles"
+
+
+def test_presentation_mode_stays_in_the_url(data_dir) -> None:
+    at = _run(present="1", area="E08000013")
+    assert _problems(at) == []
+    assert at.query_params["present"] == "1" and at.query_params["area"] == "E08000013"

@@ -26,7 +26,7 @@ from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
 from geo.uploads import safe_for_spreadsheet
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
-from layers import assets
+from layers import assets, present
 from layers.choropleth import base_map, choropleth_layer, outline_layer
 from layers.interaction import SteadyFocus
 from layers.legend import build_legend, to_html
@@ -59,6 +59,8 @@ def map_page() -> None:
         st.error("The atlas data is missing. Rebuild it with `python -m geo build`, then reload.")
         return
     compact_layout()
+    if present.is_on(st.query_params):
+        st.html(present.present_style())
     quiet = st.session_state.pop("_quiet", frozenset())
     view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos, quiet=quiet)
     notes = upload.explain(dict(st.query_params), notes)
@@ -74,8 +76,9 @@ def map_page() -> None:
         notes.append(f"{view.region_code!r} is not an English region; showing the whole map.")
         view = View(**{**view.__dict__, "region_code": None})
     # Write the resolved view back so the URL always reproduces what is shown.
-    if dict(st.query_params) != view.to_query():
-        st.query_params.from_dict(view.to_query())
+    wanted = view.to_query() | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
 
     _sidebar(view, catalogue)
     st.title("Health Gap Atlas")
