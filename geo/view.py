@@ -134,11 +134,12 @@ def resolve(
             fallback = indicator_id if indicator_id in held_here else _nearest_indicator(
                 catalogue, indicator_id, held_here
             )
-            say(
-                "indicator",
-                f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
-                f"showing {catalogue[fallback].label} instead."
-            )
+            if "indicator" in q or level not in MAP_VINTAGES:  # a small-area link needs no indicator
+                say(
+                    "indicator",
+                    f"{label} is not held for {LEVEL_LABELS[level].lower()}; "
+                    f"showing {catalogue[fallback].label} instead."
+                )
             indicator_id = fallback
         else:
             lad_ok = "lad" in catalogue[indicator_id].levels

@@ -10,6 +10,7 @@ authority.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -32,8 +33,8 @@ from ui.widgets import boundaries_for, catalogue, combos, select_area, values
 __all__ = ["national_map"]
 
 MAP_HEIGHT = 500
-#: Zoom for an opened LSOA: its streets and its neighbours.
-LSOA_ZOOM = 13
+#: Zooms an opened LSOA is shown at: its neighbours around it, however small or large it is.
+LSOA_ZOOMS = (9, 14)
 #: The deprivation edition each LSOA set's deciles come from.
 EDITION = {"2011": "imd2019", "2021": "imd2025"}
 
@@ -63,8 +64,7 @@ def national_map(
     )
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
     if view.area_code:
-        point = lsoas.loc[lsoas["area_code"] == view.area_code].geometry.iloc[0].representative_point()
-        centre, zoom = (point.y, point.x), LSOA_ZOOM
+        centre, zoom = _fit(lsoas.loc[lsoas["area_code"] == view.area_code].total_bounds)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
         result = st_folium(
@@ -86,6 +86,14 @@ def national_map(
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
             _panel(view, lsoas)
+
+
+def _fit(bounds: Any) -> tuple[tuple[float, float], int]:
+    """Centre and zoom that show an LSOA at about a third of the map's width, with its neighbours."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    span = max(maxx - minx, (maxy - miny) * 1.6, 1e-4)
+    zoom = int(max(LSOA_ZOOMS[0], min(LSOA_ZOOMS[1], math.floor(math.log2(360 * 180 / (256 * span))))))
+    return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
 
 
 def _handle_click(result: dict[str, Any] | None, view: View, codes: set[str]) -> None:
@@ -119,7 +127,7 @@ def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:
                   icon=":material/zoom_in:", help="The local authority's map, with this indicator on its small areas.")
 
 
-AREA_WORD = AREA_LABELS["lsoa"].capitalize()
+AREA_WORD = AREA_LABELS["lsoa"][0].upper() + AREA_LABELS["lsoa"][1:]
 
 
 def domain_deciles(code: str, *, vintage: str) -> pd.DataFrame:
