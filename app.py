@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.about import about_page
 from ui.map import map_page
-from ui.pack import pack_page
-from ui.spearhead import spearhead_page
-from ui.target import target_page
 from ui.widgets import warm_caches
+
+
+# The other pages are imported when first opened: the PDF, chart and statistics libraries
+# they need would otherwise slow the first map after a server start.
+def spearhead() -> None:
+    from ui.spearhead import spearhead_page
+
+    spearhead_page()
+
+
+def target() -> None:
+    from ui.target import target_page
+
+    target_page()
+
+
+def pack() -> None:
+    from ui.pack import pack_page
+
+    pack_page()
+
+
+def about() -> None:
+    from ui.about import about_page
+
+    about_page()
+
 
 st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
 warm_caches()
@@ -21,10 +44,10 @@ warm_caches()
 navigation = st.navigation(
     [
         st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
-        st.Page(spearhead_page, title="Spearhead areas", icon="🎯", url_path="spearhead"),
-        st.Page(target_page, title="Target small areas", icon="📍", url_path="target"),
-        st.Page(pack_page, title="Meeting pack", icon="📄", url_path="pack"),
-        st.Page(about_page, title="About the data", icon="📚", url_path="about"),
+        st.Page(spearhead, title="Spearhead areas", icon="🎯", url_path="spearhead"),
+        st.Page(target, title="Target small areas", icon="📍", url_path="target"),
+        st.Page(pack, title="Meeting pack", icon="📄", url_path="pack"),
+        st.Page(about, title="About the data", icon="📚", url_path="about"),
     ]
 )
 navigation.run()

@@ -74,10 +74,17 @@ def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -
 
 @st.cache_resource(show_spinner=False)
 def warm_caches() -> threading.Thread:
-    """Once per server: read the small-area boundaries in the background while the first map is drawn."""
-    worker = threading.Thread(target=boundaries.preload, name="hga-preload", daemon=True)
+    """Once per server: read the small-area boundaries in the background, after the first map is drawn.
+
+    The few seconds' delay keeps the reading off the two cores while the first visitor's map is built.
+    """
+    worker = threading.Timer(_PRELOAD_AFTER_S, boundaries.preload)
+    worker.name, worker.daemon = "hga-preload", True
     worker.start()
     return worker
+
+
+_PRELOAD_AFTER_S = 4.0
 
 
 # ---------------------------------------------------------------- URL state
