@@ -47,11 +47,13 @@ from geo.errors import ValidationError
 from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
 from layers.style import STATUS_COLOURS, Scheme, style_for
 
-__all__ = ["STREAMLIT_STATIC_URL", "national_layer", "topology_url"]
+__all__ = ["STREAMLIT_STATIC_URL", "UNIT_MARK", "national_group", "national_layer", "topology_url", "value_table"]
 
 #: The app's ``static/`` folder as seen from the st_folium iframe (see layers.assets.STREAMLIT_VENDOR_URL).
 STREAMLIT_STATIC_URL: Final = "../../app/static"
 _PROBES: Final = 16
+#: Where a value's unit goes in the table's texts (sent once, not 33,000 times); never in a number.
+UNIT_MARK: Final = "~"
 
 
 def topology_url(vintage: str, *, static_url: str = STREAMLIT_STATIC_URL) -> str:
@@ -74,6 +76,27 @@ def national_layer(
 ) -> folium.FeatureGroup:
     """The value table of one view, as a feature group that colours the national LSOA layer.
 
+    :func:`value_table` then :func:`national_group`; see them for the parameters.
+    """
+    table = value_table(joined, order=order, vintage=vintage, indicator=indicator, period=period, scheme=scheme,
+                        classification=classification, categories=categories, static_url=static_url)
+    return national_group(table, selected=selected)
+
+
+def value_table(
+    joined: pd.DataFrame,
+    *,
+    order: Sequence[str],
+    vintage: str,
+    indicator: Indicator,
+    period: str,
+    scheme: Scheme,
+    classification: Classification | None = None,
+    categories: pd.Series | None = None,
+    static_url: str = STREAMLIT_STATIC_URL,
+) -> dict[str, Any]:
+    """The colours and value texts of every LSOA for one view (plain data: cache it per view).
+
     Parameters
     ----------
     joined : DataFrame
@@ -84,8 +107,6 @@ def national_layer(
     classification, categories
         Exactly one, aligned with ``joined``'s index, as for
         :func:`layers.choropleth.choropleth_layer`.
-    selected : str, optional
-        An LSOA to outline (the one whose panel is open).
 
     Raises
     ------
@@ -94,13 +115,15 @@ def national_layer(
     """
     if (classification is None) == (categories is None):
         raise ValueError("Pass exactly one of classification= (classes) or categories= (compared with England).")
-    codes = pd.Index(list(order), dtype="str")
-    given = joined["area_code"].astype("str")
-    if given.duplicated().any() or not given.isin(codes).all():
-        bad = given[given.duplicated() | ~given.isin(codes)]
+    codes = [str(c) for c in order]
+    known = set(codes)
+    given = [str(c) for c in joined["area_code"].to_numpy(dtype=object)]
+    seen: set[str] = set()
+    bad = [c for c in given if c not in known or c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    if bad:
         raise ValidationError(
             f"Expected each small area once, from the {vintage} LSOAs; {len(bad)} rows are repeated or unknown "
-            f"(e.g. {bad.iloc[0]}). Join the values to geo.boundaries.load('lsoa', {vintage!r}) first."
+            f"(e.g. {bad[0]}). Join the values to geo.boundaries.load('lsoa', {vintage!r}) first."
         )
     keys = _style_keys(joined, classification=classification, categories=categories)
     status = joined["status"].astype("str")
@@ -115,33 +138,36 @@ def national_layer(
     hi = pd.to_numeric(joined["upper_ci"], errors="coerce") if "upper_ci" in joined else no_ci
     labels = _class_labels(keys, status, classification)
 
+    # The unit is sent once ("\x01" marks where it goes): long units ("score (higher = more deprived)")
+    # repeated 33,000 times would be most of the table.
+    unit_text = fmt.value(1.0)[len(replace(fmt, unit="").value(1.0)):] if not is_decile else ""
     styles: list[dict[str, Any]] = []
     style_labels: list[str] = []
-    style_index: dict[str, int] = {}
+    style_index: dict[tuple[object, str, str], int] = {}
     texts: list[str] = []
-    text_index: dict[str, int] = {}
+    text_index: dict[tuple[object, ...], int] = {}
     row_style: list[int] = []
     row_text: list[int] = []
     for key, row_status, value, low, high, label in zip(
-        keys.tolist(), status, values.tolist(), lo.tolist(), hi.tolist(), labels, strict=True
+        keys.tolist(), status.tolist(), values.tolist(), lo.tolist(), hi.tolist(), labels, strict=True
     ):
-        style = _canvas_style(style_for(key if row_status == "ok" else row_status, scheme=scheme), row_status)
-        signature = json.dumps([style, label], sort_keys=True)
+        signature = (key, row_status, label)
         if signature not in style_index:
             style_index[signature] = len(styles)
-            styles.append(style)
+            styles.append(_canvas_style(style_for(key if row_status == "ok" else row_status, scheme=scheme), row_status))
             style_labels.append(label)
         row_style.append(style_index[signature])
-        text = _decile_text(value, status=row_status) if is_decile else _value_text(value, low, high,
-                                                                                  status=row_status, fmt=fmt)
-        if text not in text_index:
-            text_index[text] = len(texts)
-            texts.append(text)
-        row_text.append(text_index[text])
+        text_key = (row_status, value, low, high)
+        if text_key not in text_index:
+            text = _decile_text(value, status=row_status) if is_decile else _value_text(
+                value, low, high, status=row_status, fmt=fmt)
+            text_index[text_key] = len(texts)
+            texts.append(text.replace(unit_text, UNIT_MARK, 1) if unit_text and row_status == "ok" else text)
+        row_text.append(text_index[text_key])
     # One style and one text per LSOA in the topology's order; LSOAs without a row are missing.
     missing_style = _canvas_style(style_for("missing", scheme=scheme), "missing")
-    position = pd.Series(np.arange(len(given)), index=pd.Index(given))
-    at = position.reindex(codes)
+    position = pd.Series(np.arange(len(given)), index=pd.Index(given, dtype=object))
+    at = position.reindex(pd.Index(codes, dtype=object))
     absent = at.isna().to_numpy()
     if absent.any():
         styles.append(missing_style)
@@ -160,13 +186,24 @@ def national_layer(
         "styles": styles,
         "style_labels": style_labels,
         "cls": "".join(chr(35 + int(s)) for s in style_col),  # one printable character per LSOA
-        "texts": texts,
-        "ti": text_col.tolist(),
+        # Mostly distinct texts (a continuous indicator) go one per LSOA; few (deciles) go once, with indexes.
+        "texts": [texts[i] for i in text_col] if len(texts) > len(codes) // 2 else texts,
+        "unit": unit_text,
+        "ti": None if len(texts) > len(codes) // 2 else text_col.tolist(),
         "title": f"{indicator.label}, {period}",
         "show_class": not is_decile,
-        "selected": selected,
     }
-    group = folium.FeatureGroup(name=f"Small areas: {indicator.label}", control=False)
+    return table
+
+
+def national_group(table: dict[str, Any], *, selected: str | None = None) -> folium.FeatureGroup:
+    """A feature group that hands ``table`` (from :func:`value_table`) to the national layer.
+
+    ``selected``: an LSOA to outline (the one whose panel is open).
+    """
+    title = str(table["title"])
+    table = {**table, "selected": selected}
+    group = folium.FeatureGroup(name=f"Small areas: {title}", control=False)
     _NationalValues(table).add_to(group)
     digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode("utf-8")).hexdigest()
     return set_stable_ids(group, seed=f"national:{digest}")
@@ -390,7 +427,8 @@ class _NationalValues(MacroElement):
             };
             H.tooltip = function (i) {
                 var t = H.table, data = H.data, k = t.cls.charCodeAt(i) - 35, div = document.createElement("div");
-                var rows = [["Area", data.names[i]], ["Code", data.codes[i]], [t.title, t.texts[t.ti[i]]]];
+                var text = (t.ti ? t.texts[t.ti[i]] : t.texts[i]).replace({{ this.unit_mark|tojson }}, t.unit);
+                var rows = [["Area", data.names[i]], ["Code", data.codes[i]], [t.title, text]];
                 if (t.show_class) { rows.push(["Class", t.style_labels[k]]); }
                 var table = document.createElement("table");
                 rows.forEach(function (r) {
@@ -495,6 +533,7 @@ class _NationalValues(MacroElement):
         super().__init__()
         self.table = table
         self.missing_fill = STATUS_COLOURS["missing"]
+        self.unit_mark = UNIT_MARK
 
     def render(self, **kwargs: Any) -> Any:
         # The map is the feature group's parent; st_folium renames it map_div after rendering.

@@ -26,7 +26,7 @@ from geo.schema import AREA_LABELS, vintages
 from geo.view import View, carry
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import build_legend, to_html
-from layers.national import national_layer
+from layers.national import national_group, value_table
 from layers.style import Scheme
 from ui.widgets import boundaries_for, catalogue, combos, select_area, values
 
@@ -58,10 +58,9 @@ def national_map(
         england_value=england, statuses=joined["status"], categories=categories,
         scope=f"All {len(lsoas):,} small areas in England",
     )
-    group = national_layer(
-        joined, order=lsoas["area_code"].tolist(), vintage=view.vintage, indicator=indicator, period=view.period,
-        scheme=scheme, classification=classification, categories=categories, selected=view.area_code,
-    )
+    table = _table(view.indicator_id, view.vintage, view.period, view.sex, view.method, _joined=joined,
+                   _indicator=indicator, _scheme=scheme, _classification=classification, _categories=categories)
+    group = national_group(table, selected=view.area_code)
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
     if view.area_code:
         centre, zoom = _fit(lsoas.loc[lsoas["area_code"] == view.area_code].total_bounds)
@@ -86,6 +85,16 @@ def national_map(
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
             _panel(view, lsoas)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table(indicator_id: str, vintage: str, period: str, sex: str, method: str, *, _joined: gpd.GeoDataFrame,
+           _indicator: Indicator, _scheme: Scheme, _classification: Classification | None,
+           _categories: pd.Series | None) -> dict[str, Any]:
+    """One view's value table; the view's key fixes everything behind the unhashed arguments."""
+    order = boundaries_for("lsoa", vintage)["area_code"].tolist()
+    return value_table(_joined, order=order, vintage=vintage, indicator=_indicator, period=period, scheme=_scheme,
+                       classification=_classification, categories=_categories)
 
 
 def _fit(bounds: Any) -> tuple[tuple[float, float], int]:
