@@ -230,7 +230,8 @@ class _NationalValues(MacroElement):
         var H = window.hgaNational;
         if (!H) {
             H = window.hgaNational = {sets: {}, loading: {}, owner: null, table: null, data: null, times: {}, hover: -1};
-            H.mark = function (name) { H.times[name] = performance.now(); };
+            H.first = {};  // the first time of each mark (the country's first paint), beside the latest
+            H.mark = function (name) { H.times[name] = performance.now(); H.first[name] = H.first[name] || H.times[name]; };
             H.pane = function (name, z) {
                 if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
                 return name;
@@ -491,7 +492,7 @@ class _NationalValues(MacroElement):
                 [H.renderer, H.sel].forEach(function (l) { if (l && map.hasLayer(l)) { map.removeLayer(l); } });
             };
             H.show = function (group, table) {
-                H.owner = group; H.table = table;
+                H.owner = group; H.table = table; H.mark("table");
                 H.load(table.url).then(function (data) {
                     if (H.owner !== group) { return; }  // a newer table arrived while loading
                     H.data = data;

@@ -72,16 +72,18 @@ class _Counter:
 
     def __init__(self, context: Any, page: Any) -> None:
         self.bytes = 0
+        self.by_kind: dict[str, int] = {}
         self.requests: list[str] = []
         self.blocked: list[str] = []
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
-        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(len(e["response"]["payloadData"])))
+        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(len(e["response"]["payloadData"]), "websocket"))
         page.on("request", lambda r: self.requests.append(r.url))
 
-    def _add(self, n: float) -> None:
+    def _add(self, n: float, kind: str = "http") -> None:
         self.bytes += int(n)
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + int(n)
 
 
 def _context(browser: Any) -> tuple[Any, Any, _Counter]:
@@ -118,11 +120,11 @@ def _wait(page: Any, check: str, arg: Any = None, timeout_s: float = 90) -> None
     raise TimeoutError(check)
 
 
-def _iframe_time(page: Any, mark: str) -> float:
-    """A mark of the national layer's clock, on the top page's clock (ms since navigation)."""
+def _iframe_time(page: Any, mark: str, *, first: bool = False) -> float:
+    """A mark of the national layer's clock (its latest, or ``first``), on the top page's clock (ms since navigation)."""
     return float(_frame(page).evaluate(
-        "(m) => performance.timeOrigin + window.hgaNational.times[m]", mark)) - float(
-        page.evaluate("performance.timeOrigin"))
+        "([m, f]) => performance.timeOrigin + (f ? window.hgaNational.first : window.hgaNational.times)[m]",
+        [mark, first])) - float(page.evaluate("performance.timeOrigin"))
 
 
 PAINTED = "(sel) => !!(window.hgaNationalPainted && window.hgaNational.table && window.hgaNational.table.title.includes(sel))"
@@ -150,9 +152,10 @@ def atlas_view(browser: Any, url: str, vintage: str) -> dict[str, Any]:
     context, page, counter = _context(browser)
     page.goto(f"{url}/?level=lsoa&vintage={vintage}")
     _wait(page, PAINTED, "decile")
-    painted_ms = _iframe_time(page, "styled")
+    painted_ms = _iframe_time(page, "styled", first=True)
     page.wait_for_timeout(500)
     opened_bytes = counter.bytes
+    opened_by_kind = dict(counter.by_kind)
     geometry = [u for u in counter.requests if "/app/static/national/" in u]
 
     spot = _spot(page)
@@ -174,13 +177,15 @@ def atlas_view(browser: Any, url: str, vintage: str) -> dict[str, Any]:
     option.click()
     _wait(page, PAINTED, "score")
     switch_ms = _iframe_time(page, "styled") - before
+    switch_table_ms = _iframe_time(page, "table") - before
     page.wait_for_timeout(500)
     switch_geometry = [u for u in counter.requests[requests0:] if "/app/static/national/" in u]
     out = {
-        "bytes_opened": opened_bytes, "geometry_requests": geometry, "painted_ms": painted_ms,
-        "hover_ms": hover_ms, "hover_text": tip, "hover_code": spot["code"], "switch_ms": switch_ms,
+        "bytes_opened": opened_bytes, "bytes_opened_by_kind": opened_by_kind, "geometry_requests": geometry, "painted_ms": painted_ms,
+        "hover_ms": hover_ms, "hover_text": tip, "hover_code": spot["code"], "switch_ms": switch_ms, "switch_table_arrived_ms": switch_table_ms,
         "switch_bytes": counter.bytes - switch_bytes0, "switch_geometry_requests": switch_geometry,
         "blocked": counter.blocked, "times": _frame(page).evaluate("window.hgaNational.times"),
+        "first_times": _frame(page).evaluate("window.hgaNational.first"),
     }
     page.screenshot(path=str(ARTIFACTS / f"benchmark_national_{vintage}.png"))
     context.close()
