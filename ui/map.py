@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 from geo import boundaries, indicators
 from geo import profile as area_profile
 from geo.catalogue import GROUPS, Indicator
-from geo.classify import classify, compare_with_england, method_drawn
+from geo.classify import classify, method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
@@ -32,6 +32,7 @@ from layers.interaction import SteadyFocus
 from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
+from ui import cache as view_cache
 from ui import upload
 from ui.national import national_map
 from ui.upload import catalogue as _catalogue
@@ -196,32 +197,21 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         _breadcrumb(view, gdf)
     with finder:
         _search(view, gdf)
-    values = _values(view.indicator_id, view.level, view.vintage, view.period, view.sex)
-    joined, report = indicators.join(gdf, values)
     england = _england(view)
     method, _why = _drawn_method(view, indicator)
-    categories = None
-    classification = None
-    try:
-        if method == "england":
-            categories = compare_with_england(
-                joined["value"], joined["lower_ci"], joined["upper_ci"],
-                england_value=float(england or 0.0), polarity=indicator.polarity,
-            )
-            joined["comparison"] = categories
-        else:
-            classification = classify(joined["value"], method=method, value_type=indicator.value_type,
-                                      unit=indicator.unit)
+    try:  # joined and classified once per server for each view (never for an upload): ui.cache
+        drawn = view_cache.drawn(view, indicator, method=method, england=england, gdf=gdf, values=_values)
     except AtlasError as exc:
         st.warning(str(exc))
         return
-    scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
+    joined, report, scheme = drawn.joined, drawn.report, drawn.scheme
+    classification, categories = drawn.classification, drawn.categories
     if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
                      categories=categories, scheme=scheme, england=england, base=_base_map())
         return
     focus = view.area_code or view.region_code
-    layer = choropleth_layer(
+    layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code), lambda: choropleth_layer(
         joined,
         name=indicator.label,
         indicator=indicator,
@@ -233,11 +223,8 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         fill_opacity=0.3 if view.area_code else 0.85,
         within=_around(gdf, view.area_code) if view.area_code else None,
         precision=PRECISION,
-    )
-    legend = build_legend(
-        indicator=indicator, period=view.period, sex=view.sex, classification=classification,
-        scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
-    )
+    ))
+    legend = drawn.legend
     layers = [layer]
     legends = [legend]
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
@@ -246,7 +233,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
     if view.area_code:
         area = gdf[gdf["area_code"] == view.area_code]
         focus_bounds = area.total_bounds
-        small = _small_areas(view)
+        small = view_cache.small_areas(view, _small_areas)
         if small is not None:
             layers.append(small.layer)
             legends.append(small.legend)
@@ -484,7 +471,7 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     pop = area_profile.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
-    items = area_profile.headlines(code, level=level)
+    items = view_cache.headlines(code, level=level)
     if items:
         st.markdown("**Against England** (latest period held; rank 1 = best)")
         words = {"better": "better than England", "worse": "worse than England", "similar": "similar to England",
@@ -499,6 +486,10 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
             lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
                          f"{england}{verdict}{rank}{note}")
         st.markdown("\n".join(lines))
+    from geo.lag import area_sentences  # years behind England (issue 14)
+
+    if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
+        st.markdown("**Years behind England**\n\n" + "\n".join(f"- {s}" for s in lags))
     _trend(view, code, level, str(row["area_name"]))
     deciles = area_profile.lsoa_deciles(code, level=level, vintage=vintage)
     edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")

@@ -1,0 +1,187 @@
+"""The shared caches return what an uncached run returns: the same script to the browser, the same legend.
+
+The browser's side of a view is what ``st_folium`` hands its component; these tests call
+``st_folium`` with the component replaced by a recorder, once with layers built afresh
+(as ui/map.py did before the cache) and once with the cached ones.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+import streamlit_folium
+from pandas.testing import assert_frame_equal
+
+from geo import indicators
+from geo.catalogue import Indicator, load_catalogue
+from geo.classify import classify
+from geo.view import View
+from layers import assets
+from layers.choropleth import base_map, choropleth_layer
+from layers.style import scheme_for
+from ui import cache
+from ui.widgets import boundaries_for
+
+LIVERPOOL = "E08000012"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches() -> Iterator[None]:
+    for fn in (cache._shared_drawn, cache._shared_layer, cache._shared_small_areas):
+        fn.clear()
+    yield
+    for fn in (cache._shared_drawn, cache._shared_layer, cache._shared_small_areas):
+        fn.clear()
+
+
+def _sent(layers: list[folium.FeatureGroup], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What st_folium would send to the browser for a fresh base map and ``layers``."""
+    sent: dict[str, Any] = {}
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: sent.update(kw))
+    streamlit_folium.st_folium(base_map(), key="atlas_map", height=500, feature_group_to_add=layers,
+                               center=(53.4, -2.9), zoom=9, returned_objects=["last_active_drawing"])
+    return {k: v for k, v in sent.items() if k != "on_change"}
+
+
+def _counting(fn: Callable[..., Any]) -> tuple[Callable[..., Any], list[int]]:
+    calls: list[int] = []
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return fn(*args, **kwargs)
+
+    return wrapped, calls
+
+
+def _layer(view: View, indicator: Indicator, drawn: cache.Drawn, gdf: gpd.GeoDataFrame,
+           england: float | None) -> folium.FeatureGroup:
+    """The national layer as ui/map.py builds it."""
+    within = None
+    if view.area_code:
+        minx, miny, maxx, maxy = gdf.loc[gdf["area_code"] == view.area_code].total_bounds
+        within = (minx - 0.3, miny - 0.2, maxx + 0.3, maxy + 0.2)
+    return choropleth_layer(
+        drawn.joined, name=indicator.label, indicator=indicator, period=view.period, england_value=england,
+        scheme=drawn.scheme, classification=drawn.classification, categories=drawn.categories,
+        fill_opacity=0.3 if view.area_code else 0.85, within=within, precision=4,
+    )
+
+
+@pytest.mark.parametrize(
+    ("view", "england"),
+    [
+        pytest.param(View("lad", "2023", "le_birth", "2023-25", "female", "quantiles"), None, id="national-quintiles"),
+        pytest.param(View("lad", "2023", "u75_cvd_prev", "2022-24", "persons", "england", area_code=LIVERPOOL),
+                     None, id="drilled-compared-with-england"),
+    ],
+)
+def test_cached_view_sends_what_an_uncached_run_sends(data_dir, monkeypatch: pytest.MonkeyPatch, view: View,
+                                                      england: float | None) -> None:
+    catalogue = load_catalogue(data_dir)
+    indicator = catalogue[view.indicator_id]
+    if view.method == "england":
+        row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex)
+        assert row is not None
+        england = float(row["value"])
+    gdf = boundaries_for(view.level, view.vintage)
+    values = indicators.load(view.indicator_id, level=view.level, vintage=view.vintage, period=view.period, sex=view.sex)
+    fetch, fetched = _counting(lambda *_a: values)
+
+    fresh = cache._drawn(view, indicator, method=view.method, england=england, gdf=gdf, values=fetch, key=None)
+    shared = [cache.drawn(view, indicator, method=view.method, england=england, gdf=gdf, values=fetch) for _ in range(2)]
+    assert len(fetched) == 2  # once uncached, once for the shared entry
+    assert shared[0] is shared[1]
+    assert shared[0].legend == fresh.legend
+    assert_frame_equal(shared[0].joined, fresh.joined)
+
+    build, built = _counting(lambda: _layer(view, indicator, shared[0], gdf, england))
+    key = (*(shared[0].key or ()), view.area_code)
+    frozen = [cache.layer(key, build) for _ in range(2)]
+    assert len(built) == 1 and frozen[0] is not frozen[1]
+    uncached = _sent([_layer(view, indicator, fresh, gdf, england)], monkeypatch)
+    # Twice each: a second map and a second place in the list get the same script under their own ids.
+    assert _sent([frozen[0]], monkeypatch) == uncached
+    assert _sent([frozen[1]], monkeypatch) == uncached
+    assert _sent([folium.FeatureGroup(), frozen[0]], monkeypatch) == _sent(
+        [folium.FeatureGroup(), _layer(view, indicator, fresh, gdf, england)], monkeypatch
+    )
+
+
+def test_downloaded_map_is_the_layer_itself(data_dir) -> None:
+    view = View("lad", "2023", "le_birth", "2023-25", "female")
+    indicator = load_catalogue(data_dir)[view.indicator_id]
+    gdf = boundaries_for(view.level, view.vintage)
+    drawn = cache.drawn(view, indicator, method="quantiles", england=None, gdf=gdf, values=indicators_values)
+    frozen = cache.layer((*(drawn.key or ()), None), lambda: _layer(view, indicator, drawn, gdf, None))
+    page = dict(title="t", subtitle="s", legends=[drawn.legend], attribution="a")
+    assert assets.export_map([copy.deepcopy(frozen)], **page) == assets.export_map(
+        [_layer(view, indicator, drawn, gdf, None)], **page
+    )
+
+
+def indicators_values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
+    return indicators.load(indicator_id, level=level, vintage=vintage, period=period, sex=sex)
+
+
+# ---------------------------------------------------------------- uploads stay in their session
+def _upload_view(**extra: Any) -> View:
+    return View("lad", "2023", "upload:1:Clinic visits", "2024", "persons", **extra)
+
+
+def test_upload_is_never_shared(squares: gpd.GeoDataFrame, indicator: Indicator, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("an upload reached a shared cache")
+
+    monkeypatch.setattr(cache, "_shared_drawn", refuse)
+    monkeypatch.setattr(cache, "_shared_layer", refuse)
+    monkeypatch.setattr(cache, "_shared_small_areas", refuse)
+    rows = squares.drop(columns="geometry").assign(period="2024", sex="persons")
+    fetch, fetched = _counting(lambda *_a: pd.DataFrame(rows))
+    areas = squares[["area_code", "area_name", "geometry"]]
+    view = _upload_view()
+    drawn = [cache.drawn(view, indicator, method="quantiles", england=None, gdf=areas, values=fetch) for _ in range(2)]
+    assert len(fetched) == 2 and drawn[0].key is None
+    build, built = _counting(lambda: folium.FeatureGroup())
+    assert not isinstance(cache.layer(drawn[0].key, build), cache.FrozenLayer)
+    assert not isinstance(cache.layer(("le_birth", "upload:1:x"), build), cache.FrozenLayer)
+    assert len(built) == 2
+    small, made = _counting(lambda v: _Bundle(layer=folium.FeatureGroup(), joined=areas))
+    cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E1", lsoa_indicator="upload:2:y"), small)
+    assert len(made) == 1
+
+
+# ---------------------------------------------------------------- small areas
+@dataclass(frozen=True)
+class _Bundle:
+    layer: Any
+    joined: gpd.GeoDataFrame
+
+
+def test_small_areas_built_once_per_area_and_indicator(squares: gpd.GeoDataFrame, indicator: Indicator,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    classification = classify(squares["value"], method="quantiles", value_type="rate", unit="years")
+
+    def layer() -> folium.FeatureGroup:
+        return choropleth_layer(squares, name="Small areas", indicator=indicator, period="2024", england_value=None,
+                                scheme=scheme_for("higher_is_better", method="quantiles", k=classification.k),
+                                classification=classification)
+
+    build, built = _counting(lambda v: _Bundle(layer=layer(), joined=squares))
+    view = View("lad", "2023", "le_birth", "2023-25", "female", area_code="E1")
+    first, second = cache.small_areas(view, build), cache.small_areas(view, build)
+    assert len(built) == 1
+    assert first is not None and second is not None and first.layer is not second.layer
+    assert first.joined is second.joined
+    assert _sent([first.layer], monkeypatch) == _sent([layer()], monkeypatch)
+    cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E2"), build)
+    cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E1", lsoa_indicator="x"), build)
+    assert len(built) == 3
+    none, _ = _counting(lambda v: None)
+    assert cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E3"), none) is None
