@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "geo.uploads",
     "geo.spearhead",
     "geo.gap",
+    "geo.lag",
     "geo.gradient",
     "geo.refresh",
 )

@@ -1,8 +1,23 @@
-"""The gap tracker: a group of areas against England in every period held, and a 10% target line.
+"""The gap tracker: a group of areas against England in every period held, and a target line.
 
-Generic over an indicator and its polarity (:class:`GapIndicator`); life expectancy
-by sex comes first (:data:`LIFE_EXPECTANCY`), and adding an indicator is a new
-record, not new code.
+Generic over an indicator and its polarity (:class:`GapIndicator`): life expectancy
+by sex (:data:`LIFE_EXPECTANCY`, the 2010 PSA target: a 10% narrowing), under-75
+CVD and cancer mortality (:data:`MORTALITY`, the 2004 targets: 40% and 6% narrowings
+by 2010 from a 1995-97 baseline) and healthy life expectancy by sex
+(:data:`HEALTHY_LIFE_EXPECTANCY`). Adding an indicator is a new record, not new code.
+
+- **Which series**: the under-75 records name the official all-cause series a
+  refresh brings (``u75_cvd``, ``u75_cancer``, after ``python -m geo refresh``) and
+  use it when held; otherwise the bundled "considered preventable" series stands
+  in, and the result says so (:func:`resolve`).
+- **Baselines**: a target's own baseline (1995-97) is older than anything held, so
+  its line starts from the baseline chosen (by default the first period held), and
+  the notes say so.
+- **Healthy life expectancy** is published for upper-tier authorities only: a group
+  of local authorities uses the values of its members that are upper-tier
+  authorities themselves (unitary, metropolitan and London boroughs); a district in
+  a two-tier county has no value of its own and is left out, never given its
+  county's figure.
 
 - **Absolute gap** = England - group when higher is better (years of life
   expectancy), group - England when lower is better: positive means the group is
@@ -24,7 +39,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,39 +47,165 @@ import pandas as pd
 
 from geo import indicators
 from geo._paths import DATA_DIR
+from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
+from geo.schema import vintages
 from geo.spearhead import period_year, values_on, write_csv
 
 __all__ = [
-    "GapIndicator",
-    "GapResult",
+    "FAMILIES",
+    "HEALTHY_LIFE_EXPECTANCY",
     "INDICATORS",
     "LIFE_EXPECTANCY",
+    "MORTALITY",
+    "GapIndicator",
+    "GapResult",
     "add_command",
     "gap_table",
     "group_value",
+    "periods_for",
     "population_weights",
+    "resolve",
+    "select",
     "track",
+    "values_for",
 ]
 
 
 @dataclass(frozen=True)
 class GapIndicator:
-    """An indicator the tracker follows: which data, which sex, which way is worse."""
+    """An indicator the tracker follows: which data, which sex, which way is worse, and its target.
+
+    ``narrowing`` by ``target_period`` (empty: the last period held) is the target
+    line; ``official_baseline`` the target's own baseline, ``target_text`` the target
+    in words. ``level`` is where the values are published; ``official_id`` the
+    series to prefer when held (``indicator_id`` then only stands in for it, for
+    ``stands_for``). ``chart`` is the gap the page draws: "relative" or "absolute".
+    """
 
     key: str
     indicator_id: str
     sex: str
     polarity: str
     label: str
+    narrowing: float = 0.10
+    target_period: str = ""
+    official_baseline: str = ""
+    target_text: str = ""
+    level: str = "lad"
+    official_id: str = ""
+    stands_for: str = ""
+    chart: str = "relative"
+    unit: str = "years"
 
 
 LIFE_EXPECTANCY: tuple[GapIndicator, ...] = (
     GapIndicator("le_male", "le_birth", "male", "higher_is_better", "Male life expectancy at birth"),
     GapIndicator("le_female", "le_birth", "female", "higher_is_better", "Female life expectancy at birth"),
 )
-#: Every indicator the tracker offers, by key (issue 14 adds under-75 mortality and HLE here).
-INDICATORS: dict[str, GapIndicator] = {g.key: g for g in LIFE_EXPECTANCY}
+_2004 = "2004 target: narrow the gap between the Spearhead group and the population as a whole by {:.0%} by 2010, from a 1995-97 baseline"
+MORTALITY: tuple[GapIndicator, ...] = (
+    GapIndicator("cvd_u75", "u75_cvd_prev", "persons", "lower_is_better", "Under-75 mortality from cardiovascular disease",
+                 narrowing=0.40, target_period="2009-11", official_baseline="1995-97", target_text=_2004.format(0.40),
+                 official_id="u75_cvd", stands_for="all cardiovascular deaths under 75 (the 2004 target's measure)",
+                 chart="absolute", unit="per 100,000"),
+    GapIndicator("cancer_u75", "u75_cancer_prev", "persons", "lower_is_better", "Under-75 mortality from cancer",
+                 narrowing=0.06, target_period="2009-11", official_baseline="1995-97", target_text=_2004.format(0.06),
+                 official_id="u75_cancer", stands_for="all cancer deaths under 75 (the 2004 target's measure)",
+                 chart="absolute", unit="per 100,000"),
+)
+HEALTHY_LIFE_EXPECTANCY: tuple[GapIndicator, ...] = (
+    GapIndicator("hle_male", "hle_birth", "male", "higher_is_better", "Male healthy life expectancy at birth",
+                 level="utla", target_text="no official target; the line shows a 10% narrowing for scale"),
+    GapIndicator("hle_female", "hle_birth", "female", "higher_is_better", "Female healthy life expectancy at birth",
+                 level="utla", target_text="no official target; the line shows a 10% narrowing for scale"),
+)
+#: Every indicator the tracker offers, by key.
+INDICATORS: dict[str, GapIndicator] = {g.key: g for g in (*LIFE_EXPECTANCY, *MORTALITY, *HEALTHY_LIFE_EXPECTANCY)}
+#: The tracker's indicators in families, as the page offers them.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "le": tuple(g.key for g in LIFE_EXPECTANCY),
+    "cvd": ("cvd_u75",),
+    "cancer": ("cancer_u75",),
+    "hle": tuple(g.key for g in HEALTHY_LIFE_EXPECTANCY),
+}
+
+
+def _held(indicator_id: str, *, level: str, sex: str, data_dir: Path) -> bool:
+    if indicator_id not in load_catalogue(data_dir):
+        return False
+    try:
+        combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
+    except DataUnavailableError:
+        return False
+    return bool((combos["sex"] == sex).any())
+
+
+def resolve(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> tuple[GapIndicator, str]:
+    """The record with the series actually used, and a note saying which (empty when nothing to say).
+
+    The official series wins when held (``python -m geo refresh`` brings it);
+    otherwise the stand-in, said in the note.
+    """
+    if indicator.official_id and _held(indicator.official_id, level=indicator.level, sex=indicator.sex,
+                                       data_dir=data_dir):
+        return (replace(indicator, indicator_id=indicator.official_id, stands_for=""),
+                f"Series: {indicator.official_id}, the official all-cause rate (brought by `python -m geo refresh`).")
+    if indicator.stands_for:
+        return indicator, (
+            f"Series: {indicator.indicator_id} (deaths considered preventable) stands in for {indicator.stands_for}; "
+            f"the official series{' ' + indicator.official_id if indicator.official_id else ''} is held only after "
+            "`python -m geo refresh`."
+        )
+    return indicator, ""
+
+
+def select(names: Sequence[str] | None) -> list[GapIndicator]:
+    """Records for CLI names: a key (``le_female``), a family (``cvd``) or an indicator id (``le_birth``, ``u75_cvd``).
+
+    Naming a series pins it: ``u75_cvd_prev`` is used even after a refresh, ``u75_cvd`` must be held.
+    """
+    if not names:
+        return list(INDICATORS.values())
+    chosen: list[GapIndicator] = []
+    for name in names:
+        if name in INDICATORS:
+            hits = [INDICATORS[name]]
+        elif name in FAMILIES:
+            hits = [INDICATORS[k] for k in FAMILIES[name]]
+        else:
+            hits = [replace(g, official_id="", stands_for=g.stands_for if name == g.indicator_id else "",
+                            indicator_id=name)
+                    for g in INDICATORS.values() if name in (g.indicator_id, g.official_id)]
+        if not hits:
+            known = ", ".join([*INDICATORS, *FAMILIES, *dict.fromkeys(
+                i for g in INDICATORS.values() for i in (g.indicator_id, g.official_id) if i)])
+            raise UploadError(f"Unknown indicator {name!r}; expected one of {known}.")
+        chosen += [g for g in hits if g not in chosen]
+    return chosen
+
+
+def periods_for(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> list[str]:
+    """The periods held for the record's series and sex at its level, oldest first."""
+    combos = indicators.periods(indicator.indicator_id, level=indicator.level, data_dir=data_dir)
+    return sorted(set(combos.loc[combos["sex"] == indicator.sex, "period"]), key=period_year)
+
+
+def values_for(
+    indicator: GapIndicator, *, period: str, vintage: str, data_dir: Path = DATA_DIR
+) -> tuple[pd.Series, tuple[str, ...]]:
+    """One value per area for ``vintage`` LA codes (upper-tier codes where the record is upper-tier only).
+
+    An upper-tier series is read on the upper-tier code set nearest ``vintage``; a
+    unitary, metropolitan or London borough has the same code in both sets, so
+    ``.reindex(la_codes)`` finds its value and leaves two-tier districts empty.
+    """
+    if indicator.level == "lad":
+        return values_on(indicator.indicator_id, period=period, sex=indicator.sex, level="lad", vintage=vintage,
+                         data_dir=data_dir)
+    upper = min(vintages(indicator.level), key=lambda v: (abs(int(v) - int(vintage)), -int(v)))
+    return values_on(indicator.indicator_id, period=period, sex=indicator.sex, level=indicator.level,
+                     vintage=upper, data_dir=data_dir)
 
 
 def group_value(values: pd.Series, weights: pd.Series | None = None) -> tuple[float, int, bool]:
@@ -100,7 +241,7 @@ def gap_table(
 
     Examples
     --------
-    >>> t = gap_table(pd.Series({"2001-03": 75.0}), pd.Series({"2001-03": 80.0}),
+    >>> t = gap_table(pd.Series({"2001-03": 75.0, "2004-06": 76.0}), pd.Series({"2001-03": 80.0, "2004-06": 81.0}),
     ...               polarity="higher_is_better", baseline="2001-03")
     >>> float(t["absolute_gap"].iloc[0]), float(t["relative_gap"].iloc[0])
     (5.0, 6.25)
@@ -160,14 +301,24 @@ class GapResult:
     table: pd.DataFrame
     method: str
     notes: tuple[str, ...]
+    baseline: str = ""
+    target_period: str = ""
+
+    @property
+    def target_label(self) -> str:
+        """E.g. "Path to a 40% narrowing by 2009-11"."""
+        return f"Path to a {self.indicator.narrowing:.0%} narrowing by {self.target_period}"
 
     def header(self) -> list[str]:
         """The comment block for the CSV."""
+        ind = self.indicator
+        order = "England minus group" if ind.polarity == "higher_is_better" else "group minus England"
+        target = f" ({ind.target_text})" if ind.target_text else ""
         return [
-            f"Gap tracker: {self.indicator.label} ({self.indicator.indicator_id}, {self.indicator.sex}), "
-            f"group: {self.group_label}, against England",
-            "absolute_gap: England minus group (positive = group worse); relative_gap: as % of England",
-            "target_*: a straight line to a 10% narrowing of the baseline gap by the target period",
+            f"Gap tracker: {ind.label} ({ind.indicator_id}, {ind.sex}), group: {self.group_label}, against England",
+            f"absolute_gap: {order} in {ind.unit} (positive = group worse); relative_gap: as % of England",
+            f"target_*: a straight line from the {self.baseline} gap to a {ind.narrowing:.0%} narrowing by "
+            f"{self.target_period}, flat after it{target}",
             f"Group figure: {self.method}",
             *[f"Note: {n}" for n in self.notes],
         ]
@@ -186,15 +337,31 @@ def track(
     """The gap for a group of ``vintage`` LA codes in every period the indicator holds.
 
     Each period's values are carried to ``vintage`` through the code lookups (merged
-    areas' values are not combined); England's value is the published one.
+    areas' values are not combined); England's value is the published one. The
+    record is first :func:`resolve`-d to the series held; ``target_period=None``
+    takes the record's own (or the last period held).
     """
     members = sorted(set(area_codes))
     if not members:
         raise UploadError("The group is empty; choose at least one local authority.")
-    combos = indicators.periods(indicator.indicator_id, level="lad", data_dir=data_dir)
-    periods = sorted(set(combos.loc[combos["sex"] == indicator.sex, "period"]), key=period_year)
+    indicator, series_note = resolve(indicator, data_dir=data_dir)
+    periods = periods_for(indicator, data_dir=data_dir)
     if not periods:
-        raise DataUnavailableError(f"{indicator.label} is not held for local authorities.")
+        hint = "" if indicator.indicator_id in load_catalogue(data_dir) else "; run `python -m geo refresh` to fetch it"
+        raise DataUnavailableError(f"{indicator.label} ({indicator.indicator_id}, {indicator.sex}) is not held "
+                                   f"for {'local' if indicator.level == 'lad' else 'upper-tier local'} authorities{hint}.")
+    notes: list[str] = [series_note] if series_note else []
+    baseline = baseline or periods[0]
+    target_period = target_period or indicator.target_period or periods[-1]
+    if target_period in periods and baseline in periods and period_year(target_period) <= period_year(baseline):
+        notes.append(f"The target period {target_period} is not after the baseline {baseline}, so the line runs "
+                     f"to the last period held, {periods[-1]}.")
+        target_period = periods[-1]
+    if indicator.official_baseline and baseline != indicator.official_baseline:
+        first = "the earliest period held" if baseline == periods[0] else "the baseline chosen"
+        notes.append(f"The target's own baseline is {indicator.official_baseline}, older than anything held; the line "
+                     f"starts from {baseline} ({first}): a {indicator.narrowing:.0%} narrowing of that gap by "
+                     f"{target_period}.")
     middle = (period_year(periods[0]) + period_year(periods[-1])) / 2
     weights, weight_year = population_weights(vintage=vintage, near_year=middle, data_dir=data_dir)
     group: dict[str, float] = {}
@@ -202,30 +369,37 @@ def track(
     used: dict[str, int] = {}
     weighted_all = True
     for period in periods:
-        values, _ = values_on(indicator.indicator_id, period=period, sex=indicator.sex, level="lad",
-                              vintage=vintage, data_dir=data_dir)
+        values, _ = values_for(indicator, period=period, vintage=vintage, data_dir=data_dir)
         value, n, weighted = group_value(values.reindex(members), weights)
         group[period], used[period] = value, n
         weighted_all &= weighted
         row = indicators.england_value(indicator.indicator_id, period=period, sex=indicator.sex, data_dir=data_dir)
         england[period] = float(row["value"]) if row is not None else math.nan
     table = gap_table(pd.Series(group), pd.Series(england), polarity=indicator.polarity,
-                      baseline=baseline or periods[0], target_period=target_period)
+                      baseline=baseline, target_period=target_period, narrowing=indicator.narrowing)
     table.insert(1, "areas", [used.get(p, 0) for p in table["period"]])
+    pooled = ("the group's deaths and populations into one life table" if indicator.unit == "years"
+              else "the group's deaths and populations into one standardised rate")
     method = (
         f"population-weighted mean of the areas' published values (weights: {weight_year} population, "
-        "the year held nearest the periods' middle); the official 2010-target figure instead pooled the "
-        "group's deaths and populations into one life table, so the two differ a little"
+        f"the year held nearest the periods' middle); the official 2010-target figure instead pooled {pooled}, "
+        "so the two differ a little"
         if weighted_all else
         "plain mean of the areas' published values (no population for every area); the official figure "
         "pooled deaths and populations"
     )
-    notes = []
+    if indicator.level != "lad":
+        upper = set(values_for(indicator, period=periods[-1], vintage=vintage, data_dir=data_dir)[0].index)
+        districts = [m for m in members if m not in upper]
+        if districts:
+            notes.append(f"{indicator.label} is published for upper-tier authorities only: {len(districts)} of the "
+                         f"{len(members)} areas are districts in two-tier counties with no value of their own and are "
+                         "left out (a county's figure covers its other districts too).")
     short = [p for p in periods if used[p] < len(members)]
     if short:
         notes.append(f"{len(short)} period(s) lack a value for some of the {len(members)} areas; those areas "
                      "are left out of that period's figure (e.g. " + short[0] + f": {used[short[0]]} areas).")
-    return GapResult(indicator, group_label, table, method, tuple(notes))
+    return GapResult(indicator, group_label, table, method, tuple(notes), baseline, target_period)
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -244,10 +418,8 @@ def _command(args: argparse.Namespace) -> int:
         vintage, label = args.vintage, f"areas listed in {args.group}"
     frames = []
     header: list[str] = []
-    for key in args.indicator or list(INDICATORS):
-        if key not in INDICATORS:
-            raise UploadError(f"Unknown indicator {key!r}; expected one of {', '.join(INDICATORS)}.")
-        gap = track(members, indicator=INDICATORS[key], vintage=vintage, baseline=args.baseline,
+    for record in select(args.indicator):
+        gap = track(members, indicator=record, vintage=vintage, baseline=args.baseline,
                     target_period=args.target, group_label=label)
         frames.append(gap.table.assign(indicator_id=gap.indicator.indicator_id, sex=gap.indicator.sex))
         header += gap.header()
@@ -258,15 +430,19 @@ def _command(args: argparse.Namespace) -> int:
 
 def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """``python -m geo gap``."""
-    p = sub.add_parser("gap", help="life-expectancy gap between a group of areas and England",
+    p = sub.add_parser("gap", help="gap between a group of areas and England (life expectancy, HLE, under-75 deaths)",
                        description="The gap between a group of areas and England in every period held.")
     p.add_argument("--group", default="spearhead",
                    help="'spearhead' (areas qualifying on --period) or a file of LA codes (default: %(default)s)")
     p.add_argument("--period", default="2015-17", help="period for --group spearhead (default: %(default)s)")
     p.add_argument("--vintage", default=None, help="LA code set (needed with a file of codes)")
-    p.add_argument("--indicator", nargs="*", help=f"indicators: {', '.join(INDICATORS)} (default: all)")
+    p.add_argument("--indicator", nargs="*",
+                   help=f"keys ({', '.join(INDICATORS)}), families ({', '.join(FAMILIES)}) or indicator ids "
+                        "(le_birth, hle_birth, u75_cvd_prev, u75_cancer_prev; u75_cvd, u75_cancer after a refresh); "
+                        "default: all")
     p.add_argument("--baseline", default=None, help="baseline period (default: the first held)")
-    p.add_argument("--target", default=None, help="period by which the gap should be 10%% narrower (default: last)")
+    p.add_argument("--target", default=None,
+                   help="period by which the gap should have narrowed (default: 2009-11 for the 2004 targets, else the last)")
     p.add_argument("--out", type=Path, default=Path("gap.csv"), help="CSV to write (default: %(default)s)")
     p.set_defaults(run=_command)
 

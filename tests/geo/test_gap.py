@@ -80,3 +80,76 @@ def test_cli_gap(data_dir, tmp_path) -> None:
     table = pd.read_csv(out, comment="#")
     assert {"period", "absolute_gap", "relative_gap", "target_relative_gap"} <= set(table.columns)
     assert out.read_text(encoding="utf-8").startswith("# Gap tracker")
+
+
+# --- the 2004 targets and healthy life expectancy (issue 14) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "narrowing", "indicator_id"),
+    [pytest.param("cvd_u75", 0.40, "u75_cvd_prev", id="cvd-40pc"),
+     pytest.param("cancer_u75", 0.06, "u75_cancer_prev", id="cancer-6pc")],
+)
+def test_2004_targets_line_from_the_first_period_held(data_dir, key: str, narrowing: float, indicator_id: str) -> None:
+    result = gap.track(["E06000009", "E08000012"], indicator=gap.INDICATORS[key], vintage="2019", data_dir=data_dir)
+    t = result.table.set_index("period")
+    assert result.target_period == "2009-11" and result.baseline == t.index[0]
+    base = t["absolute_gap"].iloc[0]
+    assert t.loc["2009-11", "target_absolute_gap"] == pytest.approx((1 - narrowing) * base)
+    assert t["target_absolute_gap"].iloc[-1] == pytest.approx((1 - narrowing) * base)  # flat after 2010
+    assert any("1995-97" in n for n in result.notes)  # says the line cannot start at the target's baseline
+    if result.indicator.indicator_id == indicator_id:
+        assert any("stands in" in n and "geo refresh" in n for n in result.notes)
+    assert f"{narrowing:.0%} narrowing" in "\n".join(result.header())
+
+
+def test_mortality_gap_is_group_minus_england(data_dir) -> None:
+    from geo import indicators
+
+    result = gap.track(["E06000009"], indicator=gap.INDICATORS["cvd_u75"], vintage="2023", data_dir=data_dir)
+    row = result.table.iloc[-1]
+    england = indicators.england_value(result.indicator.indicator_id, period=str(row["period"]), sex="persons",
+                                       data_dir=data_dir)
+    assert england is not None and row["england_value"] == england["value"]
+    assert row["absolute_gap"] == pytest.approx(row["group_value"] - row["england_value"])
+
+
+def test_official_series_wins_when_held(monkeypatch) -> None:
+    monkeypatch.setattr(gap, "_held", lambda indicator_id, **_: indicator_id == "u75_cvd")
+    record, note = gap.resolve(gap.INDICATORS["cvd_u75"])
+    assert record.indicator_id == "u75_cvd" and record.stands_for == "" and "official" in note
+    monkeypatch.setattr(gap, "_held", lambda indicator_id, **_: False)
+    record, note = gap.resolve(gap.INDICATORS["cvd_u75"])
+    assert record.indicator_id == "u75_cvd_prev" and "stands in" in note
+
+
+def test_healthy_life_expectancy_leaves_districts_out(data_dir) -> None:
+    # Blackpool is a unitary (its own HLE figure); Burnley a Lancashire district (none of its own).
+    result = gap.track(["E06000009", "E07000117"], indicator=gap.INDICATORS["hle_female"], vintage="2023",
+                       data_dir=data_dir)
+    assert set(result.table["areas"]) == {1}
+    assert any("upper-tier authorities only" in n and "1 of the 2" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [pytest.param(["le_birth"], [("le_male", "le_birth"), ("le_female", "le_birth")], id="indicator-id"),
+     pytest.param(["cvd"], [("cvd_u75", "u75_cvd_prev")], id="family"),
+     pytest.param(["u75_cancer"], [("cancer_u75", "u75_cancer")], id="official-id-pinned"),
+     pytest.param(["hle_male"], [("hle_male", "hle_birth")], id="key")],
+)
+def test_select(names: list[str], expected: list[tuple[str, str]]) -> None:
+    assert [(g.key, g.indicator_id) for g in gap.select(names)] == expected
+
+
+def test_select_unknown_lists_what_is_offered() -> None:
+    with pytest.raises(UploadError, match=r"expected one of .*hle_birth"):
+        gap.select(["u75_lung"])
+
+
+def test_cli_gap_cvd(data_dir, tmp_path) -> None:
+    out = tmp_path / "gap.csv"
+    assert main(["gap", "--indicator", "u75_cvd_prev", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "40% narrowing by 2009-11" in text and "1995-97" in text
+    assert set(pd.read_csv(out, comment="#")["indicator_id"]) == {"u75_cvd_prev"}

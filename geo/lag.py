@@ -1,0 +1,369 @@
+"""Years behind England: how many years ago England as a whole last had a value no better than an area's now.
+
+The definition (:data:`DEFINITION`, stated on the page and in every CSV): for an
+area's value ``v`` in period ``p``, find the most recent England period ``q`` (not
+later than ``p``) whose value is at or below ``v`` (at or above it where lower is
+better); years behind = midpoint year of ``p`` minus midpoint year of ``q``
+(2023-25 has midpoint 2024). If England's value was better than ``v`` in every
+period held, the area is "more than N years behind", N being ``p``'s midpoint minus
+the first period's midpoint, flagged as beyond the series. An area at or better than
+England's value for ``p`` is 0 years behind.
+
+England's series is the published one, whatever releases it joins (the notes say
+where a series has a break); nothing is interpolated between periods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from geo import codes, indicators
+from geo._paths import DATA_DIR
+from geo.catalogue import get
+from geo.errors import DataUnavailableError, UploadError
+from geo.schema import ENGLAND_CODE
+from geo.spearhead import period_year, values_on, write_csv
+
+__all__ = [
+    "DEFINITION",
+    "INDICATORS",
+    "Lag",
+    "LagRun",
+    "add_command",
+    "area_sentences",
+    "england_series",
+    "group_lag",
+    "lag_table",
+    "run",
+    "sentence",
+    "years_behind",
+]
+
+DEFINITION = (
+    "Years behind England: for an area's value in a period, the most recent England period (not later) whose value "
+    "was no better than the area's; years behind = the difference between the two periods' midpoint years (2023-25 "
+    "has midpoint 2024). Where England was better in every period held, the area is more than N years behind "
+    "(N = back to the first period held), flagged as beyond the series. An area at or better than England's value "
+    "for the same period is 0 years behind."
+)
+#: The indicators the measure is offered for, with the verb of the sentence.
+INDICATORS: dict[str, str] = {"le_birth": "live", "hle_birth": "live in good health"}
+#: Breaks in England's series that a reader of years behind should know about.
+_BREAKS: dict[tuple[str, str], str] = {
+    ("le_birth", "female"): "England's women's series joins ONS's original estimates (to 2016-18) and OHID's revised "
+                            "ones (from 2017-19); the step between them is not change.",
+    ("hle_birth", "female"): "England's series joins an earlier release (2009-11, 2010-12) and ONS's current method "
+                             "(from 2011-13); and it has fallen since 2019-21, so an area can be 0 years behind "
+                             "at a value England passed long ago.",
+    ("hle_birth", "male"): "England's series joins an earlier release (2009-11, 2010-12) and ONS's current method "
+                           "(from 2011-13); and it has fallen since 2019-21, so an area can be 0 years behind "
+                           "at a value England passed long ago.",
+}
+
+
+@dataclass(frozen=True)
+class Lag:
+    """Years behind England for one value: ``years_behind`` is NaN when there is no value.
+
+    ``england_period`` is the England period matched (empty when beyond the series);
+    ``first_period`` the first England period held.
+    """
+
+    period: str
+    value: float
+    years_behind: float
+    beyond_series: bool
+    england_period: str
+    first_period: str
+
+    @property
+    def text(self) -> str:
+        """E.g. "more than 22 years", "3 years", "0 years", "no value"."""
+        if math.isnan(self.years_behind):
+            return "no value"
+        more = "more than " if self.beyond_series else ""
+        unit = "year" if self.years_behind == 1 else "years"
+        return f"{more}{self.years_behind:g} {unit}"
+
+
+def _better_or_equal(england: float, value: float, polarity: str) -> bool:
+    """Whether England's value was no better than ``value``."""
+    return england <= value if polarity == "higher_is_better" else england >= value
+
+
+def years_behind(value: float, period: str, england: pd.Series, *, polarity: str) -> Lag:
+    """Years behind England for ``value`` in ``period``; ``england`` is England's value by period.
+
+    Examples
+    --------
+    >>> e = pd.Series({"2001-03": 80.0, "2004-06": 81.0, "2007-09": 82.0})
+    >>> years_behind(80.5, "2007-09", e, polarity="higher_is_better").years_behind
+    6.0
+    >>> years_behind(79.0, "2007-09", e, polarity="higher_is_better").text
+    'more than 6 years'
+    """
+    if polarity not in ("higher_is_better", "lower_is_better"):
+        raise ValueError(f"Expected polarity higher_is_better or lower_is_better; got {polarity!r}.")
+    t = period_year(period)
+    held = {str(q): float(v) for q, v in england.items() if pd.notna(v) and period_year(str(q)) <= t}
+    if not any(period_year(q) == t for q in held):
+        shown = ", ".join(sorted(held, key=period_year)) or "none"
+        raise DataUnavailableError(
+            f"England's value for {period} is not held, so years behind cannot be measured; England periods held up "
+            f"to it: {shown}. Pick a period England has a value for."
+        )
+    ordered = sorted(held, key=period_year, reverse=True)
+    first = ordered[-1]
+    if value is None or pd.isna(value):
+        return Lag(period, math.nan, math.nan, False, "", first)
+    for q in ordered:  # the most recent first, so ties go to the latest England period
+        if _better_or_equal(held[q], float(value), polarity):
+            return Lag(period, float(value), t - period_year(q), False, q, first)
+    return Lag(period, float(value), t - period_year(first), True, "", first)
+
+
+def lag_table(values: pd.Series, period: str, england: pd.Series, *, polarity: str) -> pd.DataFrame:
+    """:func:`years_behind` for every area (``values`` indexed by ``area_code``).
+
+    Columns: ``value``, ``years_behind``, ``beyond_series`` (nullable; empty where no
+    value) and ``england_period``.
+    """
+    rows = [years_behind(v, period, england, polarity=polarity) for v in values.to_numpy(dtype="float64")]
+    out = pd.DataFrame(
+        {
+            "value": [r.value for r in rows],
+            "years_behind": [r.years_behind for r in rows],
+            "beyond_series": pd.array([r.beyond_series if not math.isnan(r.value) else pd.NA for r in rows],
+                                      dtype="boolean"),
+            "england_period": [r.england_period for r in rows],
+        },
+        index=values.index,
+    )
+    out.index.name = "area_code"
+    return out
+
+
+def england_series(indicator_id: str, *, sex: str, data_dir: Path = DATA_DIR) -> pd.Series:
+    """England's published value in every period held for ``sex``, oldest first (index ``period``)."""
+    rows = indicators.load(indicator_id, level="england", sex=sex, data_dir=data_dir)
+    rows = rows[(rows["area_code"] == ENGLAND_CODE) & (rows["status"] == "ok")]
+    rows = rows.drop_duplicates("period")
+    series = pd.Series(pd.to_numeric(rows["value"]).to_numpy(dtype="float64"), index=rows["period"].astype(str),
+                       name="england")
+    order = sorted(series.index, key=period_year)
+    return series.loc[order]
+
+
+def _level_for(indicator_id: str, level: str | None, data_dir: Path) -> str:
+    levels = get(indicator_id, data_dir=data_dir).levels
+    if level is not None:
+        if level not in levels:
+            raise DataUnavailableError(f"{indicator_id} is not held for {level}; held for {', '.join(levels)}.")
+        return level
+    return "lad" if "lad" in levels else "utla"
+
+
+def _fullest_vintage(indicator_id: str, *, level: str, period: str, sex: str, data_dir: Path) -> str:
+    combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
+    rows = combos[(combos["period"] == period) & (combos["sex"] == sex)]
+    if rows.empty:
+        held = sorted(set(combos.loc[combos["sex"] == sex, "period"]), key=period_year)
+        raise DataUnavailableError(f"{indicator_id} ({sex}) has no {level} values for {period}; held: {', '.join(held)}.")
+    return str(rows.sort_values(["areas", "vintage"]).iloc[-1]["vintage"])
+
+
+@dataclass(frozen=True)
+class LagRun:
+    """Years behind England for every area of one code set."""
+
+    indicator_id: str
+    period: str
+    sex: str
+    level: str
+    vintage: str
+    table: pd.DataFrame
+    england: pd.Series
+    notes: tuple[str, ...]
+
+    @property
+    def first_period(self) -> str:
+        return str(self.england.index[0])
+
+    def csv_table(self) -> pd.DataFrame:
+        """The CLI's columns: ``area_code``, ``area_name``, ``value``, ``years_behind``, ``beyond_series``."""
+        return self.table[["area_code", "area_name", "value", "years_behind", "beyond_series"]]
+
+    def header(self) -> list[str]:
+        label = get(self.indicator_id).label
+        return [
+            f"Years behind England: {label} ({self.indicator_id}, {self.sex}), {self.period}, "
+            f"{self.level} {self.vintage} codes",
+            DEFINITION,
+            f"England's series held: {self.first_period} to {self.england.index[-1]}.",
+            *[f"Note: {n}" for n in self.notes],
+        ]
+
+
+def run(
+    indicator_id: str,
+    *,
+    period: str,
+    sex: str,
+    level: str | None = None,
+    vintage: str | None = None,
+    data_dir: Path = DATA_DIR,
+) -> LagRun:
+    """Years behind England for every area of ``(level, vintage)`` in ``period``.
+
+    ``level=None`` takes local authorities where the indicator is held for them,
+    else upper-tier ones; ``vintage=None`` the code set holding most areas for the
+    period. Any other vintage is reached through the code lookups
+    (:func:`geo.spearhead.values_on`).
+    """
+    ind = get(indicator_id, data_dir=data_dir)
+    if ind.polarity not in ("higher_is_better", "lower_is_better"):
+        raise UploadError(f"Years behind needs an indicator where higher or lower is better; {indicator_id} has none.")
+    level = _level_for(indicator_id, level, data_dir)
+    if vintage is None:
+        vintage = _fullest_vintage(indicator_id, level=level, period=period, sex=sex, data_dir=data_dir)
+    values, notes = values_on(indicator_id, period=period, sex=sex, level=level, vintage=vintage, data_dir=data_dir)
+    england = england_series(indicator_id, sex=sex, data_dir=data_dir)
+    table = lag_table(values, period, england, polarity=ind.polarity).reset_index()
+    names = codes.area_names(level, vintage, data_dir=data_dir)
+    table.insert(1, "area_name", [names.get(c, "") for c in table["area_code"]])
+    extra = [_BREAKS[(indicator_id, sex)]] if (indicator_id, sex) in _BREAKS else []
+    missing = int(table["value"].isna().sum())
+    if missing:
+        extra.append(f"{missing} of {len(table)} areas have no value (missing or suppressed) and no years behind.")
+    return LagRun(indicator_id, period, sex, level, vintage, table, england, (*notes, *extra))
+
+
+def group_lag(
+    area_codes: Sequence[str],
+    *,
+    indicator_id: str,
+    period: str,
+    sex: str,
+    vintage: str,
+    data_dir: Path = DATA_DIR,
+) -> tuple[Lag, str]:
+    """Years behind England for a group of ``vintage`` LA codes, and how its figure was made.
+
+    The group's figure is the gap tracker's (:func:`geo.gap.group_value`):
+    population-weighted where every member has a population.
+    """
+    from geo import gap
+
+    record = next(g for g in gap.INDICATORS.values() if g.indicator_id == indicator_id and g.sex == sex)
+    members = sorted(set(area_codes))
+    if not members:
+        raise UploadError("The group is empty; choose at least one local authority.")
+    values, _ = gap.values_for(record, period=period, vintage=vintage, data_dir=data_dir)
+    weights, year = gap.population_weights(vintage=vintage, near_year=period_year(period), data_dir=data_dir)
+    value, n, weighted = gap.group_value(values.reindex(members), weights)
+    england = england_series(indicator_id, sex=sex, data_dir=data_dir)
+    how = (f"population-weighted mean of {n} of the {len(members)} areas' values ({year} population)" if weighted
+           else f"plain mean of {n} of the {len(members)} areas' values")
+    return years_behind(value, period, england, polarity=get(indicator_id, data_dir=data_dir).polarity), how
+
+
+_WHO: dict[str, tuple[str, str]] = {"female": ("Women", "woman"), "male": ("Men", "man"), "persons": ("People", "person")}
+
+
+def sentence(area_name: str, sex: str, result: Lag, *, indicator_id: str = "le_birth") -> str:
+    """The measure in plain English; empty when there is no value.
+
+    Examples
+    --------
+    >>> sentence("Blackpool", "female", Lag("2023-25", 79.3, 22.0, True, "", "2001-03"))[:94]
+    'Women in Blackpool can expect to live as long as the average woman in England did more than 22'
+    """
+    if math.isnan(result.years_behind):
+        return ""
+    many, one = _WHO.get(sex, _WHO["persons"])
+    verb = INDICATORS.get(indicator_id, "live")
+    if result.years_behind == 0:
+        return (f"{many} in {area_name} can expect to {verb} at least as long as the average {one} in England "
+                f"({result.period}).")
+    if result.beyond_series:
+        when = f"{result.period}; England's series held starts in {result.first_period}"
+    else:
+        when = f"{result.period}, against England in {result.england_period}"
+    return f"{many} in {area_name} can expect to {verb} as long as the average {one} in England did {result.text} ago ({when})."
+
+
+def _area_value(indicator_id: str, sex: str, code: str, *, level: str, vintage: str,
+                data_dir: Path) -> tuple[float, str] | None:
+    """The area's latest published value (and its period), on its own level or, for a unitary, the upper tier."""
+    levels = get(indicator_id, data_dir=data_dir).levels
+    # A unitary, metropolitan or London borough keeps one code as district and as upper tier.
+    tried = [level] + (["utla"] if level == "lad" and "utla" in levels and code[:3] in ("E06", "E08", "E09") else [])
+    for lv in tried:
+        if lv not in levels:
+            continue
+        rows = indicators.load(indicator_id, level=lv, sex=sex, data_dir=data_dir)
+        rows = rows[(rows["area_code"] == code) & (rows["status"] == "ok")]
+        if rows.empty:
+            continue
+        rows = rows.assign(year=[period_year(str(p)) for p in rows["period"]], own=rows["vintage"] == vintage)
+        best = rows.sort_values(["year", "own"]).iloc[-1]
+        return float(best["value"]), str(best["period"])
+    return None
+
+
+def area_sentences(code: str, area_name: str, *, level: str, vintage: str = "",
+                   data_dir: Path = DATA_DIR) -> tuple[str, ...]:
+    """Years-behind sentences for one area (life expectancy, then healthy life expectancy; women, then men).
+
+    Each uses the area's latest published value; indicators or sexes without one
+    are left out, and anything but a local or upper-tier authority gets none.
+    """
+    if level not in ("lad", "utla"):
+        return ()
+    out: list[str] = []
+    for indicator_id in INDICATORS:
+        for sex in ("female", "male"):
+            try:
+                found = _area_value(indicator_id, sex, code, level=level, vintage=vintage, data_dir=data_dir)
+                if found is None:
+                    continue
+                england = england_series(indicator_id, sex=sex, data_dir=data_dir)
+                lag = years_behind(found[0], found[1], england, polarity=get(indicator_id, data_dir=data_dir).polarity)
+            except DataUnavailableError:
+                continue
+            text = sentence(area_name, sex, lag, indicator_id=indicator_id)
+            if text:
+                out.append(text)
+    return tuple(out)
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def _command(args: argparse.Namespace) -> int:
+    result = run(args.indicator, period=args.period, sex=args.sex, level=args.level, vintage=args.vintage)
+    write_csv(result.csv_table(), result.header(), args.out)
+    t = result.table
+    print(f"{int(t['value'].notna().sum())} areas with a value; {int(t['beyond_series'].fillna(False).sum())} beyond "
+          f"the series (more than {period_year(args.period) - period_year(result.first_period):g} years); "
+          f"wrote {args.out}")
+    return 0
+
+
+def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``python -m geo lag``."""
+    p = sub.add_parser("lag", help="years behind England: how long ago England last had an area's value",
+                       description=DEFINITION)
+    p.add_argument("--indicator", default="le_birth", help="le_birth or hle_birth (default: %(default)s)")
+    p.add_argument("--period", default="2023-25", help="period of the areas' values (default: %(default)s)")
+    p.add_argument("--sex", default="female", choices=("female", "male"), help="(default: %(default)s)")
+    p.add_argument("--level", default=None, help="lad or utla (default: lad where held, else utla)")
+    p.add_argument("--vintage", default=None, help="code set (default: the one holding most areas for the period)")
+    p.add_argument("--out", type=Path, default=Path("lag.csv"), help="CSV to write (default: %(default)s)")
+    p.set_defaults(run=_command)

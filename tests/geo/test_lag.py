@@ -1,0 +1,131 @@
+"""Years behind England: the definition on worked examples, the sentence, the CLI against the function."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from geo import lag
+from geo.__main__ import main
+from geo.errors import DataUnavailableError
+from geo.spearhead import period_year
+
+# England rising, three-year periods with midpoints 2002, 2005, 2008.
+RISING = pd.Series({"2001-03": 80.0, "2004-06": 81.0, "2007-09": 82.0})
+# A tie: England stood at 81.0 in two periods (midpoints 2002 and 2005).
+TIED = pd.Series({"2001-03": 81.0, "2004-06": 81.0, "2007-09": 82.0})
+# A death rate falling (lower is better).
+RATES = pd.Series({"2001-03": 60.0, "2004-06": 50.0, "2007-09": 40.0})
+
+
+@pytest.mark.parametrize(
+    ("england", "value", "polarity", "years", "beyond", "matched"),
+    [
+        pytest.param(RISING, 81.0, "higher_is_better", 3.0, False, "2004-06", id="exact-match"),
+        pytest.param(RISING, 80.5, "higher_is_better", 6.0, False, "2001-03", id="between-periods"),
+        pytest.param(TIED, 81.0, "higher_is_better", 3.0, False, "2004-06", id="tie-goes-to-latest-england-period"),
+        pytest.param(RISING, 79.0, "higher_is_better", 6.0, True, "", id="beyond-the-series"),
+        pytest.param(RISING, 82.0, "higher_is_better", 0.0, False, "2007-09", id="equal-to-england-now"),
+        pytest.param(RISING, 83.5, "higher_is_better", 0.0, False, "2007-09", id="ahead-of-england"),
+        pytest.param(RATES, 55.0, "lower_is_better", 6.0, False, "2001-03", id="rate-between-periods"),
+        pytest.param(RATES, 35.0, "lower_is_better", 0.0, False, "2007-09", id="rate-ahead-of-england"),
+        pytest.param(RATES, 70.0, "lower_is_better", 6.0, True, "", id="rate-beyond-the-series"),
+    ],
+)
+def test_definition_on_worked_examples(england, value, polarity, years, beyond, matched) -> None:
+    result = lag.years_behind(value, "2007-09", england, polarity=polarity)
+    assert (result.years_behind, result.beyond_series, result.england_period) == (years, beyond, matched)
+    assert result.first_period == "2001-03"
+
+
+def test_later_england_periods_are_ignored() -> None:
+    # In 2004-06 an area at 80.5 is 3 years behind (2001-03); England's 2007-09 value does not count.
+    result = lag.years_behind(80.5, "2004-06", RISING, polarity="higher_is_better")
+    assert (result.years_behind, result.beyond_series) == (3.0, False)
+
+
+def test_england_falling_puts_an_area_above_its_current_value_at_zero() -> None:
+    falling = pd.Series({"2009-11": 64.0, "2015-17": 64.2, "2021-23": 61.9})
+    assert lag.years_behind(62.0, "2021-23", falling, polarity="higher_is_better").years_behind == 0.0
+    assert lag.years_behind(61.0, "2021-23", falling, polarity="higher_is_better").text == "more than 12 years"
+
+
+def test_midpoint_of_2023_25_is_2024() -> None:
+    england = pd.Series({"2001-03": 80.0, "2023-25": 83.0})
+    assert lag.years_behind(79.0, "2023-25", england, polarity="higher_is_better").text == "more than 22 years"
+
+
+def test_no_value_gives_no_years() -> None:
+    result = lag.years_behind(math.nan, "2007-09", RISING, polarity="higher_is_better")
+    assert math.isnan(result.years_behind) and not result.beyond_series and result.text == "no value"
+
+
+def test_england_must_hold_the_period() -> None:
+    with pytest.raises(DataUnavailableError, match="England's value for 2010-12 is not held"):
+        lag.years_behind(80.0, "2010-12", RISING, polarity="higher_is_better")
+
+
+def test_table_marks_beyond_the_series_and_leaves_missing_empty() -> None:
+    t = lag.lag_table(pd.Series({"a": 79.0, "b": 81.0, "c": math.nan}), "2007-09", RISING, polarity="higher_is_better")
+    assert t["beyond_series"].tolist() == [True, False, pd.NA]
+    assert t["years_behind"].iloc[:2].tolist() == [6.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("sex", "result", "indicator_id", "expected"),
+    [
+        pytest.param("female", lag.Lag("2023-25", 79.3, 22.0, True, "", "2001-03"), "le_birth",
+                     "Women in Blackpool can expect to live as long as the average woman in England did more than "
+                     "22 years ago (2023-25; England's series held starts in 2001-03).", id="beyond"),
+        pytest.param("male", lag.Lag("2023-25", 79.0, 1.0, False, "2022-24", "2015-17"), "le_birth",
+                     "Men in Blackpool can expect to live as long as the average man in England did 1 year ago "
+                     "(2023-25, against England in 2022-24).", id="one-year"),
+        pytest.param("female", lag.Lag("2022-24", 62.0, 0.0, False, "2022-24", "2009-11"), "hle_birth",
+                     "Women in Blackpool can expect to live in good health at least as long as the average woman in "
+                     "England (2022-24).", id="not-behind-healthy"),
+        pytest.param("female", lag.Lag("2022-24", math.nan, math.nan, False, "", "2009-11"), "le_birth", "",
+                     id="no-value"),
+    ],
+)
+def test_sentence(sex, result, indicator_id, expected) -> None:
+    assert lag.sentence("Blackpool", sex, result, indicator_id=indicator_id) == expected
+
+
+def test_area_sentences_only_where_the_area_has_its_own_value(data_dir) -> None:
+    # Burnley is a district in Lancashire: healthy life expectancy is published for Lancashire, not for it.
+    district = lag.area_sentences("E07000117", "Burnley", level="lad", vintage="2023", data_dir=data_dir)
+    assert district and all("good health" not in s for s in district)
+    unitary = lag.area_sentences("E06000009", "Blackpool", level="lad", vintage="2023", data_dir=data_dir)
+    assert any("good health" in s for s in unitary)
+    assert lag.area_sentences("E38000001", "A PCT", level="pct", data_dir=data_dir) == ()
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_run_agrees_with_england_on_committed_data(data_dir, sex: str) -> None:
+    run = lag.run("le_birth", period="2023-25", sex=sex, data_dir=data_dir)
+    t = run.table.dropna(subset=["value"])
+    now, oldest = run.england["2023-25"], run.england.min()
+    assert ((t["years_behind"] == 0) == (t["value"] >= now)).all()
+    assert (t["beyond_series"].astype(bool) == (t["value"] < oldest)).all()
+    beyond = t.loc[t["beyond_series"].astype(bool), "years_behind"]
+    assert (beyond == 2024 - period_year(run.first_period)).all()
+
+
+def test_cli_matches_the_function(data_dir, tmp_path) -> None:
+    out = tmp_path / "lag.csv"
+    assert main(["lag", "--indicator", "le_birth", "--period", "2023-25", "--sex", "female", "--out", str(out)]) == 0
+    written = pd.read_csv(out, comment="#", dtype={"area_code": str, "beyond_series": str}, keep_default_na=False)
+    assert list(written.columns) == ["area_code", "area_name", "value", "years_behind", "beyond_series"]
+    expected = lag.run("le_birth", period="2023-25", sex="female", data_dir=data_dir).csv_table()
+    assert written["area_code"].tolist() == expected["area_code"].tolist()
+    years = pd.to_numeric(written["years_behind"].replace("", None))
+    pd.testing.assert_series_equal(years, expected["years_behind"], check_names=False, check_dtype=False)
+    assert written["beyond_series"].tolist() == ["" if pd.isna(b) else str(bool(b)).lower() for b in expected["beyond_series"]]
+    assert "Years behind England" in out.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_cli_error_is_one_line(tmp_path, capsys) -> None:
+    assert main(["lag", "--indicator", "le_birth", "--period", "1066", "--out", str(tmp_path / "x.csv")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
