@@ -1,9 +1,10 @@
-"""folium layers for the Spearhead page: qualifying areas, the official list, PCT overlaps, residuals.
+"""folium layers for the Spearhead page: qualifying areas, the official list, PCT overlaps, residuals, years behind.
 
 Every text value is escaped before it reaches folium; colours come with words in
 the tooltips, the labels (3/5, 4/5, 5/5) and the legends, never alone. Fills are
-ColorBrewer Purples for the criteria count and the Okabe-Ito blue/vermillion pair
-(with light tints) for the residual map, both safe for colour-blind readers.
+ColorBrewer Purples for the criteria count, the Okabe-Ito blue/vermillion pair
+(with light tints) for the residual map and ColorBrewer YlOrBr (sequential, its
+near-white end dropped) for years behind England, all safe for colour-blind readers.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ from layers.style import MISSING_STYLE, STATUS_COLOURS
 __all__ = [
     "COUNT_COLOURS",
     "LABEL_ZOOM",
+    "LAG_CLASSES",
+    "LAG_COLOURS",
     "LabelsFromZoom",
     "OFFICIAL_COLOUR",
     "RESIDUAL_COLOURS",
+    "lag_class",
+    "lag_layer",
+    "lag_legend",
     "official_layer",
     "overlap_layer",
     "residual_layer",
@@ -318,4 +324,95 @@ def residual_legend(table: pd.DataFrame, *, polarity: str, title: str, residual_
         england="",
         note=(f"Better or worse than predicted: the prediction lies outside the area's 95% confidence interval, or, "
               f"where none is held, the difference exceeds 1.96 x the line's residual SD ({residual_sd:.2f})."),
+    )
+
+
+# ---------------------------------------------------------------- years behind England
+#: Classes of years behind (label, largest value in the class), then "beyond the series" as its own class.
+LAG_CLASSES: Final[tuple[tuple[str, float], ...]] = (
+    ("0: at or better than England now", 0.0),
+    ("1 to 3 years", 3.0),
+    ("4 to 9 years", 9.0),
+    ("10 to 15 years", 15.0),
+    ("16 years or more", float("inf")),
+)
+_BEYOND: Final = "beyond the series"
+#: ColorBrewer YlOrBr (7 classes without the near-white end): light = close to England, dark = far behind.
+LAG_COLOURS: Final[dict[str, str]] = {
+    **dict(zip([c for c, _ in LAG_CLASSES], ["#FEE391", "#FEC44F", "#FE9929", "#EC7014", "#CC4C02"], strict=True)),
+    _BEYOND: "#8C2D04",
+}
+_BEYOND_STYLE: Final[dict[str, object]] = {"fillColor": LAG_COLOURS[_BEYOND], "fillOpacity": 0.9, "color": "#1A1A1A",
+                                           "weight": 2.0, "opacity": 1.0, "dashArray": "5 3"}
+
+
+def lag_class(years: float, beyond: bool) -> str:
+    """The class of one area: a :data:`LAG_CLASSES` label, "beyond the series" or "no value"."""
+    if years is None or pd.isna(years):
+        return "no value"
+    if beyond:
+        return _BEYOND
+    return next(label for label, top in LAG_CLASSES if years <= top)
+
+
+def lag_layer(gdf: gpd.GeoDataFrame, table: pd.DataFrame, *, name: str, unit: str = "years",
+              precision: int = 4) -> folium.FeatureGroup:
+    """Areas filled by years behind England; "beyond the series" darkest with a dashed outline.
+
+    ``table`` is :attr:`geo.lag.LagRun.table` (``area_code``, ``value``,
+    ``years_behind``, ``beyond_series``, ``england_period``).
+    """
+    rows = gdf[["area_code", "area_name", "geometry"]].merge(table.drop(columns="area_name", errors="ignore"),
+                                                             on="area_code", how="left")
+    props, styles = [], {}
+    for r in rows.itertuples(index=False):
+        d = r._asdict()
+        beyond = bool(d["beyond_series"]) if pd.notna(d["beyond_series"]) else False
+        klass = lag_class(d["years_behind"], beyond)
+        if klass == "no value":
+            years, detail = "no value (missing or suppressed)", ""
+        else:
+            more = "more than " if beyond else ""
+            years = f"{more}{d['years_behind']:g} years" + (" (beyond the series held)" if beyond else "")
+            matched = f"; England had this in {d['england_period']}" if d["england_period"] else ""
+            detail = f"{d['value']:g} {unit}{matched}"
+        props.append({"area_code": _E(str(d["area_code"])), "area_name": _E(str(d["area_name"])),
+                      "years_text": _E(years), "detail": _E(detail)})
+        styles[_E(str(d["area_code"]))] = (
+            dict(MISSING_STYLE) if klass == "no value" else dict(_BEYOND_STYLE) if klass == _BEYOND else
+            {"fillColor": LAG_COLOURS[klass], "fillOpacity": 0.85, "color": "#595959", "weight": 0.6, "opacity": 1.0}
+        )
+    data = _features(rows, props, precision)
+    group = folium.FeatureGroup(name=_E(name))
+    folium.GeoJson(
+        data,
+        style_function=lambda f: styles[f["properties"]["area_code"]],
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "years_text", "detail"],
+                                      aliases=["Area", "Code", "Years behind England", "Value"], sticky=True),
+        zoom_on_click=False,
+        control=False,
+    ).add_to(group)
+    return set_stable_ids(group, seed=f"lag:{json.dumps([name, data, styles], sort_keys=True)}")
+
+
+def lag_legend(table: pd.DataFrame, *, title: str, first_period: str, period: str, beyond_years: float) -> Legend:
+    """The classes of :func:`lag_layer`, with the definition and what "beyond the series" means here."""
+    classes = [lag_class(y, bool(b) if pd.notna(b) else False)
+               for y, b in zip(table["years_behind"], table["beyond_series"], strict=True)]
+    counts = pd.Series(classes, dtype="object").value_counts()
+    entries = [LegendEntry(LAG_COLOURS[label], label[0].upper() + label[1:], int(counts.get(label, 0)),
+                           f"background:{LAG_COLOURS[label]};border:1px solid #595959") for label, _ in LAG_CLASSES]
+    entries.append(LegendEntry(LAG_COLOURS[_BEYOND], f"Beyond the series: more than {beyond_years:g} years",
+                               int(counts.get(_BEYOND, 0)), f"background:{LAG_COLOURS[_BEYOND]};border:2px dashed #1A1A1A"))
+    entries.append(LegendEntry(STATUS_COLOURS["missing"], "No value (missing or suppressed)", int(counts.get("no value", 0)),
+                               f"background:{STATUS_COLOURS['missing']};border:1px dashed #737373"))
+    return Legend(
+        title=title,
+        method="Fixed classes of years behind England (midpoint years); darker = further behind.",
+        entries=tuple(entries),
+        england="",
+        note=(f"Beyond the series: England was better than the area in every period held, back to {first_period}, "
+              f"so the area is more than {beyond_years:g} years behind ({period}). Years behind: back to the most "
+              "recent England period no better than the area's value, in midpoint years (2023-25 = 2024)."),
     )

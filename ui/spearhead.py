@@ -1,8 +1,8 @@
-"""The Spearhead page: spotting Spearhead areas, tracking the gap, and the deprivation gradient.
+"""The Spearhead page: spotting Spearhead areas, tracking the gap, the deprivation gradient, years behind England.
 
 The whole view lives in ``st.query_params`` (tab, period, vintage, level,
-threshold, fraction, area; gap group and baseline; gradient outcome, period and
-sex), so a link reproduces it. An uploaded list is the one thing a link cannot
+threshold, fraction, area; gap group, indicator family and baseline; gradient
+outcome, period and sex; years-behind indicator, sex and period), so a link reproduces it. An uploaded list is the one thing a link cannot
 carry; the page says so.
 """
 
@@ -19,6 +19,7 @@ from streamlit_folium import st_folium
 from geo import codes, indicators
 from geo import gap as gap_mod
 from geo import gradient as gradient_mod
+from geo import lag as lag_mod
 from geo import spearhead as sh
 from geo.errors import AtlasError
 from geo.schema import vintages
@@ -31,7 +32,11 @@ from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_l
 __all__ = ["spearhead_page"]
 
 MAP_HEIGHT = 520
-_TABS = {"areas": "Spearhead areas", "gap": "The gap with England", "gradient": "Deprivation gradient"}
+_TABS = {"areas": "Spearhead areas", "gap": "The gap with England", "gradient": "Deprivation gradient",
+         "lag": "Years behind England"}
+_FAMILIES = {"le": "Life expectancy", "hle": "Healthy life expectancy", "cvd": "Under-75 deaths: heart and stroke",
+             "cancer": "Under-75 deaths: cancer"}
+_LAG_INDICATORS = {"le_birth": "Life expectancy", "hle_birth": "Healthy life expectancy"}
 _LEVELS = {"lad": "Local authorities", "pct": "Primary Care Trusts (2011)"}
 _GROUPS = {
     "qualifying": "Areas qualifying on the method above",
@@ -65,6 +70,10 @@ class SpearheadView:
     outcome: str = "le_birth"
     operiod: str = "2015-17"
     osex: str = "female"
+    family: str = "le"
+    lind: str = "le_birth"
+    lsex: str = "female"
+    lperiod: str = ""
 
 
 def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
@@ -99,7 +108,9 @@ def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
         area=q.get("area", ""), group=pick("group", _GROUPS, view.group),
         picked=tuple(c for c in q.get("picked", "").split(",") if c), baseline=q.get("baseline", ""),
         outcome=q.get("outcome", view.outcome), operiod=q.get("operiod", view.operiod),
-        osex=pick("osex", _SEXES, view.osex),
+        osex=pick("osex", _SEXES, view.osex), family=pick("family", _FAMILIES, view.family),
+        lind=pick("lind", _LAG_INDICATORS, view.lind), lsex=pick("lsex", ("female", "male"), view.lsex),
+        lperiod=q.get("lperiod", view.lperiod),
     )
     return view, notes
 
@@ -137,6 +148,16 @@ def _gap(codes: tuple[str, ...], key: str, vintage: str, baseline: str, label: s
                          group_label=label)
 
 
+@st.cache_resource(show_spinner="Measuring years behind England…")
+def _lag(indicator_id: str, period: str, sex: str) -> lag_mod.LagRun:
+    return lag_mod.run(indicator_id, period=period, sex=sex)
+
+
+@st.cache_resource(show_spinner=False)
+def _group_lag(codes: tuple[str, ...], indicator_id: str, period: str, sex: str, vintage: str) -> tuple[lag_mod.Lag, str]:
+    return lag_mod.group_lag(codes, indicator_id=indicator_id, period=period, sex=sex, vintage=vintage)
+
+
 @st.cache_resource(show_spinner="Fitting the gradient…")
 def _gradient(indicator_id: str, period: str, sex: str, vintage: str) -> gradient_mod.Gradient:
     return gradient_mod.gradient(indicator_id, period=period, sex=sex, vintage=vintage)
@@ -157,6 +178,8 @@ def spearhead_page() -> None:
             _areas(view, result)
         elif view.tab == "gap":
             _gap_tab(view, result)
+        elif view.tab == "lag":
+            _lag_tab(view, result)
         else:
             _gradient_tab(view, result)
     except AtlasError as exc:
@@ -379,7 +402,7 @@ def _group(view: SpearheadView, result: sh.SpearheadRun) -> tuple[tuple[str, ...
     return tuple(st.session_state.get("sh_gap_upload", ())), "an uploaded list"
 
 
-def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
+def _group_picker(view: SpearheadView, result: sh.SpearheadRun) -> None:
     st.radio("Group", list(_GROUPS), format_func=_GROUPS.__getitem__, horizontal=True,
              key=widget("w_sh_group", view.group), on_change=_set, args=("group", "w_sh_group"))
     if view.group == "picked":
@@ -396,43 +419,58 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
             st.session_state["sh_gap_upload"] = tuple(agreement["area_code"])
             show_notes(list(notes))
         st.caption("An upload is not kept in the link.")
+
+
+def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    _group_picker(view, result)
+    st.radio("Indicator", list(_FAMILIES), format_func=_FAMILIES.__getitem__, horizontal=True,
+             key=widget("w_sh_family", view.family), on_change=_set, args=("family", "w_sh_family"))
     members, label = _group(view, result)
     if not members:
         st.info("The group is empty: pick or upload some local authorities.")
         return
     st.markdown(f"**{len(members)} local authorities** ({label}), on {result.vintage} codes, against England.")
-    for key, ind in gap_mod.INDICATORS.items():
-        held = indicators.periods(ind.indicator_id, level="lad")
-        periods = sorted(set(held.loc[held["sex"] == ind.sex, "period"]), key=sh.period_year)
+    all_periods: set[str] = set()
+    for key in gap_mod.FAMILIES[view.family]:
+        ind, _ = gap_mod.resolve(gap_mod.INDICATORS[key])
+        periods = gap_mod.periods_for(ind)
+        all_periods |= set(periods)
         baseline = view.baseline if view.baseline in periods else periods[0]
         g = _gap(members, key, result.vintage, baseline, label)
-        st.markdown(f"##### {ind.label}: relative gap with England (%), baseline {baseline}")
+        measure = "relative gap with England (%)" if ind.chart == "relative" else f"gap with England ({ind.unit})"
+        st.markdown(f"##### {ind.label}: {measure}, baseline {baseline}")
+        if ind.target_text:
+            st.caption(ind.target_text[0].upper() + ind.target_text[1:] + ".")
         _gap_chart(g, ind.label)
-        shown = g.table.rename(columns={"absolute_gap": "gap_years", "relative_gap": "gap_pct"}).round(3)
+        shown = g.table.round(3)
         st.dataframe(shown, hide_index=True, use_container_width=True)
         st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
         st.download_button(f"Download ({ind.label}, CSV)", "".join(f"# {x}\n" for x in g.header()) + shown.to_csv(index=False),
                            file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
-    all_periods = sorted(set(indicators.periods("le_birth", level="lad")["period"]), key=sh.period_year)
-    st.selectbox("Baseline period", all_periods, key=widget("w_sh_baseline", view.baseline or all_periods[0]),
+    options = sorted(all_periods, key=sh.period_year)
+    st.selectbox("Baseline period", options, key=widget("w_sh_baseline", view.baseline if view.baseline in options else options[0]),
                  on_change=_set, args=("baseline", "w_sh_baseline"),
-                 help="Where a sex has no value for this period, its first period held is the baseline.")
+                 help="Where an indicator or sex has no value for this period, its first period held is the baseline.")
 
 
 def _gap_chart(g: gap_mod.GapResult, label: str) -> None:
     import altair as alt
 
-    long = g.table.melt(id_vars="period", value_vars=["relative_gap", "target_relative_gap"], var_name="series")
-    long["series"] = long["series"].map({"relative_gap": "Relative gap (%)",
-                                         "target_relative_gap": "Path to a 10% narrowing"})
+    relative = g.indicator.chart == "relative"
+    gap, target = ("relative_gap", "target_relative_gap") if relative else ("absolute_gap", "target_absolute_gap")
+    long = g.table.melt(id_vars="period", value_vars=[gap, target], var_name="series")
+    names = ["Relative gap (%)" if relative else f"Gap ({g.indicator.unit})", g.target_label]
+    long["series"] = long["series"].map({gap: names[0], target: names[1]})
     chart = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(aria=False), aria=False).encode(
-        x=alt.X("period:O", title="Period", sort=list(g.table["period"])),
-        y=alt.Y("value:Q", title="Gap, % of England's value", scale=alt.Scale(zero=False)),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
-                        scale=alt.Scale(range=["#D55E00", "#1A1A1A"])),
-        strokeDash=alt.StrokeDash("series:N", legend=None),
+        x=alt.X("period:O", title="Period", sort=list(g.table["period"]), axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("value:Q", title="% of England's value" if relative else f"Group minus England ({g.indicator.unit})",
+                scale=alt.Scale(zero=False)),
+        # the gap solid vermillion, the target path dashed black: named, so colour is not the only cue
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", labelLimit=400),
+                        scale=alt.Scale(domain=names, range=["#D55E00", "#1A1A1A"])),
+        strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
         tooltip=["period", "series", alt.Tooltip("value:Q", format=".2f")],
-    ).properties(height=240, description=f"{label}: relative gap with England by period, and the target path; "
+    ).properties(height=320, description=f"{label}: gap with England by period, and the target path; "
                                          "the table below gives every value.")
     # the table below carries the figures; ARIA off stops unlabelled SVG groups (axe svg-img-alt)
     st.altair_chart(chart.configure(aria=False), use_container_width=True)
@@ -514,3 +552,84 @@ def _scatter(table: pd.DataFrame, fit: gradient_mod.Fit, g: gradient_mod.Gradien
     fitted = alt.Chart(line).mark_line(color="#1A1A1A", aria=False).encode(x="imd:Q", y="predicted:Q")
     st.altair_chart((points + fitted).properties(height=400), use_container_width=True)
 
+
+
+# ---------------------------------------------------------------- years behind England
+def _lag_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    indicator_id = view.lind
+    combos = indicators.periods(indicator_id, level="lad" if "lad" in catalogue()[indicator_id].levels else "utla")
+    periods = sorted(set(combos.loc[combos["sex"] == view.lsex, "period"]), key=sh.period_year)
+    england = lag_mod.england_series(indicator_id, sex=view.lsex)
+    periods = [p for p in periods if p in england.index]
+    period = view.lperiod if view.lperiod in periods else periods[-1]
+    a, b, c = st.columns([3, 1, 1])
+    a.selectbox("Indicator", list(_LAG_INDICATORS), format_func=_LAG_INDICATORS.__getitem__,
+                key=widget("w_sh_lind", indicator_id), on_change=_set, args=("lind", "w_sh_lind"))
+    b.selectbox("Sex", ["female", "male"], format_func=_SEXES.__getitem__, key=widget("w_sh_lsex", view.lsex),
+                on_change=_set, args=("lsex", "w_sh_lsex"))
+    c.selectbox("Period", periods, key=widget("w_sh_lperiod", period), on_change=_set, args=("lperiod", "w_sh_lperiod"))
+    run = _lag(indicator_id, period, view.lsex)
+    label = _LAG_INDICATORS[indicator_id]
+    beyond_years = sh.period_year(period) - sh.period_year(run.first_period)
+    map_col, panel_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        gdf = boundaries_for(run.level, run.vintage)
+        layer = sh_layers.lag_layer(gdf, run.table, name="Years behind England")
+        layers = [layer]
+        chosen = gdf[gdf["area_code"] == view.area]
+        if not chosen.empty:
+            layers.append(outline_layer(chosen.geometry.iloc[0], name=str(chosen["area_name"].iloc[0])))
+        out = st_folium(_base_map(), key="sh_lag_map", height=MAP_HEIGHT, use_container_width=True,
+                        feature_group_to_add=layers, center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM,
+                        returned_objects=["last_active_drawing"])
+        _click(out)
+    with panel_col:
+        t = run.table
+        n_beyond = int(t["beyond_series"].fillna(False).sum())
+        st.markdown(f"**{label}, {_SEXES[view.lsex].lower()}, {period}**: {int((t['years_behind'] == 0).sum())} of "
+                    f"{int(t['value'].notna().sum())} areas at or better than England; **{n_beyond} beyond the series** "
+                    f"(more than {beyond_years:g} years behind). {run.level.upper()} {run.vintage} codes.")
+        row = t[t["area_code"] == view.area]
+        if row.empty:
+            st.caption("Click an area to see its years behind England in a sentence.")
+        else:
+            r = row.iloc[0]
+            lag = lag_mod.years_behind(r["value"], period, run.england, polarity=catalogue()[indicator_id].polarity)
+            st.markdown(f"#### {html.escape(str(r['area_name']))}")
+            st.markdown(lag_mod.sentence(str(r["area_name"]), view.lsex, lag, indicator_id=indicator_id)
+                        or f"{r['area_name']} has no value for {period}.")
+        st.markdown(to_html(sh_layers.lag_legend(t, title=f"Years behind England: {label.lower()}, "
+                                                 f"{_SEXES[view.lsex].lower()}, {period}",
+                                                 first_period=run.first_period, period=period,
+                                                 beyond_years=beyond_years)), unsafe_allow_html=True)
+        _group_lag_line(view, result, indicator_id, period)
+    st.markdown(f"**The definition.** {lag_mod.DEFINITION}")
+    show_notes(list(run.notes))
+    with st.expander("Every area: value and years behind"):
+        st.dataframe(run.csv_table(), hide_index=True, use_container_width=True)
+    st.download_button("Download years behind (CSV)",
+                       "".join(f"# {x}\n" for x in run.header()) + _lag_csv(run.csv_table()),
+                       file_name=f"lag_{indicator_id}_{view.lsex}_{period}.csv", mime="text/csv")
+
+
+def _lag_csv(table: pd.DataFrame) -> str:
+    out = table.copy()
+    out["beyond_series"] = out["beyond_series"].map({True: "true", False: "false"})
+    return str(out.to_csv(index=False, lineterminator="\n"))
+
+
+def _group_lag_line(view: SpearheadView, result: sh.SpearheadRun, indicator_id: str, period: str) -> None:
+    """The group chosen on the gap view, in one sentence."""
+    members, label = _group(view, result)
+    if not members:
+        return
+    try:
+        lag, how = _group_lag(members, indicator_id, period, view.lsex, result.vintage)
+    except AtlasError as exc:
+        st.caption(f"The group: {exc}")
+        return
+    if lag.years_behind != lag.years_behind:  # NaN: no member holds a value
+        st.caption(f"The group ({label}) has no value for {period}.")
+        return
+    st.markdown(f"**The group** ({label}; {how}): {lag.value:.1f} years, **{lag.text}** behind England. "
+                "Change the group on the gap view.")

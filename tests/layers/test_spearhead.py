@@ -66,3 +66,41 @@ def test_residual_classes_split_the_as_predicted_band_by_side() -> None:
     assert "95% confidence interval" in legend.note and "1.96" in legend.note
     layer = layers.residual_layer(gdf, table, polarity="higher_is_better", name="R", unit="years")
     assert layer is not None
+
+
+# --- years behind England (issue 14) ---------------------------------------------------------
+
+
+def _lag_table() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    gdf = _areas(["<b>Bad</b> & Co", "Ahead", "Far", "Gone", "Blank"])
+    table = pd.DataFrame({
+        "area_code": gdf["area_code"], "area_name": gdf["area_name"],
+        "value": [81.0, 83.0, 80.9, 79.0, float("nan")],
+        "years_behind": [3.0, 0.0, 21.0, 22.0, float("nan")],
+        "beyond_series": pd.array([False, False, False, True, pd.NA], dtype="boolean"),
+        "england_period": ["2020-22", "2023-25", "2002-04", "", ""],
+    })
+    return gdf, table
+
+
+def test_lag_classes_put_beyond_the_series_in_its_own_class() -> None:
+    assert [layers.lag_class(y, b) for y, b in [(0.0, False), (3.0, False), (4.0, False), (16.0, False),
+                                                 (22.0, True), (float("nan"), False)]] == [
+        "0: at or better than England now", "1 to 3 years", "4 to 9 years", "16 years or more",
+        "beyond the series", "no value"]
+
+
+def test_lag_layer_escapes_and_legend_counts_every_class() -> None:
+    gdf, table = _lag_table()
+    fmap = folium.Map()
+    layers.lag_layer(gdf, table, name="Years <behind>").add_to(fmap)
+    page = fmap.get_root().render()
+    assert "<b>Bad</b>" not in page
+    assert "more than 22 years (beyond the series held)" in page
+    assert layers.LAG_COLOURS["beyond the series"] in page
+    legend = layers.lag_legend(table, title="T", first_period="2001-03", period="2023-25", beyond_years=22)
+    counts = {e.label: e.count for e in legend.entries}
+    assert counts["Beyond the series: more than 22 years"] == 1
+    assert counts["No value (missing or suppressed)"] == 1
+    assert sum(counts.values()) == len(table)
+    assert "2001-03" in legend.note and "midpoint years" in legend.note
