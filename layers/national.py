@@ -45,7 +45,7 @@ from geo.catalogue import Indicator
 from geo.classify import Classification, number_format
 from geo.errors import ValidationError
 from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
-from layers.style import STATUS_COLOURS, Scheme, style_for
+from layers.style import STATUS_COLOURS, STATUS_LABELS, Scheme, style_for
 
 __all__ = ["STREAMLIT_STATIC_URL", "UNIT_MARK", "national_group", "national_layer", "topology_url", "value_table"]
 
@@ -157,7 +157,8 @@ def value_table(
             styles.append(_canvas_style(style_for(key if row_status == "ok" else row_status, scheme=scheme), row_status))
             style_labels.append(label)
         row_style.append(style_index[signature])
-        text_key = (row_status, value, low, high)
+        # NaN is not equal to itself: key missing numbers as None, or every row would be a new text.
+        text_key = tuple(None if isinstance(x, float) and x != x else x for x in (row_status, value, low, high))
         if text_key not in text_index:
             text = _decile_text(value, status=row_status) if is_decile else _value_text(
                 value, low, high, status=row_status, fmt=fmt)
@@ -171,11 +172,13 @@ def value_table(
     absent = at.isna().to_numpy()
     if absent.any():
         styles.append(missing_style)
-        style_labels.append("No data")
-        texts.append("No data")
+        style_labels.append(STATUS_LABELS["missing"])
+        if STATUS_LABELS["missing"] not in texts:
+            texts.append(STATUS_LABELS["missing"])
     filled = at.fillna(-1).astype("int64").to_numpy()
     style_col = np.where(absent, len(styles) - 1, np.asarray(row_style, dtype=np.int64)[filled])
-    text_col = np.where(absent, len(texts) - 1, np.asarray(row_text, dtype=np.int64)[filled])
+    text_col = np.where(absent, texts.index(STATUS_LABELS["missing"]) if absent.any() else 0,
+                        np.asarray(row_text, dtype=np.int64)[filled])
     if len(styles) > 90:
         raise ValidationError(f"Expected at most 90 distinct styles on the national map; got {len(styles)}.")
     probes = sorted({0, len(codes) - 1, *np.linspace(0, len(codes) - 1, _PROBES).astype(int).tolist()})

@@ -79,3 +79,11 @@ def test_rows_that_do_not_match_the_topology_are_refused(joined, indicator, code
     joined["area_code"] = codes
     with pytest.raises(ValidationError, match="Expected each small area once"):
         _layer(joined, indicator)
+
+
+def test_a_decile_map_sends_each_text_once(joined, indicator) -> None:
+    joined["value"] = [3.0, 3.0, 3.0, None]
+    joined["status"] = ["ok", "ok", "ok", "missing"]
+    joined = joined.drop(columns=["lower_ci", "upper_ci"])
+    t = _table(_layer(joined, indicator))
+    assert t["ti"] is not None and len(t["texts"]) == 2  # "3..." and "No data" (missing and absent alike)
