@@ -78,12 +78,18 @@ class _Counter:
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
-        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(len(e["response"]["payloadData"]), "websocket"))
+        cdp.on("Network.webSocketFrameReceived", lambda e: self._add(_frame_bytes(e["response"]), "websocket"))
         page.on("request", lambda r: self.requests.append(r.url))
 
     def _add(self, n: float, kind: str = "http") -> None:
         self.bytes += int(n)
         self.by_kind[kind] = self.by_kind.get(kind, 0) + int(n)
+
+
+def _frame_bytes(frame: dict[str, Any]) -> int:
+    """A websocket message's size: DevTools reports binary frames (Streamlit's protobuf) in base64."""
+    data = str(frame["payloadData"])
+    return len(data) * 3 // 4 - data[-2:].count("=") if frame.get("opcode") == 2 else len(data.encode("utf-8"))
 
 
 def _context(browser: Any) -> tuple[Any, Any, _Counter]:
