@@ -164,3 +164,15 @@ def axe_violations(page: object, *, impacts: tuple[str, ...] = ("critical", "ser
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def settle(page: object, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the app has finished its rerun, as a person waits for the page to stop changing.
+
+    Streamlit marks its root element ``data-test-script-state="notRunning"`` when idle; a
+    click made while a rerun is still drawing can be swallowed by that rerun.
+    """
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]  # let a rerun that was just triggered start
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
+    )

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, settle
 
 pytestmark = pytest.mark.browser
 
@@ -90,7 +90,7 @@ def test_one_click_drills_down_with_its_own_legend(app_url, page, data_dir) -> N
     pg.goto(app_url)
     n_lads = len(_areas(data_dir, "lad", "2023"))
     _wait_for_polygons(pg, lambda n: n == n_lads)
-    pg.wait_for_timeout(500)
+    settle(pg)
     click_area(pg, BIRMINGHAM)  # once
     n_lsoas = _n_lsoas(data_dir, BIRMINGHAM)
     assert _wait_for_polygons(pg, lambda n: n > n_lsoas) > n_lsoas
@@ -115,12 +115,13 @@ def test_breadcrumb_goes_back_to_the_map_the_user_started_on(app_url, page, data
     pg.goto(f"{app_url}/?{query}&area=E08000013")  # St. Helens, North West, on an old period
     lads = _areas(data_dir, "lad", "2019")
     pg.get_by_role("heading", name="St. Helens").first.wait_for(timeout=60_000)
+    settle(pg)
     pg.get_by_role("button", name="› North West").click()
     pg.wait_for_function("() => window.location.search.includes('region=E12000002')", timeout=30_000)
     q = _query(pg)
     assert "area" not in q and (q["level"], q["vintage"], q["period"], q["indicator"]) == ("lad", "2019", "2005-07", "le_birth")
     pg.get_by_role("heading", name="North West").first.wait_for(timeout=30_000)
-    pg.wait_for_timeout(500)
+    settle(pg)
     pg.get_by_role("button", name="England", exact=True).click()
     pg.wait_for_function("() => !window.location.search.includes('region=')", timeout=30_000)
     assert _wait_for_polygons(pg, lambda n: n == len(lads)) == len(lads)
@@ -165,6 +166,7 @@ def test_downloaded_map_has_title_legends_and_attribution_and_opens_on_the_area(
     pg, blocked = page
     pg.goto(f"{app_url}/?area={BIRMINGHAM}")
     _wait_for_polygons(pg, lambda n: n > 300)
+    settle(pg)
     pg.get_by_role("button", name="Prepare map (HTML)").click()
     with pg.expect_download(timeout=60_000) as info:
         pg.get_by_role("button", name="Download map (HTML)").click()

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +126,9 @@ def test_a_rejected_upload_keeps_the_layers(app_url, page, tmp_path) -> None:
                          timeout=60_000)
     bad = tmp_path / "header_only.csv"
     bad.write_text("Area code,Rate\n", encoding="utf-8")
+    settle(pg)
     pg.get_by_role("button", name=f"Remove {SCRIPT_FILE.name}").click()  # take the first file away
+    settle(pg)
     with pg.expect_file_chooser() as chooser:
         pg.get_by_role("button", name="Upload", exact=True).click()
     chooser.value.set_files(str(bad))
