@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import boundaries, indicators, profile
+from geo import boundaries, indicators, lag, profile
 from geo._paths import DATA_DIR
 from geo.catalogue import load_catalogue
 from geo.errors import AtlasError, UnknownAreaCodeError
@@ -78,6 +78,8 @@ class Pack:
     trend_title: str
     sources: tuple[str, ...]
     attribution: str
+    #: "Women here can expect to live as long as ... did N years ago" (life expectancy, at most two).
+    lag: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -264,4 +266,7 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
         trend_title=trend_title,
         sources=sources,
         attribution=attribution,
+        # life expectancy (women, then men) comes first in area_sentences
+        lag=lag.area_sentences(area.area_code, area.area_name, level=area.level, vintage=area.vintage,
+                               data_dir=data_dir)[:2],
     )

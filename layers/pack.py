@@ -146,6 +146,8 @@ def pack_html(pack: Pack) -> str:
     parts.append("<h2>How it compares with England</h2><ul>")
     parts += [f"<li>{e(s)}</li>" for s in pack.sentences]
     parts.append("</ul>")
+    if pack.lag:
+        parts.append("<h2>Years behind England</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in pack.lag) + "</ul>")
     parts.append(f"<p class='status'>{e(pack.spearhead)}</p>")
     chart = trend_svg(pack)
     if chart:
@@ -203,6 +205,10 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
     for sentence in pack.sentences:
         pdf.multi_cell(width, 5.6, f"• {sentence}", new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(1)
+    if pack.lag:
+        pdf.set_font("DejaVu", "", 9)
+        for sentence in pack.lag:
+            pdf.multi_cell(width, 4.6, f"• {sentence}", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(1.5)
     pdf.set_font("DejaVu", "B", 10)
     pdf.multi_cell(width, 5, pack.spearhead, new_x="LMARGIN", new_y="NEXT", align="L")
@@ -234,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.html:
         Path(args.html).write_text(pack_html(pack), encoding="utf-8")
     print(pack.title)
-    for sentence in pack.sentences:
+    for sentence in (*pack.sentences, *pack.lag):
         print(f"- {sentence}")
     print(pack.spearhead)
     print(f"Made in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -72,3 +72,11 @@ def test_regions_and_unknown_codes_are_refused(data_dir) -> None:
         pack.build("E12000002", data_dir=data_dir)
     with pytest.raises(UnknownAreaCodeError):
         pack.build("E99999999", data_dir=data_dir)
+
+
+def test_pack_says_how_many_years_behind_england_as_the_lag_module_does(data_dir) -> None:
+    from geo import lag, pack
+
+    made = pack.build("E08000012", data_dir=data_dir)
+    expected = lag.area_sentences("E08000012", "Liverpool", level=made.area.level, vintage=made.area.vintage)[:2]
+    assert made.lag == expected and all("Liverpool" in s for s in made.lag)
