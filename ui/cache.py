@@ -192,9 +192,9 @@ class FrozenLayer(folium.FeatureGroup):
         parent = self._parent.get_name() if self._parent is not None else f"map_{_MAP_SLOT}"
         return self.rendered.script.replace(f"map_{_MAP_SLOT}", parent).replace(_SLOT, self._id)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> Any:
         # Not folium.Layer.render: the script already adds the layer to its map.
-        MacroElement.render(self, **kwargs)
+        return MacroElement.render(self, **kwargs)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> folium.FeatureGroup:
         # A copy is drawn on another page (the HTML download): the layer itself, built again.
