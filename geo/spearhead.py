@@ -37,9 +37,13 @@ from geo._paths import DATA_DIR
 from geo.catalogue import get, load_catalogue
 from geo.errors import DataUnavailableError, UploadError
 from geo.schema import vintages
+from geo.spearhead_rules import CODE_SETS, RULES, TITLE
+from geo.spearhead_rules import FIVE as _FIVE
 
 __all__ = [
+    "CODE_SETS",
     "RULES",
+    "TITLE",
     "Assessment",
     "Criterion",
     "SpearheadRun",
@@ -58,26 +62,6 @@ __all__ = [
     "write_csv",
 ]
 
-RULES: tuple[str, ...] = (
-    "Ties at the cut-off: areas are ranked from the worst (1 = worst) and tied areas share the "
-    "best of their ranks; an area is in the worst fifth when its rank is at most fraction x n "
-    "(n = areas with a value), so every area tied with the last one in is in too.",
-    "Missing values: an area without a value on an indicator (missing, suppressed, or a merged "
-    "area whose parts' values cannot be combined) is left out of that ranking and not counted "
-    "as in the worst fifth; it can still qualify on the indicators it holds, and is marked "
-    "undecided when only its missing values keep it out. Nothing is estimated.",
-)
-
-#: The 2004 indicator set: key, label, indicator id (None for IMD: by edition), sex, what a proxy stands for.
-_FIVE: tuple[tuple[str, str, str | None, str, str], ...] = (
-    ("le_male", "Male life expectancy at birth", "le_birth", "male", ""),
-    ("le_female", "Female life expectancy at birth", "le_birth", "female", ""),
-    ("cancer_u75", "Cancer deaths under 75 (considered preventable)", "u75_cancer_prev", "persons",
-     "all cancer deaths under 75"),
-    ("cvd_u75", "Heart and stroke deaths under 75 (considered preventable)", "u75_cvd_prev", "persons",
-     "all cardiovascular deaths under 75"),
-    ("imd", "IMD average score", None, "persons", ""),
-)
 _IMD_ID = re.compile(r"^imd(\d{4})_imd_(?:la|area)_avg_score$")
 _KEEP = ("same", "recode")  # a merged area's value is not its parts' value
 
@@ -330,7 +314,7 @@ class SpearheadRun:
         """The comment block that travels with the CSV: indicators, proxies, periods, cut-offs, rules."""
         a = self.assessment
         lines = [
-            f"Spearhead method (Department of Health, 2004) on {self.level} {self.vintage} codes, period {self.period}",
+            f"{TITLE} on {self.level} {self.vintage} codes, period {self.period}",
             f"Worst {a.fraction:g} of areas on each indicator; qualifies with {self.rests_on}.",
         ]
         for c in self.criteria:

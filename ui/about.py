@@ -34,6 +34,8 @@ def about_page() -> None:
     )
     st.info(raw["attribution"])
     _fresh_figures()
+    rules = raw.get("methods", {}).get("spearhead", {})
+    st.caption("**Spearhead method rules.** " + " ".join(str(rules.get(k, "")) for k in ("tie_rule", "missing_rule", "code_sets")))
 
     st.header("Boundaries")
     st.table(

@@ -268,9 +268,7 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
             st.markdown(_method_text(result))
             for rule in sh.RULES:
                 st.markdown(f"- {rule}")
-            st.markdown("- Each indicator is carried to the chosen code set through the ONS code-change "
-                        "lookups (geo.codes.reconcile): kept and recoded areas keep their value; merged or "
-                        "split areas get none, because their parts' values cannot be combined or divided.")
+            st.markdown(f"- {sh.CODE_SETS}")
             for note in result.notes:
                 st.markdown(f"- {note}")
     _official(result, qualifying)

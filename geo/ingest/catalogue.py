@@ -5,7 +5,8 @@ gives each a plain label and description (:mod:`geo.ingest.labels`), fills in
 the levels, vintages and periods actually held, orders each group headline first,
 checks every value against its plausible range and every area code against its
 boundary set, writes
-the codes that match no boundary to ``data/reports/unmatched_codes.csv``, and
+the codes that match no boundary to ``data/reports/unmatched_codes.csv``, adds the
+stated rules of the methods (``methods``: :mod:`geo.spearhead_rules`), and
 writes ``data/SOURCES.md`` from the same records.
 """
 
@@ -24,6 +25,7 @@ from geo.ingest._common import boundary_codes as boundary_codes_of
 from geo.ingest.labels import order_key, relabel
 from geo.ingest.outcomes import describe as describe_pct_sha
 from geo.schema import ENGLAND_CODE
+from geo.spearhead_rules import describe as describe_spearhead
 
 __all__ = ["STAGES", "BOUNDARY_SOURCES"]
 
@@ -158,7 +160,8 @@ def _build(ctx: BuildContext) -> list[Output]:
         kept.append(describe_pct_sha(replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"])))))  # type: ignore[call-overload]
     _log_label_problems(ctx, kept)
     records = [ind.to_dict() for ind in sorted(kept, key=order_key)]
-    catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES), "indicators": records}
+    catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES),
+                 "methods": {"spearhead": describe_spearhead()}, "indicators": records}
     path = ctx.out(CATALOGUE_FILE)
     path.write_text(json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     outputs = [Output(path, len(records))]

@@ -178,3 +178,15 @@ def test_official_list_by_names_and_old_codes(data_dir) -> None:
     assert got["E08000012"] == "both"  # Liverpool by name, and 00BY is Liverpool's pre-2009 code
     assert got["E06000002"] == "computed only"
     assert any("Nowhere-on-Sea" in n for n in notes)
+
+
+def test_catalogue_states_the_rules_the_page_and_csv_show(data_dir) -> None:
+    import json
+
+    methods = json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["methods"]["spearhead"]
+    assert methods["title"] == spearhead.TITLE
+    assert (methods["tie_rule"], methods["missing_rule"]) == spearhead.RULES
+    assert methods["code_sets"] == spearhead.CODE_SETS
+    assert [i["key"] for i in methods["indicators"]] == ["le_male", "le_female", "cancer_u75", "cvd_u75", "imd"]
+    header = spearhead.run("2015-17", vintage="2019", data_dir=data_dir).header()
+    assert f"Rule: {methods['tie_rule']}" in header and f"Rule: {methods['missing_rule']}" in header
