@@ -35,6 +35,7 @@ import pandas as pd
 from geo import codes, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get, load_catalogue
+from geo.classify import NumberFormat, number_format
 from geo.errors import DataUnavailableError, UploadError
 from geo.schema import vintages
 from geo.spearhead_rules import CODE_SETS, RULES, TITLE
@@ -51,6 +52,8 @@ __all__ = [
     "assess",
     "compare_official",
     "criteria_for",
+    "formats",
+    "shown_pair",
     "imd_editions",
     "nearest_edition",
     "overlapping",
@@ -397,6 +400,29 @@ def run(
         notes=tuple(notes),
         left_out=left_out,
     )
+
+
+def formats(result: SpearheadRun, *, data_dir: Path = DATA_DIR) -> dict[str, NumberFormat]:
+    """Each criterion's published precision and unit (:func:`geo.classify.number_format`, as the map legend)."""
+    out: dict[str, NumberFormat] = {}
+    for c in result.criteria:
+        ind = get(c.indicator_id, data_dir=data_dir)
+        out[c.key] = number_format(result.values[c.key], value_type=ind.value_type, unit=ind.unit)
+    return out
+
+
+def shown_pair(fmt: NumberFormat, value: float, cutoff: float) -> tuple[str, str]:
+    """A value and the cut-off at the published precision, e.g. ``("39.9", "35.4")``.
+
+    Where the two would read alike but differ, decimals are added until they do not,
+    so "35.4, not in (cut-off 35.4)" never appears.
+    """
+    decimals = fmt.decimals
+    while (decimals < 6 and value != cutoff and not (math.isnan(value) or math.isnan(cutoff))
+           and fmt.number(value, decimals=decimals) == fmt.number(cutoff, decimals=decimals)):
+        decimals += 1
+    wide = NumberFormat(decimals, fmt.scale, fmt.unit)
+    return wide.number(value), wide.number(cutoff)
 
 
 def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:

@@ -22,8 +22,9 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.classify import NumberFormat
 from geo.gradient import VERDICTS
-from geo.spearhead import Criterion
+from geo.spearhead import Criterion, shown_pair
 from layers.choropleth import set_stable_ids
 from layers.legend import Legend, LegendEntry
 from layers.style import MISSING_STYLE, STATUS_COLOURS
@@ -131,11 +132,13 @@ def spearhead_layer(
     name: str,
     labels: bool = True,
     precision: int = 4,
+    formats: Mapping[str, NumberFormat] | None = None,
 ) -> folium.FeatureGroup:
     """Every area, qualifying ones filled by criteria met, outlined and labelled "4/5".
 
     ``table`` is :meth:`geo.spearhead.SpearheadRun.table` (``area_code`` column).
-    The tooltip lists each criterion met with the area's value and the cut-off.
+    The tooltip lists each criterion met with the area's value and the cut-off, at
+    each criterion's published precision (``formats``: :func:`geo.spearhead.formats`).
     """
     rows = gdf[["area_code", "area_name", "geometry"]].merge(table.drop(columns="area_name"), on="area_code", how="left")
     n = len(criteria)
@@ -154,7 +157,9 @@ def spearhead_layer(
             if pd.isna(value):
                 lines.append(f"{c.label}: no value")
             elif flag == 1:
-                lines.append(f"{c.label}: {value:g} (worst fifth; cut-off {cutoffs[c.key]:g})")
+                fmt = (formats or {}).get(c.key, NumberFormat(decimals=1))
+                shown, cut = shown_pair(fmt, float(value), float(cutoffs[c.key]))
+                lines.append(f"{c.label}: {shown} (worst fifth; cut-off {cut})")
         status = "qualifies" if qualifies else ("undecided (values missing)" if undecided else "does not qualify")
         props.append({
             "area_code": _E(code),

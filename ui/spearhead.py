@@ -240,7 +240,7 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
         else:
             gdf = boundaries_for("lad", result.vintage)
             layer = sh_layers.spearhead_layer(gdf, table, result.criteria, result.assessment.cutoffs,
-                                              name="Spearhead method")
+                                              name="Spearhead method", formats=sh.formats(result))
             legend = sh_layers.spearhead_legend(table, n=len(result.criteria), rests_on=result.rests_on,
                                                 title=f"Spearhead method, {result.period}")
         official_codes = st.session_state.get("sh_official_codes", [])
@@ -341,17 +341,20 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
     st.markdown(f"{r['area_name']} {verdict}: worst fifth on **{int(r['criteria_met'])} of {len(result.criteria)}** "
                 f"(judged on {int(r['criteria_held'])}).")
     lines = []
+    formats = sh.formats(result)
     for c in result.criteria:
         value = r[f"{c.key}_value"]
         worse = "or lower" if c.polarity == "higher_is_better" else "or higher"
-        cut = f"cut-off {result.assessment.cutoffs[c.key]:g} {worse}"
+        cutoff = float(result.assessment.cutoffs[c.key])
+        shown, cut_text = sh.shown_pair(formats[c.key], float(value) if pd.notna(value) else cutoff, cutoff)
+        cut = f"cut-off {cut_text} {worse}"
         name = _SHORT.get(c.key, c.label) if c.key != "imd" else c.label
         if pd.isna(value):
             lines.append(f"- ○ {name}: no value ({cut})")
         elif r[c.key] == 1:
-            lines.append(f"- **● {name}: {value:g}** — worst fifth ({cut})")
+            lines.append(f"- **● {name}: {shown}** — worst fifth ({cut})")
         else:
-            lines.append(f"- ○ {name}: {value:g} — not ({cut})")
+            lines.append(f"- ○ {name}: {shown} — not ({cut})")
     st.markdown("\n".join(lines))
 
 

@@ -190,3 +190,28 @@ def test_catalogue_states_the_rules_the_page_and_csv_show(data_dir) -> None:
     assert [i["key"] for i in methods["indicators"]] == ["le_male", "le_female", "cancer_u75", "cvd_u75", "imd"]
     header = spearhead.run("2015-17", vintage="2019", data_dir=data_dir).header()
     assert f"Rule: {methods['tie_rule']}" in header and f"Rule: {methods['missing_rule']}" in header
+
+
+@pytest.mark.parametrize(
+    ("value", "cutoff", "expected"),
+    [
+        pytest.param(39.9411, 35.41549, ("39.9", "35.4"), id="one-decimal"),
+        pytest.param(35.43, 35.41549, ("35.43", "35.42"), id="reads-alike-gets-more-decimals"),
+        pytest.param(35.41549, 35.41549, ("35.4", "35.4"), id="equal-stays-short"),
+        pytest.param(1234.5, 1000.0, ("1,234.5", "1,000.0"), id="thousands"),
+    ],
+)
+def test_shown_pair_at_published_precision(value: float, cutoff: float, expected: tuple[str, str]) -> None:
+    from geo.classify import NumberFormat
+
+    assert spearhead.shown_pair(NumberFormat(1, 1.0, "per 100,000"), value, cutoff) == expected
+
+
+def test_formats_follow_each_indicators_precision(data_dir) -> None:
+    result = spearhead.run("2015-17", vintage="2019", data_dir=data_dir)
+    fmts = spearhead.formats(result, data_dir=data_dir)
+    assert set(fmts) == {c.key for c in result.criteria}
+    assert fmts["le_female"].unit == "years" and fmts["le_female"].decimals == 1  # OHID publishes 1 decimal place
+    imd = result.values["imd"].dropna().iloc[0]
+    shown, _ = spearhead.shown_pair(fmts["imd"], float(imd), float(result.assessment.cutoffs["imd"]))
+    assert len(shown.split(".")[-1]) <= 3 and shown != repr(float(imd))

@@ -104,3 +104,17 @@ def test_lag_layer_escapes_and_legend_counts_every_class() -> None:
     assert counts["No value (missing or suppressed)"] == 1
     assert sum(counts.values()) == len(table)
     assert "2001-03" in legend.note and "midpoint years" in legend.note
+
+
+def test_tooltip_values_at_the_published_precision() -> None:
+    from geo.classify import NumberFormat
+
+    gdf, table, crit, cutoffs = _run()
+    table["le_value"] = table["le_value"] + 0.0411  # stored at full precision: 70.0411
+    cutoffs = {**cutoffs, "le": 70.0411}
+    fmap = folium.Map()
+    layers.spearhead_layer(gdf, table, crit, cutoffs, name="S",
+                           formats={"le": NumberFormat(1, 1.0, "years"), "imd": NumberFormat(1, 1.0, "")}).add_to(fmap)
+    page = fmap.get_root().render()
+    assert "Life expectancy: 70.0 (worst fifth; cut-off 70.0)" in page
+    assert "70.0411" not in page
