@@ -50,7 +50,10 @@ __all__ = [
     "SpearheadRun",
     "add_command",
     "assess",
+    "PCT_VINTAGE_NOTE",
     "compare_official",
+    "compare_official_pct",
+    "split_official",
     "criteria_for",
     "formats",
     "shown_pair",
@@ -532,6 +535,79 @@ def compare_official(
         rows.append((code, names.get(code, ""), on_list, ours, agreement))
     table = pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
     return table, tuple(notes)
+
+
+PCT_VINTAGE_NOTE = (
+    "The 2004 list's PCTs were the 303 Primary Care Trusts of 2002-06; the atlas holds the 151 PCTs of "
+    "2006-13, so a 2004 PCT code or name that is not also a 2006-13 PCT is listed as unmatched, not dropped."
+)
+_PCT_CODE = re.compile(r"E1[67]\d{6}|[0-9A-Z]{3}", re.IGNORECASE)
+_PCT_SUFFIX = re.compile(r"\s*\b(?:teaching\s+)?(?:primary\s+care\s+trust|care\s+trust|pct)\s*$", re.IGNORECASE)
+
+
+def split_official(entries: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The entries naming local authorities and those naming PCTs.
+
+    A PCT entry is an ONS PCT code (E16, or E17 for care trusts), a three-character
+    NHS code (``5NG``; LA codes have four or nine) or a name ending in "PCT",
+    "Primary Care Trust" or "Care Trust". Bare names stay local authorities.
+    """
+    las: list[str] = []
+    pcts: list[str] = []
+    for entry in (str(e).strip() for e in entries):
+        if not entry:
+            continue
+        is_pct = bool(_PCT_CODE.fullmatch(entry) or _PCT_SUFFIX.search(entry))
+        (pcts if is_pct else las).append(entry)
+    return las, pcts
+
+
+def compare_official_pct(
+    entries: Sequence[str], computed: Sequence[str], *, data_dir: Path = DATA_DIR
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Set a list of PCTs (ONS or NHS codes, or names) beside the computed PCTs, on the 2006-13 PCTs.
+
+    Returns the agreement table (``area_code``, ``area_name``, ``official``,
+    ``computed``, ``agreement``) and the entries that match no PCT held
+    (``entry``, ``reason``), each with :data:`PCT_VINTAGE_NOTE`'s reason.
+    """
+    from geo.search import normalise
+
+    clean = [str(e).strip() for e in entries if str(e).strip()]
+    if not clean:
+        raise UploadError("The list is empty; expected one PCT name or code per line.")
+    path = data_dir / "boundaries" / f"pct_{boundaries_vintage('pct')}.parquet"
+    if not path.exists():
+        raise DataUnavailableError(f"Expected the PCT boundaries at {path}; rebuild them with `python -m geo build --only pct`.")
+    held = pd.read_parquet(path, columns=["area_code", "area_name", "area_code_old"])
+    names = dict(zip(held["area_code"], held["area_name"], strict=True))
+    by_code = {str(c).upper(): str(c) for c in held["area_code"]}
+    by_code |= {str(old).upper(): str(c) for c, old in zip(held["area_code"], held["area_code_old"], strict=True)
+                if isinstance(old, str) and old}
+    by_name: dict[str, str] = {}
+    for code, name in names.items():
+        by_name[normalise(name)] = code
+        by_name.setdefault(normalise(_PCT_SUFFIX.sub("", re.sub(r"\s+Teaching$", "", name))), code)
+    official: set[str] = set()
+    unmatched: list[tuple[str, str]] = []
+    for entry in clean:
+        hit = by_code.get(entry.upper()) if _PCT_CODE.fullmatch(entry) else None
+        if hit is None and not _PCT_CODE.fullmatch(entry):
+            stem = normalise(_PCT_SUFFIX.sub("", entry))
+            hit = by_name.get(stem) or by_name.get(normalise(re.sub(r"\s+teaching$", "", stem)))
+        if hit is None:
+            unmatched.append((entry, "not one of the 151 PCTs of 2006-13 the atlas holds (the 2004 list's PCTs "
+                                     "were the 303 PCTs of 2002-06)"))
+        else:
+            official.add(hit)
+    mine = set(computed)
+    rows = []
+    for code in sorted(official | mine):
+        on_list, ours = code in official, code in mine
+        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
+        rows.append((code, names.get(code, ""), on_list, ours, agreement))
+    table = pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
+    return table, pd.DataFrame(unmatched, columns=["entry", "reason"])
 
 
 # --- the command line -------------------------------------------------------------------

@@ -252,6 +252,10 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
         if official_codes and view.level == "lad":
             layers.append(sh_layers.official_layer(boundaries_for("lad", result.vintage), official_codes,
                                                    name="Official list (uploaded)"))
+        official_pcts = st.session_state.get("sh_official_pct_codes", [])
+        if official_pcts and view.level == "pct":
+            layers.append(sh_layers.official_layer(boundaries_for("pct", sh.boundaries_vintage("pct")), official_pcts,
+                                                   name="Official list PCTs (uploaded)"))
         out = st_folium(_base_map(), key="sh_map", height=MAP_HEIGHT, use_container_width=True,
                         feature_group_to_add=layers, center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM,
                         returned_objects=["last_active_drawing"])
@@ -262,7 +266,7 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
         st.caption(_statement(result))
         _criteria_panel(view, result, table)
         st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
-        if official_codes and view.level == "lad":
+        if (official_codes and view.level == "lad") or (official_pcts and view.level == "pct"):
             st.caption("Dashed pink outlines: the uploaded official list.")
         with st.expander("The method: indicators, ties, missing values, code sets"):
             st.markdown(_method_text(result))
@@ -271,7 +275,7 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
             st.markdown(f"- {sh.CODE_SETS}")
             for note in result.notes:
                 st.markdown(f"- {note}")
-    _official(result, qualifying)
+    _official(view, result, qualifying)
     with st.expander("Every local authority: criteria met and values"):
         st.dataframe(table, hide_index=True, use_container_width=True)
     csv = "".join(f"# {line}\n" for line in result.header()) + _csv(table)
@@ -358,35 +362,70 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
     st.markdown("\n".join(lines))
 
 
-def _official(result: sh.SpearheadRun, qualifying: pd.DataFrame) -> None:
+def _computed_pcts(view: SpearheadView, result: sh.SpearheadRun) -> tuple[list[str], str]:
+    """The PCTs the method picks for the period, or (no PCT values held) those overlapping qualifying LAs."""
+    try:
+        pct_run = _run(view.period, "pct", "2011", view.threshold, view.fraction)
+    except AtlasError:
+        t = result.assessment.table
+        over = _overlaps(tuple(t.index[t["qualifies"]]), result.vintage)
+        return list(over["area_code"]), "PCTs overlapping a qualifying local authority (no PCT values for this period)"
+    t = pct_run.assessment.table
+    return list(t.index[t["qualifies"]]), f"PCTs qualifying on {view.period} PCT data ({pct_run.rests_on})"
+
+
+def _official(view: SpearheadView, result: sh.SpearheadRun, qualifying: pd.DataFrame) -> None:
     st.subheader("The official 2004 list")
     st.markdown(
         "The Department of Health's list (70 local authorities, 88 PCTs; Written Ministerial Statement, "
         "25 November 2004) is **not in the raw data the atlas holds**. Upload it as a CSV of names or codes "
-        "of any vintage (one a line, first column): it is reconciled to the codes on the map, drawn as a "
-        "historical layer beside the computed one, and compared in a table. An upload is not kept in the link."
+        "(one a line, first column): local authorities of any vintage, and PCTs by ONS code (E16/E17), NHS "
+        "code (e.g. 5NG) or a name ending in “PCT”. Local authorities are reconciled to the codes on the map "
+        "and PCTs to the 2011 PCTs (pick *Primary Care Trusts* under Map to see them), each drawn as a historical "
+        "layer beside the computed one and compared in a table. An upload is not kept in the link."
     )
-    upload = st.file_uploader("Official list (CSV of local authority names or codes)", type=["csv", "txt"])
+    st.caption(sh.PCT_VINTAGE_NOTE)
+    upload = st.file_uploader("Official list (CSV of local authority or PCT names or codes)", type=["csv", "txt"])
     if upload is None:
         st.session_state.pop("sh_official_codes", None)
+        st.session_state.pop("sh_official_pct_codes", None)
         return
     try:
         text = upload.getvalue().decode("utf-8-sig")
         entries = [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
         entries = [e for e in entries if e and not e.startswith("#") and e.lower() not in ("area_code", "code", "name", "area_name")]
-        agreement, notes = sh.compare_official(entries, list(qualifying["area_code"]), vintage=result.vintage)
+        la_entries, pct_entries = sh.split_official(entries)
+        agreement, notes = (sh.compare_official(la_entries, list(qualifying["area_code"]), vintage=result.vintage)
+                            if la_entries else (None, ()))
+        pct_agreement, pct_unmatched, pct_label = None, None, ""
+        if pct_entries:
+            computed, pct_label = _computed_pcts(view, result)
+            pct_agreement, pct_unmatched = sh.compare_official_pct(pct_entries, computed)
     except (AtlasError, UnicodeDecodeError) as exc:
         st.error(f"The list could not be read: {exc}")
         return
-    codes = list(agreement.loc[agreement["official"], "area_code"])
-    if st.session_state.get("sh_official_codes") != codes:
+    codes = [] if agreement is None else list(agreement.loc[agreement["official"], "area_code"])
+    pct_codes = [] if pct_agreement is None else list(pct_agreement.loc[pct_agreement["official"], "area_code"])
+    if st.session_state.get("sh_official_codes") != codes or st.session_state.get("sh_official_pct_codes") != pct_codes:
         st.session_state["sh_official_codes"] = codes
+        st.session_state["sh_official_pct_codes"] = pct_codes
         st.rerun()
+    if agreement is not None:
+        st.markdown(f"**Local authorities** ({len(la_entries)} entries). " + _counts(agreement))
+        st.dataframe(agreement, hide_index=True, use_container_width=True)
+        show_notes(list(notes))
+    if pct_agreement is not None and pct_unmatched is not None:
+        st.markdown(f"**PCTs** ({len(pct_entries)} entries; computed: {pct_label}). " + _counts(pct_agreement))
+        st.dataframe(pct_agreement, hide_index=True, use_container_width=True)
+        if len(pct_unmatched):
+            st.markdown(f"**{len(pct_unmatched)} PCT entries not matched** to a 2006-13 PCT:")
+            st.dataframe(pct_unmatched, hide_index=True, use_container_width=True)
+
+
+def _counts(agreement: pd.DataFrame) -> str:
     counts = agreement["agreement"].value_counts()
-    st.markdown(f"On both lists: **{counts.get('both', 0)}**; official list only: **{counts.get('official list only', 0)}**; "
-                f"computed only: **{counts.get('computed only', 0)}**.")
-    st.dataframe(agreement, hide_index=True, use_container_width=True)
-    show_notes(list(notes))
+    return (f"On both lists: **{counts.get('both', 0)}**; official list only: **{counts.get('official list only', 0)}**; "
+            f"computed only: **{counts.get('computed only', 0)}**.")
 
 
 # ---------------------------------------------------------------- the gap

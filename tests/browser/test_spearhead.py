@@ -62,3 +62,19 @@ def test_bad_url_falls_back_with_a_note(app_url, page) -> None:
     pg.goto(f"{app_url}/spearhead?period=1066&threshold=nine")
     pg.get_by_text("Ignored", exact=False).first.wait_for(timeout=90_000)
     assert pg.get_by_text("Traceback").count() == 0
+
+
+def test_official_list_with_pcts_on_the_pct_map(app_url, page, tmp_path) -> None:
+    pg, _ = page
+    upload = tmp_path / "official.csv"
+    upload.write_text("code\nLiverpool\nE16000001\nCentral Liverpool PCT\n", encoding="utf-8")
+    pg.goto(f"{app_url}/spearhead?period=2015-17&level=pct")
+    _frame(pg)
+    with pg.expect_file_chooser() as chooser:
+        pg.get_by_role("button", name="Upload", exact=True).first.click()
+    chooser.value.set_files(str(upload))
+    pg.get_by_text("PCT entries not matched", exact=False).first.wait_for(timeout=90_000)
+    assert pg.get_by_text("Local authorities (1 entries)", exact=False).first.is_visible()
+    assert pg.get_by_text("PCTs (2 entries", exact=False).first.is_visible()
+    assert pg.get_by_text("303 Primary Care Trusts of 2002-06", exact=False).first.is_visible()
+    pg.screenshot(path="artifacts/spearhead_official_pcts.png", full_page=True)

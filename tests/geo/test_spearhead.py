@@ -215,3 +215,37 @@ def test_formats_follow_each_indicators_precision(data_dir) -> None:
     imd = result.values["imd"].dropna().iloc[0]
     shown, _ = spearhead.shown_pair(fmts["imd"], float(imd), float(result.assessment.cutoffs["imd"]))
     assert len(shown.split(".")[-1]) <= 3 and shown != repr(float(imd))
+
+
+@pytest.mark.parametrize(
+    ("entry", "is_pct"),
+    [
+        pytest.param("Liverpool", False, id="la-name"),
+        pytest.param("00BY", False, id="la-old-code"),
+        pytest.param("E08000012", False, id="la-ons-code"),
+        pytest.param("5NG", True, id="nhs-pct-code"),
+        pytest.param("E16000001", True, id="ons-pct-code"),
+        pytest.param("E17000001", True, id="ons-care-trust-code"),
+        pytest.param("Knowsley PCT", True, id="pct-name"),
+        pytest.param("Central Liverpool Primary Care Trust", True, id="pct-long-name"),
+    ],
+)
+def test_split_official(entry: str, is_pct: bool) -> None:
+    las, pcts = spearhead.split_official([entry, ""])
+    assert (pcts, las) == (([entry], []) if is_pct else ([], [entry]))
+
+
+def test_official_pcts_by_ons_nhs_code_and_name(data_dir) -> None:
+    held = pd.read_parquet(data_dir / "boundaries" / "pct_2011.parquet", columns=["area_code", "area_name", "area_code_old"])
+    first, second, third = held.iloc[0], held.iloc[1], held.iloc[2]
+    table, unmatched = spearhead.compare_official_pct(
+        [str(first["area_code"]).lower(), str(second["area_code_old"]), f"{third['area_name']} PCT",
+         "Central Liverpool PCT", "Z9Z"],
+        [str(first["area_code"]), str(held.iloc[3]["area_code"])], data_dir=data_dir,
+    )
+    got = dict(zip(table["area_code"], table["agreement"], strict=True))
+    assert got == {first["area_code"]: "both", second["area_code"]: "official list only",
+                   third["area_code"]: "official list only", held.iloc[3]["area_code"]: "computed only"}
+    # a pre-2006 PCT (Central Liverpool was merged into Liverpool PCT in 2006) is listed with the reason, not dropped
+    assert unmatched["entry"].tolist() == ["Central Liverpool PCT", "Z9Z"]
+    assert all("303 PCTs of 2002-06" in r for r in unmatched["reason"])
