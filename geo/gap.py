@@ -61,6 +61,7 @@ __all__ = [
     "GapIndicator",
     "GapResult",
     "add_command",
+    "chart_series",
     "gap_table",
     "group_value",
     "periods_for",
@@ -322,6 +323,26 @@ class GapResult:
             f"Group figure: {self.method}",
             *[f"Note: {n}" for n in self.notes],
         ]
+
+
+def chart_series(result: GapResult, *, measure: str) -> tuple[pd.DataFrame, str, str]:
+    """The gap and its target path as long rows (``period``, ``series``, ``value``) for one chart.
+
+    ``measure`` is ``"relative"`` (% of England's value) or ``"absolute"`` (the
+    indicator's unit: years, or deaths per 100,000). Returns the rows, the gap
+    series' name and the axis title; the target series is ``result.target_label``.
+    """
+    if measure not in ("relative", "absolute"):
+        raise ValueError(f"Expected measure relative or absolute; got {measure!r}.")
+    ind = result.indicator
+    order = "England minus group" if ind.polarity == "higher_is_better" else "Group minus England"
+    if measure == "relative":
+        gap, target, name, title = "relative_gap", "target_relative_gap", "Relative gap (%)", "% of England's value"
+    else:
+        gap, target, name, title = "absolute_gap", "target_absolute_gap", f"Absolute gap ({ind.unit})", f"{order} ({ind.unit})"
+    long = result.table.melt(id_vars="period", value_vars=[gap, target], var_name="series")
+    long["series"] = long["series"].map({gap: name, target: result.target_label})
+    return long, name, title
 
 
 def track(

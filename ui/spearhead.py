@@ -477,11 +477,10 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
         all_periods |= set(periods)
         baseline = view.baseline if view.baseline in periods else periods[0]
         g = _gap(members, key, result.vintage, baseline, label)
-        measure = "relative gap with England (%)" if ind.chart == "relative" else f"gap with England ({ind.unit})"
-        st.markdown(f"##### {ind.label}: {measure}, baseline {baseline}")
+        st.markdown(f"##### {ind.label}: gap with England, relative (%) and absolute ({ind.unit}), baseline {baseline}")
         if ind.target_text:
             st.caption(ind.target_text[0].upper() + ind.target_text[1:] + ".")
-        _gap_chart(g, ind.label)
+        _gap_charts(g, ind.label)
         shown = g.table.round(3)
         st.dataframe(shown, hide_index=True, use_container_width=True)
         st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
@@ -493,24 +492,29 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
                  help="Where an indicator or sex has no value for this period, its first period held is the baseline.")
 
 
-def _gap_chart(g: gap_mod.GapResult, label: str) -> None:
+def _gap_charts(g: gap_mod.GapResult, label: str) -> None:
+    """The indicator's own measure first, the other beside it: relative (%) and absolute (its unit)."""
+    first = g.indicator.chart if g.indicator.chart in ("relative", "absolute") else "relative"
+    order = (first, "absolute" if first == "relative" else "relative")
+    for column, measure in zip(st.columns(2, gap="medium"), order, strict=True):
+        with column:
+            _gap_chart(g, label, measure=measure)
+
+
+def _gap_chart(g: gap_mod.GapResult, label: str, *, measure: str) -> None:
     import altair as alt
 
-    relative = g.indicator.chart == "relative"
-    gap, target = ("relative_gap", "target_relative_gap") if relative else ("absolute_gap", "target_absolute_gap")
-    long = g.table.melt(id_vars="period", value_vars=[gap, target], var_name="series")
-    names = ["Relative gap (%)" if relative else f"Gap ({g.indicator.unit})", g.target_label]
-    long["series"] = long["series"].map({gap: names[0], target: names[1]})
+    long, name, title = gap_mod.chart_series(g, measure=measure)
+    names = [name, g.target_label]
     chart = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(aria=False), aria=False).encode(
         x=alt.X("period:O", title="Period", sort=list(g.table["period"]), axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title="% of England's value" if relative else f"Group minus England ({g.indicator.unit})",
-                scale=alt.Scale(zero=False)),
+        y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False)),
         # the gap solid vermillion, the target path dashed black: named, so colour is not the only cue
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", labelLimit=400),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", labelLimit=400, direction="vertical"),
                         scale=alt.Scale(domain=names, range=["#D55E00", "#1A1A1A"])),
         strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
         tooltip=["period", "series", alt.Tooltip("value:Q", format=".2f")],
-    ).properties(height=320, description=f"{label}: gap with England by period, and the target path; "
+    ).properties(height=300, description=f"{label}: {name.lower()} with England by period, and the target path; "
                                          "the table below gives every value.")
     # the table below carries the figures; ARIA off stops unlabelled SVG groups (axe svg-img-alt)
     st.altair_chart(chart.configure(aria=False), use_container_width=True)

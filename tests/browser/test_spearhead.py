@@ -78,3 +78,16 @@ def test_official_list_with_pcts_on_the_pct_map(app_url, page, tmp_path) -> None
     assert pg.get_by_text("PCTs (2 entries", exact=False).first.is_visible()
     assert pg.get_by_text("303 Primary Care Trusts of 2002-06", exact=False).first.is_visible()
     pg.screenshot(path="artifacts/spearhead_official_pcts.png", full_page=True)
+
+
+def test_gap_view_charts_relative_and_absolute_gaps(app_url, page) -> None:
+    from geo import gap
+
+    pg, _ = page
+    pg.goto(f"{app_url}/spearhead?tab=gap&family=cvd")
+    charts = pg.locator("[data-testid='stVegaLiteChart']")
+    charts.first.wait_for(timeout=90_000)
+    pg.get_by_text("relative (%) and absolute (per 100,000)", exact=False).first.wait_for(timeout=30_000)
+    pg.wait_for_timeout(1500)
+    assert charts.count() == 2 * len(gap.FAMILIES["cvd"])  # one relative and one absolute chart per indicator
+    pg.screenshot(path="artifacts/spearhead_gap_two_charts.png")

@@ -153,3 +153,33 @@ def test_cli_gap_cvd(data_dir, tmp_path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "40% narrowing by 2009-11" in text and "1995-97" in text
     assert set(pd.read_csv(out, comment="#")["indicator_id"]) == {"u75_cvd_prev"}
+
+
+@pytest.mark.parametrize(
+    ("measure", "gap_values", "title"),
+    [
+        pytest.param("relative", [6.25, 500 / 82], "% of England's value", id="relative"),
+        pytest.param("absolute", [5.0, 5.0], "England minus group (years)", id="absolute-years"),
+    ],
+)
+def test_chart_series_for_each_measure(measure: str, gap_values: list[float], title: str) -> None:
+    # the worked example above: 75.0 vs 80.0, then 77.0 vs 82.0
+    t = gap.gap_table(pd.Series({"1995-97": 75.0, "2005-07": 77.0}), pd.Series({"1995-97": 80.0, "2005-07": 82.0}),
+                      polarity="higher_is_better", baseline="1995-97", target_period="2005-07")
+    result = gap.GapResult(gap.LIFE_EXPECTANCY[0], "group", t, "mean", (), "1995-97", "2005-07")
+    long, name, got_title = gap.chart_series(result, measure=measure)
+    assert got_title == title
+    assert long.loc[long["series"] == name, "value"].tolist() == pytest.approx(gap_values)
+    assert long.loc[long["series"] == result.target_label, "value"].tolist() == pytest.approx(
+        [gap_values[0], gap_values[0] * 0.9])
+
+
+def test_chart_series_mortality_is_per_100000() -> None:
+    t = gap.gap_table(pd.Series({"2001-03": 120.0, "2004-06": 110.0}), pd.Series({"2001-03": 100.0, "2004-06": 95.0}),
+                      polarity="lower_is_better", baseline="2001-03", target_period="2004-06")
+    result = gap.GapResult(gap.MORTALITY[0], "group", t, "mean", (), "2001-03", "2004-06")
+    long, name, title = gap.chart_series(result, measure="absolute")
+    assert title == "Group minus England (per 100,000)"
+    assert long.loc[long["series"] == name, "value"].tolist() == [20.0, 15.0]
+    with pytest.raises(ValueError, match="relative or absolute"):
+        gap.chart_series(result, measure="ratio")
