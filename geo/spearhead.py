@@ -527,13 +527,7 @@ def compare_official(
                 notes.append(f"{entry}: {rec.unmatched['reason'].iloc[0]}")
             else:
                 official.add(str(rec.mapped["target_code"].iloc[0]))
-    mine = set(computed)
-    rows = []
-    for code in sorted(official | mine):
-        on_list, ours = code in official, code in mine
-        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
-        rows.append((code, names.get(code, ""), on_list, ours, agreement))
-    table = pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
+    table = _agreement(official, set(computed), names)
     return table, tuple(notes)
 
 
@@ -600,13 +594,7 @@ def compare_official_pct(
                                      "were the 303 PCTs of 2002-06)"))
         else:
             official.add(hit)
-    mine = set(computed)
-    rows = []
-    for code in sorted(official | mine):
-        on_list, ours = code in official, code in mine
-        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
-        rows.append((code, names.get(code, ""), on_list, ours, agreement))
-    table = pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
+    table = _agreement(official, set(computed), names)
     return table, pd.DataFrame(unmatched, columns=["entry", "reason"])
 
 
@@ -652,3 +640,13 @@ def periods_held(level: str = "lad", *, threshold: int = 3, data_dir: Path = DAT
         found |= set(combos.loc[combos["sex"] == sex, "period"])
     return tuple(p for p in sorted(found, key=period_year)
                  if len(criteria_for(p, level=level, data_dir=data_dir)[0]) >= threshold)
+
+
+def _agreement(official: set[str], computed: set[str], names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per area on either list: on the official list, computed, and where they agree."""
+    rows = []
+    for code in sorted(official | computed):
+        on_list, ours = code in official, code in computed
+        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
+        rows.append((code, names.get(code, ""), on_list, ours, agreement))
+    return pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])
