@@ -123,6 +123,23 @@ def _count_colour(met: int, n: int) -> str:
     return COUNT_COLOURS[{0: "5", 1: "4"}.get(n - met, "3")]
 
 
+def _styled_group(
+    data: dict[str, Any], styles: Mapping[str, dict[str, Any]], *, name: str, fields: list[str], aliases: list[str],
+    highlight: bool = True, sticky: bool = True,
+) -> folium.FeatureGroup:
+    """A feature group holding ``data`` styled per ``area_code`` from ``styles``, with a table tooltip."""
+    group = folium.FeatureGroup(name=_E(name))
+    folium.GeoJson(
+        data,
+        style_function=lambda f: styles[f["properties"]["area_code"]],
+        highlight_function=(lambda f: {"weight": 3, "color": "#000000"}) if highlight else None,
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=sticky),
+        zoom_on_click=False,
+        control=False,
+    ).add_to(group)
+    return group
+
+
 def spearhead_layer(
     gdf: gpd.GeoDataFrame,
     table: pd.DataFrame,
@@ -180,15 +197,7 @@ def spearhead_layer(
     data = _features(rows, props, precision)
     fields = ["area_name", "area_code", "status_text", "met_text", "criteria_text"]
     aliases = ["Area", "Code", "Spearhead method", "Worst fifth on", "Criteria met"]
-    group = folium.FeatureGroup(name=_E(name))
-    folium.GeoJson(
-        data,
-        style_function=lambda f: styles[f["properties"]["area_code"]],
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
-        zoom_on_click=False,
-        control=False,
-    ).add_to(group)
+    group = _styled_group(data, styles, name=name, fields=fields, aliases=aliases)
     if labels:
         chosen = rows[rows["qualifies"].fillna(False).astype(bool)]
         for geom, met in zip(chosen.geometry, chosen["criteria_met"], strict=True):
@@ -244,14 +253,8 @@ def overlap_layer(gdf: gpd.GeoDataFrame, overlaps: pd.DataFrame, *, name: str, p
             if marked else {"fillColor": COUNT_COLOURS["other"], "fillOpacity": 0.5, "color": "#8C8C8C", "weight": 0.5}
         )
     data = _features(rows, props, precision)
-    group = folium.FeatureGroup(name=_E(name))
-    folium.GeoJson(
-        data,
-        style_function=lambda f: styles[f["properties"]["area_code"]],
-        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "overlap_text"], aliases=["PCT", "Code", "Marked"]),
-        zoom_on_click=False,
-        control=False,
-    ).add_to(group)
+    group = _styled_group(data, styles, name=name, fields=["area_name", "area_code", "overlap_text"],
+                          aliases=["PCT", "Code", "Marked"], highlight=False, sticky=False)
     marked_rows = rows[rows["overlaps"].notna()]
     for geom in marked_rows.geometry:
         _label(geom.representative_point(), "overlaps").add_to(group)
@@ -297,16 +300,8 @@ def residual_layer(
              "weight": 1.6 if klass in (VERDICTS[0], VERDICTS[2]) else 0.5, "opacity": 1.0}
         )
     data = _features(rows, props, precision)
-    group = folium.FeatureGroup(name=_E(name))
-    folium.GeoJson(
-        data,
-        style_function=lambda f: styles[f["properties"]["area_code"]],
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "class_text", "detail"],
-                                      aliases=["Area", "Code", "Against deprivation", "Value"], sticky=True),
-        zoom_on_click=False,
-        control=False,
-    ).add_to(group)
+    group = _styled_group(data, styles, name=name, fields=["area_name", "area_code", "class_text", "detail"],
+                          aliases=["Area", "Code", "Against deprivation", "Value"])
     return set_stable_ids(group, seed=f"residual:{json.dumps([name, data, styles], sort_keys=True)}")
 
 
@@ -388,16 +383,8 @@ def lag_layer(gdf: gpd.GeoDataFrame, table: pd.DataFrame, *, name: str, unit: st
             {"fillColor": LAG_COLOURS[klass], "fillOpacity": 0.85, "color": "#595959", "weight": 0.6, "opacity": 1.0}
         )
     data = _features(rows, props, precision)
-    group = folium.FeatureGroup(name=_E(name))
-    folium.GeoJson(
-        data,
-        style_function=lambda f: styles[f["properties"]["area_code"]],
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["area_name", "area_code", "years_text", "detail"],
-                                      aliases=["Area", "Code", "Years behind England", "Value"], sticky=True),
-        zoom_on_click=False,
-        control=False,
-    ).add_to(group)
+    group = _styled_group(data, styles, name=name, fields=["area_name", "area_code", "years_text", "detail"],
+                          aliases=["Area", "Code", "Years behind England", "Value"])
     return set_stable_ids(group, seed=f"lag:{json.dumps([name, data, styles], sort_keys=True)}")
 
 
