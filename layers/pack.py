@@ -27,20 +27,15 @@ from matplotlib.patches import Patch
 from PIL import Image
 
 from geo.pack import Pack, build
-from layers.style import scheme_for
+from layers.style import decile_colours
 from layers.thumbnail import decile_svg
 
-__all__ = ["FONT_DIR", "decile_colours", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg", "add_command"]
+__all__ = ["FONT_DIR", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg", "add_command"]
 
 FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _BNG: Final = 27700
 _SEX_COLOURS: Final = {"male": "#1F5A96", "female": "#B3400F"}  # dark blue / dark orange, told apart by line style too
 _SEX_STYLES: Final = {"male": "-", "female": "--"}
-
-
-def decile_colours() -> tuple[str, ...]:
-    """Fill of deciles 1-10 (1 = most deprived, darkest), as on the app's maps."""
-    return scheme_for("higher_is_better", method="decile_values", k=10).colours
 
 
 def _legend_label(d: int) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "STATUS_LABELS",
     "SUPPRESSED_STYLE",
     "Scheme",
+    "decile_colours",
     "hatch_svg",
     "luminance",
     "scheme_for",
@@ -140,6 +141,11 @@ def scheme_for(polarity: str, *, method: str, k: int = 5) -> Scheme:
     if polarity == "higher_is_better":
         ramp = ramp[::-1]  # low values are worse, so they get the dark end
     return Scheme("sequential", polarity, colours=tuple(ramp))
+
+
+def decile_colours() -> tuple[str, ...]:
+    """Fill of deprivation deciles 1-10 (1 = most deprived, darkest), as on the app's maps."""
+    return scheme_for("higher_is_better", method="decile_values", k=10).colours
 
 
 def _ramp(name: str, k: int) -> list[str]:

@@ -13,7 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.style import scheme_for
+from layers.style import decile_colours
 
 __all__ = ["area_svg", "decile_svg"]
 
@@ -85,7 +85,7 @@ def decile_svg(
     areas: gpd.GeoDataFrame, *, decile_column: str, outline: shapely.Geometry | None, title: str, **options: int
 ) -> str:
     """Small areas filled by national deprivation decile (1 = most deprived, darkest), with a key."""
-    colours = scheme_for("higher_is_better", method="decile_values", k=10).colours  # low decile = worse = dark
+    colours = decile_colours()
     fill = {
         str(code): colours[int(d) - 1]
         for code, d in zip(areas["area_code"], areas[decile_column], strict=True)
