@@ -50,7 +50,7 @@ def pack_page() -> None:
                    "(1 = most deprived 10% of England, darkest); the bold line is the area's boundary.")
     with right:
         st.subheader("How it compares with England")
-        st.markdown("\n".join(f"- {s}" for s in content.sentences))
+        st.markdown("\n".join(f"- {s}" for s in (*content.sentences, *content.lag)))
         st.markdown(f"**{content.spearhead}**")
         chart = _trend_png(code)
         if chart:
