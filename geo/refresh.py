@@ -27,8 +27,19 @@ Sources used to write this client
   export ``indicators/fingertips/indicator-93495-all-areas.csv`` in the raw folder
   (PROVENANCE.md section 11).
 - Value note 101, "Value suppressed for disclosure control due to small count"
-  (fingertips_py's tests, ``test_get_value_note_id``); area type 501, "Districts & UAs
-  (from Apr 2023)" (fingertipsR scripts in public repositories).
+  (fingertips_py's tests, ``test_get_value_note_id``).
+- Which area types hold data for an indicator: ``available_data?indicator_id=..``, a JSON list
+  of ``{IndicatorId, AreaTypeId}``, as fingertipsR's ``indicator_areatypes()`` reads it
+  (ropensci/fingertipsR, ``R/area_types.R``). Only those of :data:`AREA_TYPES` are downloaded,
+  so an area type with no data (older boundaries, PCTs) is never asked for.
+- Area type ids (public scripts that list them, and the Fingertips server's own constants in
+  ukhsa-collaboration/fingertips-open, ``PholioObjects`` ``AreaTypeIds``): 101/102 districts and
+  counties & UAs before April 2019, 201/202 April 2019 - March 2020, 301/302 April 2020 - March
+  2021, 401/402 2021/22 - 2022/23, 501/502 from April 2023, 6 regions, 15 England, 2 PCTs.
+
+Older periods are published on older boundaries (an area type per code vintage), so the
+client asks for every area type in :data:`AREA_TYPES` that the API lists for the indicator
+and stores each row at the vintage its code belongs to (:func:`_place`).
 
 ``fingertips_py`` itself is not used: it calls ``requests`` with no timeout and retries
 with certificate checks off, which this client must not do; ``urllib`` is enough.
@@ -96,7 +107,11 @@ _SUPPRESSED = re.compile(r"suppress|disclosure|too small|small (?:count|number)"
 
 @dataclass(frozen=True)
 class AreaType:
-    """A Fingertips area type and the atlas boundary set its codes belong to."""
+    """A Fingertips area type and the atlas boundary set its codes belong to.
+
+    ``vintage`` is empty when the atlas does not know which of its sets Fingertips
+    publishes on (PCTs): each code is then placed in the set of ``level`` that holds it.
+    """
 
     area_type_id: int
     level: str
@@ -104,12 +119,23 @@ class AreaType:
     name: str
 
 
-#: Area types the atlas maps, in Fingertips' ids.
+#: Area types the atlas maps, in Fingertips' ids, newest first (England's row is kept from the first).
+#: 301 and 302 (April 2020 - March 2021) are left out: the atlas holds no upper-tier set of 2020, and
+#: the 2020 districts and upper tiers are each the 2019 set with Buckinghamshire merged, which the 2021
+#: types (401, 402) publish on their own codes.
 AREA_TYPES: tuple[AreaType, ...] = (
     AreaType(501, "lad", "2023", "Districts & UAs (from Apr 2023)"),
     AreaType(502, "utla", "2023", "Counties & UAs (from Apr 2023)"),
     AreaType(6, "region", "2019", "Regions (statistical)"),
+    AreaType(401, "lad", "2021", "Districts & UAs (2021/22-2022/23)"),
+    AreaType(402, "utla", "2021", "Counties & UAs (2021/22-2022/23)"),
+    AreaType(201, "lad", "2019", "Lower tier local authorities (4/19 - 3/20)"),
+    AreaType(202, "utla", "2019", "Upper tier local authorities (4/19 - 3/20)"),
+    AreaType(101, "lad", "2013", "Districts & UAs (pre Apr 2019)"),
+    AreaType(102, "utla", "2013", "Counties & UAs (pre Apr 2019)"),
+    AreaType(2, "pct", "", "Primary Care Trusts"),
 )
+_ALL_TYPES = tuple(t.area_type_id for t in AREA_TYPES)
 
 
 @dataclass(frozen=True)
@@ -131,7 +157,7 @@ class Series:
 
     indicator_id: str
     fingertips_id: int
-    area_types: tuple[int, ...] = (501, 502, 6)
+    area_types: tuple[int, ...] = _ALL_TYPES
     new: NewIndicator | None = None
 
 
@@ -141,7 +167,7 @@ _U75 = "Deaths under 75 per 100,000 people, directly age-standardised, 3 years p
 #: official series the Spearhead method and the 2010 targets need.
 SERIES: tuple[Series, ...] = (
     Series("le_birth", 90366),
-    Series("hle_birth", 90362, area_types=(502, 6)),
+    Series("hle_birth", 90362, area_types=tuple(t.area_type_id for t in AREA_TYPES if t.level != "lad")),
     Series("sii_le", 92901),
     Series("u75_prev", 93721),
     Series("u75_cvd_prev", 93722),
@@ -177,11 +203,17 @@ class Outcome:
     folder: Path
     rows: dict[str, int]
     seconds: float
+    unplaced: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def describe(self) -> str:
         total = sum(self.rows.values())
         parts = ", ".join(f"{k} {v:,}" for k, v in self.rows.items())
-        return f"refreshed {len(self.rows)} indicator(s), {total:,} rows ({parts}) in {self.seconds:.1f} s into {self.folder}"
+        text = f"refreshed {len(self.rows)} indicator(s), {total:,} rows ({parts}) in {self.seconds:.1f} s into {self.folder}"
+        lost = {k: v for k, v in self.unplaced.items() if v}
+        if lost:
+            text += "; not placed (codes in no boundary set the atlas holds): " + "; ".join(
+                f"{k} {len(v)} ({', '.join(v[:5])}{' ...' if len(v) > 5 else ''})" for k, v in lost.items())
+        return text
 
 
 #: Told (fraction done, what is happening) as the refresh goes; what it returns is ignored.
@@ -304,16 +336,99 @@ def _period(text: str) -> str:
     return re.sub(r"\s*-\s*", "-", text.strip())
 
 
-def _download(series: Series, *, base_url: str, http: Http, downloaded: str, types: dict[int, AreaType]) -> pd.DataFrame:
-    """One indicator at each of its area types, as long-table rows."""
+def _available(base_url: str, series: Series, *, http: Http) -> frozenset[int]:
+    """The area types the API holds data for, from ``available_data`` (as fingertipsR's ``indicator_areatypes()``)."""
+    url = _url(base_url, "available_data", indicator_id=series.fingertips_id)
+    try:
+        listed = json.loads(_get(url, http=http).decode("utf-8-sig"))
+        return frozenset(int(item["AreaTypeId"]) for item in listed if int(item["IndicatorId"]) == series.fingertips_id)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise RefreshError(
+            f"{url}: expected a JSON list of {{IndicatorId, AreaTypeId}} for indicator {series.fingertips_id}; "
+            "the server answered something else. Check --base-url."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one area type's codes went: kept, recoded (same area, new code), or not placed."""
+
+    recoded: tuple[tuple[str, str], ...] = ()
+    unplaced: tuple[str, ...] = ()
+
+
+def _place(frame: pd.DataFrame, area_type: AreaType, *, data_dir: Path) -> tuple[pd.DataFrame, Placement]:
+    """Store each row at the vintage its code belongs to.
+
+    With a known set (``area_type.vintage``), a code outside it that is only a recode of
+    one of its areas (:func:`geo.codes.reconcile`, relation ``recode``) takes the set's
+    code; other strays stay, for :func:`_validate` to refuse. With no known set (PCTs),
+    each code goes to the latest set of the level holding it, and a code in none is
+    left out and listed. A merged or split area is never divided or combined.
+    """
+    from geo.codes import _valid, _vintages, reconcile
+
+    level = area_type.level
+    out = frame.copy()
+    if area_type.vintage:
+        held = _valid(level, area_type.vintage, data_dir)
+        recoded: list[tuple[str, str]] = []
+        if level in ("lad", "utla"):
+            for code in sorted(set(out["area_code"]) - held):
+                for source in (v for v in _vintages(level) if v != area_type.vintage):
+                    if code not in _valid(level, source, data_dir):
+                        continue
+                    mapped = reconcile([code], source=source, target=area_type.vintage, level=level,
+                                       data_dir=data_dir).mapped
+                    if len(mapped) == 1 and mapped["relation"].iloc[0] == "recode":
+                        recoded.append((code, str(mapped["target_code"].iloc[0])))
+                        break
+        for old, new in recoded:
+            at = out["area_code"] == old
+            out.loc[at, "area_code"] = new
+            out.loc[at, "value_note"] = [f"{n}. Published under {old}, the same area's earlier code".lstrip(". ")
+                                         for n in out.loc[at, "value_note"]]
+        return out, Placement(recoded=tuple(recoded))
+    from geo.schema import vintages
+
+    found: dict[str, str] = {}
+    by_nhs_code: dict[str, str] = {}
+    for vintage in vintages(level):
+        found.update({c: vintage for c in _valid(level, vintage, data_dir)})
+        if level == "pct":  # PCTs also went by three-character NHS codes (5A3), as geo.codes reads lists
+            table = pd.read_parquet(data_dir / "boundaries" / f"pct_{vintage}.parquet", columns=["area_code", "area_code_old"])
+            by_nhs_code.update({str(o).upper(): str(c) for c, o in zip(table["area_code"], table["area_code_old"], strict=True)
+                                if isinstance(o, str) and o})
+    nhs = tuple(sorted((str(c), by_nhs_code[str(c).upper()]) for c in set(out["area_code"]) - set(found)
+                       if str(c).upper() in by_nhs_code))
+    for old, new in nhs:
+        at = out["area_code"] == old
+        out.loc[at, "area_code"] = new
+        out.loc[at, "value_note"] = [f"{n}. Published under the NHS code {old}".lstrip(". ") for n in out.loc[at, "value_note"]]
+    out["vintage"] = out["area_code"].map(found)
+    unplaced = tuple(sorted(set(out.loc[out["vintage"].isna(), "area_code"])))
+    return out[out["vintage"].notna()].reset_index(drop=True), Placement(recoded=nhs, unplaced=unplaced)
+
+
+def _download(series: Series, *, base_url: str, http: Http, downloaded: str, types: dict[int, AreaType],
+              data_dir: Path) -> pd.DataFrame:
+    """One indicator at each of its area types the API holds data for, as long-table rows."""
     name, released = _release_date(base_url, series, http=http)
+    available = _available(base_url, series, http=http)
+    wanted = [t for t in series.area_types if t in available]
+    if not wanted:
+        raise RefreshError(
+            f"indicator {series.fingertips_id}: the API lists no data for the area types the atlas maps "
+            f"({', '.join(str(t) for t in series.area_types)}); it lists {sorted(available) or 'none'}."
+        )
     provenance = (
         f"Source: {SOURCE}, indicator {series.fingertips_id}"
         f"{f' ({name})' if name else ''}; released {released}; downloaded {downloaded}"
     )
     frames: list[pd.DataFrame] = []
-    england_vintage = None
-    for type_id in series.area_types:
+    england: list[pd.DataFrame] = []
+    placed: dict[str, dict[str, Any]] = {}
+    for type_id in wanted:
         area_type = types[type_id]
         url = _url(base_url, "all_data/csv/by_indicator_id", indicator_ids=series.fingertips_id,
                    child_area_type_id=type_id, parent_area_type_id=_PARENT_ENGLAND)
@@ -324,14 +439,13 @@ def _download(series: Series, *, base_url: str, http: Http, downloaded: str, typ
         ages = sorted({r["Age"] for r in rows})
         if len(ages) > 1:
             raise RefreshError(f"{url}: expected one age band; the reply holds {ages}. The atlas maps one per indicator.")
-        england = [r["Area Code"] == ENGLAND_CODE for r in rows]
-        england_vintage = england_vintage or area_type.vintage
+        is_england = [r["Area Code"].strip() == ENGLAND_CODE for r in rows]
         frame = pd.DataFrame(
             {
                 "indicator_id": series.indicator_id,
                 "area_code": [r["Area Code"].strip() for r in rows],
-                "level": ["england" if e else area_type.level for e in england],
-                "vintage": [england_vintage if e else area_type.vintage for e in england],
+                "level": ["england" if e else area_type.level for e in is_england],
+                "vintage": area_type.vintage,
                 "period": [_period(r["Time period"]) for r in rows],
                 "sex": [r["Sex"].strip().lower() for r in rows],
                 "value": [_number(r["Value"], column="Value", url=url) for r in rows],
@@ -343,19 +457,27 @@ def _download(series: Series, *, base_url: str, http: Http, downloaded: str, typ
             },
             dtype=object,
         )
-        # England comes with every area type; keep it once, from the first.
-        if frames:
-            frame = frame[frame["level"] != "england"]
+        england.append(frame[frame["level"] == "england"])
+        frame, placement = _place(frame[frame["level"] != "england"], area_type, data_dir=data_dir)
         frames.append(frame)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        placed[str(type_id)] = {"name": area_type.name, "rows": len(frame),
+                                "vintages": sorted(set(frame["vintage"])),
+                                "recoded": [f"{a} -> {b}" for a, b in placement.recoded],
+                                "unplaced": list(placement.unplaced)}
+    # England comes with every area type; keep one row per period and sex, from the newest type that has it.
+    first = pd.concat(england, ignore_index=True).drop_duplicates(["period", "sex"], keep="first")
+    first = first.assign(vintage=next((types[t].vintage for t in wanted if types[t].vintage), AREA_TYPES[0].vintage))
+    out = pd.concat([first, *frames], ignore_index=True)
     if out.empty:
-        raise RefreshError(f"indicator {series.fingertips_id}: the API returned no rows for area types {list(series.area_types)}.")
+        raise RefreshError(f"indicator {series.fingertips_id}: the API returned no rows for area types {wanted}.")
     value = pd.to_numeric(out["value"]).astype("float64")
     notes = out["value_note"].astype("str")
     out["status"] = np.where(value.notna(), "ok", np.where(notes.str.contains(_SUPPRESSED), "suppressed", "missing"))
     out["note"] = [f"{n}. {provenance}" if n else provenance for n in notes]
     out = out.drop(columns="value_note")
-    out.attrs.update(fingertips_id=series.fingertips_id, name=name, released=released, downloaded=downloaded)
+    out.attrs.update(fingertips_id=series.fingertips_id, name=name, released=released, downloaded=downloaded,
+                     area_types=placed,
+                     not_listed=[t for t in series.area_types if t not in available])
     return out
 
 
@@ -546,7 +668,8 @@ def refresh(
     for i, s in enumerate(chosen):
         report(i / (len(chosen) + 1), f"Downloading {s.indicator_id} (Fingertips {s.fingertips_id})")
         try:
-            tables[s.indicator_id] = _download(s, base_url=base_url, http=http, downloaded=downloaded, types=types)
+            tables[s.indicator_id] = _download(s, base_url=base_url, http=http, downloaded=downloaded, types=types,
+                                               data_dir=data_dir)
         except RefreshError as exc:
             failed[s.indicator_id] = str(exc)
             if isinstance(exc, _Unreachable):  # the others would wait as long again, for nothing
@@ -600,7 +723,8 @@ def refresh(
     _clear_caches()
     report(1.0, "Done")
     rows = {s.indicator_id: int((fresh["indicator_id"] == s.indicator_id).sum()) for s in chosen}
-    return Outcome(folder, rows, time.perf_counter() - start)
+    unplaced = {k: tuple(c for t in m["area_types"].values() for c in t["unplaced"]) for k, m in meta.items()}
+    return Outcome(folder, rows, time.perf_counter() - start, unplaced)
 
 
 # --- the command ------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ CMD = refresh.Series(
     new=refresh.NewIndicator("Common mental disorders", "Common mental disorders", "d.", "%", "none", "Population",
                              "proportion"),
 )
-TYPES = (*refresh.AREA_TYPES, refresh.AreaType(101, "lad", "2013", "Districts & UAs (pre Apr 2019)"))
+TYPES = refresh.AREA_TYPES
 
 
 # --- the fake server ------------------------------------------------------------------------------
@@ -43,6 +43,8 @@ class FakeFingertips:
 
     routes: dict[tuple[str, str], str] = field(default_factory=dict)
     faults: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: ``available_data`` answers: the area types listed per indicator (default: those with a route).
+    available: dict[str, list[int]] = field(default_factory=dict)
     hits: dict[tuple[str, str], int] = field(default_factory=dict)
     url: str = ""
 
@@ -67,6 +69,11 @@ def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
                 if not path.exists():
                     return self._send(404, b"not found", kind="text/plain")
                 return self._send(200, path.read_bytes(), kind="application/json")
+            if parsed.path == "/api/available_data":
+                wanted = query["indicator_id"]
+                types = fake.available.get(wanted, [int(t) for i, t in fake.routes if i == wanted])
+                body = json.dumps([{"IndicatorId": int(wanted), "AreaTypeId": t} for t in types]).encode()
+                return self._send(200, body, kind="application/json")
             if parsed.path != "/api/all_data/csv/by_indicator_id" or query.get("parent_area_type_id") != "15":
                 return self._send(404, b"not found", kind="text/plain")
             key = (query["indicator_ids"], query["child_area_type_id"])
@@ -204,6 +211,71 @@ def test_revert_goes_back_to_the_bundled_figures(fake: FakeFingertips, data_dir:
     assert refresh.revert() is False
 
 
+# --- older boundaries and PCTs ---------------------------------------------------------------------
+
+OLDER = {("90366", "201"): "90366_201.csv", ("90366", "101"): "90366_101.csv", ("90366", "2"): "90366_2.csv"}
+
+
+def test_older_area_types_are_stored_at_the_vintage_their_codes_belong_to(
+    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    fake.routes.update(OLDER)
+    outcome = _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
+    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
+    early = table[table["period"].isin(["2001-03", "2002-04"])]
+    found = {(c, lv, v, p): x for c, lv, v, p, x in early[["area_code", "level", "vintage", "period", "value"]].itertuples(index=False)}
+    # every recorded figure, at the vintage its code belongs to (values as recorded in the fixtures)
+    for name, vintage in (("90366_201.csv", "2019"), ("90366_101.csv", "2013"), ("90366_2.csv", "2011")):
+        for r in _fixture(name).itertuples(index=False):
+            code = {"E08000020": "E08000037", "5A5": "E16000003"}.get(r[4], r[4])
+            level = "england" if code == "E92000001" else ("pct" if name == "90366_2.csv" else "lad")
+            key = (code, level, "2023" if level == "england" else vintage, r[11].replace(" - ", "-"))
+            if code == "E16000014":
+                assert not any(k[0] == code for k in found)  # not a PCT the atlas holds: left out, listed below
+                continue
+            recorded = float(r[12]) if r[12] else float("nan")
+            assert found[key] == pytest.approx(recorded, nan_ok=True), key
+    assert early.set_index(["area_code", "vintage"]).loc[("E08000037", "2013"), "note"].startswith(
+        "Published under E08000020, the same area's earlier code. Source: OHID Fingertips API")
+    assert early.set_index("area_code").loc["E16000003", "note"].startswith("Published under the NHS code 5A5. ")
+    assert outcome.unplaced == {"le_birth": ("E16000014",)}
+    assert "not placed (codes in no boundary set the atlas holds): le_birth 1 (E16000014)" in outcome.describe()
+    assert not table.duplicated(["area_code", "level", "vintage", "period", "sex"]).any()
+    # every refreshed figure, old vintages included, names its source, release date and download time
+    assert table["note"].str.contains(r"Source: OHID Fingertips API, indicator 90366 \(Life expectancy at birth\); "
+                                      r"released 2025-12-02; downloaded \d{4}-\d\d-\d\d \d\d:\d\d UTC$").all()
+    placed = refresh.current()["indicators"]["le_birth"]["area_types"]  # type: ignore[index]
+    assert {k: (v["vintages"], v["recoded"], v["unplaced"]) for k, v in placed.items()} == {
+        "501": (["2023"], [], []), "201": (["2019"], [], []), "101": (["2013"], ["E08000020 -> E08000037"], []),
+        "2": (["2011"], ["5A5 -> E16000003"], ["E16000014"]),
+    }
+    # the overlay serves them where the app reads them (tooltip, panel and CSV carry the note)
+    rows = indicators.load("le_birth", level="lad", vintage="2013", period="2001-03", sex="female", data_dir=data_dir)
+    assert rows.set_index("area_code").loc["E07000004", "value"] == 81.5
+    assert "released 2025-12-02" in rows.set_index("area_code").loc["E07000004", "note"]
+
+
+def test_area_types_the_api_does_not_list_are_not_asked_for(
+    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    fake.routes.update(OLDER)
+    fake.available["90366"] = [501, 201, 15]
+    _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
+    assert set(fake.hits) == {("90366", "501"), ("90366", "201")}
+    entry = refresh.current()["indicators"]["le_birth"]  # type: ignore[index]
+    assert entry["not_listed"] == [502, 6, 401, 402, 202, 101, 102, 2]
+
+
+def test_an_indicator_the_api_lists_for_no_mapped_area_type_is_refused(
+    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    fake.available["90366"] = [15, 7]
+    with pytest.raises(RefreshError, match=r"indicator 90366: the API lists no data for the area types the atlas maps "
+                                           r"\(501\); it lists \[7, 15\]"):
+        _run(fake, data_dir, refresh_dir)
+    assert _hashes(refresh_dir) == {}
+
+
 # --- failures leave everything as it was ------------------------------------------------------------
 
 
@@ -299,7 +371,7 @@ def test_unknown_indicator_is_refused_before_any_download(refresh_dir: Path) -> 
 def test_cli_refresh_and_revert(fake: FakeFingertips, data_dir: Path, refresh_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from geo.__main__ import main
 
-    # area types 502 and 6 answer with a header only: no rows there, which is not an error
+    # the API lists only area type 501 for 90366 here: the other types the atlas maps are not asked for
     assert main(["refresh", "--indicators", "le_birth", "--base-url", fake.url, "--dir", str(refresh_dir)]) == 0
     assert "refreshed 1 indicator(s), 16 rows (le_birth 16)" in capsys.readouterr().out
     assert main(["refresh", "--revert", "--dir", str(refresh_dir)]) == 0
