@@ -13,6 +13,7 @@ __all__ = ["STAGES", "run"]
 #: Modules that each define ``STAGES: list[Stage]``, in dependency order.
 _STAGE_MODULES: tuple[str, ...] = (
     "geo.ingest.lsoa",
+    "geo.ingest.lsoa_change",
     "geo.ingest.lad",
     "geo.ingest.pct",
     "geo.ingest.lookups",

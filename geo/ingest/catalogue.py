@@ -72,6 +72,14 @@ BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
         "raw_file": "boundaries/dsfood_pct_ccg/pct11_to_ccg_postcode_share.json",
         "licence": "not stated; structure matches the ONS/NHS PCT-to-CCG lookups",
     },
+    {
+        "what": "LSOA 2011-2021 lookup (derived: polygon overlap in EPSG:27700 of the two LSOA sets; "
+        "U same code, S split, M merged, X complex; data/lookups/lsoa11_lsoa21.parquet)",
+        "publisher": "Derived by the atlas (geo/ingest/lsoa_change.py) from the ONS LSOA 2011 and 2021 "
+        "boundaries above; not an ONS product",
+        "raw_file": "boundaries/martinjc_uk_geojson/ + boundaries/drkane_geo_lookups/lsoa21_by_lad/",
+        "licence": "Open Government Licence v3.0 (derived from ONS boundaries)",
+    },
 )
 
 ATTRIBUTION = (
