@@ -9,7 +9,6 @@ anything else.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import openpyxl
@@ -36,55 +35,6 @@ def _fixture(name: str) -> bytes:
 
 def _check(data: bytes, name: str = "file.csv", **kwargs: object) -> uploads.Upload:
     return uploads.validate(data, file_name=name, **kwargs)  # type: ignore[arg-type]
-
-
-# ---------------------------------------------------------------- cells
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        pytest.param("12.5", (12.5, "ok"), id="plain"),
-        pytest.param("1,234,567.5", (1234567.5, "ok"), id="thousands"),
-        pytest.param("12.9%", (12.9, "ok"), id="percent"),
-        pytest.param(" -3 ", (-3.0, "ok"), id="negative-padded"),
-        pytest.param("\u22123", (-3.0, "ok"), id="unicode-minus"),
-        pytest.param(7, (7.0, "ok"), id="excel-int"),
-        pytest.param(None, (None, "missing"), id="excel-blank"),
-        pytest.param("", (None, "missing"), id="blank"),
-        pytest.param("NaN", (None, "missing"), id="nan-text"),
-        *[pytest.param(m, (None, "suppressed"), id=f"marker-{m}") for m in sorted(uploads.SUPPRESSION_MARKERS)],
-        pytest.param("[C]", (None, "suppressed"), id="marker-upper-case"),
-        pytest.param("inf", (None, "missing"), id="infinity-text"),
-        pytest.param(float("inf"), (None, "missing"), id="infinity-number"),
-        pytest.param("1e999", (None, "missing"), id="overflow"),
-        pytest.param("1_000", (None, "missing"), id="python-underscores"),
-        pytest.param("1,23", (None, "missing"), id="bad-thousands"),
-        pytest.param("=1+1", (None, "missing"), id="formula"),
-        pytest.param(True, (None, "missing"), id="boolean"),
-    ],
-)
-def test_parse_value(cell: object, expected: tuple[float | None, str]) -> None:
-    value, status, _ = uploads.parse_value(cell)
-    assert (value, status) == expected
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        pytest.param("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", id="equals"),
-        pytest.param("+cmd", "'+cmd", id="plus"),
-        pytest.param("-2+3", "'-2+3", id="minus-formula"),
-        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
-        pytest.param("\tx", "'\tx", id="tab"),
-        pytest.param("-2.5", "-2.5", id="negative-number-text-kept"),
-        pytest.param("Hartlepool", "Hartlepool", id="plain-name"),
-    ],
-)
-def test_safe_for_spreadsheet_neutralises_formulas(cell: str, expected: str) -> None:
-    frame = pd.DataFrame({"area_name": [cell], "value": [1.0]})
-    out = uploads.safe_for_spreadsheet(frame)
-    assert out["area_name"].iloc[0] == expected
-    assert out["value"].iloc[0] == 1.0
-    assert frame["area_name"].iloc[0] == cell  # the input is untouched
 
 
 # ---------------------------------------------------------------- validate
@@ -241,57 +191,6 @@ def test_same_boundaries_keep_values(data_dir) -> None:
     pd.testing.assert_frame_equal(mapped.values, up.values)
 
 
-def test_merged_districts_sum_counts_and_weight_rates(data_dir) -> None:
-    up = _check(_fixture("lad2008_old_codes.csv"))
-    cornwall = ["15UB", "15UC", "15UD", "15UE", "15UF", "15UG"]
-    given = pd.read_csv(FIXTURES / "lad2008_old_codes.csv").set_index("code")["deaths"]
-    counts = uploads.to_map(up, level="lad", vintage="2023", kinds={"deaths": "count"})
-    row = counts.values.set_index("area_code").loc["E06000052"]
-    assert row["value"] == given[cornwall].sum() and row["status"] == "ok"
-    assert counts.changes.set_index("target_code").loc["E06000052", "parts"] == 6
-    # Rates: weighted by each 2008 district's population (its 2011 LSOAs' populations added up).
-    rates = uploads.to_map(up, level="lad", vintage="2023", kinds={"deaths": "rate"})
-    lsoa = indicators.load("pop_total", level="lsoa", vintage="2011")
-    lsoa = lsoa[lsoa["period"] == sorted(lsoa["period"].unique())[-1]]
-    parents = boundaries.parent_codes("2011", level="lad", vintage="2008")
-    pop = lsoa.groupby(lsoa["area_code"].map(parents))["value"].sum()[cornwall]
-    expected = (given[cornwall] * pop).sum() / pop.sum()
-    assert math.isclose(rates.values.set_index("area_code").loc["E06000052", "value"], expected)
-    assert any("population-weighted" in n for n in rates.notes)
-
-
-def test_part_missing_makes_the_merged_area_missing(data_dir) -> None:
-    up = _check(b"code,n\n15UB,1\n15UC,2\n00BN,3\n")
-    mapped = uploads.to_map(up, level="lad", vintage="2023", kinds={"n": "count"})
-    row = mapped.values.set_index("area_code").loc["E06000052"]
-    assert row["status"] == "missing" and "4 of its 6 parts" in row["note"]
-
-
-def test_small_areas_add_up_to_districts(data_dir) -> None:
-    parents = boundaries.parent_codes("2011", level="lad", vintage="2021")
-    hartlepool = sorted(parents[parents == "E06000001"].index)
-    text = "lsoa code,people\n" + "".join(f"{c},{i + 1}\n" for i, c in enumerate(hartlepool))
-    up = _check(text.encode())
-    assert up.level == "lsoa"
-    mapped = uploads.to_map(up, level="lad", vintage="2021", kinds={"people": "count"})
-    assert mapped.values.set_index("area_code").loc["E06000001", "value"] == sum(range(1, len(hartlepool) + 1))
-
-
-def test_rates_refused_without_populations(data_dir) -> None:
-    parents = boundaries.parent_codes("2021", level="lad", vintage="2023")
-    codes = sorted(parents[parents == "E06000001"].index)
-    up = _check(("code,rate\n" + "".join(f"{c},1.5\n" for c in codes)).encode())
-    assert (up.level, up.vintage) == ("lsoa", "2021")
-    with pytest.raises(UploadError, match=r"a rate cannot be summed.*no populations"):
-        uploads.to_map(up, level="lad", vintage="2023", kinds={"rate": "rate"})
-
-
-def test_no_lookup_is_refused(data_dir) -> None:
-    up = _check(_fixture("pct_nhs_codes.csv"))
-    with pytest.raises(UploadError, match="no lookup from 2011 primary care trusts"):
-        uploads.to_map(up, level="lad", vintage="2023")
-
-
 def test_layer_draws_like_a_catalogue_indicator(data_dir) -> None:
     up = _check(_fixture("lad2019_rates.csv"))
     mapped = uploads.to_map(up, level="lad", vintage="2019")
@@ -391,20 +290,16 @@ def test_property_generated_excel_loads_or_says_why(data_dir, rows: list[list[ob
     _loads_or_says_why(buffer.getvalue(), "f.xlsx")
 
 
-@PROPERTY
-@given(cell=st.one_of(_CELLS, st.floats(), st.integers(), st.booleans(), st.none(), st.text()))
-def test_property_parse_value_never_raises(cell: object) -> None:
-    value, status, _ = uploads.parse_value(cell)
-    assert status in STATUSES
-    assert (value is not None and math.isfinite(value)) == (status == "ok")
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), min_size=2, max_size=2),
-       style=st.sampled_from(["plain", "thousands", "percent"]))
+       style=st.sampled_from(["plain", "thousands", "percent", "decimal-comma"]))
 def test_property_written_numbers_read_back(data_dir, values: list[float], style: str) -> None:
-    fmt = {"plain": "{:.4f}", "thousands": '"{:,.4f}"', "percent": "{:.4f}%"}[style]
-    text = "code,v\n" + "".join(f"{c},{fmt.format(v)}\n" for c, v in zip(["E06000001", "E06000002"], values, strict=True))
+    fmt = {"plain": "{:.4f}", "thousands": '"{:,.4f}"', "percent": "{:.4f}%", "decimal-comma": "{:.4f}"}[style]
+    sep = ";" if style == "decimal-comma" else ","
+    written = [fmt.format(v) for v in values]
+    if style == "decimal-comma":
+        written = [w.replace(".", ",") for w in written]
+    text = f"code{sep}v\n" + "".join(f"{c}{sep}{w}\n" for c, w in zip(["E06000001", "E06000002"], written, strict=True))
     up = _check(text.encode())
     got = up.values.set_index("area_code")["value"]
     assert [got["E06000001"], got["E06000002"]] == [float(f"{v:.4f}") for v in values]
@@ -441,3 +336,53 @@ def test_download_of_an_uploaded_layer_is_safe_in_a_spreadsheet(data_dir) -> Non
     csv = table.to_csv(index=False)
     assert "\n=" not in csv and ",=" not in csv
     assert set(table["period"]) == {"'=1+1"}
+
+
+# ---------------------------------------------------------------- numbers written the European way
+def test_decimal_commas_are_read_and_reported(data_dir) -> None:
+    up = _check(_fixture("european_semicolon.csv"))
+    got = up.values.set_index(["column", "area_code"])
+    assert got.loc[("Rate", "E06000001"), "value"] == 12.5
+    assert got.loc[("Rate", "E06000003"), "value"] == 9.75
+    assert got.loc[("Rate", "E06000002"), "status"] == "suppressed"
+    # 1.234 could be 1.234 or 1234; the file's convention (decimal commas) says 1234.
+    assert got.loc[("Deaths", "E06000001"), "value"] == 1234.0
+    assert up.england == {"Rate": 10.5, "Deaths": 1234567.0}
+    assert "Numbers: decimal commas (12,5 is read as 12.5)" in up.report()
+    assert "'1.234' that read either way are read as 1234 (a thousands separator)" in up.report()
+    assert not [p for p in up.problems if "not a number" in p.message]
+
+
+def test_ambiguous_thousands_without_evidence_are_reported(data_dir) -> None:
+    up = _check(b"code,people\nE06000001,\"1,234\"\nE06000002,\"2,500\"\n")
+    assert list(up.values["value"]) == [1234.0, 2500.0]
+    assert any("read as 1234 (a thousands separator, as the file shows no decimal commas)" in p.message
+               for p in up.problems)
+
+
+def test_excel_formula_without_saved_result_gets_a_row_note(data_dir) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["code", "rate"])
+    ws.append(["E06000001", 4.5])
+    ws.append(["E06000002", "=B2*2"])  # saved by openpyxl: a formula with no cached result
+    buffer = io.BytesIO()
+    book.save(buffer)
+    up = _check(buffer.getvalue(), "f.xlsx")
+    row = up.values.set_index("area_code").loc["E06000002"]
+    assert row["status"] == "missing" and row["note"] == "a formula with no saved result in your file"
+    problem = next(p for p in up.problems if "no saved result" in p.message)
+    assert (problem.row, problem.column) == (3, "rate")
+
+
+def test_excel_column_of_formulas_without_results_says_so(data_dir) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["code", "rate", "double"])
+    ws.append(["E06000001", 4.5, "=B2*2"])
+    ws.append(["E06000002", 3.0, "=B3*2"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    up = _check(buffer.getvalue(), "f.xlsx")
+    assert up.columns == ("rate",)
+    assert any(p.column == "double" and "formulas with no saved results" in p.message for p in up.problems)

@@ -1,0 +1,454 @@
+"""A user's spreadsheet: read a CSV or .xlsx file into a grid of cells, and read its numbers.
+
+:func:`read` turns bytes (never a path on shared storage) into a :class:`Grid`,
+whatever the encoding, delimiter or workbook; :func:`table` finds the header row
+(merged group rows above it prefix the names); :func:`number_convention` decides
+whether the file writes ``12,5`` or ``12.5``; :func:`parse_value` reads one cell.
+Anything wrong with the file raises :class:`~geo.errors.UploadError` with the fix.
+:func:`safe_for_spreadsheet` neutralises formula-like text in every export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from geo.errors import UploadError
+
+__all__ = [
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "SUPPRESSION_MARKERS",
+    "Convention",
+    "Grid",
+    "Problem",
+    "Table",
+    "Uncalculated",
+    "code_text",
+    "looks_like_code",
+    "number_convention",
+    "parse_value",
+    "read",
+    "safe_for_spreadsheet",
+    "sheet_names",
+    "table",
+    "text",
+]
+
+#: Most rows and columns read from one table.
+MAX_ROWS = 60_000
+MAX_COLUMNS = 200
+#: Largest uncompressed size of an .xlsx (a zip), against decompression bombs.
+_MAX_UNZIPPED = 120 * 1024 * 1024
+#: Cells that mean "suppressed" in official tables (compared lower-cased).
+SUPPRESSION_MARKERS: frozenset[str] = frozenset({"*", "..", "c", "x", "-", "~", "[c]", "[x]", "[low]"})
+
+Severity = Literal["error", "warning"]
+Decimal = Literal[".", ","]
+
+_GSS = re.compile(r"^[EWSNK]\d{8}$")
+_OLD_LA = re.compile(r"^\d{2}[A-Z]{2}$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$")
+#: 1,234 and 1,234.5: comma thousands (1,234 alone could also be a decimal comma).
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+#: 1.234 and 1.234,5: point thousands (1.234 alone could also be a decimal point).
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
+#: 12,5 and ,5: a decimal comma.
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_SCAN = 15
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file; ``row`` is the row number a spreadsheet shows (1 = first)."""
+
+    severity: Severity
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def describe(self) -> str:
+        where = ", ".join(p for p in (f"row {self.row}" if self.row else "", f"column {self.column!r}" if self.column else "") if p)
+        return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
+
+
+@dataclass(frozen=True)
+class Uncalculated:
+    """An Excel formula cell saved without its result (the workbook was written by a program, not Excel)."""
+
+    formula: str
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """The file's cells, row by row, and how they were read."""
+
+    rows: list[list[object]]
+    file_format: str
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """Column names, data rows (padded to one width), the spreadsheet row number of the first, and problems."""
+
+    names: list[str]
+    body: list[list[object]]
+    first_row: int
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How the file writes numbers: ``decimal`` is ``"."`` or ``","``; ``line`` says so for the report."""
+
+    decimal: Decimal
+    line: str
+    problems: tuple[Problem, ...] = ()
+
+
+# ---------------------------------------------------------------- cells
+def parse_value(cell: object, *, decimal: Decimal = ".") -> tuple[float | None, str, str]:
+    """Read one cell: ``(value, status, problem)``.
+
+    Status is ``ok``, ``suppressed`` (a suppression marker such as ``*`` or ``[c]``)
+    or ``missing`` (blank, or text that is not a number: ``problem`` says which).
+    Thousands separators and a trailing percent sign are accepted; with
+    ``decimal=","`` the file's convention is ``1.234,5``, and ``1,234`` reads as 1.234.
+
+    >>> parse_value("1,234.5")
+    (1234.5, 'ok', '')
+    >>> parse_value("12,5", decimal=",")
+    (12.5, 'ok', '')
+    >>> parse_value("[c]")
+    (None, 'suppressed', '')
+    """
+    if isinstance(cell, Uncalculated):
+        shown = cell.formula if len(cell.formula) <= 40 else cell.formula[:37] + "..."
+        return None, "missing", (f"the formula {shown!r} has no saved result; left blank. Open the file in Excel, "
+                                 "save it (so results are stored) and upload it again")
+    if cell is None or isinstance(cell, bool):
+        return (None, "missing", "") if cell is None else (None, "missing", f"{cell!r} is not a number")
+    if isinstance(cell, int | float):
+        value = float(cell)
+        if math.isfinite(value):
+            return value, "ok", ""
+        return None, "missing", "an infinite or undefined number"
+    raw = str(cell).replace("\u00a0", " ").replace("\u2212", "-").strip()
+    if not raw or raw.lower() in ("nan", "na", "n/a", "null", "none"):
+        return None, "missing", ""
+    if raw.lower() in SUPPRESSION_MARKERS:
+        return None, "suppressed", ""
+    number = raw[:-1].strip() if raw.endswith("%") else raw
+    other = ""
+    if decimal == ",":
+        if _DOT_THOUSANDS.match(number) or _COMMA_DECIMAL.match(number):
+            number = number.replace(".", "").replace(",", ".")
+        elif "." in number and (_NUMBER.match(number) or _THOUSANDS.match(number)):
+            other = "a decimal point, but the file's numbers use decimal commas"
+            number = ""
+    elif _THOUSANDS.match(number):
+        number = number.replace(",", "")
+    elif _COMMA_DECIMAL.match(number) or (_DOT_THOUSANDS.match(number) and "," in number):
+        other = "a decimal comma, but the file's numbers use decimal points"
+    if _NUMBER.match(number):
+        value = float(number)
+        if math.isfinite(value):
+            return value, "ok", ""
+    shown = raw if len(raw) <= 40 else raw[:37] + "..."
+    return None, "missing", f"{shown!r} {'has ' + other if other else 'is not a number'}; left blank"
+
+
+def number_convention(cells: Iterable[object], *, delimiter: str | None = None) -> Convention:
+    """Decide whether the file's numbers use decimal points or decimal commas.
+
+    Cells such as ``12,5`` or ``1.234,5`` vote for commas, ``12.5`` or ``1,234.5`` for
+    points; a semicolon-delimited CSV (what Excel writes where the comma is the
+    decimal mark) settles a tie. Cells such as ``1,234`` that read either way follow
+    the winner, and a warning says which reading was assumed.
+    """
+    comma: list[str] = []
+    point: list[str] = []
+    ambiguous: list[str] = []
+    dotted: list[str] = []
+    for cell in cells:
+        if not isinstance(cell, str):
+            continue
+        t = cell.replace("\u00a0", " ").replace("\u2212", "-").strip().removesuffix("%").strip()
+        if _THOUSANDS.match(t):
+            (ambiguous if t.count(",") == 1 and "." not in t else point).append(t)
+        elif _DOT_THOUSANDS.match(t):
+            (dotted if t.count(".") == 1 and "," not in t else comma).append(t)
+        elif _COMMA_DECIMAL.match(t):
+            comma.append(t)
+        elif _NUMBER.match(t) and "." in t:
+            point.append(t)
+    semicolon = delimiter == ";"
+    decimal: Decimal = "," if len(comma) > len(point) or (len(comma) == len(point) and semicolon) else "."
+    why = "semicolon-separated, as where the comma is the decimal mark" if semicolon else ""
+    if decimal == ",":
+        evidence = f"{len(comma)} cells such as {comma[0]!r}" if comma else why
+        line = f"decimal commas (12,5 is read as 12.5), from {evidence}"
+    else:
+        line = f"decimal points, from {len(point)} cells such as {point[0]!r}" if point else "decimal points"
+    problems: list[Problem] = []
+    if comma and point:
+        minority, kind = (point, "decimal points") if decimal == "," else (comma, "decimal commas")
+        problems.append(Problem("warning", f"the file mixes decimal commas ({len(comma)} cells) and decimal points "
+                                f"({len(point)} cells); read with {'commas' if decimal == ',' else 'points'}, so the "
+                                f"{len(minority)} cells with {kind} (such as {minority[0]!r}) are left blank"))
+    unclear = ambiguous + (dotted if decimal == "," else [])
+    if unclear:
+        example = unclear[0]
+        reading = format(parse_value(example, decimal=decimal)[0] or 0.0, ".12g")
+        mark = "a decimal comma" if decimal == "," and "," in example else "a thousands separator"
+        line += f"; {len(unclear)} cells such as {example!r} that read either way are read as {reading} ({mark})"
+        if not (comma or point):
+            # Nothing else in the file shows its convention: say what was assumed where the user will see it.
+            basis = "as the file is semicolon-separated" if semicolon else "as the file shows no decimal commas"
+            problems.append(Problem("warning", f"{len(unclear)} cells such as {example!r} could be read two ways; "
+                                    f"read as {reading} ({mark}, {basis})"))
+    return Convention(decimal, line, tuple(problems))
+
+
+def text(cell: object) -> str:
+    """A cell as text (integral floats without ``.0``)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Uncalculated):
+        return cell.formula
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).replace("\u00a0", " ").strip()
+
+
+def code_text(cell: object) -> str:
+    """A cell as an area code (upper case)."""
+    return text(cell).upper()
+
+
+def looks_like_code(value: str) -> bool:
+    """True for a GSS code (E06000001) or a pre-2009 district code (00BN)."""
+    return bool(_GSS.match(value) or _OLD_LA.match(value))
+
+
+def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading apostrophe (the OWASP advice for CSV injection); numbers are untouched.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+            continue
+        out[column] = series.map(_neutralise).astype(series.dtype)
+    renamed = {c: _neutralise(c) for c in out.columns if isinstance(c, str)}
+    return out.rename(columns=renamed)
+
+
+def _neutralise(cell: Any) -> Any:
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.match(cell.strip()):
+        return "'" + cell
+    return cell
+
+
+# ---------------------------------------------------------------- reading
+def sheet_names(data: bytes, *, file_name: str) -> tuple[str, ...]:
+    """The sheets of an .xlsx file (empty for CSV)."""
+    if not is_excel(data, file_name):
+        return ()
+    return tuple(_workbook(data).sheetnames)
+
+
+def read(data: bytes, *, file_name: str, sheet: str | None = None) -> Grid:
+    """The file's cells: an .xlsx sheet (``sheet`` required when several hold data) or a CSV."""
+    if is_excel(data, file_name):
+        return _excel_grid(data, sheet)
+    return _csv_grid(data)
+
+
+def is_excel(data: bytes, file_name: str) -> bool:
+    """True for an .xlsx workbook; raises for spreadsheet formats that are not read."""
+    suffix = Path(file_name).suffix.lower()
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
+        raise UploadError(
+            f"{file_name!r} is a {suffix} file; expected CSV or Excel .xlsx. Save it as .xlsx or CSV and upload it again."
+        )
+    return data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm")
+
+
+def _archive(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UploadError(f"The file is not a readable .xlsx workbook ({exc}); save it again from Excel, or as CSV.") from None
+    if unzipped > _MAX_UNZIPPED:
+        raise UploadError(
+            f"The workbook unpacks to {unzipped / 1e6:,.0f} MB, over the {_MAX_UNZIPPED / 1e6:,.0f} MB limit; "
+            "save just the sheet you need, or as CSV."
+        )
+    return archive
+
+
+def _workbook(data: bytes, *, formulas: bool = False) -> Any:
+    _archive(data)
+    import openpyxl  # only Excel uploads need it
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=formulas, data_only=not formulas)
+    except Exception as exc:  # untrusted input: any failure inside openpyxl is the file's fault
+        raise UploadError(
+            f"The workbook could not be read ({type(exc).__name__}); save it again from Excel as .xlsx, or as CSV."
+        ) from None
+
+
+def _has_formulas(data: bytes) -> bool:
+    archive = _archive(data)
+    try:
+        return any(b"<f" in archive.read(info) for info in archive.infolist()
+                   if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return False
+
+
+def _excel_grid(data: bytes, sheet: str | None) -> Grid:
+    book = _workbook(data)
+    names = tuple(book.sheetnames)
+    if sheet is None:
+        filled = [n for n in names if book[n].max_row > 1 or book[n].max_column > 1]
+        if len(filled) > 1:
+            raise UploadError(
+                f"The workbook has {len(filled)} sheets with data ({', '.join(repr(n) for n in filled)}); "
+                "choose one (in the app, or with --sheet NAME)."
+            )
+        sheet = filled[0] if filled else names[0]
+    if sheet not in names:
+        raise UploadError(f"No sheet {sheet!r} in the workbook; it has {', '.join(repr(n) for n in names)}.")
+    ws = book[sheet]
+    if ws.max_row > MAX_ROWS + _HEADER_SCAN or ws.max_column > MAX_COLUMNS:
+        raise UploadError(
+            f"Sheet {sheet!r} has {ws.max_row:,} rows and {ws.max_column:,} columns; "
+            f"at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns are read. Remove what is not needed."
+        )
+    try:
+        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        # A merged header cell holds its text in the top-left cell only: repeat it across the merge.
+        for merged in ws.merged_cells.ranges:
+            top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(grid) else None
+            for r in range(merged.min_row, min(merged.max_row, len(grid)) + 1):
+                for c in range(merged.min_col, merged.max_col + 1):
+                    if c <= len(grid[r - 1]):
+                        grid[r - 1][c - 1] = top
+        if _has_formulas(data):
+            _mark_uncalculated(grid, _workbook(data, formulas=True)[sheet])
+    except UploadError:
+        raise
+    except Exception as exc:  # untrusted input
+        raise UploadError(f"Sheet {sheet!r} could not be read ({type(exc).__name__}); save it again as .xlsx or CSV.") from None
+    return Grid(grid, "Excel workbook", sheet, names)
+
+
+def _mark_uncalculated(grid: list[list[object]], formulas: Any) -> None:
+    """Blank cells that hold a formula get :class:`Uncalculated`, so they are reported rather than silently blank."""
+    for r, row in enumerate(formulas.iter_rows(values_only=True)):
+        if r >= len(grid):
+            break
+        for c, cell in enumerate(row):
+            if isinstance(cell, str) and cell.startswith("=") and c < len(grid[r]) and grid[r][c] is None:
+                grid[r][c] = Uncalculated(cell)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" in data:
+        raise UploadError("The file holds binary data, not text; expected CSV (comma-separated text) or Excel .xlsx.")
+    for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return data.decode(encoding), label
+        except UnicodeDecodeError:
+            continue
+    raise UploadError("The file is not UTF-8 or Windows-1252 text; save it as CSV UTF-8 and upload it again.")
+
+
+def _csv_grid(data: bytes) -> Grid:
+    decoded, encoding = _decode(data)
+    if "\x00" in decoded:
+        raise UploadError("The file holds binary data, not text; expected CSV (comma-separated text) or Excel .xlsx.")
+    sample = decoded[:20_000]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample.strip() else ""
+        delimiter = max(",;\t|", key=first.count) if first else ","
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+    grid: list[list[object]] = []
+    try:
+        for record in csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter):
+            grid.append(list(record))
+            if len(grid) > MAX_ROWS + _HEADER_SCAN:
+                raise UploadError(f"The file has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are read. Split it.")
+            if len(record) > MAX_COLUMNS:
+                raise UploadError(f"Row {len(grid)} has {len(record)} columns; at most {MAX_COLUMNS} are read.")
+    except csv.Error as exc:
+        raise UploadError(f"The file is not readable CSV near row {len(grid) + 1} ({exc}); check its quotes.") from None
+    return Grid(grid, f"CSV, {encoding}, {names.get(delimiter, repr(delimiter))}-separated", delimiter=delimiter)
+
+
+def table(grid: list[list[object]]) -> Table:
+    """Header names, data rows and the spreadsheet row number of the first data row."""
+    problems: list[Problem] = []
+    rows = [r for r in grid]
+    nonblank = [i for i, r in enumerate(rows) if any(text(c) for c in r)]
+    if not nonblank:
+        raise UploadError("The file is empty; expected a header row and one row per area.")
+    width = max(len(r) for r in rows)
+    start = next((i for i in nonblank[:_HEADER_SCAN] if any(looks_like_code(code_text(c)) for c in rows[i])), None)
+    if start is None:
+        header_at: int | None = nonblank[0]
+        start = nonblank[0] + 1
+    else:
+        above = [i for i in nonblank if i < start]
+        header_at = above[-1] if above else None
+    if header_at is None:
+        names = [f"column {j + 1}" for j in range(width)]
+        problems.append(Problem("warning", "no header row; columns are named by position"))
+    else:
+        # Rows above the header that label groups of columns (merged cells) prefix the names.
+        groups = [rows[i] for i in nonblank if i < header_at and len({text(c) for c in rows[i]} - {""}) > 1]
+        names = []
+        for j in range(width):
+            parts = [text(g[j]) if j < len(g) else "" for g in groups]
+            parts.append(text(rows[header_at][j]) if j < len(rows[header_at]) else "")
+            kept: list[str] = []
+            for p in parts:
+                if p and p not in kept:
+                    kept.append(p)
+            names.append(" ".join(kept) or f"column {j + 1}")
+    seen: dict[str, int] = {}
+    for j, name in enumerate(names):
+        name = name[:80]
+        seen[name] = seen.get(name, 0) + 1
+        names[j] = name if seen[name] == 1 else f"{name} ({seen[name]})"
+    body = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
+    if not any(any(text(c) for c in r) for r in body):
+        raise UploadError("The file has a header but no rows of data; expected one row per area below the header.")
+    return Table(names, body, start + 1, problems)
