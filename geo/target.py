@@ -21,9 +21,19 @@ Each indicator keeps its own edition and LSOA set. Indicators on 2001 LSOAs (IoD
 2004-2010) are carried to 2011 LSOAs through the ONS LSOA 2001-2011 lookup: a
 2011 LSOA takes the value of its one 2001 LSOA when that was unchanged or split;
 a 2011 LSOA made from several 2001 LSOAs has no value (counted in the notes).
-The atlas holds no lookup between 2011 and 2021 LSOAs, so a rule cannot mix the
-two sets; it says so. The ONS small-area population estimates are held on 2011
-LSOAs only, so a rule over 2021 LSOAs counts LSOAs but not people.
+
+A rule that mixes 2021 LSOAs with older sets runs on 2011 LSOAs (the set the
+population estimates are on), through the atlas's derived LSOA 2011-2021 lookup
+(:mod:`geo.ingest.lsoa_change`). A value is carried only where no dividing is
+needed: an unchanged LSOA (``U``) takes its own value, and a 2011 LSOA inside a
+merged 2021 LSOA (``M``) takes the merged area's value. A 2011 LSOA that was
+split (``S``) or redrawn (``X``) has no value for the 2021 indicator: the table
+marks it in ``lsoa_change`` and :attr:`TargetResult.not_compared` lists it. A
+rule wholly on 2021 LSOAs counts LSOAs but not people.
+
+Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
+its values on LSOAs, reached in a rule by an id that the grammar reads
+(:func:`rule_id`), checked like every other term.
 """
 
 from __future__ import annotations
@@ -34,8 +44,8 @@ import math
 import operator
 import re
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Final, Literal
@@ -57,16 +67,20 @@ __all__ = [
     "Area",
     "Condition",
     "Expr",
+    "Extra",
     "POPULATION_COLUMNS",
     "PRESETS",
     "Rule",
     "TargetResult",
     "Totals",
+    "carry_2021",
+    "changes_2011",
     "evaluate",
     "geometries",
     "mask",
     "parse",
     "resolve_area",
+    "rule_id",
     "to_csv",
     "to_geojson",
 ]
@@ -86,6 +100,15 @@ _OPS: Final[dict[str, Callable[[pd.Series, float], pd.Series]]] = {
 PRESETS: Final[dict[str, str]] = {
     "Sure Start": "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2",
     "Housing": "imd2019_indoors_decile <= 2 or fuel_poverty >= 20 or iod19_overcrowding >= 0.15",
+}
+
+#: A user's columns offered as rule terms: ``{indicator_id: (Indicator, values in INDICATOR_COLUMNS)}``.
+Extra = Mapping[str, tuple[Indicator, pd.DataFrame]]
+
+#: Changes (derived LSOA 2011-2021 lookup) through which a 2021 value reaches a 2011 LSOA without dividing.
+CARRIED_CHANGES: Final = ("U", "M")
+CHANGE_WORDS: Final[dict[str, str]] = {
+    "U": "unchanged", "M": "inside a merged 2021 LSOA", "S": "split in 2021", "X": "redrawn in 2021 (complex)",
 }
 
 #: The people counted for the matching LSOAs, in order (ONS small-area estimates, 2011 LSOAs).
@@ -273,8 +296,8 @@ class _Parser:
         return Condition(name.text.lower(), symbol, value)
 
 
-def parse(text: str, *, data_dir: Path | None = DATA_DIR) -> Rule:
-    """Read a rule; with ``data_dir``, check every term is a small-area indicator of the catalogue.
+def parse(text: str, *, data_dir: Path | None = DATA_DIR, extra: Extra | None = None) -> Rule:
+    """Read a rule; with ``data_dir``, check every term is a small-area indicator of the catalogue or of ``extra``.
 
     Examples
     --------
@@ -291,10 +314,55 @@ def parse(text: str, *, data_dir: Path | None = DATA_DIR) -> Rule:
         raise RuleError(f"The rule is {len(text)} characters long; expected at most 2,000. Shorten it.")
     rule = Rule(text=text, expr=_Parser(text).rule())
     if data_dir is not None:
-        catalogue = load_catalogue(data_dir)
+        catalogue = _terms(load_catalogue(data_dir), extra)
         for indicator_id in rule.indicator_ids:
             _small_area_indicator(indicator_id, catalogue)
     return rule
+
+
+_RULE_ID: Final = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def rule_id(indicator_id: str) -> str:
+    """The id a rule names an extra column by: lower case, each run of other characters one ``_``.
+
+    Examples
+    --------
+    >>> rule_id("upload:1:Fuel poor %")
+    'upload_1_fuel_poor'
+
+    Raises
+    ------
+    RuleError
+        Nothing of the id is left that the rule language can read.
+    """
+    out = re.sub(r"[^a-z0-9_]+", "_", indicator_id.lower()).strip("_")
+    if not _RULE_ID.fullmatch(out) or out in _KEYWORDS:
+        raise RuleError(
+            f"The column id {indicator_id!r} gives {out!r}, which a rule cannot name; expected letters, digits "
+            "and _ starting with a letter, not 'and' or 'or'. Rename the column."
+        )
+    return out
+
+
+def _terms(catalogue: dict[str, Indicator], extra: Extra | None) -> dict[str, Indicator]:
+    """The catalogue plus the extra columns under their rule ids (refusing an id the catalogue holds)."""
+    if not extra:
+        return catalogue
+    out = dict(catalogue)
+    for indicator_id, (ind, _) in extra.items():
+        rid = rule_id(indicator_id)
+        if rid in out:
+            raise RuleError(
+                f"The column {ind.label!r} would be named {rid!r} in rules, which is already taken by "
+                f"{out[rid].label!r}; rename the column."
+            )
+        out[rid] = replace(ind, indicator_id=rid)
+    return out
+
+
+def _extra_rows(extra: Extra | None) -> dict[str, pd.DataFrame]:
+    return {rule_id(i): rows for i, (_, rows) in (extra or {}).items()}
 
 
 def _small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) -> Indicator:
@@ -406,7 +474,14 @@ class _Column:
 @lru_cache(maxsize=64)
 def _published(indicator_id: str, data_dir: Path) -> tuple[pd.Series, str, str]:
     """The indicator's latest LSOA values (persons), its period and LSOA set."""
-    rows = indicators.load(indicator_id, level="lsoa", data_dir=data_dir)
+    return _latest(indicators.load(indicator_id, level="lsoa", data_dir=data_dir))
+
+
+def _latest(rows: pd.DataFrame) -> tuple[pd.Series, str, str]:
+    """Latest period's persons values of long rows (one LSOA set), keyed by area code; only ``ok`` values."""
+    rows = rows[rows["level"] == "lsoa"]
+    if rows.empty:
+        raise RuleError("A column named in the rule holds no values for small areas (LSOAs); expected LSOA rows.")
     rows = rows[rows["sex"] == "persons"] if (rows["sex"] == "persons").any() else rows
     period = sorted(rows["period"].unique())[-1]
     rows = rows[rows["period"] == period]
@@ -414,6 +489,38 @@ def _published(indicator_id: str, data_dir: Path) -> tuple[pd.Series, str, str]:
     rows = rows[rows["vintage"] == vintage]
     values = rows.set_index("area_code")["value"].where(rows.set_index("area_code")["status"] == "ok")
     return values.astype("float64"), str(period), str(vintage)
+
+
+@lru_cache(maxsize=2)
+def _lsoa11_changes(data_dir: Path) -> pd.DataFrame:
+    """Per 2011 LSOA: ``change`` (U/S/M/X) and, for U and M, its one 2021 LSOA ``lsoa21_code``."""
+    path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"
+    if not path.exists():
+        raise RuleError(
+            "The rule mixes indicators on 2021 and older LSOAs, but the LSOA 2011-2021 lookup is not built "
+            f"({path}); run `python -m geo build --only lsoa_change`, or use indicators of one LSOA set."
+        )
+    return changes_2011(pd.read_parquet(path, columns=["lsoa11_code", "lsoa21_code", "change"]))
+
+
+def changes_2011(lookup: pd.DataFrame) -> pd.DataFrame:
+    """Per 2011 LSOA of a 2011-2021 lookup: ``change`` and the one 2021 LSOA it takes a value from (U, M), else none.
+
+    Examples
+    --------
+    >>> lookup = pd.DataFrame({"lsoa11_code": ["a", "b", "b", "c", "d"], "lsoa21_code": ["a", "b1", "b2", "cd", "cd"],
+    ...                        "change": ["U", "S", "S", "M", "M"]})
+    >>> carry_2021(pd.Series({"a": 1.0, "b1": 2.0, "b2": 3.0, "cd": 4.0}), changes_2011(lookup)).to_dict()
+    {'a': 1.0, 'b': nan, 'c': 4.0, 'd': 4.0}
+    """
+    per = lookup.groupby("lsoa11_code").agg(change=("change", "first"), lsoa21_code=("lsoa21_code", "first"))
+    per["lsoa21_code"] = per["lsoa21_code"].where(per["change"].isin(CARRIED_CHANGES))
+    return per
+
+
+def carry_2021(values: pd.Series, changes: pd.DataFrame) -> pd.Series:
+    """2021-LSOA ``values`` on 2011 LSOAs (:func:`changes_2011`): own (U) or merged area's (M) value, else missing."""
+    return changes["lsoa21_code"].map(values).astype("float64")
 
 
 @lru_cache(maxsize=2)
@@ -425,11 +532,22 @@ def _lsoa01_to_11(data_dir: Path) -> pd.Series:
     return usable.set_index("lsoa11_code")["lsoa01_code"]
 
 
-def _column(ind: Indicator, lsoa_vintage: str, data_dir: Path) -> _Column:
-    values, period, published_on = _published(ind.indicator_id, data_dir)
+def _column(ind: Indicator, lsoa_vintage: str, data_dir: Path, published: tuple[pd.Series, str, str]) -> _Column:
+    values, period, published_on = published
     if published_on == lsoa_vintage:
         return _Column(ind, values, period, published_on)
-    # Only 2001 -> 2011 reaches here (the rule's set is chosen so).
+    if published_on == "2021":  # the rule runs on 2011 LSOAs (the set is chosen so)
+        changes = _lsoa11_changes(data_dir)
+        carried = carry_2021(values, changes)
+        counts = changes["change"].value_counts()
+        note = (
+            f"{ind.indicator_id} is published on 2021 LSOAs and was carried to 2011 LSOAs through the atlas's "
+            f"derived LSOA 2011-2021 lookup: {counts.get('U', 0):,} unchanged LSOAs take their own value, "
+            f"{counts.get('M', 0):,} inside a merged 2021 LSOA take the merged area's value, and "
+            f"{counts.get('S', 0) + counts.get('X', 0):,} split or redrawn ones cannot be compared (no value)."
+        )
+        return _Column(ind, carried, period, published_on, note)
+    # Otherwise 2001 -> 2011.
     parent = _lsoa01_to_11(data_dir)
     carried = parent.map(values)
     lsoas = boundaries.area_lookup("lsoa", lsoa_vintage, data_dir=data_dir)["area_code"]
@@ -443,19 +561,9 @@ def _column(ind: Indicator, lsoa_vintage: str, data_dir: Path) -> _Column:
     return _Column(ind, carried, period, published_on, note)
 
 
-def _rule_set(columns: dict[str, tuple[Indicator, str]]) -> str:
-    """The LSOA set a rule runs on, or a RuleError when its indicators cannot meet."""
-    sets = {v for _, v in columns.values()}
-    if "2021" in sets and sets & {"2001", "2011"}:
-        by_set = {s: [i for i, (_, v) in columns.items() if v == s] for s in sorted(sets)}
-        listing = "; ".join(f"{s} LSOAs: {', '.join(ids)}" for s, ids in by_set.items())
-        raise RuleError(
-            f"The rule mixes indicators on 2021 LSOAs with indicators on older LSOA sets ({listing}). "
-            "The atlas holds no lookup from 2011 to 2021 LSOAs (only 2001 to 2011), so their areas cannot be "
-            "matched. Use indicators of one set, e.g. IoD2019 and fuel poverty (2011) or IoD2025 and Census 2021 "
-            "overcrowding (2021)."
-        )
-    return "2021" if "2021" in sets else "2011"
+def _rule_set(sets: set[str]) -> str:
+    """The LSOA set a rule runs on: 2021 when every indicator is on 2021 LSOAs, else 2011 (people are counted there)."""
+    return "2021" if sets == {"2021"} else "2011"
 
 
 # ---------------------------------------------------------------- evaluation
@@ -539,37 +647,62 @@ class TargetResult:
         """The matching LSOAs, ranked."""
         return self.table[self.table["matched"]].sort_values("rank").reset_index(drop=True)
 
+    @property
+    def not_compared(self) -> pd.DataFrame:
+        """The area's 2011 LSOAs split or redrawn in 2021 (no value for the rule's 2021 indicators; empty otherwise)."""
+        if "lsoa_change" not in self.table:
+            return self.table.iloc[0:0][["area_code", "area_name"]].assign(lsoa_change=pd.Series(dtype="str"))
+        lost = self.table[~self.table["lsoa_change"].isin(CARRIED_CHANGES)]
+        return lost[["area_code", "area_name", "lsoa_change"]].reset_index(drop=True)
 
-def evaluate(rule: Rule | str, *, within: Area | str, data_dir: Path = DATA_DIR) -> TargetResult:
+
+def evaluate(
+    rule: Rule | str, *, within: Area | str, data_dir: Path = DATA_DIR, extra: Extra | None = None
+) -> TargetResult:
     """Run ``rule`` over the LSOAs of ``within`` (an :class:`Area`, a code, or ``"england"``).
 
     Matches are ranked worst first on the rule's indicators in the order they are
     named (each by its polarity: decile 1 before 2, the highest fuel poverty first).
     An LSOA with no value for an indicator does not meet that indicator's condition
-    (counted in the notes).
+    (counted in the notes). ``extra``: a user's LSOA columns, named in the rule by
+    :func:`rule_id`.
 
     Raises
     ------
     RuleError
-        The rule cannot be read, or mixes 2021 LSOAs with older sets.
+        The rule cannot be read, or names a column not held for LSOAs.
     UnknownAreaCodeError, VintageMismatchError
         The area is unknown, or has no LSOAs of the rule's set in the lookups.
     """
-    parsed = parse(rule, data_dir=data_dir) if isinstance(rule, str) else rule
-    catalogue = load_catalogue(data_dir)
+    parsed = parse(rule, data_dir=data_dir, extra=extra) if isinstance(rule, str) else rule
+    catalogue = _terms(load_catalogue(data_dir), extra)
+    user_rows = _extra_rows(extra)
     area = resolve_area(within, data_dir=data_dir) if isinstance(within, str) else within
     inds = {i: _small_area_indicator(i, catalogue) for i in parsed.indicator_ids}
-    published = {i: (ind, _published(i, data_dir)[2]) for i, ind in inds.items()}
-    lsoa_vintage = _rule_set(published)
+    published = {i: _latest(user_rows[i]) if i in user_rows else _published(i, data_dir) for i in inds}
+    lsoa_vintage = _rule_set({p[2] for p in published.values()})
     area = _nesting(area, lsoa_vintage, data_dir)
-    cols = {i: _column(ind, lsoa_vintage, data_dir) for i, ind in inds.items()}
+    cols = {i: _column(ind, lsoa_vintage, data_dir, published[i]) for i, ind in inds.items()}
 
     table = _lsoas_in(area, lsoa_vintage, data_dir)
     notes: list[str] = [c.note for c in cols.values() if c.note]
+    through_lookup = [i for i, c in cols.items() if c.lsoa_vintage == "2021" and lsoa_vintage == "2011"]
+    lost = table.iloc[0:0]
+    if through_lookup:
+        table["lsoa_change"] = table["area_code"].map(_lsoa11_changes(data_dir)["change"]).astype("str")
+        lost = table[~table["lsoa_change"].isin(CARRIED_CHANGES)]
+        merged = int((table["lsoa_change"] == "M").sum())
+        notes.insert(0, (
+            f"The rule mixes 2021 and 2011 LSOAs, so it runs on the area's {len(table):,} 2011 LSOAs (where people "
+            f"are counted); {', '.join(through_lookup)} went through the derived LSOA 2011-2021 lookup: "
+            f"{int((table['lsoa_change'] == 'U').sum()):,} unchanged, {merged:,} inside a merged 2021 LSOA (take "
+            f"its value), {len(lost):,} split or redrawn in 2021 cannot be compared and meet no condition on "
+            f"{', '.join(through_lookup)}" + (f" (e.g. {', '.join(lost['area_code'].head(5))})." if len(lost) else ".")
+        ))
     for i, col in cols.items():
         table[i] = table["area_code"].map(col.values).astype("float64")
-        missing = int(table[i].isna().sum())
-        if missing:
+        missing = int(table[i].isna().sum()) - (len(lost) if i in through_lookup else 0)
+        if missing > 0:
             notes.append(f"{missing} of the area's LSOAs have no value for {i}; they do not meet its condition.")
     population, pop_period = _population(lsoa_vintage, data_dir)
     for column in POPULATION_COLUMNS:
@@ -599,6 +732,11 @@ def evaluate(rule: Rule | str, *, within: Area | str, data_dir: Path = DATA_DIR)
         f"{c.lsoa_vintage} LSOAs ({c.indicator.source.publisher})"
         for i, c in cols.items()
     ) + ((f"population: ONS LSOA mid-year estimates, mid-{pop_period}, 2011 LSOAs",) if counted else ())
+    editions = tuple(
+        e + (" through the atlas's derived LSOA 2011-2021 lookup onto 2011 LSOAs (unchanged: own value; merged: the "
+             "merged area's value; split or redrawn: not compared)" if e.split(":", 1)[0] in through_lookup else "")
+        for e in editions
+    )
     return TargetResult(parsed, area, lsoa_vintage, table, totals, editions, tuple(notes))
 
 
@@ -691,6 +829,10 @@ def _run(args: argparse.Namespace) -> int:
         print(sentence)
     for note in result.notes:
         print(f"Note: {note}")
+    lost = result.not_compared
+    if not lost.empty:
+        print(f"Not compared ({len(lost):,} 2011 LSOAs split or redrawn in 2021, no value for the 2021 indicators): "
+              + ", ".join(f"{c} ({CHANGE_WORDS[k]})" for c, k in zip(lost["area_code"], lost["lsoa_change"], strict=True)))
     if args.out is not None:
         out = Path(args.out)
         if out.suffix.lower() == ".csv":

@@ -143,9 +143,125 @@ def test_whole_of_england(data_dir) -> None:
     assert result.totals.area_lsoas == len(deciles)
 
 
-def test_mixing_2011_and_2021_lsoas_is_refused_and_says_why(data_dir) -> None:
-    with pytest.raises(RuleError, match="no lookup from 2011 to 2021 LSOAs"):
-        target.evaluate("imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2", within=LIVERPOOL, data_dir=data_dir)
+# ---------------------------------------------------------------- 2021 values on 2011 LSOAs (tiny lookup)
+TINY_LOOKUP = pd.DataFrame({
+    "lsoa11_code": ["U1", "S1", "S1", "M1", "M2", "X1", "X2", "X2"],
+    "lsoa21_code": ["U1", "S1a", "S1b", "M12", "M12", "Xa", "Xa", "Xb"],
+    "change": ["U", "S", "S", "M", "M", "X", "X", "X"],
+})
+
+
+@pytest.mark.parametrize(
+    ("lsoa11", "expected"),
+    [
+        pytest.param("U1", 1.0, id="unchanged-takes-its-own-value"),
+        pytest.param("S1", None, id="split-is-not-compared"),
+        pytest.param("M1", 4.0, id="merged-first-takes-the-merged-value"),
+        pytest.param("M2", 4.0, id="merged-second-takes-the-merged-value"),
+        pytest.param("X1", None, id="complex-is-not-compared"),
+        pytest.param("X2", None, id="complex-across-two-is-not-compared"),
+    ],
+)
+def test_2021_values_reach_2011_lsoas_only_without_dividing(lsoa11: str, expected: float | None) -> None:
+    values = pd.Series({"U1": 1.0, "S1a": 2.0, "S1b": 3.0, "M12": 4.0, "Xa": 5.0, "Xb": 6.0})
+    carried = target.carry_2021(values, target.changes_2011(TINY_LOOKUP))
+    assert (pd.isna(carried[lsoa11]) if expected is None else carried[lsoa11] == expected)
+
+
+def test_a_mixed_rule_runs_on_2011_lsoas_through_the_lookup(data_dir) -> None:
+    rule = "imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2"
+    result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
+    assert result.lsoa_vintage == "2011"
+    assert result.totals.pop_total is not None
+    lookup = pd.read_parquet(data_dir / "lookups" / "lsoa11_lsoa21.parquet")
+    change = lookup.groupby("lsoa11_code")["change"].first()
+    published = indicators.load("imd2025_imd_decile", level="lsoa", vintage="2021", data_dir=data_dir)
+    published = published.set_index("area_code")["value"]
+    table = result.table.set_index("area_code")
+    assert (table["lsoa_change"] == change.reindex(table.index)).all()
+    unchanged = table[table["lsoa_change"] == "U"]
+    assert (unchanged["imd2025_imd_decile"] == published.reindex(unchanged.index)).all()
+    merged = lookup[lookup["change"] == "M"].set_index("lsoa11_code")["lsoa21_code"]
+    in_merged = table[table["lsoa_change"] == "M"]
+    assert (in_merged["imd2025_imd_decile"] == published.reindex(merged.reindex(in_merged.index)).to_numpy()).all()
+    lost = table[table["lsoa_change"].isin(["S", "X"])]
+    assert lost["imd2025_imd_decile"].isna().all()
+    assert sorted(result.not_compared["area_code"]) == sorted(lost.index)
+    assert not result.matches["area_code"].isin(lost.index).any()
+    assert "derived LSOA 2011-2021 lookup" in result.notes[0]
+    assert f"{len(lost):,} split or redrawn" in result.notes[0]
+    assert any("imd2025_imd_decile" in e and "derived LSOA 2011-2021 lookup" in e for e in result.editions)
+    assert set(target.export_table(result)["lsoa_change"]) <= {"U", "M"}
+
+
+def test_cli_lists_what_the_lookup_could_not_compare(data_dir, capsys) -> None:
+    assert main(["target", "--within", LIVERPOOL, "--where", "imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2"]) == 0
+    out = capsys.readouterr().out
+    expected = target.evaluate("imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2", within=LIVERPOOL,
+                               data_dir=data_dir)
+    assert f"Not compared ({len(expected.not_compared):,} 2011 LSOAs" in out
+    assert all(code in out for code in expected.not_compared["area_code"])
+
+
+# ---------------------------------------------------------------- a user's columns as rule terms
+def _user_column(indicator_id: str, rows: dict[str, float], *, level: str = "lsoa", vintage: str = "2011"):
+    from geo.catalogue import Indicator, Source
+
+    ind = Indicator(indicator_id, "Fuel poor (your file)", "d", "%", "lower_is_better", "Your data",
+                    Source("Your file f.csv", "f.csv", "f.csv"), value_type="proportion",
+                    levels={level: (vintage,)}, periods=("2024",))
+    values = pd.DataFrame({"indicator_id": indicator_id, "area_code": list(rows), "level": level, "vintage": vintage,
+                           "period": "2024", "sex": "persons", "value": list(rows.values()), "lower_ci": np.nan,
+                           "upper_ci": np.nan, "count": np.nan, "denominator": np.nan, "status": "ok", "note": None})
+    return {indicator_id: (ind, values)}
+
+
+@pytest.mark.parametrize(
+    ("indicator_id", "expected"),
+    [
+        pytest.param("upload:1:Fuel poor %", "upload_1_fuel_poor", id="upload-id"),
+        pytest.param("ALREADY_fine", "already_fine", id="lower-cased"),
+    ],
+)
+def test_rule_ids_are_names_the_grammar_reads(indicator_id: str, expected: str) -> None:
+    assert target.rule_id(indicator_id) == expected
+    assert parse(f"{expected} > 1", data_dir=None).indicator_ids == (expected,)
+
+
+@pytest.mark.parametrize("indicator_id", [pytest.param("%%%", id="nothing-left"), pytest.param("and", id="keyword"),
+                                          pytest.param("9lives", id="starts-with-a-digit")])
+def test_unreadable_column_ids_are_refused(indicator_id: str) -> None:
+    with pytest.raises(RuleError, match="Rename the column"):
+        target.rule_id(indicator_id)
+
+
+def test_an_uploaded_lsoa_column_is_a_rule_term(data_dir) -> None:
+    inside = target.evaluate("imd2019_imd_decile <= 10", within=LIVERPOOL, data_dir=data_dir).table["area_code"]
+    picked = list(inside[:3])
+    extra = _user_column("upload:1:fuel", {code: 30.0 if code in picked else 5.0 for code in inside})
+    result = target.evaluate("upload_1_fuel >= 20 and imd2019_imd_decile <= 10", within=LIVERPOOL,
+                             data_dir=data_dir, extra=extra)
+    assert sorted(result.matches["area_code"]) == sorted(picked)
+    assert result.totals.lsoas == 3
+    assert "upload_1_fuel" in result.table.columns
+    assert any(e.startswith("upload_1_fuel:") and "Your file" in e for e in result.editions)
+
+
+def test_an_uploaded_column_unknown_without_the_upload(data_dir) -> None:
+    with pytest.raises(RuleError, match="not an indicator id"):
+        target.evaluate("upload_1_fuel >= 20", within=LIVERPOOL, data_dir=data_dir)
+
+
+def test_an_uploaded_district_column_is_refused_with_the_reason(data_dir) -> None:
+    extra = _user_column("upload:2:rate", {LIVERPOOL: 3.0}, level="lad", vintage="2021")
+    with pytest.raises(RuleError, match="not held for small areas"):
+        target.evaluate("upload_2_rate > 1", within=LIVERPOOL, data_dir=data_dir, extra=extra)
+
+
+def test_an_uploaded_column_cannot_take_a_catalogue_id(data_dir) -> None:
+    extra = _user_column("fuel_poverty", {"E01006512": 1.0})
+    with pytest.raises(RuleError, match="already taken"):
+        target.evaluate("fuel_poverty > 1", within=LIVERPOOL, data_dir=data_dir, extra=extra)
 
 
 def test_2021_rule_counts_lsoas_but_says_people_are_not_held(data_dir) -> None:
