@@ -151,7 +151,8 @@ def resolve(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> tuple[GapI
     if indicator.official_id and _held(indicator.official_id, level=indicator.level, sex=indicator.sex,
                                        data_dir=data_dir):
         return (replace(indicator, indicator_id=indicator.official_id, stands_for=""),
-                f"Series: {indicator.official_id}, the official all-cause rate (brought by `python -m geo refresh`).")
+                f"Series: {indicator.official_id}, the official rate of {indicator.stands_for}, "
+                "brought by `python -m geo refresh`.")
     if indicator.stands_for:
         return indicator, (
             f"Series: {indicator.indicator_id} (deaths considered preventable) stands in for {indicator.stands_for}; "

@@ -86,6 +86,8 @@ class Criterion:
     period: str
     polarity: str
     stands_for: str = ""
+    #: Which series was used, official or stand-in, in words (empty when there is no choice).
+    series: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,13 +227,49 @@ def criteria_for(
             ind = get(editions[edition], data_dir=data_dir)
             held.append(Criterion(key, f"IMD {edition} average score", ind.indicator_id, sex, edition, ind.polarity))
             continue
+        series = ""
+        if stands_for:
+            official, series = _official_series(key, level=level, sex=sex, period=period, data_dir=data_dir)
+            if official:
+                ind = get(official, data_dir=data_dir)
+                held.append(Criterion(key, f"{ind.label} (official series)", official, sex, period, ind.polarity,
+                                      series=series))
+                continue
         ind = get(indicator_id, data_dir=data_dir)
-        combos = indicators.periods(indicator_id, level=level, data_dir=data_dir) if level in ind.levels else None
-        if combos is None or combos[(combos["period"] == period) & (combos["sex"] == sex)].empty:
+        if not _held_for(indicator_id, level=level, sex=sex, period=period, data_dir=data_dir):
             notes.append(f"{label} for {period} is not held, so it is left out.")
             continue
-        held.append(Criterion(key, label, indicator_id, sex, period, ind.polarity, stands_for))
+        held.append(Criterion(key, label, indicator_id, sex, period, ind.polarity, stands_for, series))
     return tuple(held), tuple(notes)
+
+
+def _held_for(indicator_id: str, *, level: str, sex: str, period: str, data_dir: Path) -> bool:
+    if level not in get(indicator_id, data_dir=data_dir).levels:
+        return False
+    combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
+    return not combos[(combos["period"] == period) & (combos["sex"] == sex)].empty
+
+
+def _official_series(key: str, *, level: str, sex: str, period: str, data_dir: Path) -> tuple[str, str]:
+    """The official series for a proxied criterion when held for ``period`` (else ``""``), and the note saying which.
+
+    The choice is the gap tracker's (:func:`geo.gap.resolve`: the official all-cancer and
+    all-CVD series once ``python -m geo refresh`` has brought them), narrowed to the period.
+    """
+    from dataclasses import replace
+
+    from geo import gap  # here, not at the top: geo.gap imports this module
+
+    record = gap.INDICATORS.get(key)
+    if record is None or not record.official_id:
+        return "", ""
+    chosen, note = gap.resolve(replace(record, level=level, sex=sex), data_dir=data_dir)
+    if chosen.indicator_id != record.official_id:
+        return "", note
+    if not _held_for(chosen.indicator_id, level=level, sex=sex, period=period, data_dir=data_dir):
+        return "", (f"Series: {record.indicator_id} (deaths considered preventable) stands in for {record.stands_for}; "
+                    f"the official series {record.official_id} is held, but not for {period}.")
+    return chosen.indicator_id, note
 
 
 def values_on(
@@ -330,6 +368,7 @@ class SpearheadRun:
                 f"{c.key}: {c.label}{proxy}; {c.indicator_id}, {c.sex}, {c.period}; worse is {worse}; "
                 f"cut-off {a.cutoffs[c.key]:g} over {a.counts[c.key]} areas with a value"
             )
+        lines += [c.series for c in self.criteria if c.series]
         lines += [f"Not held: {n}" for n in self.left_out]
         lines += [f"Rule: {r}" for r in RULES]
         lines += [f"Note: {n}" for n in self.notes]
@@ -623,7 +662,8 @@ def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--fraction", type=float, default=0.2, help="worst fraction per indicator (default: %(default)s)")
     p.add_argument("--vintage", default=None, help="LA code set, e.g. 2019 (default: the one most areas hold fully)")
     p.add_argument("--reconstruct-2004", action="store_true",
-                   help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy not held)")
+                   help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy and the official "
+                        "under-75 series are held after `python -m geo refresh`)")
     p.set_defaults(run=_command)
 
 

@@ -47,8 +47,8 @@ _GROUPS = {
 _SHORT = {
     "le_male": "Male life expectancy",
     "le_female": "Female life expectancy",
-    "cancer_u75": "Cancer deaths under 75 (proxy)",
-    "cvd_u75": "Heart and stroke deaths under 75 (proxy)",
+    "cancer_u75": "Cancer deaths under 75",
+    "cvd_u75": "Heart and stroke deaths under 75",
 }
 _SEXES = {"female": "Females", "male": "Males", "persons": "Persons"}
 
@@ -221,6 +221,7 @@ def _statement(result: sh.SpearheadRun) -> str:
     proxies = [c for c in result.criteria if c.stands_for]
     if proxies:
         parts.append("Proxies: " + "; ".join(f"{c.label.lower()} for {c.stands_for}" for c in proxies) + ".")
+    parts += [c.series for c in result.criteria if c.series and not c.stands_for]  # the official series, once refreshed
     if result.left_out:
         parts.append("Not held: " + " ".join(result.left_out) +
                      f" The result rests on {len(result.criteria)} of the 5 indicators.")
@@ -352,7 +353,7 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
         cutoff = float(result.assessment.cutoffs[c.key])
         shown, cut_text = sh.shown_pair(formats[c.key], float(value) if pd.notna(value) else cutoff, cutoff)
         cut = f"cut-off {cut_text} {worse}"
-        name = _SHORT.get(c.key, c.label) if c.key != "imd" else c.label
+        name = (_SHORT.get(c.key, c.label) if c.key != "imd" else c.label) + (" (proxy)" if c.stands_for else "")
         if pd.isna(value):
             lines.append(f"- ○ {name}: no value ({cut})")
         elif r[c.key] == 1:

@@ -249,3 +249,81 @@ def test_official_pcts_by_ons_nhs_code_and_name(data_dir) -> None:
     # a pre-2006 PCT (Central Liverpool was merged into Liverpool PCT in 2006) is listed with the reason, not dropped
     assert unmatched["entry"].tolist() == ["Central Liverpool PCT", "Z9Z"]
     assert all("303 PCTs of 2002-06" in r for r in unmatched["reason"])
+
+
+# --- official series after a refresh ------------------------------------------------------------
+
+
+def _overlay(root, data_dir, periods: tuple[str, ...] | None) -> None:
+    """A refreshed folder holding ``u75_cancer`` and ``u75_cvd`` (the official series a refresh brings).
+
+    Scaffolding: its rows are the bundled proxies' rows under the official ids, so the areas and
+    periods are real; the tests check which series the method chooses and says, never the figures.
+    """
+    import json
+
+    from geo import indicators, refresh
+
+    rename = {"u75_cancer_prev": "u75_cancer", "u75_cvd_prev": "u75_cvd"}
+    rows = pd.concat([indicators.table(i, data_dir=data_dir) for i in rename], ignore_index=True)
+    rows = rows.assign(indicator_id=rows["indicator_id"].map(rename), note="test scaffolding")
+    if periods is not None:
+        rows = rows[rows["period"].isin(periods)]
+    chosen = [s for s in refresh.SERIES if s.indicator_id in rename.values()]
+    meta = {s.indicator_id: {"name": "", "released": "2025-12-02", "downloaded": "2026-01-01 09:00 UTC"} for s in chosen}
+    folder = root / "refresh-test"
+    (folder / "indicators").mkdir(parents=True)
+    rows.to_parquet(folder / "indicators" / "fingertips.parquet", index=False)
+    records = refresh._catalogue_records(rows, chosen, meta, data_dir=data_dir)
+    (folder / "catalogue.json").write_text(json.dumps({"indicators": records}), encoding="utf-8")
+    (root / "CURRENT").write_text("refresh-test\n", encoding="utf-8")
+
+
+@pytest.fixture
+def refresh_root(tmp_path, monkeypatch):
+    import geo._paths
+    from geo import refresh
+
+    root = tmp_path / "refreshed"
+    root.mkdir()
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", root)
+    refresh._clear_caches()
+    yield root
+    refresh._clear_caches()
+
+
+@pytest.mark.parametrize(
+    ("periods", "period", "expected"),
+    [
+        pytest.param(None, "2015-17", ("u75_cancer", "u75_cvd"), id="refreshed-2015-17"),
+        pytest.param(None, "2001-03", ("u75_cancer", "u75_cvd"), id="refreshed-2004-reconstruction"),
+        pytest.param(("2015-17",), "2001-03", ("u75_cancer_prev", "u75_cvd_prev"), id="refreshed-other-period-only"),
+        pytest.param((), "2015-17", ("u75_cancer_prev", "u75_cvd_prev"), id="not-refreshed"),
+    ],
+)
+def test_the_official_series_replaces_the_proxies_once_refreshed_and_the_output_says_so(
+    periods: tuple[str, ...] | None, period: str, expected: tuple[str, str], data_dir, refresh_root, tmp_path
+) -> None:
+    if periods != ():
+        _overlay(refresh_root, data_dir, periods)
+    result = spearhead.run(period, imd_edition="2004" if period == "2001-03" else None, data_dir=data_dir)
+    mortality = {c.key: c for c in result.criteria if c.key in ("cancer_u75", "cvd_u75")}
+    assert (mortality["cancer_u75"].indicator_id, mortality["cvd_u75"].indicator_id) == expected
+    header = "\n".join(result.header())
+    official = expected[0] == "u75_cancer"
+    assert all(bool(c.stands_for) is not official for c in mortality.values())
+    assert all(c.label.endswith("(official series)") is official for c in mortality.values())
+    if official:
+        assert "Series: u75_cancer, the official rate of all cancer deaths under 75" in header
+        assert "Series: u75_cvd, the official rate of all cardiovascular deaths under 75" in header
+        assert "proxy for" not in header
+    else:
+        assert "proxy for all cancer deaths under 75" in header
+        held = "is held, but not for 2001-03" if periods else "is held only after `python -m geo refresh`"
+        assert f"the official series u75_cancer {held}" in header
+    # the CLI writes the same header line into the CSV
+    out = tmp_path / "s.csv"
+    args = ["--reconstruct-2004"] if period == "2001-03" else ["--period", period]
+    assert main(["spearhead", *args, "--out", str(out)]) == 0
+    written = out.read_text(encoding="utf-8")
+    assert mortality["cancer_u75"].series in written
