@@ -694,10 +694,9 @@ def evaluate(
         merged = int((table["lsoa_change"] == "M").sum())
         notes.insert(0, (
             f"The rule mixes 2021 and 2011 LSOAs, so it runs on the area's {len(table):,} 2011 LSOAs (where people "
-            f"are counted); {', '.join(through_lookup)} went through the derived LSOA 2011-2021 lookup: "
-            f"{int((table['lsoa_change'] == 'U').sum()):,} unchanged, {merged:,} inside a merged 2021 LSOA (take "
-            f"its value), {len(lost):,} split or redrawn in 2021 cannot be compared and meet no condition on "
-            f"{', '.join(through_lookup)}" + (f" (e.g. {', '.join(lost['area_code'].head(5))})." if len(lost) else ".")
+            f"are counted), with {', '.join(through_lookup)} carried through the derived LSOA 2011-2021 lookup: "
+            f"{int((table['lsoa_change'] == 'U').sum()):,} unchanged, {merged:,} inside a merged 2021 LSOA (its "
+            f"value), {len(lost):,} split or redrawn in 2021 not compared (no value)."
         ))
     for i, col in cols.items():
         table[i] = table["area_code"].map(col.values).astype("float64")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import math
+import re
+from dataclasses import replace
 from typing import Any, Final
 
 import folium
@@ -23,13 +25,17 @@ from geo import target
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import assets, present
-from layers.choropleth import base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.national import national_layer
 from layers.style import Scheme
+from ui import upload
 from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, widget
 
 DEFAULT_WITHIN: Final = "E08000012"
 DEFAULT_GAP_KM: Final = 1.0
 MAP_HEIGHT: Final = 460
+#: Lower for England: the key under it stays on a 1366x768 screen below the totals.
+ENGLAND_MAP_HEIGHT: Final = 420
 MATCH_COLOUR: Final = "#4A1486"  # dark purple; the others light grey and faded, and the tooltip says which
 OTHER_COLOUR: Final = "#BDBDBD"
 SITE_COLOUR: Final = "#000000"
@@ -49,13 +55,14 @@ def target_page() -> None:
     _sidebar(rule_text, within, gap_km)
     st.title("Target small areas")
     try:
-        result = _evaluate(rule_text, within)
+        result = _run(rule_text, within)
     except AtlasError as exc:
         st.error(str(exc), icon=":material/error:")
         st.caption("Fix the rule or the area in the sidebar; the rule language is described in the README.")
         return
     _show_notes(notes + list(result.notes))
     _totals(result)
+    _not_compared(result)
     map_col, table_col = st.columns([3, 2], gap="medium")
     with table_col:  # filled first: the map needs the sites read here
         sites = _site_inputs(gap_km)
@@ -107,6 +114,12 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     sb.text_input("or any area code (LA of any vintage, upper tier, PCT, region)",
                   key=widget("w_code", within if within not in options else ""), on_change=_type_area)
     with sb.expander("Indicator ids you can use"):
+        mine = _user_columns()
+        if mine:
+            st.markdown("**Your uploaded columns** (this session only)\n" + "\n".join(
+                f"- `{target.rule_id(i)}`: {_md(ind.label)}"
+                + ("" if "lsoa" in ind.levels else " (on " + ", ".join(ind.levels) + ": not usable, rules are over LSOAs)")
+                for i, (ind, _) in mine.items()))
         held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
         st.markdown("\n".join(f"- `{i}`: {ind.label} ({ind.unit})" for i, ind in held.items()))
     attribution_caption()
@@ -145,6 +158,33 @@ def _show_notes(notes: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- data
+def _md(text: str) -> str:
+    """A user's text for markdown: escaped, with markdown's own marks neutralised."""
+    return html.escape(text).replace("`", "'").replace("*", "&#42;").replace("_", "&#95;").replace("[", "&#91;")
+
+
+def _user_columns() -> dict[str, tuple[Any, pd.DataFrame]]:
+    """This session's uploaded columns (read-only); never put in a shared cache."""
+    return upload.session_values()
+
+
+def _run(rule_text: str, within: str) -> target.TargetResult:
+    """The rule's result: shared cache for the catalogue's indicators; this session only when it names an upload."""
+    mine = _user_columns()
+    names = {t.lower() for t in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", rule_text)}
+    used = {i: v for i, v in mine.items() if _safe_rule_id(i) in names}
+    if used:
+        return target.evaluate(rule_text, within=within, extra=used)
+    return _evaluate(rule_text, within)
+
+
+def _safe_rule_id(indicator_id: str) -> str:
+    try:
+        return target.rule_id(indicator_id)
+    except AtlasError:
+        return ""
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evaluate(rule_text: str, within: str) -> target.TargetResult:
     return target.evaluate(rule_text, within=within)
@@ -204,13 +244,12 @@ def _totals(result: target.TargetResult) -> None:
 
 def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
     if result.area.level == "england":
-        st.info("The map is drawn for one area at a time; pick an area under Within to see its small areas.",
-                icon=":material/map:")
+        _england_map(result, sites)
         return
     shapes = _shapes(result.lsoa_vintage)
     gdf = gpd.GeoDataFrame(shapes.merge(result.table, on="area_code", how="inner"), geometry="geometry", crs=4326)
-    first = catalogue()[result.rule.indicator_ids[0]]
-    gdf["value"] = gdf[first.indicator_id]
+    first = _indicator(result, result.rule.indicator_ids[0])
+    gdf["value"] = gdf[result.rule.indicator_ids[0]]
     gdf["status"] = "ok"
     gdf["match_text"] = gdf["matched"].map({True: "yes", False: "no"})
     extra = {i: i for i in result.rule.indicator_ids[1:]}
@@ -233,16 +272,78 @@ def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
     m = assets.localise(base_map())
     st_folium(m, key="target_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=layers,
               center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=zoom, returned_objects=[])
-    legend = (
+    st.markdown(_key(sites, faded=True), unsafe_allow_html=True)  # fixed text only
+
+
+def _key(sites: site_io.Sites | None, *, faded: bool) -> str:
+    """The map key (fixed text only)."""
+    return (
         f"<div role='list' aria-label='Map key' style='font-size:0.9rem'>"
         f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{MATCH_COLOUR};"
         "border:1px solid #333;vertical-align:middle'></span> matches the rule</span> &nbsp; "
         f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{OTHER_COLOUR};"
-        "opacity:.5;border:1px solid #333;vertical-align:middle'></span> other small areas of the area (faded)</span>"
+        f"{'opacity:.5;' if faded else ''}border:1px solid #333;vertical-align:middle'></span> other small areas"
+        f"{' of the area (faded)' if faded else ''}</span>"
         + (" &nbsp; <span role='listitem'>● service site</span>" if sites is not None else "")
         + "</div>"
     )
-    st.markdown(legend, unsafe_allow_html=True)  # fixed text only
+
+
+def _england_map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
+    """Every LSOA in England, matches in dark purple (the national small-area layer: geometry stays in the browser)."""
+    first = _indicator(result, result.rule.indicator_ids[0])
+    table = _national_table(result, first)
+    layers: list[Any] = [national_layer(
+        table, order=_order(result.lsoa_vintage), vintage=result.lsoa_vintage, indicator=first,
+        period=first.periods[-1] if first.periods else "", scheme=_SCHEME, categories=table["category"],
+    )]
+    if sites is not None:
+        layers.append(_site_layer(sites))
+    m = assets.localise(base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM, prefer_canvas=True))
+    st_folium(m, key="target_england_map", height=ENGLAND_MAP_HEIGHT, use_container_width=True, feature_group_to_add=layers,
+              center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM, returned_objects=[])
+    st.markdown(_key(sites, faded=False), unsafe_allow_html=True)  # fixed text only
+    t = result.totals
+    st.caption(f"{t.lsoas:,} of England's {t.area_lsoas:,} small areas ({result.lsoa_vintage} LSOAs) match the rule "
+               "and are drawn in dark purple; the other "
+               f"{t.area_lsoas - t.lsoas:,} in light grey. Hover over a small area for its name, code and "
+               f"{first.label}.")
+
+
+def _indicator(result: target.TargetResult, indicator_id: str) -> Any:
+    held = catalogue()
+    if indicator_id in held:
+        return held[indicator_id]
+    return next(replace(ind, indicator_id=indicator_id) for i, (ind, _) in _user_columns().items()
+                if _safe_rule_id(i) == indicator_id)
+
+
+def _national_table(result: target.TargetResult, first: Any) -> pd.DataFrame:
+    table = result.table
+    return pd.DataFrame({
+        "area_code": table["area_code"].to_numpy(),
+        "value": table[result.rule.indicator_ids[0]].to_numpy(dtype="float64"),
+        "status": "ok",  # a missing value reads "no data" in the tooltip; the colour is the match
+        "category": table["matched"].map({True: "match", False: "other"}).to_numpy(),
+    })
+
+
+@st.cache_data(show_spinner=False)
+def _order(lsoa_vintage: str) -> list[str]:
+    """Every LSOA code in the national topology's order (the boundary file's)."""
+    return [str(c) for c in boundaries_for("lsoa", lsoa_vintage)["area_code"]]
+
+
+def _not_compared(result: target.TargetResult) -> None:
+    lost = result.not_compared
+    if lost.empty:
+        return
+    with st.expander(f"{len(lost):,} small areas could not be compared through the LSOA 2011-2021 lookup"):
+        st.caption("These 2011 LSOAs were split or redrawn in 2021, so a 2021 value would have to be divided or "
+                   "guessed; they have no value for the rule's 2021 indicators and meet none of its conditions on them.")
+        shown = lost.assign(lsoa_change=lost["lsoa_change"].map(target.CHANGE_WORDS))
+        st.dataframe(shown.rename(columns={"lsoa_change": "change 2011 to 2021"}), hide_index=True,
+                     height=min(36 * (len(shown) + 1), 220), use_container_width=True)
 
 
 def _site_layer(sites: site_io.Sites) -> folium.FeatureGroup:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from geo import target
-from tests.browser.conftest import MAP_FRAME, axe_violations
+from tests.browser.conftest import MAP_FRAME, axe_violations, settle
 
 pytestmark = pytest.mark.browser
 
@@ -66,3 +68,55 @@ def test_uploaded_sites_give_distances_and_gaps(app_url, page, tmp_path) -> None
     assert pg.get_by_text("1 row(s) of the sites file were left out").first.is_visible()
     assert pg.get_by_text("2 sites read (latitude/longitude)").first.is_visible()
     assert blocked.urls == []
+
+
+def _national_matches(page, *, timeout_ms: int = 90_000) -> int:
+    """How many LSOAs the national layer paints in the match colour, once it has painted."""
+    count = """(colour) => { const H = window.hgaNational;
+        if (!window.hgaNationalPainted || !H || !H.table) { return -1; }
+        let n = 0; const t = H.table;
+        for (let i = 0; i < t.count; i++) { if (t.styles[t.cls.charCodeAt(i) - 35].fillColor === colour) { n++; } }
+        return n; }"""
+    waited, n = 0, -1
+    while waited < timeout_ms:
+        try:
+            n = page.wait_for_selector(MAP_FRAME, timeout=timeout_ms).content_frame().evaluate(count, "#4A1486")
+        except Exception:  # the iframe is swapped while Streamlit reruns
+            n = -1
+        if n >= 0:
+            return n
+        page.wait_for_timeout(250)
+        waited += 250
+    return n
+
+
+def test_all_of_england_paints_the_national_map_with_the_matches(app_url, page) -> None:
+    pg, blocked = page
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    expected = target.evaluate(target.PRESETS["Sure Start"], within="england")
+    within = pg.get_by_role("combobox", name="Within")
+    within.click()
+    pg.keyboard.type("All of England")
+    pg.get_by_role("option", name="All of England").first.click()
+    settle(pg)
+    assert _national_matches(pg) == expected.totals.lsoas
+    words = f"{expected.totals.lsoas:,} of England's {expected.totals.area_lsoas:,} small areas"
+    pg.get_by_text(words).first.wait_for(timeout=30_000)
+    assert pg.get_by_text("matches the rule").first.is_visible()
+    assert "within=england" in pg.url
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
+
+
+def test_a_mixed_rule_lists_what_the_lookup_could_not_compare(app_url, page) -> None:
+    pg, blocked = page
+    rule = "imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2"
+    expected = target.evaluate(rule, within=LIVERPOOL)
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}&rule={quote(rule)}")
+    assert _matched_polygons(pg, expected.totals.lsoas) == expected.totals.lsoas
+    n = len(expected.not_compared)
+    pg.get_by_text(f"{n:,} small areas could not be compared through the LSOA 2011-2021 lookup").first.click()
+    pg.get_by_text("split or redrawn in 2021").first.wait_for(timeout=30_000)
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
