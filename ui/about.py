@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+from typing import Any
 
 import streamlit as st
 
@@ -99,10 +101,13 @@ def _fresh_figures() -> None:
         st.markdown(
             "The atlas shows the figures bundled with it. With internet, it can bring in the latest official "
             "figures from the OHID Fingertips API (life expectancy, healthy life expectancy, the slope index of "
-            "inequality, infant mortality and under-75 mortality from cancer and heart and circulatory disease), "
-            "with confidence intervals and counts. They are kept beside the bundled data "
+            "inequality, infant mortality and under-75 mortality from all cancers and all cardiovascular "
+            "disease), with confidence intervals and counts, on every local authority boundary set Fingertips "
+            "publishes them on (older periods, such as male life expectancy from 2001-03, are on older "
+            "boundaries). They are kept beside the bundled data "
             f"(in `{REFRESH_DIR}`), shown in place of bundled figures for the same area, period and sex, "
-            "and the bundled data is never changed."
+            "and the bundled data is never changed. Once they are in, the Spearhead method and the gap tracker "
+            "use the official under-75 series in place of the \"considered preventable\" proxies, and say so."
         )
     else:
         st.markdown(
@@ -110,13 +115,30 @@ def _fresh_figures() -> None:
             "the same area, period and sex. Each one's note (map tooltip, area panel and downloads) names its "
             "source, the API's release date and when it was downloaded."
         )
+        entries = manifest.get("indicators", {})
         st.table(
             [
                 {"Indicator": key, "Fingertips indicator": f"{e.get('fingertips_id')} {e.get('name', '')}".strip(),
-                 "Released": e.get("released", ""), "Downloaded": e.get("downloaded", ""), "Rows": f"{e.get('rows', 0):,}"}
-                for key, e in manifest.get("indicators", {}).items()
+                 "Released": e.get("released", ""), "Downloaded": e.get("downloaded", ""), "Rows": f"{e.get('rows', 0):,}",
+                 "Boundary sets": _boundary_sets(e), "PCTs": _pct_answer(e)}
+                for key, e in entries.items()
             ]
         )
+        lost = {key: [c for t in e.get("area_types", {}).values() for c in t.get("unplaced", [])] for key, e in entries.items()}
+        if any(lost.values()):
+            with st.expander("Codes the atlas could not place (in no boundary set it holds), so not shown"):
+                for key, found in lost.items():
+                    if found:
+                        st.markdown(f"- **{html.escape(key)}**: {html.escape(', '.join(found))}")
+    st.caption(
+        "**PCTs.** Fingertips has an area type for Primary Care Trusts (id 2 in the Fingertips server's own code, "
+        "ukhsa-collaboration/fingertips-open, `AreaTypeIds.Pct`), but no public script, package or export found "
+        "while building this shows these indicators published for it, so the atlas cannot say in advance that they "
+        "are. A refresh asks the API which area types hold each indicator (`available_data`, as fingertipsR's "
+        "`indicator_areatypes()` does) and brings PCT figures onto the 151 PCTs of 2011 (by ONS or NHS code) only "
+        "if it lists them; the table above says what it answered. Until then, PCT figures are the ones built from "
+        "local authorities (\"Same area as\" or \"Approximate\")."
+    )
     left, right = st.columns(2)
     if left.button("Download fresh figures from Fingertips", key="refresh_download"):
         bar = st.progress(0.0, text="Starting the download")
@@ -136,3 +158,23 @@ def _fresh_figures() -> None:
         st.cache_data.clear()
         st.session_state["refresh_message"] = "Back to the bundled figures."
         st.rerun()
+
+
+def _boundary_sets(entry: dict[str, Any]) -> str:
+    """The boundary sets a refreshed indicator's rows were stored on, e.g. "lad 2013, lad 2019"."""
+    from geo.refresh import AREA_TYPES
+
+    kinds = {"lad": "districts", "utla": "upper tier", "region": "regions", "pct": "PCTs"}
+    levels = {str(t.area_type_id): t.level for t in AREA_TYPES}
+    found: list[str] = []
+    for type_id, placed in entry.get("area_types", {}).items():
+        level = levels.get(type_id, "")
+        found += [f"{kinds.get(level, level)} {v}" for v in placed.get("vintages", []) if placed.get("rows")]
+    return ", ".join(dict.fromkeys(found))
+
+
+def _pct_answer(entry: dict[str, Any]) -> str:
+    placed = entry.get("area_types", {}).get("2")
+    if placed is not None:
+        return f"{placed.get('rows', 0):,} rows"
+    return "not listed by the API" if 2 in entry.get("not_listed", []) else "not asked"

@@ -54,8 +54,33 @@ def test_refreshed_figures_are_listed_with_release_and_download_dates_and_can_be
     at = _page()
     table = at.table[0].value
     assert table.iloc[0].to_dict() == {"Indicator": "le_birth", "Fingertips indicator": "90366 Life expectancy at birth",
-                                       "Released": "2025-12-02", "Downloaded": "2026-01-05 10:00 UTC", "Rows": "16"}
+                                       "Released": "2025-12-02", "Downloaded": "2026-01-05 10:00 UTC", "Rows": "16",
+                                       "Boundary sets": "", "PCTs": "not asked"}
     at.button(key="refresh_revert").click().run()
     assert [s.value for s in at.success] == ["Back to the bundled figures."]
     assert not (refresh_dir / "CURRENT").exists() and not folder.exists()
     assert [b.label for b in at.button] == ["Download fresh figures from Fingertips"]
+
+
+@pytest.mark.parametrize(
+    ("pct", "answer"),
+    [
+        pytest.param({"2": {"rows": 3, "vintages": ["2011"], "unplaced": ["E16000014"]}}, "3 rows", id="pcts-listed"),
+        pytest.param({}, "not listed by the API", id="pcts-not-listed"),
+    ],
+)
+def test_boundary_sets_pcts_and_unplaced_codes_are_listed(refresh_dir: Path, pct: dict[str, object], answer: str) -> None:
+    placed = {"501": {"rows": 16, "vintages": ["2023"], "unplaced": []},
+              "101": {"rows": 3, "vintages": ["2013"], "unplaced": []}, **pct}
+    entry = {**ENTRY, "area_types": placed, "not_listed": [] if pct else [2]}
+    folder = refresh_dir / "refresh-1"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": entry}}), encoding="utf-8")
+    (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
+    at = _page()
+    row = at.table[0].value.iloc[0]
+    assert row["Boundary sets"] == "districts 2023, districts 2013" + (", PCTs 2011" if pct else "")
+    assert row["PCTs"] == answer
+    listed = [m.value for m in at.markdown if "E16000014" in m.value]
+    assert listed == (["- **le_birth**: E16000014"] if pct else [])
+    assert any("no public script, package or export found" in c.value for c in at.caption)
