@@ -279,6 +279,9 @@ def _url(base_url: str, path: str, **query: object) -> str:
 
 def _release_date(base_url: str, series: Series, *, http: Http) -> tuple[str, str]:
     """(name, release date) from the indicator's metadata; the date is ``DataChange.LastUploadedAt``."""
+    # Confirmed against fingertipsR's indicator_update_information() (ropensci/fingertipsR, R/indicator_metadata.R):
+    # it GETs indicator_metadata/by_indicator_id?indicator_ids=.., keeps each item's IID and DataChange, and
+    # reports DataChange.LastUploadedAt as LastDataUploadDate (as.Date), the date the data were last uploaded.
     url = _url(base_url, "indicator_metadata/by_indicator_id", indicator_ids=series.fingertips_id)
     try:
         meta = json.loads(_get(url, http=http).decode("utf-8-sig"))
@@ -338,6 +341,8 @@ def _period(text: str) -> str:
 
 def _available(base_url: str, series: Series, *, http: Http) -> frozenset[int]:
     """The area types the API holds data for, from ``available_data`` (as fingertipsR's ``indicator_areatypes()``)."""
+    # ropensci/fingertipsR R/area_types.R reads available_data?indicator_id=.. as (IndicatorID, AreaTypeID) pairs;
+    # public scripts joining it by "AreaTypeId" and grouping by "IndicatorId" give the JSON field names.
     url = _url(base_url, "available_data", indicator_id=series.fingertips_id)
     try:
         listed = json.loads(_get(url, http=http).decode("utf-8-sig"))
