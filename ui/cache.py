@@ -10,7 +10,11 @@ session is kept here, bounded by entry counts:
 - :func:`layer`: per view and drilled area, the map layer as the JavaScript
   ``st_folium`` sends to the browser;
 - :func:`small_areas`: per drilled area and small-area indicator, its small-area layer;
-- :func:`headlines`: per area, the side panel's figures against England.
+- :func:`headlines`, :func:`population`, :func:`lsoa_deciles`, :func:`trend` and
+  :func:`years_behind`: per area, the side panel's figures.
+
+:func:`warm_default_view` fills the first two for the map page's default URL, so the
+server can build them in the background as soon as it starts (``ui.widgets.warm_caches``).
 
 Uploaded columns (ids starting ``upload:``) belong to the session that uploaded them
 and never enter these caches: every call with one builds afresh.
@@ -59,8 +63,13 @@ __all__ = [
     "freeze",
     "headlines",
     "layer",
+    "lsoa_deciles",
+    "population",
     "small_areas",
+    "trend",
     "view_key",
+    "warm_default_view",
+    "years_behind",
 ]
 
 UPLOAD_PREFIX: Final = "upload:"
@@ -266,3 +275,60 @@ def _shared_small_areas(
 def headlines(area_code: str, *, level: str) -> list[area_profile.Headline]:
     """:func:`geo.profile.headlines`, shared (frozen items; do not change the list)."""
     return area_profile.headlines(area_code, level=level)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+def population(area_code: str, *, level: str, vintage: str) -> tuple[float, str] | None:
+    """:func:`geo.profile.population`, shared."""
+    return area_profile.population(area_code, level=level, vintage=vintage)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+def lsoa_deciles(area_code: str, *, level: str, vintage: str) -> pd.DataFrame:
+    """:func:`geo.profile.lsoa_deciles`, shared: never mutate it."""
+    return area_profile.lsoa_deciles(area_code, level=level, vintage=vintage)
+
+
+def trend(indicator_id: str, area_code: str, *, level: str, sex: str) -> pd.DataFrame:
+    """:func:`geo.profile.trend`, shared (not for an upload): never mutate it; an ``AtlasError`` is not kept."""
+    if indicator_id.startswith(UPLOAD_PREFIX):
+        return area_profile.trend(indicator_id, area_code, level=level, sex=sex)
+    return _shared_trend(indicator_id, area_code, level=level, sex=sex)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+def _shared_trend(indicator_id: str, area_code: str, *, level: str, sex: str) -> pd.DataFrame:
+    return area_profile.trend(indicator_id, area_code, level=level, sex=sex)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+def years_behind(area_code: str, area_name: str, *, level: str, vintage: str) -> tuple[str, ...]:
+    """:func:`geo.lag.area_sentences`, shared."""
+    from geo.lag import area_sentences
+
+    return area_sentences(area_code, area_name, level=level, vintage=vintage)
+
+
+# ---------------------------------------------------------------- warming
+def warm_default_view() -> View:
+    """Build the map page's default view (its URL without parameters) into the shared caches.
+
+    The same calls, keys and layer as ``ui.map`` makes for that view, so its first visitor
+    is served from the cache, or waits for this build rather than making a second. Returns
+    the view. Safe outside a script run: it touches no session.
+    """
+    from geo.view import resolve
+    from ui import map as map_page
+    from ui import widgets
+
+    catalogue = widgets.catalogue()
+    view, _notes = resolve({}, catalogue=catalogue, combos=widgets.combos)
+    indicator = catalogue[view.indicator_id]
+    england = map_page._england(view)
+    method, _why = map_page._drawn_method(view, indicator)
+    gdf = widgets.boundaries_for(view.level, view.vintage)
+    shared = drawn(view, indicator, method=method, england=england, gdf=gdf, values=widgets.values)
+    if shared.key is not None:
+        layer((*shared.key, view.area_code), lambda: map_page.areas_layer(view, indicator, shared, gdf, england=england))
+    widgets.boundaries_for("region", map_page.REGION_VINTAGE)
+    return view

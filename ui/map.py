@@ -211,19 +211,8 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
                      categories=categories, scheme=scheme, england=england, base=_base_map())
         return
     focus = view.area_code or view.region_code
-    layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code), lambda: choropleth_layer(
-        joined,
-        name=indicator.label,
-        indicator=indicator,
-        period=view.period,
-        england_value=england,
-        scheme=scheme,
-        classification=classification,
-        categories=categories,
-        fill_opacity=0.3 if view.area_code else 0.85,
-        within=_around(gdf, view.area_code) if view.area_code else None,
-        precision=PRECISION,
-    ))
+    layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code),
+                             lambda: areas_layer(view, indicator, drawn, gdf, england=england))
     legend = drawn.legend
     layers = [layer]
     legends = [legend]
@@ -276,6 +265,24 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         else:
             st.caption("Click an area on the map, or search for it, to see its small areas and how it "
                        "compares with England.")
+
+
+def areas_layer(view: View, indicator: Indicator, drawn: view_cache.Drawn, gdf: gpd.GeoDataFrame, *,
+                england: float | None) -> Any:
+    """The view's layer of areas (faded around a drilled area): what ``ui.cache.layer`` keeps, and warms."""
+    return choropleth_layer(
+        drawn.joined,
+        name=indicator.label,
+        indicator=indicator,
+        period=view.period,
+        england_value=england,
+        scheme=drawn.scheme,
+        classification=drawn.classification,
+        categories=drawn.categories,
+        fill_opacity=0.3 if view.area_code else 0.85,
+        within=_around(gdf, view.area_code) if view.area_code else None,
+        precision=PRECISION,
+    )
 
 
 def _around(gdf: gpd.GeoDataFrame, code: str) -> tuple[float, float, float, float]:
@@ -468,7 +475,7 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
             key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
             help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )
-    pop = area_profile.population(code, level=level, vintage=vintage)
+    pop = view_cache.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
     items = view_cache.headlines(code, level=level)
@@ -486,12 +493,10 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
             lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
                          f"{england}{verdict}{rank}{note}")
         st.markdown("\n".join(lines))
-    from geo.lag import area_sentences  # years behind England (issue 14)
-
-    if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
+    if lags := view_cache.years_behind(code, str(row["area_name"]), level=level, vintage=vintage):  # issue 14
         st.markdown("**Years behind England**\n\n" + "\n".join(f"- {s}" for s in lags))
     _trend(view, code, level, str(row["area_name"]))
-    deciles = area_profile.lsoa_deciles(code, level=level, vintage=vintage)
+    deciles = view_cache.lsoa_deciles(code, level=level, vintage=vintage)
     edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")
     if deciles["lsoas"].sum():
         st.markdown(f"**Small areas by national {edition} decile** (1 = most deprived 10% of England)")
@@ -523,7 +528,7 @@ def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, e
 def _trend(view: View, code: str, level: str, name: str) -> None:
     indicator = _catalogue()[view.indicator_id]
     try:
-        trend = area_profile.trend(view.indicator_id, code, level=level, sex=view.sex)
+        trend = view_cache.trend(view.indicator_id, code, level=level, sex=view.sex)
     except AtlasError:
         return
     if len(trend) <= 1:

@@ -7,7 +7,9 @@ Pages keep their whole view in ``st.query_params``; widgets write to it through
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from typing import Any
 
 import geopandas as gpd
@@ -34,6 +36,8 @@ __all__ = [
     "warm_caches",
     "widget",
 ]
+
+_LOG = logging.getLogger(__name__)
 
 ATTRIBUTION = (
     "Data: ONS, MHCLG, OHID and DESNZ, Open Government Licence v3.0. Contains OS data © Crown "
@@ -74,17 +78,31 @@ def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -
 
 @st.cache_resource(show_spinner=False)
 def warm_caches() -> threading.Thread:
-    """Once per server: read the small-area boundaries in the background, after the first map is drawn.
+    """Once per server, in the background: the default map view, then the small areas it drills into.
 
-    The few seconds' delay keeps the reading off the two cores while the first visitor's map is built.
+    Started by the server's first script run. The default view's layer is built under the
+    keys ``ui.map`` reads (``ui.cache.warm_default_view``), so a first visitor on that view
+    waits for this one build instead of making a second. The small-area set is read a few
+    seconds later, off the cores while the first visitor's map is sent and drawn.
     """
-    worker = threading.Timer(_PRELOAD_AFTER_S, boundaries.preload)
-    worker.name, worker.daemon = "hga-preload", True
+    worker = threading.Thread(target=_warm, name="hga-warm", daemon=True)
     worker.start()
     return worker
 
 
 _PRELOAD_AFTER_S = 4.0
+
+
+def _warm(*, preload_after: float = _PRELOAD_AFTER_S) -> None:
+    from ui import cache as view_cache  # ui.cache imports this module
+
+    started = time.monotonic()
+    try:
+        view = view_cache.warm_default_view()
+        time.sleep(max(0.0, preload_after - (time.monotonic() - started)))
+        boundaries.preload(within=(view.level, view.vintage))
+    except Exception:  # a failed warm-up only means a slower first view; that view reports the error
+        _LOG.warning("warming the default view failed", exc_info=True)
 
 
 # ---------------------------------------------------------------- URL state

@@ -88,3 +88,32 @@ def test_preload_fills_the_small_area_caches(data_dir) -> None:
     boundaries._parents.cache_clear()
     boundaries.preload(data_dir=data_dir)
     assert boundaries._read.cache_info().currsize >= 2 and boundaries._parents.cache_info().currsize >= 2
+
+
+@pytest.mark.parametrize(
+    ("level", "vintage", "area_code"),
+    [
+        pytest.param("lad", "2023", "E08000025", id="birmingham-2023"),
+        pytest.param("lad", "2019", "E06000052", id="cornwall-2019"),
+        pytest.param("utla", "2023", "E10000017", id="lancashire-upper-tier"),
+        pytest.param("pct", "2011", "E16000044", id="a-pct"),
+        pytest.param("region", "2019", "E12000002", id="north-west"),
+    ],
+)
+def test_lsoas_within_by_index_equals_filtering_every_lsoa(data_dir, level: str, vintage: str, area_code: str) -> None:
+    lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+    codes = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage)
+    every = boundaries.load("lsoa", lsoa_vintage)
+    expected = every[every["area_code"].isin(set(codes[codes == area_code].index))].assign(parent_code=area_code)
+    got = boundaries.lsoas_within(area_code, level=level, vintage=vintage)
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_preload_within_reads_only_the_set_that_nests(data_dir) -> None:
+    boundaries._read.cache_clear()
+    boundaries._nesting.cache_clear()
+    boundaries.preload(within=("lad", "2023"), data_dir=data_dir)
+    assert boundaries._read.cache_info().currsize == 1  # one LSOA set, not both (90-160 MB each)
+    boundaries._read("lsoa", "2021", data_dir)
+    assert boundaries._read.cache_info().hits == 1 and boundaries._read.cache_info().currsize == 1

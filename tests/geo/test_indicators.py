@@ -63,3 +63,49 @@ def test_sources_file_names_every_indicator_and_the_licence(data_dir) -> None:
     text = (data_dir / "SOURCES.md").read_text(encoding="utf-8")
     assert "Open Government Licence" in text and "Crown copyright" in text
     assert all(f"`{i}`" in text for i in load_catalogue(data_dir))
+
+
+def _frame(rows: int) -> pd.DataFrame:
+    return pd.DataFrame({"value": [1.0] * rows})
+
+
+def test_rows_cache_is_bounded_by_bytes_and_reads_each_key_once() -> None:
+    reads: list[str] = []
+
+    def read(key: str) -> pd.DataFrame:
+        reads.append(key)
+        return _frame(1000)  # 8,000 bytes of values plus the index
+
+    size = int(_frame(1000).memory_usage(deep=True, index=True).sum())
+    cache = indicators._BytesLRU(read, max_bytes=2 * size)
+    assert cache("a") is cache("a") and reads == ["a"]
+    cache("b")
+    cache("a")  # a is now the most recent
+    cache("c")  # over the bound: b, the least recent, goes
+    assert cache.cache_info().currsize == 2 and cache.cache_info().nbytes == 2 * size
+    cache("a")
+    cache("b")
+    assert reads == ["a", "b", "c", "b"]
+    cache.cache_clear()
+    assert cache.cache_info().currsize == 0
+
+
+def test_rows_cache_reads_once_for_concurrent_misses() -> None:
+    import threading
+    import time
+
+    reads: list[str] = []
+
+    def slow(key: str) -> pd.DataFrame:
+        reads.append(key)
+        time.sleep(0.05)
+        return _frame(10)
+
+    cache = indicators._BytesLRU(slow, max_bytes=10**6)
+    got: list[pd.DataFrame] = []
+    threads = [threading.Thread(target=lambda: got.append(cache("k"))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert reads == ["k"] and len(got) == 8 and all(g is got[0] for g in got)

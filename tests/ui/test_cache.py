@@ -185,3 +185,39 @@ def test_small_areas_built_once_per_area_and_indicator(squares: gpd.GeoDataFrame
     assert len(built) == 3
     none, _ = _counting(lambda v: None)
     assert cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E3"), none) is None
+
+
+# ---------------------------------------------------------------- warming at start
+def test_warmed_default_view_is_a_cache_hit(data_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.map
+
+    view = cache.warm_default_view()
+    assert (view.level, view.area_code) == ("lad", None)
+
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("the default view was built again after the warm-up")
+
+    monkeypatch.setattr(cache, "_drawn", refuse)
+    monkeypatch.setattr(ui.map, "areas_layer", refuse)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
+    assert [str(e.value) for e in at.exception] == []
+    assert at.query_params["indicator"] == view.indicator_id and at.query_params["level"] == view.level
+
+
+def test_default_view_is_built_by_its_first_visit_without_a_warm_up(data_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above can fail: without the warm-up, the first render builds the layer."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.map
+
+    built, calls = _counting(ui.map.areas_layer)
+    monkeypatch.setattr(ui.map, "areas_layer", built)
+    monkeypatch.setattr(cache, "warm_default_view", lambda: (_ for _ in ()).throw(RuntimeError("no warm-up")))
+    AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
+    assert len(calls) == 1
