@@ -29,6 +29,7 @@ jinja's ``tojson``, which escapes ``<``, ``>`` and ``&``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Sequence
@@ -38,22 +39,56 @@ from typing import Any, Final
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from geo.catalogue import Indicator
-from geo.classify import Classification, number_format
+from geo.classify import Classification, NumberFormat, number_format
 from geo.errors import ValidationError
+from layers.assets import export_map
 from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
+from layers.legend import Legend
 from layers.style import STATUS_COLOURS, STATUS_LABELS, Scheme, style_for
 
-__all__ = ["STREAMLIT_STATIC_URL", "UNIT_MARK", "national_group", "national_layer", "topology_url", "value_table"]
+__all__ = [
+    "FORMAT_JS", "STREAMLIT_STATIC_URL", "TEXT_JS", "UNIT_MARK", "national_group", "national_layer", "offline_map",
+    "topology_url", "value_table",
+]
 
 #: The app's ``static/`` folder as seen from the st_folium iframe (see layers.assets.STREAMLIT_VENDOR_URL).
 STREAMLIT_STATIC_URL: Final = "../../app/static"
 _PROBES: Final = 16
 #: Where a value's unit goes in the table's texts (sent once, not 33,000 times); never in a number.
 UNIT_MARK: Final = "~"
+
+
+#: Writes an integer from :func:`value_table`'s ``num`` as ``NumberFormat.number`` does: ``n`` is the
+#: value times 10**``dec``, so 12345 with 1 decimal is "1,234.5" (with ``pct``, "1,234.5%").
+FORMAT_JS: Final = """function (n, dec, pct) {
+    var s = String(Math.abs(n)), whole = s, frac = "";
+    if (dec > 0) {
+        while (s.length <= dec) { s = "0" + s; }
+        whole = s.slice(0, s.length - dec); frac = "." + s.slice(s.length - dec);
+    }
+    return (n < 0 ? "-" : "") + whole.replace(/\\B(?=(\\d{3})+(?!\\d))/g, ",") + frac + (pct ? "%" : "");
+}"""
+
+#: The value text of area ``i`` of a table from :func:`value_table`, as layers.choropleth writes it for
+#: the other levels (numbers parsed on first use).
+TEXT_JS: Final = """function (t, i) {
+    var number = NUMBER, n = t.num, parse = function (s) {
+        return s ? s.split(",").map(function (x) { return x === "" ? null : +x; }) : null;
+    };
+    if (!n) { return t.texts[t.ti[i]].replace(UNIT_MARK, t.unit); }
+    if (!n.values) { n.values = parse(n.v); n.lows = parse(n.lo); n.highs = parse(n.hi); }
+    var v = n.values[i];
+    if (v === null) { return t.styles[t.cls.charCodeAt(i) - 35].status === "suppressed" ? n.suppressed : n.missing; }
+    var text = number(v, n.dec, false) + t.unit;
+    if (n.lows && n.lows[i] !== null && n.highs[i] !== null) {
+        text += " (95% CI " + number(n.lows[i], n.dec, n.pct) + " to " + number(n.highs[i], n.dec, n.pct) + ")";
+    }
+    return text;
+}""".replace("NUMBER", FORMAT_JS.replace("\n", "\n    ")).replace("UNIT_MARK", json.dumps(UNIT_MARK))
 
 
 def topology_url(vintage: str, *, static_url: str = STREAMLIT_STATIC_URL) -> str:
@@ -141,6 +176,7 @@ def value_table(
     # The unit is sent once ("\x01" marks where it goes): long units ("score (higher = more deprived)")
     # repeated 33,000 times would be most of the table.
     unit_text = fmt.value(1.0)[len(replace(fmt, unit="").value(1.0)):] if not is_decile else ""
+    numbers = None if is_decile else _numbers(values, lo, hi, status=status, fmt=fmt)
     styles: list[dict[str, Any]] = []
     style_labels: list[str] = []
     style_index: dict[tuple[object, str, str], int] = {}
@@ -158,6 +194,8 @@ def value_table(
             style_labels.append(label)
         row_style.append(style_index[signature])
         # NaN is not equal to itself: key missing numbers as None, or every row would be a new text.
+        if numbers is not None:  # continuous values travel as numbers, written in the browser
+            continue
         text_key = tuple(None if isinstance(x, float) and x != x else x for x in (row_status, value, low, high))
         if text_key not in text_index:
             text = _decile_text(value, status=row_status) if is_decile else _value_text(
@@ -177,8 +215,12 @@ def value_table(
             texts.append(STATUS_LABELS["missing"])
     filled = at.fillna(-1).astype("int64").to_numpy()
     style_col = np.where(absent, len(styles) - 1, np.asarray(row_style, dtype=np.int64)[filled])
-    text_col = np.where(absent, texts.index(STATUS_LABELS["missing"]) if absent.any() else 0,
-                        np.asarray(row_text, dtype=np.int64)[filled])
+    if numbers is None:
+        text_col = np.where(absent, texts.index(STATUS_LABELS["missing"]) if absent.any() else 0,
+                            np.asarray(row_text, dtype=np.int64)[filled])
+    else:
+        numbers = {**numbers, **{k: _aligned(numbers[k], filled, absent) for k in ("v", "lo", "hi") if numbers[k]}}
+        text_col = np.zeros(0, dtype=np.int64)
     if len(styles) > 90:
         raise ValidationError(f"Expected at most 90 distinct styles on the national map; got {len(styles)}.")
     probes = sorted({0, len(codes) - 1, *np.linspace(0, len(codes) - 1, _PROBES).astype(int).tolist()})
@@ -189,14 +231,44 @@ def value_table(
         "styles": styles,
         "style_labels": style_labels,
         "cls": "".join(chr(35 + int(s)) for s in style_col),  # one printable character per LSOA
-        # Mostly distinct texts (a continuous indicator) go one per LSOA; few (deciles) go once, with indexes.
-        "texts": [texts[i] for i in text_col] if len(texts) > len(codes) // 2 else texts,
+        # Continuous values go as numbers (``num``, written by FORMAT_JS); decile texts go once, with indexes.
+        "texts": None if numbers is not None else texts,
         "unit": unit_text,
-        "ti": None if len(texts) > len(codes) // 2 else text_col.tolist(),
+        "ti": None if numbers is not None else text_col.tolist(),
+        "num": numbers,
         "title": f"{indicator.label}, {period}",
         "show_class": not is_decile,
     }
     return table
+
+
+def _numbers(values: pd.Series, lo: pd.Series, hi: pd.Series, *, status: pd.Series, fmt: NumberFormat) -> dict[str, Any]:
+    """Values and CIs as the integers their texts write (79.3 -> 793 at 1 decimal), with the format sent once.
+
+    Each integer is read back from ``fmt.number``'s own text, so the browser (FORMAT_JS)
+    writes the same rounding, thousands separators and "%" as the legend and the
+    other levels' tooltips; ``None`` where no number is written.
+    """
+    ok = (status == "ok").to_numpy() & values.notna().to_numpy()
+    cache: dict[float, int] = {}
+
+    def scaled(x: float) -> int:
+        if x not in cache:
+            cache[x] = int(fmt.number(x).rstrip("%").replace(",", "").replace(".", ""))
+        return cache[x]
+
+    v = [scaled(x) if keep else None for x, keep in zip(values.tolist(), ok, strict=True)]
+    both = ok & lo.notna().to_numpy() & hi.notna().to_numpy()
+    low = [scaled(x) if keep else None for x, keep in zip(lo.tolist(), both, strict=True)] if both.any() else None
+    high = [scaled(x) if keep else None for x, keep in zip(hi.tolist(), both, strict=True)] if both.any() else None
+    return {"v": v, "lo": low, "hi": high, "dec": fmt.decimals, "pct": fmt.percent,
+            "suppressed": STATUS_LABELS["suppressed"], "missing": STATUS_LABELS["missing"]}
+
+
+def _aligned(numbers: list[int | None], filled: np.ndarray, absent: np.ndarray) -> str:
+    """Row-ordered numbers in the topology's order as one comma-separated string (empty: no number)."""
+    return ",".join("" if gone or numbers[i] is None else str(numbers[i])
+                    for i, gone in zip(filled.tolist(), absent.tolist(), strict=True))
 
 
 def national_group(table: dict[str, Any], *, selected: str | None = None) -> folium.FeatureGroup:
@@ -210,6 +282,50 @@ def national_group(table: dict[str, Any], *, selected: str | None = None) -> fol
     _NationalValues(table).add_to(group)
     digest = hashlib.sha256(json.dumps(table, sort_keys=True).encode("utf-8")).hexdigest()
     return set_stable_ids(group, seed=f"national:{digest}")
+
+
+def offline_map(
+    table: dict[str, Any],
+    *,
+    topology_gz: bytes,
+    title: str,
+    subtitle: str,
+    legend: Legend,
+    attribution: str,
+    selected: str | None = None,
+    centre: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> str:
+    """The national map of one view as a single HTML file that opens offline (see layers.assets.export_map).
+
+    The gzip topology (``topology_gz``, the file :func:`topology_url` names) and the value
+    table are written into the page, with Leaflet inlined; nothing is fetched.
+    """
+    group = national_group({**table, "url": f"inline:{_TOPOLOGY_ID}"}, selected=selected)
+    _InlineTopology(topology_gz).add_to(group)
+    return export_map([group], title=title, subtitle=subtitle, legends=[legend], attribution=attribution,
+                      centre=centre, zoom=zoom)
+
+
+_TOPOLOGY_ID: Final = "hga-national-topology"
+
+
+class _InlineTopology(MacroElement):
+    """The gzip topology as base64 in the page's body (a data block, never run), for the offline file."""
+
+    _name = "InlineTopology"
+    _template = Template("")
+
+    def __init__(self, topology_gz: bytes) -> None:
+        super().__init__()
+        self.encoded = base64.b64encode(topology_gz).decode("ascii")
+
+    def render(self, **kwargs: Any) -> Any:
+        root = self.get_root()
+        if isinstance(root, Figure):
+            root.html.add_child(Element(
+                f'<script type="application/octet-stream" id="{_TOPOLOGY_ID}">{self.encoded}</script>'), name=_TOPOLOGY_ID)
+        return super().render(**kwargs)
 
 
 def _canvas_style(style: dict[str, Any], status: str) -> dict[str, Any]:
@@ -298,9 +414,15 @@ class _NationalValues(MacroElement):
                 if (H.sets[url]) { return Promise.resolve(H.sets[url]); }
                 if (!H.loading[url]) {
                     H.status("Loading every small area in England ..."); H.mark("load");
-                    H.loading[url] = fetch(url).then(function (r) {
+                    var inline = url.indexOf("inline:") === 0 ? document.getElementById(url.slice(7)) : null;
+                    // The offline file carries the gzip topology in the page (base64): no fetch from file://.
+                    var body = inline ? Promise.resolve(new Blob([Uint8Array.from(atob(inline.textContent.trim()),
+                        function (c) { return c.charCodeAt(0); })]).stream()) : fetch(url).then(function (r) {
                         if (!r.ok) { throw new Error(r.status + " " + url); }
-                        return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
+                        return r.body;
+                    });
+                    H.loading[url] = body.then(function (stream) {
+                        return new Response(stream.pipeThrough(new DecompressionStream("gzip"))).json();
                     }).then(function (topo) {
                         H.mark("fetched");
                         var data = H.prepare(topo);
@@ -429,9 +551,11 @@ class _NationalValues(MacroElement):
                     return out;
                 });
             };
+            H.textOf = {{ this.text_js }};
+            H.text = function (i) { return H.textOf(H.table, i); };
             H.tooltip = function (i) {
                 var t = H.table, data = H.data, k = t.cls.charCodeAt(i) - 35, div = document.createElement("div");
-                var text = (t.ti ? t.texts[t.ti[i]] : t.texts[i]).replace({{ this.unit_mark|tojson }}, t.unit);
+                var text = H.text(i);
                 var rows = [["Area", data.names[i]], ["Code", data.codes[i]], [t.title, text]];
                 if (t.show_class) { rows.push(["Class", t.style_labels[k]]); }
                 var table = document.createElement("table");
@@ -444,6 +568,7 @@ class _NationalValues(MacroElement):
             };
             H.onMove = function (e) {
                 if (!H.renderer || !H.renderer._map) { return; }
+                if (!e.keyboard) { H.tip.options.direction = "right"; H.tip.options.offset = [14, 0]; }
                 var i = H.hit(e.latlng);
                 map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
                 if (i < 0) { H.leave(); return; }
@@ -469,6 +594,47 @@ class _NationalValues(MacroElement):
                 var feature = {type: "Feature", properties: {area_code: H.data.codes[i], area_name: H.data.names[i]}, geometry: null};
                 // streamlit-folium listens for clicks on the group and reads the clicked layer's GeoJSON.
                 H.owner.fire("click", {latlng: e.latlng, layer: {toGeoJSON: function () { return feature; }}});
+            };
+            // ---- keyboard: the focused map shows a cross at its centre; arrows pan, +/- zoom (Leaflet),
+            // the area under the cross is hovered (and read out), Enter or Space opens it.
+            H.keys = function () {
+                var el = map.getContainer();
+                if (el.hgaKeys) { return; }
+                el.hgaKeys = true;
+                var css = document.createElement("style");
+                css.textContent = ".leaflet-container.hga-national:focus-visible{outline:3px solid #1a1a1a;outline-offset:-3px;" +
+                    "box-shadow:inset 0 0 0 6px #fff}.hga-cross{display:none;position:absolute;left:50%;top:50%;width:24px;" +
+                    "height:24px;margin:-12px 0 0 -12px;z-index:800;pointer-events:none}" +
+                    ".leaflet-container.hga-national:focus-visible .hga-cross{display:block}" +
+                    ".hga-say{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
+                document.head.appendChild(css);
+                el.classList.add("hga-national");
+                el.setAttribute("role", "application");
+                el.setAttribute("aria-label", "Map of every small area in England. Arrow keys move the map, plus and " +
+                    "minus zoom, Enter opens the small area under the cross at the centre.");
+                var cross = L.DomUtil.create("div", "hga-cross", el);
+                cross.innerHTML = '<svg width="24" height="24" viewBox="0 0 24 24" aria-hidden="true">' +
+                    '<path d="M12 1v22M1 12h22" stroke="#fff" stroke-width="5"/><path d="M12 1v22M1 12h22" stroke="#000" stroke-width="2"/></svg>';
+                H.say = L.DomUtil.create("div", "hga-say", el);
+                H.say.setAttribute("aria-live", "polite");
+                var keyboard = function () { return document.activeElement === el && el.matches(":focus-visible"); };
+                var centre = function () {
+                    if (!keyboard() || !H.data) { return; }
+                    var c = map.getCenter(), i = H.hit(c);
+                    // Below the cross, not over it; a mouse move puts it back to the pointer's right.
+                    H.tip.options.direction = "bottom"; H.tip.options.offset = [0, 18];
+                    H.onMove({latlng: c, keyboard: true});
+                    H.say.textContent = i < 0 ? "No small area under the cross." :
+                        H.data.names[i] + ", " + H.data.codes[i] + ": " + H.text(i) + ". Press Enter to open it.";
+                };
+                el.addEventListener("focus", function () { setTimeout(centre, 0); });
+                el.addEventListener("blur", function () { H.leave(); });
+                map.on("moveend", centre);
+                el.addEventListener("keydown", function (e) {
+                    if ((e.key !== "Enter" && e.key !== " ") || e.target !== el) { return; }
+                    e.preventDefault();
+                    H.onClick({latlng: map.getCenter()});
+                });
             };
             H.check = function () {
                 var t = H.table, codes = H.data.codes;
@@ -510,6 +676,7 @@ class _NationalValues(MacroElement):
                         H.sel = L.polygon([], {renderer: top, color: "#000", weight: 4, fill: false, interactive: false});
                         H.tip = L.tooltip({direction: "right", offset: [14, 0], className: "hga-national-tip"});
                         map.on("mousemove", H.onMove); map.on("mouseout", H.leave); map.on("click", H.onClick);
+                        H.keys();
                     }
                     if (!map.hasLayer(H.renderer)) { H.renderer.addTo(map); } else { H.renderer._redraw(); }
                     H.leave();
@@ -538,6 +705,7 @@ class _NationalValues(MacroElement):
         self.table = table
         self.missing_fill = STATUS_COLOURS["missing"]
         self.unit_mark = UNIT_MARK
+        self.text_js = TEXT_JS
 
     def render(self, **kwargs: Any) -> Any:
         # The map is the feature group's parent; st_folium renames it map_div after rendering.

@@ -22,13 +22,15 @@ from geo import boundaries, indicators
 from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
+from geo.ingest.tiles import national_path
 from geo.schema import AREA_LABELS, vintages
 from geo.view import View, carry
+from layers.assets import STATIC_DIR
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import build_legend, to_html
-from layers.national import national_group, value_table
+from layers.national import national_group, offline_map, value_table
 from layers.style import Scheme
-from ui.widgets import boundaries_for, catalogue, combos, select_area, values
+from ui.widgets import boundaries_for, catalogue, catalogue_json, combos, select_area, values
 
 __all__ = ["national_map"]
 
@@ -70,17 +72,28 @@ def national_map(
             base, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=[group],
             center=centre, zoom=zoom, returned_objects=["last_active_drawing", "last_object_clicked"],
         )
-        st.caption("Hover over a small area for its name, code and value; click it for its deciles and parents.")
+        st.caption("Hover over a small area for its name, code and value; click it for its deciles, parents and "
+                   "population. By keyboard: search above, or Tab to the map, move with the arrow keys and press Enter.")
         if not report.ok:
             st.caption(f"Join check: {report.describe()}.")
         stem = f"{view.indicator_id}_lsoa{view.vintage}_{view.period}_{view.sex}"
-        st.download_button(
+        csv_col, html_col = st.columns(2)
+        # Both files are written only when their button is pressed (a callable), not on every rerun.
+        csv_col.download_button(
             "Table (CSV)",
             lambda: indicators.tidy_table(joined, view=view, classification=classification).to_csv(index=False),
             file_name=f"{stem}.csv", mime="text/csv", help="Every small area on the map, with value, status and class.",
         )
+        html_col.download_button(
+            "Map (HTML)", lambda: _offline_page(view, indicator, table, legend, centre=centre, zoom=zoom),
+            file_name=f"{stem}.html", mime="text/html",
+            help="This map of every small area as one file (about 6 MB) that opens in a browser with no internet.",
+        )
     _handle_click(result, view, set(lsoas["area_code"]))
     with panel_col:
+        # After the map, so the map keeps its place in the page. A disabled widget's label is grey at 2.3:1;
+        # the sidebar's Classification is disabled for published deciles, the usual view at this level.
+        st.html(_LABEL_CSS)
         st.markdown(f"**{indicator.title}**, {view.period}  \nSmall areas (LSOAs, {view.vintage} boundaries)")
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
@@ -123,6 +136,7 @@ def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:
     row = lsoas.loc[lsoas["area_code"] == code].iloc[0]
     st.subheader(str(row["area_name"]))
     st.caption(f"{code} · {AREA_WORD} ({view.vintage} boundaries)")
+    _population(code, vintage=view.vintage)
     deciles = domain_deciles(code, vintage=view.vintage)
     if not deciles.empty:
         st.markdown(f"**Deprivation deciles** ({deciles['edition'].iloc[0]}; 1 = most deprived 10% of England)")
@@ -137,6 +151,61 @@ def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:
 
 
 AREA_WORD = AREA_LABELS["lsoa"][0].upper() + AREA_LABELS["lsoa"][1:]
+_LABEL_CSS = """<style>[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { color: #555 !important; }</style>"""
+#: The atlas's population indicators shown in an LSOA's panel, with their labels.
+POPULATION = (("pop_total", "all ages"), ("pop_0_4", "under 5"), ("pop_0_15", "under 16"), ("pop_65_plus", "65 and over"))
+
+
+def _offline_page(view: View, indicator: Indicator, table: dict[str, Any], legend: Any, *,
+                  centre: tuple[float, float], zoom: int) -> str:
+    """The offline HTML file of this view (written when its download button is pressed)."""
+    subtitle = f"Small areas (LSOAs, {view.vintage} boundaries), {view.period}" + (
+        f" · {view.area_code}" if view.area_code else "")
+    return offline_map(
+        table, topology_gz=national_path(STATIC_DIR, view.vintage).read_bytes(),
+        title=f"{indicator.title}, {view.period}", subtitle=subtitle, legend=legend,
+        attribution=str(catalogue_json()["attribution"]), selected=view.area_code, centre=centre, zoom=zoom,
+    )
+
+
+def lsoa_population(code: str, *, vintage: str) -> pd.DataFrame:
+    """The LSOA's population by age (:data:`POPULATION`), latest estimate of each: columns group, people, period.
+
+    ``people`` is the official count written with thousands separators, or "no data" /
+    "suppressed". Empty when the atlas holds no population on ``vintage`` LSOAs.
+    """
+    cat = catalogue()
+    rows = []
+    for indicator_id, label in POPULATION:
+        if indicator_id not in cat or vintage not in cat[indicator_id].levels.get("lsoa", ()):
+            continue
+        held = combos(indicator_id, "lsoa")
+        held = held[held["vintage"] == vintage]
+        if held.empty:
+            continue
+        period = sorted(held["period"].unique())[-1]
+        sex = "persons" if "persons" in set(held["sex"]) else sorted(held["sex"])[0]
+        table = values(indicator_id, "lsoa", vintage, period, sex)
+        hit = table.loc[table["area_code"] == code]
+        if hit.empty or hit["status"].iloc[0] != "ok" or pd.isna(hit["value"].iloc[0]):
+            people = "suppressed" if not hit.empty and hit["status"].iloc[0] == "suppressed" else "no data"
+        else:
+            people = f"{int(hit['value'].iloc[0]):,}"
+        rows.append({"group": label, "people": people, "period": str(period)})
+    return pd.DataFrame(rows, columns=["group", "people", "period"])
+
+
+def _population(code: str, *, vintage: str) -> None:
+    pop = lsoa_population(code, vintage=vintage)
+    if pop.empty:
+        st.markdown(f"**Population:** not held for {vintage} small areas; the atlas has ONS mid-year estimates "
+                    "on the 2011 LSOAs only.")
+        return
+    periods = sorted(set(pop["period"]))
+    parts = [f"{row.group}: {row.people}" for row in pop.itertuples()]
+    total = parts.pop(0).removeprefix("all ages: ") + " people" if pop["group"].iloc[0] == "all ages" else ""
+    st.markdown(f"**Population** (ONS mid-{'/'.join(periods)} estimate): {total}"
+                + (f" ({' · '.join(parts)})" if total and parts else ' · '.join(parts)))
 
 
 def domain_deciles(code: str, *, vintage: str) -> pd.DataFrame:
