@@ -68,7 +68,7 @@ class OwnRun(sh.SpearheadRun):
     def rests_on(self) -> str:
         n = len(self.criteria)
         if self.replaced_label:
-            return f"{self.assessment.threshold} or more of the {n}, your column in place of {self.replaced_label.lower()}"
+            return f"{self.assessment.threshold} or more of the {n}, your column in place of {self.replaced_label}"
         return f"{self.assessment.threshold} or more of the {n}: the {n - 1} held and your column"
 
     def header(self) -> list[str]:
@@ -105,8 +105,7 @@ def apply(
         raise UploadError(f"Your column can replace one of {held}, or be added ({ADD!r}); got {own.replaces!r}.")
     series, notes = _on_codes(values, vintage=run.vintage, index=run.values.index, label=own.label, data_dir=data_dir)
     criterion = sh.Criterion(key=KEY, label=f"{own.label} (your file)", indicator_id=own.indicator_id, sex="persons",
-                             period=own.period or "your file", polarity=own.polarity,
-                             series=f"Series: {own.label!r} from your file {own.file_name!r}, this session only.")
+                             period=own.period or "your file", polarity=own.polarity)
     replaced = next((c for c in run.criteria if c.key == own.replaces), None)
     criteria = tuple(criterion if c.key == own.replaces else c for c in run.criteria)
     if replaced is None:

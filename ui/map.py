@@ -471,7 +471,8 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     if small is not None:
         catalogue = _catalogue()
         st.selectbox(
-            "Small-area indicator", small.options, format_func=lambda i: catalogue[i].label,
+            "Small-area indicator", upload.small_area_options(small.options, small.vintage),
+            format_func=lambda i: catalogue[i].label,
             key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
             help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )

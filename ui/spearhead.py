@@ -2,8 +2,9 @@
 
 The whole view lives in ``st.query_params`` (tab, period, vintage, level,
 threshold, fraction, area; gap group, indicator family and baseline; gradient
-outcome, period and sex; years-behind indicator, sex and period), so a link reproduces it. An uploaded list is the one thing a link cannot
-carry; the page says so.
+outcome, period and sex; years-behind indicator, sex and period; own, swap and
+opol for a column uploaded on the map page), so a link reproduces it. An uploaded
+list or column is the one thing a link cannot carry; the page says so.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import codes, indicators
+from geo import codes, criterion, indicators
 from geo import gap as gap_mod
 from geo import gradient as gradient_mod
 from geo import lag as lag_mod
@@ -27,6 +28,7 @@ from layers import assets
 from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, outline_layer
 from layers.legend import to_html
+from ui import upload
 from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, show_notes, widget
 
 __all__ = ["spearhead_page"]
@@ -51,6 +53,7 @@ _SHORT = {
     "cvd_u75": "Heart and stroke deaths under 75",
 }
 _SEXES = {"female": "Females", "male": "Males", "persons": "Persons"}
+_WORSE = {"lower_is_better": "Higher values are worse", "higher_is_better": "Lower values are worse"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class SpearheadView:
     lind: str = "le_birth"
     lsex: str = "female"
     lperiod: str = ""
+    own: str = ""
+    swap: str = criterion.ADD
+    opol: str = ""
 
 
 def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
@@ -110,7 +116,8 @@ def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
         outcome=q.get("outcome", view.outcome), operiod=q.get("operiod", view.operiod),
         osex=pick("osex", _SEXES, view.osex), family=pick("family", _FAMILIES, view.family),
         lind=pick("lind", _LAG_INDICATORS, view.lind), lsex=pick("lsex", ("female", "male"), view.lsex),
-        lperiod=q.get("lperiod", view.lperiod),
+        lperiod=q.get("lperiod", view.lperiod), own=q.get("own", ""), swap=q.get("swap", criterion.ADD),
+        opol=pick("opol", _WORSE, ""),
     )
     return view, notes
 
@@ -119,6 +126,8 @@ def _set(name: str, key: str) -> None:
     value = st.session_state[key]
     if isinstance(value, list | tuple):
         st.query_params[name] = ",".join(value)
+    elif value is None or value == "":
+        st.query_params.pop(name, None)
     else:
         st.query_params[name] = str(value)
     if name in ("level", "vintage", "period"):
@@ -174,6 +183,8 @@ def spearhead_page() -> None:
     show_notes(notes)
     try:
         result = _run(view.period, "lad", view.vintage, view.threshold, view.fraction)
+        _own_picker(view, result)
+        result = _with_own(view, result)
         if view.tab == "areas":
             _areas(view, result)
         elif view.tab == "gap":
@@ -206,6 +217,66 @@ def _sidebar(view: SpearheadView) -> None:
                         key="w_sh_fraction", on_change=_set, args=("fraction", "w_sh_fraction"))
 
 
+# ---------------------------------------------------------------- the user's own column
+def _own_picker(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    """Sidebar: one uploaded local-authority column in place of an indicator, or as one more."""
+    held = {i: ind for i, (ind, v) in upload.session_values().items() if (v["level"] == "lad").any()}
+    with st.sidebar:
+        st.subheader("Your own data")
+        if not held:
+            st.caption("Add your own local-authority figures on the map page (Your own data); a column of them can "
+                       "then stand in for one of the indicators here, or be added as one more.")
+            return
+        labels = {"": "None", **{i: ind.title for i, ind in held.items()}}
+        st.selectbox("Use an uploaded column", list(labels), format_func=labels.__getitem__,
+                     key=widget("w_sh_own", view.own if view.own in held else ""), on_change=_set, args=("own", "w_sh_own"))
+        if view.own not in held:
+            return
+        swaps = {**{c.key: f"In place of {c.label}" for c in result.criteria}, criterion.ADD: "As one more indicator"}
+        st.selectbox("How", list(swaps), format_func=swaps.__getitem__,
+                     key=widget("w_sh_swap", view.swap if view.swap in swaps else criterion.ADD),
+                     on_change=_set, args=("swap", "w_sh_swap"))
+        if view.opol:
+            st.session_state["w_sh_opol"] = view.opol
+        else:
+            st.session_state.pop("w_sh_opol", None)
+        # No default: an upload has no polarity of its own, so the user says which way is worse.
+        st.radio("Which way is worse for your column", list(_WORSE), format_func=_WORSE.__getitem__,
+                 key="w_sh_opol", on_change=_set, args=("opol", "w_sh_opol"), **({} if view.opol else {"index": None}))
+        st.caption("Your column stays in this browser session: a link to this view says it used an upload, "
+                   "but cannot carry the data.")
+
+
+def _with_own(view: SpearheadView, result: sh.SpearheadRun) -> sh.SpearheadRun:
+    """The run with the user's column in it, when the view asks for one this session holds."""
+    if not view.own:
+        return result
+    held = upload.session_values()
+    if view.own not in held:
+        st.info("This link's view used a column uploaded in another session; uploads stay private to the session "
+                "that made them, so the method runs on the indicators the atlas holds. Upload the file on the map "
+                "page (Your own data) to use it here.", icon=":material/info:")
+        return result
+    if not view.opol:
+        st.info("Say which way is worse for your column (sidebar, Your own data) to use it in the method.",
+                icon=":material/info:")
+        return result
+    swap = view.swap
+    if swap != criterion.ADD and swap not in {c.key for c in result.criteria}:
+        st.info(f"Ignored swap={swap!r} in the link (no such indicator for {result.period}); your column is added "
+                "as one more.", icon=":material/info:")
+        swap = criterion.ADD
+    indicator, values = held[view.own]
+    own = criterion.OwnCriterion(view.own, indicator.label, view.opol,  # type: ignore[arg-type]  # checked by _read_view
+                                 replaces=swap, file_name=indicator.source.dataset,
+                                 period=indicator.periods[0] if indicator.periods else "")
+    try:
+        return criterion.apply(result, own, values)
+    except AtlasError as exc:
+        st.error(str(exc))
+        return result
+
+
 def _method_text(result: sh.SpearheadRun) -> str:
     lines = [f"**{html.escape(result.period)}**, local authorities on their **{result.vintage}** codes; worst "
              f"{result.assessment.fraction:.0%} of areas on each indicator:"]
@@ -228,6 +299,10 @@ def _statement(result: sh.SpearheadRun) -> str:
     imd = next((c for c in result.criteria if c.key == "imd"), None)
     if imd is not None:
         parts.append(f"Deprivation: {imd.label} (the edition nearest {result.period}).")
+    if isinstance(result, criterion.OwnRun) and result.own is not None:
+        where = f"in place of {result.replaced_label}" if result.replaced_label else "as one more indicator"
+        worse = "lower" if result.own.polarity == "higher_is_better" else "higher"
+        parts.append(f"Your own data: {result.own.label} (your file, this session only) {where}; worse is {worse}.")
     return " ".join(parts)
 
 
@@ -241,7 +316,7 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
         else:
             gdf = boundaries_for("lad", result.vintage)
             layer = sh_layers.spearhead_layer(gdf, table, result.criteria, result.assessment.cutoffs,
-                                              name="Spearhead method", formats=sh.formats(result))
+                                              name="Spearhead method", formats=criterion.formats(result))
             legend = sh_layers.spearhead_legend(table, n=len(result.criteria), rests_on=result.rests_on,
                                                 title=f"Spearhead method, {result.period}")
         official_codes = st.session_state.get("sh_official_codes", [])
@@ -280,7 +355,8 @@ def _areas(view: SpearheadView, result: sh.SpearheadRun) -> None:
     with st.expander("Every local authority: criteria met and values"):
         st.dataframe(table, hide_index=True, use_container_width=True)
     csv = "".join(f"# {line}\n" for line in result.header()) + _csv(table)
-    st.download_button("Download the table (CSV)", csv, file_name=f"spearhead_{result.period}_{result.vintage}.csv",
+    own = "_own" if isinstance(result, criterion.OwnRun) else ""
+    st.download_button("Download the table (CSV)", csv, file_name=f"spearhead_{result.period}_{result.vintage}{own}.csv",
                        mime="text/csv")
 
 
@@ -346,7 +422,7 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
     st.markdown(f"{r['area_name']} {verdict}: worst fifth on **{int(r['criteria_met'])} of {len(result.criteria)}** "
                 f"(judged on {int(r['criteria_held'])}).")
     lines = []
-    formats = sh.formats(result)
+    formats = criterion.formats(result)
     for c in result.criteria:
         value = r[f"{c.key}_value"]
         worse = "or lower" if c.polarity == "higher_is_better" else "or higher"
@@ -435,6 +511,8 @@ def _group(view: SpearheadView, result: sh.SpearheadRun) -> tuple[tuple[str, ...
     if view.group == "qualifying":
         return tuple(t.index[t["qualifies"]]), f"areas qualifying on {result.period} data ({result.rests_on})"
     if view.group == "deprived":
+        if "imd" not in result.values.columns:  # replaced by the user's column: the deprived fifth is still IMD's
+            result = _run(view.period, "lad", view.vintage, view.threshold, view.fraction)
         imd = next(c for c in result.criteria if c.key == "imd")
         worst = sh.worst_fifth(result.values["imd"], polarity=imd.polarity)
         return tuple(result.values.index[worst.fillna(False).astype(bool)]), f"most deprived fifth by {imd.label}"

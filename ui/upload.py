@@ -17,14 +17,17 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import uploads
+from geo import boundaries, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
 from geo.view import MAP_LEVELS, View
 from ui import widgets
 
-__all__ = ["GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_values", "values"]
+__all__ = [
+    "GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_values", "small_area_layers",
+    "small_area_options", "values",
+]
 
 GROUP = uploads.GROUP
 PREFIX = "upload:"
@@ -90,9 +93,26 @@ def england_row(indicator_id: str, *, period: str, sex: str) -> pd.Series | None
 def session_values() -> dict[str, tuple[Indicator, pd.DataFrame]]:
     """This session's uploaded columns: ``{indicator_id: (Indicator, values in INDICATOR_COLUMNS)}``.
 
-    For other pages (target rules, the Spearhead method) to offer a user's columns.
+    For other pages (target rules, the Spearhead method) to offer a user's columns. A
+    column from a file of LSOAs has rows at ``level`` ``lsoa`` as well as at the map's
+    level (``Indicator.levels`` lists both).
     """
     return {i: (layer.indicator, layer.values.copy()) for i, layer in _layers().items()}
+
+
+def small_area_layers(lsoa_vintage: str) -> list[str]:
+    """This session's uploaded columns held on the ``lsoa_vintage`` LSOAs: the map's drill-down can draw them."""
+    return [i for i, layer in _layers().items() if lsoa_vintage in layer.indicator.levels.get("lsoa", ())]
+
+
+def small_area_options(options: list[str], lsoa_vintage: str) -> list[str]:
+    """The drill-down's small-area indicators: the shared ones, then this session's uploads of small areas.
+
+    ``options`` may come from a bundle shared between sessions, so uploads in it that
+    this session does not hold are dropped (they are another session's).
+    """
+    mine = small_area_layers(lsoa_vintage)
+    return [i for i in options if not i.startswith(PREFIX)] + mine
 
 
 def explain(query: dict[str, str], notes: list[str]) -> list[str]:
@@ -148,7 +168,7 @@ def _check(file: Any, view: View) -> None:
         st.error(_plain(upload, limit=400))  # the previous layers stay as they were
         return
     st.caption(f"{_plain(upload.area_label)}: {upload.matched} of {upload.rows} rows matched. "
-               f"{len(upload.columns)} column(s) of numbers.")
+               f"{len(upload.columns)} column(s) of numbers. Numbers: {_plain(upload.numbers)}.")
     _problems(upload)
     _confirm_names(upload)
     if not upload.mappable:
@@ -235,10 +255,24 @@ def _options(upload: uploads.Upload, view: View) -> None:
     except AtlasError as exc:
         st.error(_plain(str(exc), limit=500))  # nothing is added; earlier layers stay
         return
-    _add(upload, mapped, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
+    small = _small_areas(upload, mapped, kinds)
+    _add(upload, mapped, small, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
 
 
-def _add(upload: uploads.Upload, mapped: uploads.Mapped, *, value_type: str, polarity: Any, period: str) -> None:
+def _small_areas(upload: uploads.Upload, mapped: uploads.Mapped, kinds: dict[str, str]) -> uploads.Mapped | None:
+    """A file of LSOAs drawn on larger areas also becomes the drill-down's small-area layer (on the map's LSOAs)."""
+    if upload.level != "lsoa" or mapped.level == "lsoa":
+        return None
+    try:
+        lsoa_vintage = boundaries.lsoa_vintage_for(mapped.level, mapped.vintage)
+        return uploads.to_map(upload, level="lsoa", vintage=lsoa_vintage, kinds=kinds)
+    except AtlasError as exc:
+        st.toast(f"Not offered as a small-area layer: {_plain(str(exc), limit=200)}")
+        return None
+
+
+def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped | None, *, value_type: str,
+         polarity: Any, period: str) -> None:
     n = int(st.session_state.get(_COUNT, 0)) + 1
     added: list[str] = []
     name = _plain(upload.file_name, limit=60)
@@ -254,6 +288,10 @@ def _add(upload: uploads.Upload, mapped: uploads.Mapped, *, value_type: str, pol
         label = _plain(col, limit=38) or "Your values"
         indicator = replace(indicator, title=f"{label} (your file)", short_title=label,
                             description=f"Column {label} of your file {name}, in this session only.")
+        if small is not None:
+            _, lsoa_rows = uploads.layer(small, col, indicator_id=indicator_id, file_name=name, period=period)
+            table = pd.concat([table, lsoa_rows], ignore_index=True)
+            indicator = replace(indicator, levels={**indicator.levels, "lsoa": (small.vintage,)})
         _layers()[indicator_id] = _Layer(indicator, table, upload.england.get(col))
         added.append(indicator_id)
     st.session_state[_COUNT] = n

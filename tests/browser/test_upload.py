@@ -135,3 +135,82 @@ def test_a_rejected_upload_keeps_the_layers(app_url, page, tmp_path) -> None:
     pg.get_by_text("no rows of data", exact=False).first.wait_for(timeout=30_000)
     assert _query(pg)["indicator"].startswith("upload:")
     assert pg.get_by_text("Rate (your file)", exact=False).first.is_visible()
+
+
+NAMES_FILE = FIXTURES / "names_only.csv"
+
+
+def test_a_near_miss_name_is_confirmed_and_the_layer_paints(app_url, page, data_dir) -> None:
+    # names_only.csv: Hartlepool (exact), Middlesbrogh (a near miss), St. Helens and Saint Albans (spelling variants).
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    _upload(pg, NAMES_FILE)
+    pg.get_by_text("3 of 4 rows matched", exact=False).first.wait_for(timeout=30_000)
+    pg.get_by_text("Confirm area names", exact=True).wait_for(timeout=30_000)
+    settle(pg)
+    pg.get_by_role("combobox", name="“Middlesbrogh” is").click()
+    pg.keyboard.type("Middles")
+    pg.get_by_role("option").filter(has_text="E06000002 Middlesbrough").click()
+    pg.get_by_text("4 of 4 rows matched", exact=False).first.wait_for(timeout=60_000)
+    settle(pg)
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    query = _query(pg)
+    expected = len(pd.read_parquet(data_dir / "boundaries" / f"lad_{query['vintage']}.parquet", columns=["area_code"]))
+    assert _polygons(pg, expected) == expected
+    pg.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=30_000)
+    settle(pg)
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_names_confirmed.png"))
+    # Middlesbrough's 11.0 (names_only.csv) is one of the four classes drawn.
+    assert pg.get_by_text("11.0", exact=True).first.is_visible()
+    frame = pg.wait_for_selector(MAP_FRAME).content_frame()
+    assert frame.locator(POLYGONS).count() == expected
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+    assert axe_violations(pg) == []
+
+
+def test_an_uploaded_column_in_the_spearhead_method(app_url, page) -> None:
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    _upload(pg, SCRIPT_FILE)
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    settle(pg)
+    pg.get_by_role("link", name="Spearhead areas").click()  # the same session: the upload goes with it
+    pg.get_by_text("Use an uploaded column", exact=True).wait_for(timeout=60_000)
+    settle(pg)
+    pg.get_by_role("combobox", name="Use an uploaded column").click()
+    pg.keyboard.type("Rate")
+    pg.get_by_role("option").filter(has_text="Rate (your file)").click()
+    settle(pg)
+    pg.get_by_text("Which way is worse for your column", exact=True).wait_for(timeout=30_000)
+    pg.get_by_text("Higher values are worse", exact=True).click()
+    pg.get_by_text("the 5 held and your column", exact=False).first.wait_for(timeout=60_000)
+    settle(pg)
+    pg.get_by_role("combobox", name="How").click()
+    pg.keyboard.type("IMD")
+    pg.get_by_role("option").filter(has_text="In place of IMD").click()
+    pg.get_by_text("your column in place of IMD", exact=False).first.wait_for(timeout=60_000)
+    settle(pg)
+    query = _query(pg)
+    assert query["own"].startswith("upload:") and query["swap"] == "imd" and query["opol"] == "lower_is_better"
+    pg.get_by_text("Your own data: Rate (your file, this session only) in place of IMD", exact=False).first.wait_for(
+        timeout=30_000)
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_spearhead_own.png"))
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+    assert axe_violations(pg) == []
+    # The link in another session: the upload is private, said in one note.
+    other = pg.context.browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        second = other.new_page()
+        second.goto(pg.url)
+        second.get_by_text("uploads stay private", exact=False).first.wait_for(timeout=60_000)
+        assert second.get_by_text("your column", exact=False).count() == 0
+    finally:
+        other.close()

@@ -48,7 +48,7 @@ def _own(replaces: str = criterion.ADD, polarity: str = "lower_is_better") -> cr
     ("replaces", "keys", "qualifying", "rests_on"),
     [
         # le worst two: E06000001, E06000002; own (higher is worse) worst two: E06000004, E06000005.
-        pytest.param("imd", ["le", "own"], [], "2 or more of the 2, your column in place of imd", id="replace-imd"),
+        pytest.param("imd", ["le", "own"], [], "2 or more of the 2, your column in place of IMD", id="replace-imd"),
         # imd worst two: E06000001, E06000003; with le that makes E06000001 the only one on 2 of 3.
         pytest.param(criterion.ADD, ["le", "imd", "own"], ["E06000001"], "2 or more of the 3: the 2 held and your column",
                      id="add-a-third"),
