@@ -371,6 +371,9 @@ def _small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) ->
 
         close = difflib.get_close_matches(indicator_id, [i for i, ind in catalogue.items() if "lsoa" in ind.levels], n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else " See the README's list of small-area indicators."
+        if indicator_id.startswith("upload_"):
+            hint = (" It looks like an uploaded column: uploads stay in the browser session that made them, so "
+                    "upload the file again in this session (Map page, Your own data), then use its id here.")
         raise RuleError(f"{indicator_id!r} is not an indicator id in the catalogue.{hint}")
     ind = catalogue[indicator_id]
     if "lsoa" not in ind.levels:

@@ -120,3 +120,31 @@ def test_a_mixed_rule_lists_what_the_lookup_could_not_compare(app_url, page) -> 
     pg.get_by_text("split or redrawn in 2021").first.wait_for(timeout=30_000)
     assert blocked.urls == []
     assert axe_violations(pg) == []
+
+
+def test_an_uploaded_lsoa_column_is_a_rule_term(app_url, page, tmp_path, data_dir) -> None:
+    pg, blocked = page
+    inside = target.evaluate("imd2019_imd_decile <= 10", within=LIVERPOOL).table["area_code"].tolist()
+    picked = inside[:3]
+    csv = tmp_path / "fuel.csv"
+    csv.write_text("lsoa_code,fuel\n" + "".join(f"{c},{30 if c in picked else 5}\n" for c in inside))
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).click()
+    browse = pg.get_by_role("button", name="Upload", exact=True)
+    browse.wait_for(timeout=30_000)
+    with pg.expect_file_chooser() as chooser:
+        browse.click()
+    chooser.value.set_files(str(csv))
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    settle(pg)
+    pg.get_by_role("link", name="Target small areas").click()  # the same session, as a person moves between pages
+    settle(pg)
+    box = pg.get_by_role("textbox", name="Rule over small-area indicators")
+    box.click()
+    box.fill("upload_1_fuel >= 20")
+    pg.keyboard.press("Control+Enter")
+    assert _matched_polygons(pg, len(picked)) == len(picked)
+    assert pg.get_by_text("Ranked list (3)").first.is_visible()
+    assert blocked.urls == []
