@@ -236,13 +236,11 @@ def _own_picker(view: SpearheadView, result: sh.SpearheadRun) -> None:
         st.selectbox("How", list(swaps), format_func=swaps.__getitem__,
                      key=widget("w_sh_swap", view.swap if view.swap in swaps else criterion.ADD),
                      on_change=_set, args=("swap", "w_sh_swap"))
-        if view.opol:
-            st.session_state["w_sh_opol"] = view.opol
-        else:
-            st.session_state.pop("w_sh_opol", None)
+        st.session_state.pop("w_sh_opol", None)  # drawn from the view (index), as the link says
         # No default: an upload has no polarity of its own, so the user says which way is worse.
         st.radio("Which way is worse for your column", list(_WORSE), format_func=_WORSE.__getitem__,
-                 key="w_sh_opol", on_change=_set, args=("opol", "w_sh_opol"), **({} if view.opol else {"index": None}))
+                 index=list(_WORSE).index(view.opol) if view.opol else None, key="w_sh_opol",
+                 on_change=_set, args=("opol", "w_sh_opol"))
         st.caption("Your column stays in this browser session: a link to this view says it used an upload, "
                    "but cannot carry the data.")
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, settle
 
 pytestmark = pytest.mark.browser
 
@@ -214,3 +214,45 @@ def test_an_uploaded_column_in_the_spearhead_method(app_url, page) -> None:
         assert second.get_by_text("your column", exact=False).count() == 0
     finally:
         other.close()
+
+
+CORNWALL = "E06000052"
+
+
+def test_an_lsoa_file_is_the_drill_downs_small_area_layer(app_url, page, tmp_path) -> None:
+    from geo import boundaries
+
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('vintage')", timeout=60_000)
+    query = _query(pg)
+    lsoa_vintage = boundaries.lsoa_vintage_for(query["level"], query["vintage"])
+    parents = boundaries.parent_codes(lsoa_vintage, level=query["level"], vintage=query["vintage"])
+    mine = sorted(parents[parents == CORNWALL].index)
+    # Made-up counts, one per small area of Cornwall.
+    path = tmp_path / "cornwall_lsoas.csv"
+    path.write_text("LSOA code,People\n" + "".join(f"{c},{i + 1}\n" for i, c in enumerate(mine)), encoding="utf-8")
+    _upload(pg, path)
+    pg.get_by_text("this map", exact=False).first.click()  # draw on the map's districts: the LSOAs add up
+    settle(pg)
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    settle(pg)
+    click_area(pg, CORNWALL)
+    pg.wait_for_function(f"() => new URLSearchParams(location.search).get('area') === '{CORNWALL}'", timeout=60_000)
+    settle(pg)
+    pg.get_by_role("combobox", name="Small-area indicator").click()
+    pg.keyboard.type("People")
+    pg.get_by_role("option", name="People", exact=True).click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('lsoa')?.startsWith('upload:')",
+                         timeout=60_000)
+    pg.get_by_text("Small areas in Cornwall", exact=False).first.wait_for(timeout=60_000)
+    settle(pg)
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_lsoa_small_areas.png"))
+    frame = pg.wait_for_selector(MAP_FRAME).content_frame()
+    assert frame.locator(POLYGONS).count() >= len(mine)
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+    assert axe_violations(pg) == []
