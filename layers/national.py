@@ -11,7 +11,9 @@ No geometry is sent again.
 Drawing: one canvas, a subclass of Leaflet's own ``L.Canvas`` renderer (so panning,
 zoom animation and panes behave as every Leaflet layer), that fills all areas of one
 colour as one path: about a dozen fills for the whole country instead of 33,000
-paths. Each zoom simplifies the shared arcs to its pixel grid (a point closer than
+paths. Up to zoom 12 each area's outline is a ``Path2D`` built once per zoom and
+each colour's path is assembled from them (many times faster than tracing into the
+context, so a recolour takes tens of milliseconds). Each zoom simplifies the shared arcs to its pixel grid (a point closer than
 0.6 px to the last one kept is dropped), per arc, so neighbours draw a shared border
 alike and no gaps open; an area smaller than 2.5 px is drawn as its box. Hover and
 click hit-test a grid index, then the area's rings; the hovered area is outlined on
@@ -21,6 +23,15 @@ the area's code, like any GeoJSON layer's. Nothing beyond the vendored Leaflet i
 The value table is aligned with the topology's order (the boundary file's order)
 and carries a few (position, code) probes, checked in the browser before any colour
 is applied, so a table never colours the wrong areas.
+
+Continuous values travel as integers (the value times 10**decimals, read back from
+the legend's own number format) and are written in the browser by :data:`TEXT_JS`,
+exactly as the other levels' tooltips write them; deciles travel as their few texts.
+The offline file (:func:`offline_map`) carries the gzip topology in the page.
+
+Keyboard: the focused map shows a focus ring and a cross at its centre; the arrow
+keys move the map, the area under the cross is shown and read out (a live region),
+and Enter or Space opens it as a click does.
 
 Text safety: names, codes and values are written into the tooltip with
 ``textContent`` (never as markup), and the table reaches the script as JSON through
@@ -485,32 +496,50 @@ class _NationalValues(MacroElement):
                 var ctx = renderer._ctx, b = renderer._bounds, z = map.getZoom(), s = map.options.crs.scale(z);
                 var o = map.getPixelOrigin(), ox = o.x, oy = o.y, box = data.box, feats = data.feats;
                 var u0 = (b.min.x + ox) / s, v0 = (b.min.y + oy) / s, u1 = (b.max.x + ox) / s, v1 = (b.max.y + oy) / s;
-                var keep = H.kept(data, z), k, n, i, list;
+                var keep = H.kept(data, z), k, n, i, list, cached = z <= H.CACHED_ZOOM, get = cached ? H.paths(data, z, keep, s) : null;
                 function seen(i) { return !(box[4 * i] > u1 || box[4 * i + 2] < u0 || box[4 * i + 1] > v1 || box[4 * i + 3] < v0); }
                 ctx.save();
                 ctx.lineJoin = "round";
                 for (k = 0; k < H.buckets.length; k++) {
-                    var st = t.styles[k]; list = H.buckets[k];
-                    ctx.beginPath();
+                    // Cached zooms: one Path2D per colour from each area's own (kept) Path2D, in absolute pixels;
+                    // tracing 30,000 rings into the context itself is many times slower than adding paths.
+                    var st = t.styles[k], path = cached ? new Path2D() : ctx, dx = cached ? 0 : ox, dy = cached ? 0 : oy;
+                    list = H.buckets[k];
+                    if (!cached) { ctx.beginPath(); }
                     for (n = 0; n < list.length; n++) {
                         i = list[n];
                         if (!seen(i)) { continue; }
                         var w = (box[4 * i + 2] - box[4 * i]) * s, h = (box[4 * i + 3] - box[4 * i + 1]) * s;
                         // An area under 2.5 px is its box: the same pixels, and many tiny paths are what make canvas slow.
-                        if (w < 2.5 && h < 2.5) { ctx.rect(box[4 * i] * s - ox, box[4 * i + 1] * s - oy, Math.max(w, 1), Math.max(h, 1)); }
+                        if (w < 2.5 && h < 2.5) { path.rect(box[4 * i] * s - dx, box[4 * i + 1] * s - dy, Math.max(w, 1), Math.max(h, 1)); }
+                        else if (cached) { path.addPath(get(i)); }
                         else { H.trace(ctx, data, keep, feats[i], s, ox, oy); }
                     }
+                    ctx.save();
+                    if (cached) { ctx.translate(-ox, -oy); }
                     ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = st.hatch ? H.hatch(ctx) : st.fillColor;
-                    ctx.fill("evenodd");
+                    if (cached) { ctx.fill(path, "evenodd"); } else { ctx.fill("evenodd"); }
                     if (st.status !== "ok" || z >= 9) {
                         // Outlines: thin grey between areas once they are big enough to see; missing and suppressed always.
                         ctx.globalAlpha = 1; ctx.strokeStyle = st.color;
                         ctx.lineWidth = st.status === "ok" ? (z >= 11 ? 0.5 : 0.3) : (z >= 9 ? st.weight : st.weight * 0.6);
                         ctx.setLineDash(st.dashArray ? st.dashArray.split(" ").map(Number) : []);
-                        ctx.stroke();
+                        if (cached) { ctx.stroke(path); } else { ctx.stroke(); }
                     }
+                    ctx.restore();
                 }
                 ctx.restore();
+            };
+            // Zooms up to this draw from cached Path2Ds (absolute pixels stay well inside float precision).
+            H.CACHED_ZOOM = 12;
+            // Each area's outline as a Path2D at zoom z (absolute pixels), built when first drawn; one zoom kept.
+            H.paths = function (data, z, keep, s) {
+                if (!data.paths || data.paths.z !== z) { data.paths = {z: z, list: new Array(data.feats.length)}; }
+                var list = data.paths.list;
+                return function (i) {
+                    if (!list[i]) { list[i] = new Path2D(); H.trace(list[i], data, keep, data.feats[i], s, 0, 0); }
+                    return list[i];
+                };
             };
             H.Renderer = L.Canvas.extend({_draw: function () { H.draw(this); }});
             // ---- hit test, tooltip, highlight
