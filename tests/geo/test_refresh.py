@@ -255,6 +255,19 @@ def test_older_area_types_are_stored_at_the_vintage_their_codes_belong_to(
     assert "released 2025-12-02" in rows.set_index("area_code").loc["E07000004", "note"]
 
 
+@pytest.mark.parametrize("area_type", [pytest.param("101", id="pre-2019-districts"), pytest.param("2", id="pcts")])
+def test_a_failure_on_an_older_area_type_changes_nothing(
+    area_type: str, fake: FakeFingertips, data_dir: Path, refresh_dir: Path
+) -> None:
+    _run(fake, data_dir, refresh_dir, CMD)
+    before = _hashes(refresh_dir)
+    fake.routes.update(OLDER)
+    fake.faults[("90366", area_type)] = "truncated"
+    with pytest.raises(RefreshError, match=rf"child_area_type_id={area_type}&.*connection broke"):
+        _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
+    assert _hashes(refresh_dir) == before
+
+
 def test_area_types_the_api_does_not_list_are_not_asked_for(
     fake: FakeFingertips, data_dir: Path, refresh_dir: Path
 ) -> None:
