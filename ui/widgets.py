@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import boundaries, indicators
+from geo import profile as area_profile
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
 from layers import assets
@@ -101,6 +102,9 @@ def _warm(*, preload_after: float = _PRELOAD_AFTER_S) -> None:
         view = view_cache.warm_default_view()
         time.sleep(max(0.0, preload_after - (time.monotonic() - started)))
         boundaries.preload(within=(view.level, view.vintage))
+        # The deciles every drill-down of this map draws and counts (ui.map._small_areas, the panel).
+        lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
+        indicators.periods(area_profile.DECILE_FOR_LSOA[lsoa_vintage], level="lsoa")
     except Exception:  # a failed warm-up only means a slower first view; that view reports the error
         _LOG.warning("warming the default view failed", exc_info=True)
 
