@@ -155,6 +155,9 @@ def test_upload_is_never_shared(squares: gpd.GeoDataFrame, indicator: Indicator,
     small, made = _counting(lambda v: _Bundle(layer=folium.FeatureGroup(), joined=areas))
     cache.small_areas(View("lad", "2023", "le_birth", "2023-25", "female", area_code="E1", lsoa_indicator="upload:2:y"), small)
     assert len(made) == 1
+    monkeypatch.setattr(cache, "_shared_trend", refuse)
+    monkeypatch.setattr(cache.area_profile, "trend", lambda *_a, **_k: rows)
+    assert cache.trend("upload:1:Clinic visits", "E1", level="lad", sex="persons") is rows
 
 
 # ---------------------------------------------------------------- small areas
