@@ -164,7 +164,7 @@ def test_a_near_miss_name_is_confirmed_and_the_layer_paints(app_url, page, data_
     settle(pg)
     pg.screenshot(path=str(ARTIFACTS / "test_upload_names_confirmed.png"))
     # Middlesbrough's 11.0 (names_only.csv) is one of the four classes drawn.
-    assert pg.get_by_text("11.0", exact=True).first.is_visible()
+    assert pg.locator(".hga-legend li").filter(has_text="11.0").filter(has_text="(1 area)").count() == 1
     frame = pg.wait_for_selector(MAP_FRAME).content_frame()
     assert frame.locator(POLYGONS).count() == expected
     assert blocked.urls == []
