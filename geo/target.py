@@ -73,6 +73,7 @@ __all__ = [
     "Rule",
     "TargetResult",
     "Totals",
+    "VERDICT_WORDS",
     "carry_2021",
     "changes_2011",
     "evaluate",
@@ -109,6 +110,13 @@ Extra = Mapping[str, tuple[Indicator, pd.DataFrame]]
 CARRIED_CHANGES: Final = ("U", "M")
 CHANGE_WORDS: Final[dict[str, str]] = {
     "U": "unchanged", "M": "inside a merged 2021 LSOA", "S": "split in 2021", "X": "redrawn in 2021 (complex)",
+}
+
+#: What the map says of each LSOA (:attr:`TargetResult.verdicts`), in words.
+VERDICT_WORDS: Final[dict[str, str]] = {
+    "match": "Matches the rule",
+    "other": "Does not match",
+    "not_compared": "Not compared (split or redrawn in 2021, so the rule's 2021 terms could not be tested)",
 }
 
 #: The people counted for the matching LSOAs, in order (ONS small-area estimates, 2011 LSOAs).
@@ -657,6 +665,19 @@ class TargetResult:
             return self.table.iloc[0:0][["area_code", "area_name"]].assign(lsoa_change=pd.Series(dtype="str"))
         lost = self.table[~self.table["lsoa_change"].isin(CARRIED_CHANGES)]
         return lost[["area_code", "area_name", "lsoa_change"]].reset_index(drop=True)
+
+    @property
+    def verdicts(self) -> pd.Series:
+        """Per row of ``table``: ``match``, ``other`` or ``not_compared`` (keys of :data:`VERDICT_WORDS`).
+
+        ``not_compared``: no match, and split or redrawn in 2021, so a 2021 term could not be
+        tested (an LSOA matched through another term of an ``or`` is a ``match``).
+        """
+        verdict = self.table["matched"].map({True: "match", False: "other"}).astype("str")
+        if "lsoa_change" in self.table:
+            lost = ~self.table["lsoa_change"].isin(CARRIED_CHANGES) & ~self.table["matched"].astype(bool)
+            verdict = verdict.where(~lost, "not_compared")
+        return verdict
 
 
 def evaluate(

@@ -586,7 +586,7 @@ class _NationalValues(MacroElement):
                 var t = H.table, data = H.data, k = t.cls.charCodeAt(i) - 35, div = document.createElement("div");
                 var text = H.text(i);
                 var rows = [["Area", data.names[i]], ["Code", data.codes[i]], [t.title, text]];
-                if (t.show_class) { rows.push(["Class", t.style_labels[k]]); }
+                if (t.show_class) { rows.push([t.class_title || "Class", t.style_labels[k]]); }
                 var table = document.createElement("table");
                 rows.forEach(function (r) {
                     var tr = document.createElement("tr"), th = document.createElement("th"), td = document.createElement("td");

@@ -26,7 +26,7 @@ from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import assets, present
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer, set_stable_ids
-from layers.national import national_layer
+from layers.national import national_group, value_table
 from layers.style import Scheme
 from ui import upload
 from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, widget
@@ -39,7 +39,10 @@ ENGLAND_MAP_HEIGHT: Final = 420
 MATCH_COLOUR: Final = "#4A1486"  # dark purple; the others light grey and faded, and the tooltip says which
 OTHER_COLOUR: Final = "#BDBDBD"
 SITE_COLOUR: Final = "#000000"
-_SCHEME: Final = Scheme("comparison", "none", categories=(("match", MATCH_COLOUR), ("other", OTHER_COLOUR)))
+_SCHEME: Final = Scheme("comparison", "none", categories=(
+    ("match", MATCH_COLOUR), ("other", OTHER_COLOUR), ("not_compared", OTHER_COLOUR)))
+#: The tooltip row that says whether a small area matches (see geo.target.VERDICT_WORDS).
+RULE_ROW: Final = "This rule"
 
 
 # ---------------------------------------------------------------- page
@@ -251,7 +254,7 @@ def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
     first = _indicator(result, result.rule.indicator_ids[0])
     gdf["value"] = gdf[result.rule.indicator_ids[0]]
     gdf["status"] = "ok"
-    gdf["match_text"] = gdf["matched"].map({True: "yes", False: "no"})
+    gdf["match_text"] = gdf["area_code"].map(_verdict_words(result))
     extra = {i: i for i in result.rule.indicator_ids[1:]}
     layers: list[Any] = []
     for matched, opacity, name in ((False, 0.25, "Other small areas"), (True, 0.85, "Matching small areas")):
@@ -261,7 +264,7 @@ def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
         layers.append(choropleth_layer(
             part, name=name, period=first.periods[-1] if first.periods else "", scheme=_SCHEME,
             england_value=None, categories=pd.Series("match" if matched else "other", index=part.index),
-            indicator=first, fill_opacity=opacity, tooltip_fields={"match_text": "Matches the rule", **extra},
+            indicator=first, fill_opacity=opacity, tooltip_fields={"match_text": RULE_ROW, **extra},
         ))
     layers.append(outline_layer(shapely.union_all(gdf.geometry.to_numpy()), name=result.area.area_name))
     if sites is not None:
@@ -293,10 +296,14 @@ def _england_map(result: target.TargetResult, sites: site_io.Sites | None) -> No
     """Every LSOA in England, matches in dark purple (the national small-area layer: geometry stays in the browser)."""
     first = _indicator(result, result.rule.indicator_ids[0])
     table = _national_table(result, first)
-    layers: list[Any] = [national_layer(
+    values = value_table(
         table, order=_order(result.lsoa_vintage), vintage=result.lsoa_vintage, indicator=first,
         period=first.periods[-1] if first.periods else "", scheme=_SCHEME, categories=table["category"],
-    )]
+    )
+    # The tooltip's last row says, in words, whether the LSOA matches (written with textContent, never markup).
+    values = {**values, "show_class": True, "class_title": RULE_ROW,
+              "style_labels": [target.VERDICT_WORDS.get(k, k) for k in values["style_labels"]]}
+    layers: list[Any] = [national_group(values)]
     if sites is not None:
         layers.append(_site_layer(sites))
     m = assets.localise(base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM, prefer_canvas=True))
@@ -306,8 +313,8 @@ def _england_map(result: target.TargetResult, sites: site_io.Sites | None) -> No
     t = result.totals
     st.caption(f"{t.lsoas:,} of England's {t.area_lsoas:,} small areas ({result.lsoa_vintage} LSOAs) match the rule "
                "and are drawn in dark purple; the other "
-               f"{t.area_lsoas - t.lsoas:,} in light grey. Hover over a small area for its name, code and "
-               f"{first.label}.")
+               f"{t.area_lsoas - t.lsoas:,} in light grey. Hover over a small area for its name, code, "
+               f"{first.label} and whether it matches the rule.")
 
 
 def _indicator(result: target.TargetResult, indicator_id: str) -> Any:
@@ -318,13 +325,18 @@ def _indicator(result: target.TargetResult, indicator_id: str) -> Any:
                 if _safe_rule_id(i) == indicator_id)
 
 
+def _verdict_words(result: target.TargetResult) -> dict[str, str]:
+    """Each LSOA's code -> whether it matches the rule, in words."""
+    return dict(zip(result.table["area_code"], result.verdicts.map(target.VERDICT_WORDS), strict=True))
+
+
 def _national_table(result: target.TargetResult, first: Any) -> pd.DataFrame:
     table = result.table
     return pd.DataFrame({
         "area_code": table["area_code"].to_numpy(),
         "value": table[result.rule.indicator_ids[0]].to_numpy(dtype="float64"),
         "status": "ok",  # a missing value reads "no data" in the tooltip; the colour is the match
-        "category": table["matched"].map({True: "match", False: "other"}).to_numpy(),
+        "category": result.verdicts.to_numpy(),
     })
 
 

@@ -105,8 +105,48 @@ def test_all_of_england_paints_the_national_map_with_the_matches(app_url, page) 
     pg.get_by_text(words).first.wait_for(timeout=30_000)
     assert pg.get_by_text("matches the rule").first.is_visible()
     assert "within=england" in pg.url
+    # Hovering a small area, as a person does, says in words whether it matches.
+    verdicts = dict(zip(expected.table["area_code"], expected.verdicts, strict=True))
+    for colour, words in (("#4A1486", "Matches the rule"), ("#BDBDBD", "Does not match")):
+        spot = _largest_in_view(pg, colour)
+        pg.mouse.move(spot["x"], spot["y"])
+        tip = pg.wait_for_selector(MAP_FRAME).content_frame().locator(".leaflet-tooltip")
+        tip.filter(has_text=spot["code"]).wait_for(timeout=5_000)
+        text = tip.inner_text()
+        assert spot["name"] in text and f"This rule\t{words}" in text, text
+        assert target.VERDICT_WORDS[verdicts[spot["code"]]] == words
     assert blocked.urls == []
     assert axe_violations(pg) == []
+
+
+def _largest_in_view(page, colour: str) -> dict:
+    """A page point inside the largest drawn LSOA painted ``colour``, found by the map's own hit test."""
+    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    point = frame_el.content_frame().evaluate(
+        """(colour) => {
+            const H = window.hgaNational, d = H.data, t = H.table, map = window.map, size = map.getSize();
+            let i = -1, best = -1;
+            for (let j = 0; j < d.codes.length; j++) {
+                if (t.styles[t.cls.charCodeAt(j) - 35].fillColor !== colour) { continue; }
+                const a = (d.box[4*j+2] - d.box[4*j]) * (d.box[4*j+3] - d.box[4*j+1]);
+                if (a > best) { best = a; i = j; }
+            }
+            const b = d.box.slice(4 * i, 4 * i + 4);
+            for (let k = 1; k < 400; k++) {  // a lattice over its box until the hit test agrees
+                const u = b[0] + (b[2] - b[0]) * ((k * 0.618) % 1), v = b[1] + (b[3] - b[1]) * ((k * 0.382) % 1);
+                const ll = map.options.crs.pointToLatLng(L.point(u * 256, v * 256), 0);
+                const p = map.latLngToContainerPoint(ll);
+                if (H.hit(ll) === i && p.x > 5 && p.y > 5 && p.x < size.x - 5 && p.y < size.y - 5) {
+                    return {x: Math.round(p.x), y: Math.round(p.y), code: d.codes[i], name: d.names[i]};
+                }
+            }
+            return null;
+        }""",
+        colour,
+    )
+    assert point is not None, f"no visible small area painted {colour}"
+    box = frame_el.bounding_box()
+    return {**point, "x": box["x"] + point["x"], "y": box["y"] + point["y"]}
 
 
 def test_a_mixed_rule_lists_what_the_lookup_could_not_compare(app_url, page) -> None:

@@ -194,6 +194,30 @@ def test_a_mixed_rule_runs_on_2011_lsoas_through_the_lookup(data_dir) -> None:
     assert set(target.export_table(result)["lsoa_change"]) <= {"U", "M"}
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param("imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2", id="mixed-and"),
+        pytest.param("imd2019_imd_decile <= 2 or imd2025_imd_decile <= 2", id="mixed-or"),
+        pytest.param("imd2019_imd_decile <= 2", id="one-set"),
+    ],
+)
+def test_each_lsoa_is_a_match_a_non_match_or_not_compared(rule: str, data_dir) -> None:
+    result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
+    verdict = pd.Series(result.verdicts.to_numpy(), index=result.table["area_code"])
+    matched = set(result.matches["area_code"])
+    lost = set(result.not_compared["area_code"])
+    assert set(verdict[verdict == "match"].index) == matched
+    # matched through the 2011 term of an "or" counts as a match; otherwise a split or redrawn LSOA is not compared
+    assert set(verdict[verdict == "not_compared"].index) == lost - matched
+    assert set(verdict[verdict == "other"].index) == set(verdict.index) - matched - lost
+    assert set(verdict) <= set(target.VERDICT_WORDS)
+    if "imd2025" not in rule:
+        assert "not_compared" not in set(verdict)
+    if "or" in rule.split():
+        assert lost & matched, "an OR rule matches some split LSOAs through its 2011 term"
+
+
 def test_cli_lists_what_the_lookup_could_not_compare(data_dir, capsys) -> None:
     assert main(["target", "--within", LIVERPOOL, "--where", "imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2"]) == 0
     out = capsys.readouterr().out
