@@ -5,6 +5,10 @@ on mouse down (for keyboard control) with a plain ``focus()``, which makes the
 browser scroll the page to bring the iframe into view; the mouse button is then
 released over another place, and the first click is lost. :class:`SteadyFocus`
 makes that focus keep the page still.
+
+streamlit-folium tells the server about a click only after a quarter-second pause
+(it waits for more map events); :class:`PromptClick` sends a click on an area at
+once, so drilling down starts 250 ms sooner.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from branca.element import MacroElement
 from jinja2 import Template
 
-__all__ = ["SteadyFocus"]
+__all__ = ["PromptClick", "SteadyFocus"]
 
 
 class SteadyFocus(MacroElement):
@@ -27,6 +31,34 @@ class SteadyFocus(MacroElement):
             var focus = container.focus;
             container.focus = function () { return focus.call(container, {preventScroll: true}); };
         })();
+        {% endmacro %}
+        """
+    )
+
+
+class PromptClick(MacroElement):
+    """Send a click on an area to the server at once, not after streamlit-folium's 250 ms pause.
+
+    The component's own click handler has recorded the click (``window.__GLOBAL_DATA__``) by
+    the time the click reaches the map. This sends the same value the component would send
+    for ``returned_objects`` (in its key order) and records it as sent, so the component's
+    delayed update finds nothing new and does not send it twice.
+    """
+
+    _name = "PromptClick"
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("click", function () {
+            var data = window.__GLOBAL_DATA__, lib = window.Streamlit;
+            if (!data || !lib || !data.last_active_drawing || !data.returned_objects) { return; }
+            var all = {last_object_clicked: data.last_object_clicked, last_active_drawing: data.last_active_drawing};
+            var value = {};
+            Object.keys(all).forEach(function (k) { if (data.returned_objects.indexOf(k) >= 0) { value[k] = all[k]; } });
+            if (JSON.stringify(value) === JSON.stringify(data.previous_data)) { return; }
+            data.previous_data = value;
+            lib.setComponentValue(value);
+        });
         {% endmacro %}
         """
     )

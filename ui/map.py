@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -28,7 +30,7 @@ from geo.uploads import safe_for_spreadsheet
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
 from layers.choropleth import base_map, choropleth_layer, outline_layer
-from layers.interaction import SteadyFocus
+from layers.interaction import PromptClick, SteadyFocus
 from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
@@ -81,10 +83,13 @@ def map_page() -> None:
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
-    _sidebar(view, catalogue)
     st.title("Health Gap Atlas")
-    show_notes(notes)
-    _main(view, catalogue[view.indicator_id], gdf)
+    with st.container():  # always there, so the map keeps its place (and its frame) when a note comes or goes
+        show_notes(notes)
+    finish = _main(view, catalogue[view.indicator_id], gdf)
+    _sidebar(view, catalogue)
+    if finish is not None:
+        finish()
 
 
 # ---------------------------------------------------------------- sidebar
@@ -190,8 +195,13 @@ def _drawn_method(view: View, indicator: Indicator) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- main
-@st.fragment
-def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
+def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> Callable[[], None] | None:
+    """Lay out the main area; return what draws the map and the area's panel, to be called last.
+
+    The browser starts drawing the map as soon as it arrives, but any element arriving after it
+    restarts the page's rendering: so the cheap elements (and the sidebar) go first, then the map,
+    then the panel, whose figures may take the server a while.
+    """
     crumbs, finder = st.columns([3, 2], vertical_alignment="center")
     with crumbs:
         _breadcrumb(view, gdf)
@@ -203,13 +213,13 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         drawn = view_cache.drawn(view, indicator, method=method, england=england, gdf=gdf, values=_values)
     except AtlasError as exc:
         st.warning(str(exc))
-        return
+        return None
     joined, report, scheme = drawn.joined, drawn.report, drawn.scheme
     classification, categories = drawn.classification, drawn.categories
     if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
                      categories=categories, scheme=scheme, england=england, base=_base_map())
-        return
+        return None
     focus = view.area_code or view.region_code
     layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code),
                              lambda: areas_layer(view, indicator, drawn, gdf, england=england))
@@ -237,22 +247,12 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         centre, zoom = _fit(region)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
-        # st_folium renames the layers' ids, so a download being prepared gets its own copies.
-        download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
-        result = st_folium(
-            _base_map(),
-            key="atlas_map",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            feature_group_to_add=layers,
-            center=centre,
-            zoom=zoom,
-            returned_objects=["last_active_drawing", "last_object_clicked"],
-        )
+        map_slot = st.container()
         if not report.ok:
             st.caption(f"Join check: {report.describe()}.")
+        # st_folium renames the layers' ids, so a download being prepared gets its own copies.
+        download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
         _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
-    _handle_click(result, view, gdf)
     with panel_col:
         st.markdown(
             f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period}  \n"
@@ -260,11 +260,29 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> None:
         )
         for item in legends:
             st.markdown(to_html(item), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
-        if focus:
-            _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small)
-        else:
+        if not focus:
             st.caption("Click an area on the map, or search for it, to see its small areas and how it "
                        "compares with England.")
+        panel_slot = st.container()
+
+    def finish() -> None:
+        with map_slot:
+            st_folium(
+                _base_map(),
+                key="atlas_map",
+                height=MAP_HEIGHT,
+                use_container_width=True,
+                feature_group_to_add=layers,
+                center=centre,
+                zoom=zoom,
+                returned_objects=["last_active_drawing", "last_object_clicked"],
+                on_change=partial(_clicked, view.area_code, frozenset(gdf["area_code"])),
+            )
+        if focus:
+            with panel_slot:
+                _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small)
+
+    return finish
 
 
 def areas_layer(view: View, indicator: Indicator, drawn: view_cache.Drawn, gdf: gpd.GeoDataFrame, *,
@@ -304,6 +322,7 @@ def _base_map() -> Any:
     # Identical on every rerun, so the map iframe is never rebuilt; layers arrive separately.
     m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
     SteadyFocus().add_to(m)
+    PromptClick().add_to(m)
     return assets.localise(m)
 
 
@@ -325,25 +344,19 @@ def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
 
 
-def _handle_click(result: dict[str, Any] | None, view: View, gdf: gpd.GeoDataFrame) -> None:
-    drawing = (result or {}).get("last_active_drawing") or {}
-    props = drawing.get("properties") or {}
-    code = props.get("area_code")
-    # The component keeps returning the last click; its position tells a new click from an old one.
-    marker = f"{code}|{(result or {}).get('last_object_clicked')}"
-    if not code or st.session_state.get("_last_click") == marker:
-        return
-    st.session_state["_last_click"] = marker
-    if code in set(gdf["area_code"]) and code != view.area_code:
+def _clicked(area_code: str | None, codes: frozenset[str]) -> None:
+    """The map's click callback: drill into the clicked area before the page reruns (one run, not two)."""
+    drawing = (st.session_state.get("atlas_map") or {}).get("last_active_drawing") or {}
+    code = (drawing.get("properties") or {}).get("area_code")
+    if code and code in codes and code != area_code:
         select_area(code)
         st.query_params.pop("lsoa", None)
-        st.rerun()
 
 
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
     """England > region > area, on the map the user is on: no level, indicator or period changes."""
     cols = st.columns([2, 3, 3], gap="small", vertical_alignment="center")
-    # Buttons inside the fragment rerun the whole app: the view is resolved outside it.
+    # The buttons rerun the whole app, which resolves the view from the URL again.
     if cols[0].button("England", key="crumb_england", disabled=not (view.area_code or view.region_code),
                       help="Back to the whole map", icon=":material/home:"):
         select_area(None)
@@ -471,12 +484,11 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     if small is not None:
         catalogue = _catalogue()
         st.selectbox(
-            "Small-area indicator", upload.small_area_options(small.options, small.vintage),
-            format_func=lambda i: catalogue[i].label,
+            "Small-area indicator", small.options, format_func=lambda i: catalogue[i].label,
             key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
             help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )
-    pop = view_cache.population(code, level=level, vintage=vintage)
+    pop = area_profile.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
     items = view_cache.headlines(code, level=level)
@@ -494,10 +506,12 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
             lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
                          f"{england}{verdict}{rank}{note}")
         st.markdown("\n".join(lines))
-    if lags := view_cache.years_behind(code, str(row["area_name"]), level=level, vintage=vintage):  # issue 14
+    from geo.lag import area_sentences  # years behind England (issue 14)
+
+    if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
         st.markdown("**Years behind England**\n\n" + "\n".join(f"- {s}" for s in lags))
     _trend(view, code, level, str(row["area_name"]))
-    deciles = view_cache.lsoa_deciles(code, level=level, vintage=vintage)
+    deciles = area_profile.lsoa_deciles(code, level=level, vintage=vintage)
     edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")
     if deciles["lsoas"].sum():
         st.markdown(f"**Small areas by national {edition} decile** (1 = most deprived 10% of England)")
@@ -529,7 +543,7 @@ def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, e
 def _trend(view: View, code: str, level: str, name: str) -> None:
     indicator = _catalogue()[view.indicator_id]
     try:
-        trend = view_cache.trend(view.indicator_id, code, level=level, sex=view.sex)
+        trend = area_profile.trend(view.indicator_id, code, level=level, sex=view.sex)
     except AtlasError:
         return
     if len(trend) <= 1:
