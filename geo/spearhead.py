@@ -88,6 +88,8 @@ class Criterion:
     stands_for: str = ""
     #: Which series was used, official or stand-in, in words (empty when there is no choice).
     series: str = ""
+    #: For an official series brought by a refresh: one plain sentence for the page (what, where from, periods).
+    official: str = ""
 
 
 @dataclass(frozen=True)
@@ -227,17 +229,19 @@ def criteria_for(
             ind = get(editions[edition], data_dir=data_dir)
             held.append(Criterion(key, f"IMD {edition} average score", ind.indicator_id, sex, edition, ind.polarity))
             continue
-        series = ""
+        series, unheld = "", ""
         if stands_for:
-            official, series = _official_series(key, level=level, sex=sex, period=period, data_dir=data_dir)
+            official, series, unheld, plain = _official_series(key, level=level, sex=sex, period=period,
+                                                               data_dir=data_dir)
             if official:
                 ind = get(official, data_dir=data_dir)
                 held.append(Criterion(key, f"{ind.label} (official series)", official, sex, period, ind.polarity,
-                                      series=series))
+                                      series=series, official=plain))
                 continue
         ind = get(indicator_id, data_dir=data_dir)
         if not _held_for(indicator_id, level=level, sex=sex, period=period, data_dir=data_dir):
-            notes.append(f"{label} for {period} is not held, so it is left out.")
+            notes.append(f"{label} for {period} is not held, so it is left out"
+                         + (f"; {unheld}." if unheld else "."))
             continue
         held.append(Criterion(key, label, indicator_id, sex, period, ind.polarity, stands_for, series))
     return tuple(held), tuple(notes)
@@ -250,8 +254,9 @@ def _held_for(indicator_id: str, *, level: str, sex: str, period: str, data_dir:
     return not combos[(combos["period"] == period) & (combos["sex"] == sex)].empty
 
 
-def _official_series(key: str, *, level: str, sex: str, period: str, data_dir: Path) -> tuple[str, str]:
-    """The official series for a proxied criterion when held for ``period`` (else ``""``), and the note saying which.
+def _official_series(key: str, *, level: str, sex: str, period: str, data_dir: Path) -> tuple[str, str, str, str]:
+    """For a proxied criterion: the official series when held for ``period`` (else ``""``), the note saying which,
+    the clause saying it is held but not for ``period`` (else ``""``), and the page's plain sentence.
 
     The choice is the gap tracker's (:func:`geo.gap.resolve`: the official all-cancer and
     all-CVD series once ``python -m geo refresh`` has brought them), narrowed to the period.
@@ -262,14 +267,40 @@ def _official_series(key: str, *, level: str, sex: str, period: str, data_dir: P
 
     record = gap.INDICATORS.get(key)
     if record is None or not record.official_id:
-        return "", ""
+        return "", "", "", ""
     chosen, note = gap.resolve(replace(record, level=level, sex=sex), data_dir=data_dir)
     if chosen.indicator_id != record.official_id:
-        return "", note
+        return "", note, "", ""
+    covered = _coverage(record.official_id, level=level, sex=sex, data_dir=data_dir)
     if not _held_for(chosen.indicator_id, level=level, sex=sex, period=period, data_dir=data_dir):
+        unheld = f"the official series {record.official_id} is held, but not for {period} (only for {covered})"
         return "", (f"Series: {record.indicator_id} (deaths considered preventable) stands in for {record.stands_for}; "
-                    f"the official series {record.official_id} is held, but not for {period}.")
-    return chosen.indicator_id, note
+                    f"{unheld}."), unheld, ""
+    source = _refreshed_source(record.official_id, data_dir=data_dir)
+    what = record.stands_for.split(" (")[0]
+    plain = (f"{what[0].upper()}{what[1:]}: the official series{f' ({source})' if source else ''}, held for "
+             f"{covered}, used here for {period} in place of the proxy (deaths considered preventable).")
+    return chosen.indicator_id, f"{note[:-1]}; used for {period}, held for {covered}.", "", plain
+
+
+def _coverage(indicator_id: str, *, level: str, sex: str, data_dir: Path) -> str:
+    """The periods a series is held for at ``level``, in words ("2001-03 to 2015-17")."""
+    combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
+    held = sorted(set(combos.loc[combos["sex"] == sex, "period"]), key=period_year)
+    return held[0] if len(held) == 1 else f"{held[0]} to {held[-1]}"
+
+
+def _refreshed_source(indicator_id: str, *, data_dir: Path) -> str:
+    """Where a refreshed series came from ("OHID Fingertips indicator 40501, released ..."), or ``""``."""
+    from geo import _paths, refresh
+
+    if _paths.refreshed_dir(data_dir) is None:
+        return ""
+    entry = ((refresh.current() or {}).get("indicators") or {}).get(indicator_id)
+    if not isinstance(entry, dict):
+        return ""
+    return (f"OHID Fingertips indicator {entry.get('fingertips_id')}, released {entry.get('released')}, "
+            f"downloaded {entry.get('downloaded')}")
 
 
 def values_on(

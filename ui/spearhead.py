@@ -290,7 +290,7 @@ def _statement(result: sh.SpearheadRun) -> str:
     proxies = [c for c in result.criteria if c.stands_for]
     if proxies:
         parts.append("Proxies: " + "; ".join(f"{c.label.lower()} for {c.stands_for}" for c in proxies) + ".")
-    parts += [c.series for c in result.criteria if c.series and not c.stands_for]  # the official series, once refreshed
+    parts += [c.official or c.series for c in result.criteria if c.series and not c.stands_for]  # once refreshed
     if result.left_out:
         parts.append("Not held: " + " ".join(result.left_out) +
                      f" The result rests on {len(result.criteria)} of the 5 indicators.")
