@@ -267,9 +267,11 @@ def main(argv: list[str] | None = None) -> int:
             for vintage in ("2011", "2021"):  # warm the server: both vintages' tables and boundaries
                 atlas_view(browser, url, vintage)
             results["server_rss_mb"] = _rss_mb(server.pid)
+            results["load_average"] = [os.getloadavg()[0]]
             for _ in range(args.repeat):
                 results["atlas"].append(atlas_view(browser, url, args.vintage))
             results["server_rss_mb_after"] = _rss_mb(server.pid)
+            results["load_average"].append(os.getloadavg()[0])  # other builds share the machine: say how busy it was
             if not args.skip_explore:
                 shutil.copytree(REPO / "static" / "vendor", folder / "vendor")
                 page_path, build_s = explore_page(folder, args.vintage)
@@ -304,12 +306,16 @@ def _table(r: dict[str, Any]) -> str:
         ("opening the URL to the country painted", "<= 4 s", f"{med('painted_ms') / 1000:.2f} s",
          f"{e.get('painted_ms', float('nan')) / 1000:.1f} s"),
         ("indicator switch to repaint", "<= 0.5 s", f"{med('switch_ms') / 1000:.2f} s "
-         f"({med('switch_bytes') / 1e3:.0f} KB, {sum(len(x['switch_geometry_requests']) for x in runs)} geometry requests)",
+         f"(values arrive at {med('switch_table_arrived_ms') / 1000:.2f} s; "
+         f"{med('switch_bytes') / 1e3:.0f} KB, {sum(len(x['switch_geometry_requests']) for x in runs)} geometry requests)",
          "a new page: as opening"),
         ("hover to tooltip (name, code, value)", "<= 100 ms", f"{med('hover_ms'):.0f} ms",
          f"{e.get('hover_ms', float('nan')):.0f} ms"),
         ("server memory with the national layer", "< 1 GB", f"{r['server_rss_mb_after']:.0f} MB", "static file"),
     ]
+    if r.get("load_average"):
+        rows.append(("machine load (1-min average, 2 cores) before / after", "", " / ".join(
+            f"{x:.1f}" for x in r["load_average"]), ""))
     lines = [f"| figure | target | atlas (median of {len(runs)}) | naive explore() |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     return "\n".join(lines)
