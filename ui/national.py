@@ -91,9 +91,6 @@ def national_map(
         )
     _handle_click(result, view, set(lsoas["area_code"]))
     with panel_col:
-        # After the map, so the map keeps its place in the page. A disabled widget's label is grey at 2.3:1;
-        # the sidebar's Classification is disabled for published deciles, the usual view at this level.
-        st.html(_LABEL_CSS)
         st.markdown(f"**{indicator.title}**, {view.period}  \nSmall areas (LSOAs, {view.vintage} boundaries)")
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
@@ -151,7 +148,6 @@ def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:
 
 
 AREA_WORD = AREA_LABELS["lsoa"][0].upper() + AREA_LABELS["lsoa"][1:]
-_LABEL_CSS = """<style>[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { color: #555 !important; }</style>"""
 #: The atlas's population indicators shown in an LSOA's panel, with their labels.
 POPULATION = (("pop_total", "all ages"), ("pop_0_4", "under 5"), ("pop_0_15", "under 16"), ("pop_65_plus", "65 and over"))
 

@@ -147,6 +147,8 @@ h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
 /* Streamlit's grey captions are 3.9:1 on white; WCAG AA asks 4.5:1. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #555 !important; }
 [data-testid="stCaptionContainer"] p { color: #555 !important; }
+/* A disabled widget's label (Classification, for published deciles) is grey at 2.3:1. */
+[data-testid="stSidebar"] [data-testid="stWidgetLabel"] p { color: #555 !important; }
 </style>
 """
 
