@@ -175,20 +175,31 @@ def lsoa_population(code: str, *, vintage: str) -> pd.DataFrame:
     for indicator_id, label in POPULATION:
         if indicator_id not in cat or vintage not in cat[indicator_id].levels.get("lsoa", ()):
             continue
-        held = combos(indicator_id, "lsoa")
-        held = held[held["vintage"] == vintage]
-        if held.empty:
+        cell = _latest_cell(indicator_id, code, vintage=vintage)
+        if cell is None:
             continue
-        period = sorted(held["period"].unique())[-1]
-        sex = "persons" if "persons" in set(held["sex"]) else sorted(held["sex"])[0]
-        table = values(indicator_id, "lsoa", vintage, period, sex)
-        hit = table.loc[table["area_code"] == code]
-        if hit.empty or hit["status"].iloc[0] != "ok" or pd.isna(hit["value"].iloc[0]):
-            people = "suppressed" if not hit.empty and hit["status"].iloc[0] == "suppressed" else "no data"
-        else:
-            people = f"{int(hit['value'].iloc[0]):,}"
-        rows.append({"group": label, "people": people, "period": str(period)})
+        value, period = cell
+        rows.append({"group": label, "people": value if isinstance(value, str) else f"{int(value):,}",
+                     "period": period})
     return pd.DataFrame(rows, columns=["group", "people", "period"])
+
+
+def _latest_cell(indicator_id: str, code: str, *, vintage: str) -> tuple[float | str, str] | None:
+    """The LSOA's figure in the latest period held on ``vintage`` LSOAs, and that period.
+
+    The figure is a number, or "suppressed" / "no data"; ``None`` when nothing is held on ``vintage``.
+    """
+    held = combos(indicator_id, "lsoa")
+    held = held[held["vintage"] == vintage]
+    if held.empty:
+        return None
+    period = sorted(held["period"].unique())[-1]
+    sex = "persons" if "persons" in set(held["sex"]) else sorted(held["sex"])[0]
+    table = values(indicator_id, "lsoa", vintage, period, sex)
+    hit = table.loc[table["area_code"] == code]
+    if hit.empty or hit["status"].iloc[0] != "ok" or pd.isna(hit["value"].iloc[0]):
+        return ("suppressed" if not hit.empty and hit["status"].iloc[0] == "suppressed" else "no data"), str(period)
+    return float(hit["value"].iloc[0]), str(period)
 
 
 def _population(code: str, *, vintage: str) -> None:
@@ -212,18 +223,11 @@ def domain_deciles(code: str, *, vintage: str) -> pd.DataFrame:
     for indicator_id, ind in cat.items():
         if ind.value_type != "decile" or not indicator_id.startswith(f"{edition}_") or vintage not in ind.levels.get("lsoa", ()):
             continue
-        held = combos(indicator_id, "lsoa")
-        held = held[held["vintage"] == vintage]
-        if held.empty:
+        cell = _latest_cell(indicator_id, code, vintage=vintage)
+        if cell is None:
             continue
-        period = sorted(held["period"].unique())[-1]
-        sex = "persons" if "persons" in set(held["sex"]) else sorted(held["sex"])[0]
-        table = values(indicator_id, "lsoa", vintage, period, sex)
-        hit = table.loc[table["area_code"] == code]
-        if hit.empty or hit["status"].iloc[0] != "ok" or pd.isna(hit["value"].iloc[0]):
-            decile = "no data" if hit.empty or hit["status"].iloc[0] != "suppressed" else "suppressed"
-        else:
-            decile = str(int(hit["value"].iloc[0]))
+        value = cell[0]
+        decile = value if isinstance(value, str) else str(int(value))
         domain, _, source = ind.title.partition(", ")
         rows.append({"domain": domain, "decile": decile, "edition": source.split(":", 1)[0] or ind.label})
     return pd.DataFrame(rows, columns=["domain", "decile", "edition"])
