@@ -820,6 +820,18 @@ def export_table(result: TargetResult, *, extra: pd.DataFrame | None = None) -> 
     out["lsoa_vintage"] = result.lsoa_vintage
     out["rule"] = str(result.rule)
     out["editions"] = "; ".join(result.editions)
+    return _whole_numbers(out)
+
+
+def _whole_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """Float columns holding only whole numbers (deciles, ranks, people, metres) as integers: "1924", not "1924.0"."""
+    out = table.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_float_dtype(col) and col.notna().any():
+            held = col.dropna()
+            if bool(((held % 1) == 0).all()) and bool((held.abs() < 2**53).all()):
+                out[name] = col.astype("Int64")
     return out
 
 

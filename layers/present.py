@@ -27,8 +27,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], .stMainBlockContainer, .
 .stMainBlockContainer, .block-container { max-width: 100% !important; padding: 1rem 2rem !important; }
 .stApp p, .stApp li, .stApp label, .stApp td, .stApp th, .stApp span { font-size: 1.45rem !important; line-height: 1.45 !important;
   color: #000000 !important; }
-.stApp h1 { font-size: 2.8rem !important; color: #000000 !important; }
-.stApp h2, .stApp h3 { font-size: 2rem !important; color: #000000 !important; }
+.stApp h1, .stApp h1 span { font-size: 2.8rem !important; color: #000000 !important; }
+.stApp h2, .stApp h3, .stApp h2 span, .stApp h3 span { font-size: 2rem !important; color: #000000 !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] div { font-size: 2.6rem !important; font-weight: 700 !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.3rem !important; }
 .stApp a { color: #00308F !important; text-decoration: underline !important; }

@@ -28,6 +28,7 @@ def pack_page() -> None:
     presenting = present.is_on(params)
     if presenting:
         st.html(present.present_style())
+        leave_presentation_button()
     code = (params.get("area") or DEFAULT_AREA).strip()
     _sidebar(code)
     try:
@@ -123,6 +124,26 @@ def _sidebar(code: str) -> None:
                  key=widget("w_pack_area", code if code in options else DEFAULT_AREA), on_change=_choose)
     sb.text_input("or any area code (LA of any vintage, upper tier, PCT)",
                   key=widget("w_pack_code", "" if code in options else code), on_change=_type)
-    sb.markdown("[Presentation mode](?present=1&area=" + html.escape(code, quote=True) + ") for a projector: "
-                "large type, no sidebar. Remove `present=1` from the address to leave it.")
+    presentation_button()
     attribution_caption()
+
+
+# ---------------------------------------------------------------- presentation mode (shared with ui/target.py)
+def presentation_button() -> None:
+    """A sidebar button into presentation mode, in this tab (a markdown link would open a new one)."""
+    st.sidebar.button("Presentation mode", key="w_present_on", on_click=_presenting, args=(True,),
+                      icon=":material/slideshow:",
+                      help="For a projector: large type, high contrast, no sidebar. The link keeps it "
+                           "(present=1); a button at the top of the page leaves it.")
+
+
+def leave_presentation_button() -> None:
+    """The way out of presentation mode, at the top of the page (the sidebar is hidden)."""
+    st.button("Leave presentation mode", key="w_present_off", on_click=_presenting, args=(False,))
+
+
+def _presenting(on: bool) -> None:
+    if on:
+        st.query_params[present.PARAM] = "1"
+    else:
+        st.query_params.pop(present.PARAM, None)

@@ -29,6 +29,7 @@ from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth
 from layers.national import national_group, value_table
 from layers.style import Scheme
 from ui import upload
+from ui.pack import leave_presentation_button, presentation_button
 from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, widget
 
 DEFAULT_WITHIN: Final = "E08000012"
@@ -51,6 +52,7 @@ def target_page() -> None:
     params = dict(st.query_params)
     if present.is_on(params):
         st.html(present.present_style())
+        leave_presentation_button()
     notes: list[str] = []
     rule_text = params.get("rule") or target.PRESETS["Sure Start"]
     within = params.get("within") or DEFAULT_WITHIN
@@ -77,7 +79,6 @@ def target_page() -> None:
         _table(result, distances, gap_km)
     with map_col:
         _map(result, sites)
-    _downloads(result, distances)
 
 
 # ---------------------------------------------------------------- sidebar
@@ -125,6 +126,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
                 for i, (ind, _) in mine.items()))
         held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
         st.markdown("\n".join(f"- `{i}`: {ind.label} ({ind.unit})" for i, ind in held.items()))
+    presentation_button()
     attribution_caption()
 
 
@@ -376,18 +378,41 @@ def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: 
     if matches.empty:
         st.info("No small area of this area meets the rule. Loosen a condition (e.g. decile <= 3) or use OR.")
         return
-    shown = matches[["rank", "area_code", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS]]
+    _downloads(result, distances)  # here, not under the map: a laptop screen shows them beside the list
+    # The values first and the code last: the panel is narrow, and a clipped number column looks empty.
+    shown = matches[["rank", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS, "area_code"]]
     if distances is not None:
         shown = shown.merge(distances, on="area_code", how="left")
-    st.dataframe(shown, hide_index=True, height=300, use_container_width=True)
+    st.dataframe(shown, hide_index=True, height=300, use_container_width=True, column_config=_columns(result))
     if distances is not None:
         gaps = site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
         st.markdown(f"**Coverage gaps:** {len(gaps)} of the {len(matches)} target small areas are more than "
                     f"{gap_km:g} km from the nearest site.")
         if not gaps.empty:
             st.dataframe(gaps.merge(matches[["area_code", "area_name"]], on="area_code")[
-                ["area_code", "area_name", "nearest_site", "distance_m"]], hide_index=True, height=180,
-                use_container_width=True)
+                ["area_name", "nearest_site", "distance_m", "area_code"]], hide_index=True, height=180,
+                use_container_width=True, column_config=_columns(result))
+
+
+def _columns(result: target.TargetResult) -> dict[str, Any]:
+    """Short headers for the narrow tables; each header's help gives the full name."""
+    number = st.column_config.NumberColumn
+    config: dict[str, Any] = {
+        "rank": number("Rank", width="small", help="1 = first in the ranked list (worst on the rule's indicators)"),
+        "area_name": st.column_config.TextColumn("Small area", width="medium"),
+        "area_code": st.column_config.TextColumn("LSOA code", width="small"),
+        "pop_total": number("People", width="small", format="%d"),
+        "pop_0_4": number("Age 0-4", width="small", format="%d"),
+        "pop_0_15": number("Age 0-15", width="small", format="%d"),
+        "pop_65_plus": number("Age 65+", width="small", format="%d"),
+        "nearest_site": st.column_config.TextColumn("Nearest site", width="small"),
+        "distance_m": number("Metres to it", width="small", format="%d",
+                             help=f"Straight line in British National Grid from the {site_io.CENTRE_METHOD}"),
+    }
+    for i in result.rule.indicator_ids:
+        ind = _indicator(result, i)
+        config[i] = number(i, width="small", help=f"{ind.label} ({ind.unit})")
+    return config
 
 
 def _downloads(result: target.TargetResult, distances: pd.DataFrame | None) -> None:
@@ -395,7 +420,9 @@ def _downloads(result: target.TargetResult, distances: pd.DataFrame | None) -> N
         return
     stem = f"target_{result.area.area_code}"
     c1, c2 = st.columns(2)
-    c1.download_button("Download target LSOAs (CSV)", lambda: target.to_csv(result, extra=distances),
-                       file_name=f"{stem}.csv", mime="text/csv")
-    c2.download_button("Download target LSOAs (GeoJSON)", lambda: target.to_geojson(result, extra=distances),
-                       file_name=f"{stem}.geojson", mime="application/geo+json")
+    what = "The target small areas with every column, the rule and the data editions"
+    c1.download_button("Download CSV", lambda: target.to_csv(result, extra=distances),
+                       file_name=f"{stem}.csv", mime="text/csv", help=f"{what}.", use_container_width=True)
+    c2.download_button("Download GeoJSON", lambda: target.to_geojson(result, extra=distances),
+                       file_name=f"{stem}.geojson", mime="application/geo+json", help=f"{what}, with boundaries.",
+                       use_container_width=True)

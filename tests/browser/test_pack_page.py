@@ -33,3 +33,26 @@ def test_presentation_mode_hides_the_sidebar(app_url, page, data_dir) -> None:
     pg.get_by_alt_text("Map of Liverpool's small areas by deprivation decile").wait_for(timeout=30_000)
     size = pg.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.stApp p')).fontSize)")
     assert size >= 22  # large type for a projector
+
+
+def test_presentation_mode_is_entered_and_left_in_the_same_tab(app_url, page, data_dir) -> None:
+    pg, blocked = page
+    content = pack.build(LIVERPOOL)
+    pg.goto(f"{app_url}/pack?area={LIVERPOOL}")
+    heading = pg.get_by_role("heading", name=content.title)
+    heading.wait_for(timeout=60_000)
+    pages_before = len(pg.context.pages)
+    pg.get_by_role("button", name="Presentation mode").click()
+    pg.locator("[data-testid='stSidebar']").wait_for(state="hidden", timeout=30_000)
+    assert len(pg.context.pages) == pages_before  # the same tab, not a new one
+    assert "present=1" in pg.url and f"area={LIVERPOOL}" in pg.url
+    pg.get_by_role("button", name="Download pack (PDF, one A4 page)").wait_for(state="hidden", timeout=30_000)
+    sizes = pg.evaluate("""() => [document.querySelector('.stApp h1'), document.querySelector('.stApp p')]
+        .map((el) => parseFloat(getComputedStyle(el.querySelector('span') || el).fontSize))""")
+    assert sizes[0] > sizes[1] >= 22, sizes  # the title is larger than the large body type
+    assert axe_violations(pg) == []
+    pg.screenshot(path="artifacts/pack_presentation_mode.png")
+    pg.get_by_role("button", name="Leave presentation mode").click()
+    pg.locator("[data-testid='stSidebar']").wait_for(state="visible", timeout=30_000)
+    assert "present" not in pg.url and f"area={LIVERPOOL}" in pg.url
+    assert blocked.urls == []

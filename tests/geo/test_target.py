@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -317,6 +318,21 @@ def test_exports_carry_the_rule_and_editions(data_dir) -> None:
     geo = json.loads(target.to_geojson(result, data_dir=data_dir))
     assert geo["rule"] == str(result.rule)
     assert len(geo["features"]) == result.totals.lsoas
+
+
+def test_exports_write_whole_numbers_as_integers_and_keep_the_values(data_dir) -> None:
+    rule = "imd2019_imd_decile <= 2 or fuel_poverty >= 20"
+    result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
+    written = pd.read_csv(io.StringIO(target.to_csv(result)), dtype=str, keep_default_na=False)
+    for column in ("imd2019_imd_decile", "pop_total", "pop_0_4", "rank"):
+        assert not written[column].str.contains(".", regex=False).any(), column  # "1924", not "1924.0"
+    matches = result.matches.set_index("area_code")
+    for column in ("imd2019_imd_decile", "fuel_poverty", *target.POPULATION_COLUMNS):
+        held = matches[column].astype("float64")
+        read = pd.to_numeric(written.set_index("area_code")[column].replace("", None)).astype("float64")
+        pd.testing.assert_series_equal(read.reindex(held.index), held, check_names=False)
+    features = json.loads(target.to_geojson(result, data_dir=data_dir))["features"]
+    assert all(isinstance(f["properties"]["pop_total"], int) for f in features if f["properties"]["pop_total"] is not None)
 
 
 def test_cli_writes_the_lsoas(data_dir, tmp_path, capsys) -> None:
