@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from geo import spearhead
-from geo._paths import DATA_DIR
 from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, _free_port, axe_violations, click_area
+from tests.geo.test_refresh import refreshed_folder
 
 pytestmark = pytest.mark.browser
 
@@ -103,79 +101,6 @@ def test_gap_view_charts_relative_and_absolute_gaps(app_url, page) -> None:
 
 
 # --- after a Fingertips refresh -------------------------------------------------------------------
-
-#: The official under-75 series a refresh brings: (Fingertips id, bundled proxy, area type, its name).
-_OFFICIAL = (("40501", "u75_cancer_prev", 101, "Districts & UAs (pre Apr 2019)"),
-             ("40401", "u75_cvd_prev", 501, "Districts & UAs (from Apr 2023)"))
-
-
-def _official_reply(fingertips_id: str, proxy: str, area_type: str, header: str) -> str:
-    """A reply in the Fingertips CSV format for an official series, made from the bundled proxy's rows.
-
-    Scaffolding: no 40501 or 40401 reply is recorded (the raw folder holds neither:
-    indicators3/PROVENANCE.md, section 3), so the fake server serves the proxy's real
-    rows under the official id. The test reads which series the page says it uses and
-    the periods it covers, never the figures.
-    """
-    import csv
-    import io
-
-    from geo import indicators
-
-    rows = indicators.table(proxy)
-    rows = rows[rows["level"].isin(["lad", "england"]) & (rows["sex"] == "persons")]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header.split(","), lineterminator="\n")
-    writer.writeheader()
-    for r in rows.itertuples():
-        england = r.level == "england"
-        start, end = str(r.period).split("-")
-        writer.writerow({
-            "Indicator ID": fingertips_id, "Area Code": r.area_code, "Area Type": "England" if england else area_type,
-            "Sex": "Persons", "Age": "<75 yrs", "Time period": f"{start} - {end}",
-            "Value": "" if r.status != "ok" else f"{r.value}",
-            "Value note": "Value suppressed for disclosure control due to small count" if r.status == "suppressed" else "",
-            "Time period Sortable": f"{start}0000", "Time period range": "3y",
-        })
-    return out.getvalue()
-
-
-def refreshed_folder(root: Path) -> Path:
-    """``python -m geo refresh`` into ``root`` from the local fake Fingertips server of tests/geo/test_refresh.py.
-
-    Life expectancy comes from the recorded replies (tests/fixtures/fingertips); the
-    official under-75 series from :func:`_official_reply`.
-    """
-    import shutil
-    import threading
-    from unittest import mock
-
-    from geo import refresh
-    from tests.geo import test_refresh as fake_api
-
-    replies = root / "replies"
-    shutil.copytree(fake_api.FIXTURES, replies)
-    header = (fake_api.FIXTURES / "90366_101.csv").read_text(encoding="utf-8").splitlines()[0]
-    routes = {("90366", "501"): "90366_501.csv", ("90366", "201"): "90366_201.csv", ("90366", "101"): "90366_101.csv"}
-    for fid, proxy, type_id, type_name in _OFFICIAL:
-        (replies / f"{fid}_{type_id}.csv").write_text(_official_reply(fid, proxy, type_name, header), encoding="utf-8")
-        meta = json.loads((fake_api.FIXTURES / "metadata_90366.json").read_text(encoding="utf-8"))["90366"]
-        meta = {**meta, "IID": int(fid), "Descriptive": {"Name": f"Official series {fid} (test reply)"}}
-        (replies / f"metadata_{fid}.json").write_text(json.dumps({fid: meta}), encoding="utf-8")
-        routes[(fid, str(type_id))] = f"{fid}_{type_id}.csv"
-    state = fake_api.FakeFingertips(routes=routes)
-    server = fake_api._QuietServer(("127.0.0.1", 0), fake_api._handler(state))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        with mock.patch.object(fake_api, "FIXTURES", replies):
-            refresh.refresh(["90366", "40501", "40401"], base_url=f"http://127.0.0.1:{server.server_address[1]}/api/",
-                            refresh_dir=root / "refreshed", data_dir=DATA_DIR,
-                            http=refresh.Http(timeout=10.0, deadline=60.0, retries=1, backoff=0.0))
-    finally:
-        server.shutdown()
-        server.server_close()
-    return root / "refreshed"
-
 
 @pytest.fixture(scope="module")
 def refreshed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

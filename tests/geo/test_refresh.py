@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+import shutil
 import socket
 import threading
 import time
@@ -47,6 +50,8 @@ class FakeFingertips:
     available: dict[str, list[int]] = field(default_factory=dict)
     hits: dict[tuple[str, str], int] = field(default_factory=dict)
     url: str = ""
+    #: Where the replies are read from.
+    folder: Path = FIXTURES
 
 
 def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
@@ -65,7 +70,7 @@ def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
             parsed = urllib.parse.urlsplit(self.path)
             query = dict(urllib.parse.parse_qsl(parsed.query))
             if parsed.path == "/api/indicator_metadata/by_indicator_id":
-                path = FIXTURES / f"metadata_{query['indicator_ids']}.json"
+                path = fake.folder / f"metadata_{query['indicator_ids']}.json"
                 if not path.exists():
                     return self._send(404, b"not found", kind="text/plain")
                 return self._send(200, path.read_bytes(), kind="application/json")
@@ -86,7 +91,7 @@ def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
             if fault == "slow":
                 time.sleep(1.5)
             name = fake.routes.get(key)
-            body = (FIXTURES / name).read_bytes() if name else (FIXTURES / "90366_501.csv").read_bytes().split(b"\n")[0]
+            body = (fake.folder / name).read_bytes() if name else (fake.folder / "90366_501.csv").read_bytes().split(b"\n")[0]
             if fault == "truncated":  # the connection drops halfway through the promised length
                 return self._send(200, body[: len(body) // 2], length=len(body))
             if fault == "cut_row":  # a complete reply whose last line stops mid-row
@@ -424,3 +429,91 @@ def test_overlay_replaces_rows_with_the_same_key_only(tmp_path: Path, monkeypatc
     assert load() == {"E06000001": (1.0, "bundled"), "E06000002": (20.0, "fresh"), "E06000003": (30.0, "fresh")}
     (refresh_root / "CURRENT").unlink()
     assert load() == {"E06000001": (1.0, "bundled"), "E06000002": (2.0, "bundled")}
+
+
+# --- the official under-75 series in the Spearhead method ----------------------------------------
+
+#: The official under-75 series a refresh brings: (Fingertips id, bundled proxy, area type, its name).
+_OFFICIAL = (("40501", "u75_cancer_prev", 101, "Districts & UAs (pre Apr 2019)"),
+             ("40401", "u75_cvd_prev", 501, "Districts & UAs (from Apr 2023)"))
+
+
+def _official_reply(fingertips_id: str, proxy: str, area_type: str, header: str, *, data_dir: Path) -> str:
+    """A reply in the Fingertips CSV format for an official series, made from the bundled proxy's rows.
+
+    Scaffolding: no 40501 or 40401 reply is recorded (the raw folder holds neither:
+    indicators3/PROVENANCE.md, section 3), so the fake server serves the proxy's real
+    rows under the official id. The tests read which series the method says it uses and
+    the periods it covers, never the figures.
+    """
+    rows = indicators.table(proxy, data_dir=data_dir)
+    rows = rows[rows["level"].isin(["lad", "england"]) & (rows["sex"] == "persons")]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header.split(","), lineterminator="\n")
+    writer.writeheader()
+    for r in rows.itertuples():
+        england = r.level == "england"
+        start, end = str(r.period).split("-")
+        writer.writerow({
+            "Indicator ID": fingertips_id, "Area Code": r.area_code, "Area Type": "England" if england else area_type,
+            "Sex": "Persons", "Age": "<75 yrs", "Time period": f"{start} - {end}",
+            "Value": "" if r.status != "ok" else f"{r.value}",
+            "Value note": "Value suppressed for disclosure control due to small count" if r.status == "suppressed" else "",
+            "Time period Sortable": f"{start}0000", "Time period range": "3y",
+        })
+    return out.getvalue()
+
+
+def refreshed_folder(root: Path, *, data_dir: Path = geo._paths.DATA_DIR) -> Path:
+    """``python -m geo refresh`` into ``root / "refreshed"`` from the fake server (the browser test's app reads it).
+
+    Life expectancy comes from the recorded replies (tests/fixtures/fingertips); the
+    official under-75 series from :func:`_official_reply`.
+    """
+    replies = root / "replies"
+    shutil.copytree(FIXTURES, replies)
+    header = (FIXTURES / "90366_101.csv").read_text(encoding="utf-8").splitlines()[0]
+    metadata = json.loads((FIXTURES / "metadata_90366.json").read_text(encoding="utf-8"))["90366"]
+    routes = {("90366", "501"): "90366_501.csv", ("90366", "201"): "90366_201.csv", ("90366", "101"): "90366_101.csv"}
+    for fid, proxy, type_id, type_name in _OFFICIAL:
+        reply = _official_reply(fid, proxy, type_name, header, data_dir=data_dir)
+        (replies / f"{fid}_{type_id}.csv").write_text(reply, encoding="utf-8")
+        meta = {**metadata, "IID": int(fid), "Descriptive": {"Name": f"Official series {fid} (test reply)"}}
+        (replies / f"metadata_{fid}.json").write_text(json.dumps({fid: meta}), encoding="utf-8")
+        routes[(fid, str(type_id))] = f"{fid}_{type_id}.csv"
+    state = FakeFingertips(routes=routes, folder=replies)
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        refresh.refresh(["90366", "40501", "40401"], base_url=f"http://127.0.0.1:{server.server_address[1]}/api/",
+                        refresh_dir=root / "refreshed", data_dir=data_dir,
+                        http=refresh.Http(timeout=10.0, deadline=60.0, retries=1, backoff=0.0))
+    finally:
+        server.shutdown()
+        server.server_close()
+    return root / "refreshed"
+
+
+def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_held(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo import spearhead
+
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", tmp_path / "no-refresh")  # the replies are made from bundled rows
+    folder = refreshed_folder(tmp_path, data_dir=data_dir)
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", folder)
+    refresh._clear_caches()
+    try:
+        used = {c.key: c for c in spearhead.run("2015-17", data_dir=data_dir).criteria}
+        later = spearhead.run("2022-24", data_dir=data_dir)
+    finally:
+        refresh._clear_caches()
+    span = {k: sorted(set(indicators.table(p, data_dir=data_dir)["period"]), key=spearhead.period_year)
+            for k, p in (("cancer_u75", "u75_cancer_prev"), ("cvd_u75", "u75_cvd_prev"))}
+    for key, fid in (("cancer_u75", "40501"), ("cvd_u75", "40401")):
+        assert used[key].indicator_id == {"40501": "u75_cancer", "40401": "u75_cvd"}[fid]
+        assert f"(OHID Fingertips indicator {fid}, released 2025-12-02, downloaded " in used[key].official
+        assert f"held for {span[key][0]} to {span[key][-1]}, used here for 2015-17 in place of the proxy" in used[key].official
+    assert "cancer_u75" not in {c.key for c in later.criteria}
+    assert any(f"the official series u75_cancer is held, but not for 2022-24 (only for {span['cancer_u75'][0]} to "
+               f"{span['cancer_u75'][-1]})" in n for n in later.left_out)
