@@ -87,6 +87,7 @@ __all__ = [
     "SERIES",
     "add_command",
     "current",
+    "periods_held",
     "refresh",
     "revert",
 ]
@@ -573,6 +574,20 @@ def current(*, refresh_dir: Path | None = None) -> dict[str, Any] | None:
         return dict(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
+
+
+def periods_held(*, refresh_dir: Path | None = None) -> dict[str, str]:
+    """``{indicator_id: "first to last"}``: the periods the refreshed rows in use cover (empty when none)."""
+    folder = _current_folder(refresh_dir or _paths.REFRESH_DIR)
+    path = folder / "indicators" / "fingertips.parquet" if folder is not None else None
+    if path is None or not path.exists():
+        return {}
+    rows = pd.read_parquet(path, columns=["indicator_id", "period"]).drop_duplicates()
+    out: dict[str, str] = {}
+    for indicator_id, periods in rows.groupby("indicator_id")["period"]:
+        held = sorted(str(p) for p in periods)  # "2001-03" < "2015-17": the start year leads
+        out[str(indicator_id)] = held[0] if len(held) == 1 else f"{held[0]} to {held[-1]}"
+    return out
 
 
 def _current_folder(refresh_dir: Path) -> Path | None:

@@ -114,12 +114,17 @@ def _fresh_figures() -> None:
             "Figures downloaded from the OHID Fingertips API are in use, in place of the bundled figures for "
             "the same area, period and sex. Each one's note (map tooltip, area panel and downloads) names its "
             "source, the API's release date and when it was downloaded."
+            + (" The Spearhead method and the gap tracker use the official under-75 series below in place of the "
+               "\"considered preventable\" proxies, for the periods they hold, and say so."
+               if {"u75_cancer", "u75_cvd"} & set(manifest.get("indicators", {})) else "")
         )
         entries = manifest.get("indicators", {})
+        periods = refresh.periods_held()
         st.table(
             [
                 {"Indicator": key, "Fingertips indicator": f"{e.get('fingertips_id')} {e.get('name', '')}".strip(),
-                 "Released": e.get("released", ""), "Downloaded": e.get("downloaded", ""), "Rows": f"{e.get('rows', 0):,}",
+                 "Periods": periods.get(key, ""), "Released": e.get("released", ""),
+                 "Downloaded": e.get("downloaded", ""), "Rows": f"{e.get('rows', 0):,}",
                  "Boundary sets": _boundary_sets(e), "PCTs": _pct_answer(e)}
                 for key, e in entries.items()
             ]

@@ -517,3 +517,12 @@ def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_
     assert "cancer_u75" not in {c.key for c in later.criteria}
     assert any(f"the official series u75_cancer is held, but not for 2022-24 (only for {span['cancer_u75'][0]} to "
                f"{span['cancer_u75'][-1]})" in n for n in later.left_out)
+
+
+def test_periods_held_say_what_the_refreshed_rows_cover(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    assert refresh.periods_held(refresh_dir=refresh_dir) == {}
+    _run(fake, data_dir, refresh_dir, LE, CMD)
+    recorded = {"le_birth": sorted(set(_fixture("90366_501.csv")["Time period"].str.replace(" ", ""))),
+                "cmd_prevalence": sorted(set(_fixture("93495_101.csv")["Time period"].str.replace(" ", "")))}
+    expected = {k: p[0] if len(p) == 1 else f"{p[0]} to {p[-1]}" for k, p in recorded.items()}
+    assert refresh.periods_held(refresh_dir=refresh_dir) == expected
