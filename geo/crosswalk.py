@@ -6,6 +6,16 @@ the boundaries of another: codes of another vintage go through
 :func:`geo.codes.reconcile`, small areas are added up into the areas they nest in.
 Counts are summed; rates are population-weighted where the atlas holds
 populations, or refused with the reason. Splits are listed, never divided.
+
+2011 LSOAs reach the 2023 and 2025 districts (which nest 2021 LSOAs) through
+the 2021 districts: each LSOA goes to its 2021 district (ONS's LSOA 2011 lookup),
+then on through the 2023/2025 code changes, which are whole-district merges and
+recodes. Every area of the result is then one sum (or one population-weighted
+mean, with the 2011 LSOA populations) over the LSOAs it holds, which is the same
+number as adding up districts first and merging after. 2011 LSOAs reach 2021
+LSOAs through the derived 2011-2021 lookup: unchanged and merged LSOAs carry
+over, split and redrawn ones are listed, never divided. :attr:`Mapped.route`
+says which path was taken.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from geo._paths import DATA_DIR
 from geo.errors import AtlasError, UploadError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, LEVELS, vintages
 
-__all__ = ["Mapped", "carry", "fate", "lsoa01_lookup", "set_codes", "set_label"]
+__all__ = ["Mapped", "carry", "compose", "fate", "lsoa01_lookup", "lsoa11_lookup", "route", "set_codes", "set_label"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +44,7 @@ class Mapped:
     ``values``: as :attr:`geo.uploads.Upload.values`, keyed on the target codes. ``changes``: one
     row per target area made of several of the file's areas (target_code, parts, how).
     ``unmatched``: the file's codes that could not be carried over, with the reason.
+    ``route``: the lookups the values went through, in words.
     """
 
     level: str
@@ -42,6 +53,7 @@ class Mapped:
     changes: pd.DataFrame
     unmatched: pd.DataFrame
     notes: tuple[str, ...]
+    route: str = ""
 
 
 @lru_cache(maxsize=2)
@@ -51,6 +63,15 @@ def lsoa01_lookup(data_dir: Path) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=["lsoa01_code", "lsoa01_name", "lsoa11_code", "change"], dtype="str")
     return pd.read_parquet(path, columns=["lsoa01_code", "lsoa01_name", "lsoa11_code", "change"])
+
+
+@lru_cache(maxsize=2)
+def lsoa11_lookup(data_dir: Path) -> pd.DataFrame:
+    """The derived 2011 -> 2021 LSOA lookup (2011 code, 2021 code, change U/S/M/X); empty when not built."""
+    path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"
+    if not path.exists():
+        return pd.DataFrame(columns=["lsoa11_code", "lsoa21_code", "change"], dtype="str")
+    return pd.read_parquet(path, columns=["lsoa11_code", "lsoa21_code", "change"])
 
 
 def set_codes(level: str, vintage: str, data_dir: Path) -> frozenset[str]:
@@ -102,11 +123,10 @@ def carry(
     kinds = dict(kinds or {})
     target = (level, vintage)
     if source == target:
-        return Mapped(level, vintage, values.copy(), _no_changes(), _no_unmatched(), ())
-    full = _walk(*source, level, vintage, sorted(set_codes(*source, data_dir)), data_dir)
-    walk = full[0]
+        return Mapped(level, vintage, values.copy(), _no_changes(), _no_unmatched(), (), "as in your file")
+    walk, lost, steps = _walk(*source, level, vintage, sorted(set_codes(*source, data_dir)), data_dir)
     given = set(values["area_code"])
-    unmatched = full[1][full[1]["source_code"].isin(given)].reset_index(drop=True)
+    unmatched = lost[lost["source_code"].isin(given)].reset_index(drop=True)
     parts = walk.groupby("target_code")["source_code"].agg(list)
     several = parts[parts.map(len) > 1]
     notes: list[str] = []
@@ -122,7 +142,8 @@ def carry(
                 f"or switch the map to {set_label(*source)}."
             )
         weights, label = found
-        notes.append(f"Rates of areas made of several of yours are population-weighted means ({label}).")
+        notes.append(f"Rates of areas made of several of yours are population-weighted means ({label} "
+                     f"of the {set_label(*source)}).")
     rows = []
     for col in columns:
         mine = values[values["column"] == col].set_index("area_code")
@@ -145,7 +166,41 @@ def carry(
         notes.insert(0, f"{len(changes)} map area(s) are made of several of your areas: {how}.")
     if len(unmatched):
         notes.append(f"{len(unmatched)} of your areas cannot be carried onto {set_label(*target)} (see the list).")
-    return Mapped(level, vintage, out, changes, unmatched, tuple(notes))
+    path = _describe(source, target, steps)
+    notes.insert(0, f"Route: {path}.")
+    return Mapped(level, vintage, out, changes, unmatched, tuple(notes), path)
+
+
+def route(source: tuple[str, str], target: tuple[str, str], *, data_dir: Path = DATA_DIR) -> str:
+    """The lookups :func:`carry` would take from ``source`` to ``target``, in words.
+
+    Raises
+    ------
+    UploadError
+        No lookup joins the two geographies.
+    """
+    if source == target:
+        return "as in your file"
+    return _describe(source, target, _walk(*source, *target, sorted(set_codes(*source, data_dir)), data_dir)[2])
+
+
+def compose(first: pd.DataFrame, then: pd.DataFrame) -> pd.DataFrame:
+    """Two walks of (source_code, target_code) one after the other: each first source to its final target.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"source_code": ["l1", "l2", "l3"], "target_code": ["d1", "d2", "d3"]})
+    >>> b = pd.DataFrame({"source_code": ["d1", "d2"], "target_code": ["m", "m"]})
+    >>> compose(a, b).values.tolist()
+    [['l1', 'm'], ['l2', 'm']]
+    """
+    step = then.drop_duplicates("source_code").set_index("source_code")["target_code"]
+    out = first.assign(target_code=first["target_code"].map(step)).dropna(subset=["target_code"])
+    return out[["source_code", "target_code"]].astype("str").reset_index(drop=True)
+
+
+def _describe(source: tuple[str, str], target: tuple[str, str], steps: Sequence[str]) -> str:
+    return f"{set_label(*source)} to {set_label(*target)}: " + "; then ".join(steps)
 
 
 def _combine(target: str, col: str, mine: pd.DataFrame, sources: list[str], present: list[str], kind: str,
@@ -197,38 +252,104 @@ def set_label(level: str, vintage: str) -> str:
 
 
 def _walk(level: str, vintage: str, to_level: str, to_vintage: str, source_codes: list[str],
-               data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(source_code, target_code) for every source code that can be carried over, and the rest with reasons."""
+          data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(source_code, target_code) for every source code that can be carried over, the rest with reasons, and the steps."""
     refuse = UploadError(
         f"The atlas has no lookup from {set_label(level, vintage)} to {set_label(to_level, to_vintage)}; "
         f"switch the map to {set_label(level, vintage)}" + (" or a level they nest in." if level == "lsoa" else ".")
     )
     if level == "lsoa":
-        walk, lost = _identity(source_codes), _no_unmatched()
+        walk, lost, steps = _identity(source_codes), _no_unmatched(), []
         lsoa_to = boundaries.lsoa_vintage_for(to_level, to_vintage) if to_level != "lsoa" else to_vintage
+        if vintage == "2011" and lsoa_to == "2021":
+            if to_level == "lsoa":
+                return _lsoa11_to_21(source_codes, data_dir)
+            if to_level == "region":
+                lsoa_to = "2011"  # regions have not changed: the 2011 LSOAs nest in them directly
+            else:
+                return _via_2021_districts(source_codes, to_level, to_vintage, data_dir)
         if vintage == "2001":
             if lsoa_to != "2011":
                 raise refuse
             walk, lost = _lsoa01_to_11(source_codes, data_dir)
+            steps.append("to 2011 LSOAs through the ONS LSOA 2001-2011 lookup (unchanged and merged LSOAs carried, "
+                         "split and redrawn ones not)")
         elif vintage != lsoa_to:
             raise refuse
         if to_level == "lsoa":
-            return walk, lost
+            return walk, lost, steps
         parents = boundaries.parent_codes(lsoa_to, level=to_level, vintage=to_vintage, data_dir=data_dir)
         walk = walk.assign(target_code=walk["target_code"].map(parents))
-        return walk.dropna().reset_index(drop=True), lost
+        steps.append(f"{lsoa_to} LSOAs added up into the {set_label(to_level, to_vintage)} they lie in "
+                     f"(ONS LSOA {lsoa_to} lookup)")
+        return walk.dropna().reset_index(drop=True), lost, steps
     if level == to_level and level in ("lad", "utla"):
         result = codes.reconcile(source_codes, source=vintage, target=to_vintage, level=level, data_dir=data_dir)
-        return result.mapped[["source_code", "target_code"]], result.unmatched
+        return result.mapped[["source_code", "target_code"]], result.unmatched, [_changes_step(result.mapped, level)]
     if level == "lad" and to_level in ("utla", "region"):
         lad_vintage = to_vintage if to_vintage in vintages("lad") else None
         if lad_vintage is None:
             raise refuse
-        walk, lost = _walk("lad", vintage, "lad", lad_vintage, source_codes, data_dir)
+        walk, lost, steps = _walk("lad", vintage, "lad", lad_vintage, source_codes, data_dir)
         table = boundaries.area_lookup("lad", lad_vintage, data_dir=data_dir).set_index("area_code")[f"{to_level}_code"]
         walk = walk.assign(target_code=walk["target_code"].map(table))
-        return walk.dropna().reset_index(drop=True), lost
+        steps.append(f"{set_label('lad', lad_vintage)} added up into the {set_label(to_level, to_vintage)} they lie in")
+        return walk.dropna().reset_index(drop=True), lost, steps
     raise refuse
+
+
+def _changes_step(mapped: pd.DataFrame, level: str) -> str:
+    """"through the ONS code changes (17 districts merged into 4; 2 recoded across England)"."""
+    noun = "districts" if level == "lad" else "upper tiers"
+    merged = mapped[mapped["relation"] == "merge"]
+    parts = []
+    if len(merged):
+        parts.append(f"{len(merged)} {noun} merged into {merged['target_code'].nunique()}")
+    recoded = int((mapped["relation"] == "recode").sum())
+    if recoded:
+        parts.append(f"{recoded} recoded")
+    return "through the ONS code changes (" + ("; ".join(parts) or "no change") + " across England)"
+
+
+def _via_2021_districts(source_codes: list[str], to_level: str, to_vintage: str,
+                        data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """2011 LSOAs onto 2023+ areas: into their 2021 districts, then through the whole-district changes since."""
+    parents = boundaries.parent_codes("2011", level="lad", vintage="2021", data_dir=data_dir)
+    first = pd.DataFrame({"source_code": source_codes, "target_code": pd.Series(source_codes).map(parents).to_numpy()})
+    homeless = first[first["target_code"].isna()]["source_code"].tolist()
+    first = first.dropna().astype("str")
+    then, lost_districts, steps = _walk("lad", "2021", to_level, to_vintage, sorted(set(first["target_code"])), data_dir)
+    why = dict(zip(lost_districts["source_code"], lost_districts["reason"], strict=True))
+    stuck = first[first["target_code"].isin(why)]
+    lost = pd.DataFrame(
+        {"source_code": [*homeless, *stuck["source_code"]],
+         "reason": [f"{c} has no 2021 district in the ONS LSOA 2011 lookup" for c in homeless]
+         + [f"{c} lies in {d}, which cannot be carried on: {why[d]}" for c, d in
+            zip(stuck["source_code"], stuck["target_code"], strict=True)]},
+        dtype="str",
+    )
+    first_step = "2011 LSOAs added up into the 2021 local authority districts they lie in (ONS LSOA 2011 lookup)"
+    return compose(first, then), lost, [first_step, *steps]
+
+
+def _lsoa11_to_21(source_codes: list[str], data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """2011 LSOAs to 2021 through the derived lookup: unchanged and merged ones carry over; split and redrawn cannot."""
+    table = lsoa11_lookup(data_dir)
+    if table.empty:
+        raise UploadError("The LSOA 2011-2021 lookup is not built (data/lookups/lsoa11_lsoa21.parquet); run "
+                          "`python -m geo build --only lsoa_change`, or switch the map to 2011 LSOAs.")
+    table = table[table["lsoa11_code"].isin(set(source_codes))]
+    ok = table[table["change"].isin(["U", "M"])]
+    bad = table[~table["change"].isin(["U", "M"])].drop_duplicates("lsoa11_code")
+    why = {"S": "was split between several 2021 LSOAs; its values cannot be divided",
+           "X": "was redrawn in 2021 (boundaries changed irregularly); its values cannot be carried over"}
+    lost = pd.DataFrame({"source_code": bad["lsoa11_code"],
+                         "reason": [f"{c} {why.get(ch, 'has no 2021 equivalent')}"
+                                    for c, ch in zip(bad["lsoa11_code"], bad["change"], strict=True)]}, dtype="str")
+    walk = pd.DataFrame({"source_code": ok["lsoa11_code"], "target_code": ok["lsoa21_code"]}, dtype="str")
+    step = ("through the atlas's derived LSOA 2011-2021 lookup (polygon overlap of the ONS boundaries): unchanged and "
+            "merged LSOAs carried, split and redrawn ones not")
+    return walk.reset_index(drop=True), lost.reset_index(drop=True), [step]
 
 
 def _identity(source_codes: list[str]) -> pd.DataFrame:

@@ -58,6 +58,7 @@ __all__ = [
     "add_command",
     "layer",
     "parse_value",
+    "routes",
     "safe_for_spreadsheet",
     "sheet_names",
     "to_map",
@@ -513,6 +514,25 @@ def to_map(
                            level=level, vintage=vintage, kinds=kinds, data_dir=data_dir)
 
 
+#: The boundary sets the check lists a route to (the map's geographies that other sets are carried onto).
+_ROUTE_LEVELS = ("lad", "utla", "region", "lsoa")
+
+
+def routes(upload: Upload, *, data_dir: Path = DATA_DIR) -> list[str]:
+    """For each of the map's other boundary sets, how the file would reach it, or why it cannot: one line each."""
+    own = (upload.level, upload.vintage)
+    lines = []
+    for bset in BOUNDARY_SETS:
+        target = (bset.level, bset.vintage)
+        if bset.level not in _ROUTE_LEVELS or target == own:
+            continue
+        try:
+            lines.append(crosswalk.route(own, target, data_dir=data_dir))
+        except AtlasError as exc:
+            lines.append(f"{crosswalk.set_label(*target)}: cannot be drawn ({str(exc).split(';')[0]})")
+    return lines
+
+
 # ---------------------------------------------------------------- a session layer
 def layer(
     mapped: Mapped,
@@ -580,6 +600,9 @@ def check(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(upload.report())
+    if upload.mappable:
+        print("Onto the atlas's other maps (counts summed, rates population-weighted where populations are held):")
+        print("\n".join(f"  {line}" for line in routes(upload)))
     return 0 if upload.mappable else 2
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo import boundaries, crosswalk, indicators, uploads
+from geo import boundaries, codes, crosswalk, indicators, uploads
 from geo.errors import UploadError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
@@ -93,3 +93,110 @@ def test_no_lookup_is_refused(data_dir) -> None:
 )
 def test_set_label(level: str, vintage: str, expected: str) -> None:
     assert crosswalk.set_label(level, vintage) == expected
+
+
+# ---------------------------------------------------------------- 2011 LSOAs onto 2021 LSOAs and 2023+ districts
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        pytest.param({"a": "d1", "b": "d2"}, {"d1": "m", "d2": "m"}, {"a": "m", "b": "m"}, id="merge"),
+        pytest.param({"a": "d1", "b": "d2"}, {"d1": "m"}, {"a": "m"}, id="second-step-lost"),
+        pytest.param({"a": "d1"}, {"d1": "d1"}, {"a": "d1"}, id="unchanged"),
+    ],
+)
+def test_compose(first: dict[str, str], then: dict[str, str], expected: dict[str, str]) -> None:
+    def walk(pairs: dict[str, str]) -> pd.DataFrame:
+        return pd.DataFrame({"source_code": list(pairs), "target_code": list(pairs.values())}, dtype="str")
+
+    out = crosswalk.compose(walk(first), walk(then))
+    assert dict(zip(out["source_code"], out["target_code"], strict=True)) == expected
+
+
+def _lsoa11_population() -> pd.Series:
+    pop = indicators.load("pop_total", level="lsoa", vintage="2011")
+    return pop[pop["period"] == sorted(pop["period"].unique())[-1]].set_index("area_code")["value"]
+
+
+def test_lsoa_2011_onto_2021_lsoas_carries_unchanged_and_merged_never_splits(data_dir) -> None:
+    # lsoa2011_counts.csv (made-up values): E01019078 and E01019079 unchanged, E01019103 + E01019105 merged,
+    # E01019213 split in 2021; which is which comes from the derived lookup, read here.
+    given = pd.read_csv(FIXTURES / "lsoa2011_counts.csv").set_index("LSOA11CD")
+    lookup = crosswalk.lsoa11_lookup(data_dir).set_index("lsoa11_code")
+    change = lookup.groupby(level=0)["change"].first()
+    up = _check((FIXTURES / "lsoa2011_counts.csv").read_bytes())
+    mapped = _carry(up, level="lsoa", vintage="2021", kinds={"people": "count", "rate": "rate"})
+    people = mapped.values[mapped.values["column"] == "people"].set_index("area_code")["value"]
+    rate = mapped.values[mapped.values["column"] == "rate"].set_index("area_code")["value"]
+    unchanged = [c for c in given.index if change[c] == "U"]
+    assert all(people[c] == given.loc[c, "people"] for c in unchanged) and len(unchanged) == 2
+    merged = [c for c in given.index if change[c] == "M"]
+    (target,) = set(lookup.loc[merged, "lsoa21_code"])
+    assert people[target] == given.loc[merged, "people"].sum()
+    pop = _lsoa11_population()[merged]
+    assert math.isclose(rate[target], (given.loc[merged, "rate"] * pop).sum() / pop.sum())
+    split = lookup.loc[["E01019213"]]
+    assert set(split["change"]) == {"S"}
+    assert not set(split["lsoa21_code"]) & set(people.index)  # never divided
+    assert mapped.unmatched.set_index("source_code").loc["E01019213", "reason"].endswith("its values cannot be divided")
+    assert "derived LSOA 2011-2021 lookup" in mapped.route and mapped.notes[0] == f"Route: {mapped.route}."
+
+
+def _cumbria_file(columns: dict[str, pd.Series]) -> bytes:
+    """Every 2011 LSOA of the six Cumbrian districts of 2021, with the given columns."""
+    lsoa = _lsoa11_population()
+    parents = boundaries.parent_codes("2011", level="lad", vintage="2021")
+    mine = sorted(c for c in lsoa.index if parents.get(c) in CUMBRIA_2021)
+    body = "".join(f"{c}," + ",".join(f"{columns[k][c]:g}" for k in columns) + "\n" for c in mine)
+    return ("lsoa11cd," + ",".join(columns) + "\n" + body).encode()
+
+
+#: Allerdale, Barrow-in-Furness, Carlisle, Copeland, Eden and South Lakeland: the 2021 districts of Cumbria.
+CUMBRIA_2021 = ("E07000026", "E07000027", "E07000028", "E07000029", "E07000030", "E07000031")
+
+
+@pytest.mark.parametrize("vintage", [pytest.param("2023", id="2023"), pytest.param("2025", id="2025")])
+def test_lsoa_2011_counts_sum_to_2023_districts_through_2021(data_dir, vintage: str) -> None:
+    # The ONS mid-year LSOA estimates of 2011 LSOAs as a count file: added up and merged, they must give
+    # the 2021 districts' own estimates of the same year, summed over what each became.
+    lsoa = _lsoa11_population()
+    latest = sorted(indicators.load("pop_total", level="lsoa", vintage="2011")["period"].unique())[-1]
+    up = _check(_cumbria_file({"people": lsoa}))
+    mapped = _carry(up, level="lad", vintage=vintage, kinds={"people": "count"})
+    districts = indicators.load("pop_total", level="lad", vintage="2021")
+    districts = districts[districts["period"] == latest].set_index("area_code")["value"]
+    became = codes.reconcile(list(CUMBRIA_2021), source="2021", target=vintage).mapped.set_index("source_code")
+    expected = districts[list(CUMBRIA_2021)].groupby(became["target_code"]).sum()
+    got = mapped.values.set_index("area_code")["value"]
+    assert len(expected) == 2 and got.to_dict() == expected.to_dict()
+    assert set(mapped.values["status"]) == {"ok"} and mapped.unmatched.empty
+    assert mapped.route.startswith(f"2011 LSOAs to {vintage} local authority districts: 2011 LSOAs added up into the "
+                                   "2021 local authority districts they lie in (ONS LSOA 2011 lookup); then through "
+                                   "the ONS code changes")
+
+
+def test_lsoa_2011_rates_weighted_by_lsoa_populations_as_districts_then_merges(data_dir) -> None:
+    # Made-up rates; the two-step reading (2021 districts weighted by their LSOAs' populations, then the merge
+    # weighted by the districts' summed populations) is the one the route states.
+    lsoa = _lsoa11_population()
+    rates = pd.Series([(i % 13) + 0.5 for i in range(len(lsoa))], index=lsoa.index)
+    up = _check(_cumbria_file({"rate": rates}))
+    mapped = _carry(up, level="lad", vintage="2023", kinds={"rate": "rate"})
+    parents = boundaries.parent_codes("2011", level="lad", vintage="2021")
+    mine = lsoa[lsoa.index.map(parents).isin(CUMBRIA_2021)]
+    by = mine.index.map(parents)
+    district_pop = mine.groupby(by).sum()
+    district_rate = (rates[mine.index] * mine).groupby(by).sum() / district_pop
+    became = codes.reconcile(list(CUMBRIA_2021), source="2021", target="2023").mapped.set_index("source_code")
+    merged = (district_rate * district_pop).groupby(became["target_code"]).sum() / district_pop.groupby(
+        became["target_code"]).sum()
+    got = mapped.values.set_index("area_code")["value"]
+    assert set(got.index) == set(merged.index)
+    assert all(math.isclose(got[c], merged[c]) for c in merged.index)
+    assert any("population-weighted" in n and "of the 2011 LSOAs" in n for n in mapped.notes)
+
+
+def test_lsoa_2011_part_of_a_merged_district_is_missing_not_guessed(data_dir) -> None:
+    up = _check((FIXTURES / "lsoa2011_counts.csv").read_bytes())
+    mapped = _carry(up, level="lad", vintage="2023", kinds={"people": "count", "rate": "count"})
+    assert set(mapped.values["status"]) == {"missing"}
+    assert mapped.values["note"].str.contains("parts are not in your file").all()

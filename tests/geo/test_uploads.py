@@ -222,6 +222,13 @@ def test_layer_draws_like_a_catalogue_indicator(data_dir) -> None:
         pytest.param("two_sheets.xlsx", [], 2, "choose one", id="excel-needs-sheet"),
         pytest.param("header_only.csv", [], 2, "no rows of data", id="header-only"),
         pytest.param("missing.csv", [], 2, "No file", id="no-such-file"),
+        pytest.param("lsoa2011_counts.csv", [], 0, "2011 LSOAs to 2023 local authority districts: 2011 LSOAs added up "
+                     "into the 2021 local authority districts they lie in (ONS LSOA 2011 lookup); then through the ONS "
+                     "code changes", id="lsoa2011-route-to-2023-districts"),
+        pytest.param("lsoa2011_counts.csv", [], 0, "2011 LSOAs to 2021 LSOAs: through the atlas's derived LSOA "
+                     "2011-2021 lookup", id="lsoa2011-route-to-2021-lsoas"),
+        pytest.param("pct_nhs_codes.csv", [], 0, "2023 local authority districts: cannot be drawn (The atlas has no "
+                     "lookup from 2011 primary care trusts", id="no-route-said-so"),
     ],
 )
 def test_check_command(data_dir, capsys, name: str, argv: list[str], status: int, expected: str) -> None:
