@@ -86,6 +86,7 @@ def apply(
     own: OwnCriterion,
     values: pd.DataFrame,
     *,
+    threshold: int | None = None,
     data_dir: Path = DATA_DIR,
 ) -> OwnRun:
     """The method re-applied with the user's column in place of ``own.replaces`` (or added).
@@ -94,11 +95,15 @@ def apply(
     ----------
     values : DataFrame
         The column's rows in :data:`geo.schema.INDICATOR_COLUMNS` (``level`` must be ``lad``).
+    threshold : int, optional
+        Indicators needed to qualify, from 1 to the number in use (one more than the run's when the
+        column is added); by default the run's.
 
     Raises
     ------
     UploadError
-        The column is not at local-authority level, or replaces a criterion the run does not have.
+        The column is not at local-authority level, replaces a criterion the run does not have, or the
+        threshold is more than the indicators in use.
     """
     if own.replaces != ADD and own.replaces not in {c.key for c in run.criteria}:
         held = ", ".join(c.key for c in run.criteria)
@@ -113,7 +118,13 @@ def apply(
     frame = run.values.drop(columns=[replaced.key] if replaced else []).assign(**{KEY: series})
     frame = frame[[c.key for c in criteria]]
     a = run.assessment
-    assessment = sh.assess(frame, {c.key: c.polarity for c in criteria}, fraction=a.fraction, threshold=a.threshold)
+    needed = a.threshold if threshold is None else threshold
+    if not 1 <= needed <= len(criteria):
+        raise UploadError(
+            f"Expected a threshold from 1 to {len(criteria)} (the indicators in use with your column); got {needed}. "
+            f"Lower it to {len(criteria)} or fewer."
+        )
+    assessment = sh.assess(frame, {c.key: c.polarity for c in criteria}, fraction=a.fraction, threshold=needed)
     gaps = int(series.isna().sum())
     if gaps:
         notes.append(f"{own.label} (your file): {gaps} of {len(series)} areas have no value on {run.vintage} codes.")

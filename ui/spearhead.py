@@ -24,6 +24,7 @@ from geo import lag as lag_mod
 from geo import spearhead as sh
 from geo.errors import AtlasError
 from geo.schema import vintages
+from geo.spearhead_rules import FIVE as _FIVE
 from layers import assets
 from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, outline_layer
@@ -54,6 +55,8 @@ _SHORT = {
 }
 _SEXES = {"female": "Females", "male": "Males", "persons": "Persons"}
 _WORSE = {"lower_is_better": "Higher values are worse", "higher_is_better": "Lower values are worse"}
+#: The largest threshold a link may ask for: the five indicators and an uploaded column added as a sixth.
+_MOST = 6
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,10 @@ def _read_view(periods: tuple[str, ...]) -> tuple[SpearheadView, list[str]]:
     try:
         threshold = int(q.get("threshold", view.threshold))
         fraction = float(q.get("fraction", view.fraction))
-        if not (1 <= threshold <= 5 and 0 < fraction < 1):
+        if not (1 <= threshold <= _MOST and 0 < fraction < 1):
             raise ValueError
     except ValueError:
-        notes.append("Ignored the threshold or fraction in the link (expected 1-5 and 0-1); showing 3 of 5 and a fifth.")
+        notes.append(f"Ignored the threshold or fraction in the link (expected 1-{_MOST} and 0-1); showing 3 and a fifth.")
         threshold, fraction = view.threshold, view.fraction
     view = replace(
         view, tab=tab, period=period, level=level, vintage=vintage, threshold=threshold, fraction=fraction,
@@ -146,6 +149,24 @@ def _periods(level: str) -> tuple[str, ...]:
     return sh.periods_held(level)
 
 
+@st.cache_resource(show_spinner=False)
+def _held_keys(period: str) -> tuple[str, ...]:
+    """The keys of the indicators held for ``period`` (as :func:`_run` applies them); none when they cannot be read."""
+    try:
+        held, _ = sh.criteria_for(period, level="lad", imd_edition="2004" if period == "2001-03" else None)
+    except AtlasError:
+        return ()
+    return tuple(c.key for c in held)
+
+
+def _in_use(view: SpearheadView) -> tuple[int, int]:
+    """(indicators held for the view's period, indicators in use): one more when an uploaded column is added."""
+    keys = _held_keys(view.period)
+    held = {i for i, (_, v) in upload.session_values().items() if (v["level"] == "lad").any()}
+    adds = view.own in held and bool(view.opol) and view.swap not in keys
+    return len(keys), len(keys) + int(adds)
+
+
 @st.cache_resource(show_spinner="Finding overlapping PCTs…")
 def _overlaps(codes: tuple[str, ...], vintage: str) -> pd.DataFrame:
     return sh.overlapping(codes, vintage=vintage)
@@ -177,12 +198,19 @@ def spearhead_page() -> None:
     compact_layout()
     st.title("Spearhead areas and the health gap")
     view, notes = _read_view(_periods("lad"))
+    held, in_use = _in_use(view)
+    if held and view.threshold > in_use:
+        notes.append(f"A threshold of {view.threshold} is more than the {in_use} indicators in use for "
+                     f"{view.period}; showing {in_use} or more of the {in_use}.")
+        view = replace(view, threshold=in_use)
+        st.query_params["threshold"] = str(in_use)
     st.radio("Show", list(_TABS), format_func=_TABS.__getitem__, horizontal=True, label_visibility="collapsed",
              key=widget("w_sh_tab", view.tab), on_change=_set, args=("tab", "w_sh_tab"))
-    _sidebar(view)
+    _sidebar(view, in_use or 5)
     show_notes(notes)
     try:
-        result = _run(view.period, "lad", view.vintage, view.threshold, view.fraction)
+        # An added column counts towards the threshold: the held indicators alone are run at most at their number.
+        result = _run(view.period, "lad", view.vintage, min(view.threshold, held or view.threshold), view.fraction)
         _own_picker(view, result)
         result = _with_own(view, result)
         if view.tab == "areas":
@@ -198,7 +226,7 @@ def spearhead_page() -> None:
     attribution_caption()
 
 
-def _sidebar(view: SpearheadView) -> None:
+def _sidebar(view: SpearheadView, in_use: int) -> None:
     with st.sidebar:
         st.subheader("The method")
         st.selectbox("Period of the health data", _periods("lad"), key=widget("w_sh_period", view.period),
@@ -210,8 +238,9 @@ def _sidebar(view: SpearheadView) -> None:
                      format_func=lambda v: "The set most areas hold fully" if v == "auto" else v,
                      key=widget("w_sh_vintage", view.vintage), on_change=_set, args=("vintage", "w_sh_vintage"))
         st.session_state["w_sh_threshold"] = view.threshold
-        st.number_input("Indicators needed to qualify", min_value=1, max_value=5, step=1,
-                        key="w_sh_threshold", on_change=_set, args=("threshold", "w_sh_threshold"))
+        st.number_input("Indicators needed to qualify", min_value=1, max_value=in_use, step=1,
+                        key="w_sh_threshold", on_change=_set, args=("threshold", "w_sh_threshold"),
+                        help=f"From 1 to the {in_use} indicators in use (an uploaded column added as one more counts).")
         st.session_state["w_sh_fraction"] = view.fraction
         st.number_input("Worst fraction on each indicator", min_value=0.05, max_value=0.5, step=0.05,
                         key="w_sh_fraction", on_change=_set, args=("fraction", "w_sh_fraction"))
@@ -269,7 +298,7 @@ def _with_own(view: SpearheadView, result: sh.SpearheadRun) -> sh.SpearheadRun:
                                  replaces=swap, file_name=indicator.source.dataset,
                                  period=indicator.periods[0] if indicator.periods else "")
     try:
-        return criterion.apply(result, own, values)
+        return criterion.apply(result, own, values, threshold=view.threshold)
     except AtlasError as exc:
         st.error(str(exc))
         return result
@@ -367,10 +396,7 @@ def _csv(table: pd.DataFrame) -> str:
 
 def _pct_layer(view: SpearheadView, result: sh.SpearheadRun) -> tuple[Any, Any]:
     pcts = boundaries_for("pct", "2011")
-    try:
-        pct_run = _run(view.period, "pct", "2011", view.threshold, view.fraction)
-    except AtlasError:
-        pct_run = None
+    pct_run = _pct_run(view)
     if pct_run is not None:
         st.caption(f"PCT values held for {view.period}: the method applied to the 151 PCTs of 2011 "
                    f"({pct_run.rests_on}; {', '.join(c.label for c in pct_run.criteria)}).")
@@ -381,12 +407,24 @@ def _pct_layer(view: SpearheadView, result: sh.SpearheadRun) -> tuple[Any, Any]:
         return layer, legend
     codes = tuple(result.assessment.table.index[result.assessment.table["qualifies"]])
     over = _overlaps(codes, result.vintage)
-    st.caption("PCT values are not held for this period: PCTs overlapping a qualifying local authority are "
+    why = ("the threshold counts your column, which PCTs do not have" if view.threshold > len(_FIVE)
+           else "PCT values are not held for this period")
+    st.caption(f"{why.capitalize()}: PCTs overlapping a qualifying local authority are "
                "marked (labelled “overlaps”), not assessed.")
     layer = sh_layers.overlap_layer(pcts, over, name="PCTs overlapping qualifying LAs")
     legend = sh_layers.spearhead_legend(result.table(), n=len(result.criteria), rests_on=result.rests_on,
                                         title="Local authorities behind the marked PCTs")
     return layer, legend
+
+
+def _pct_run(view: SpearheadView) -> sh.SpearheadRun | None:
+    """The method on the 2011 PCTs' own values; ``None`` when not held, or the threshold counts an uploaded column."""
+    if view.threshold > len(_FIVE):
+        return None
+    try:
+        return _run(view.period, "pct", "2011", view.threshold, view.fraction)
+    except AtlasError:
+        return None
 
 
 def _base_map() -> Any:
@@ -439,12 +477,12 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
 
 def _computed_pcts(view: SpearheadView, result: sh.SpearheadRun) -> tuple[list[str], str]:
     """The PCTs the method picks for the period, or (no PCT values held) those overlapping qualifying LAs."""
-    try:
-        pct_run = _run(view.period, "pct", "2011", view.threshold, view.fraction)
-    except AtlasError:
+    pct_run = _pct_run(view)
+    if pct_run is None:
         t = result.assessment.table
         over = _overlaps(tuple(t.index[t["qualifies"]]), result.vintage)
-        return list(over["area_code"]), "PCTs overlapping a qualifying local authority (no PCT values for this period)"
+        why = "the threshold counts your column" if view.threshold > len(_FIVE) else "no PCT values for this period"
+        return list(over["area_code"]), f"PCTs overlapping a qualifying local authority ({why})"
     t = pct_run.assessment.table
     return list(t.index[t["qualifies"]]), f"PCTs qualifying on {view.period} PCT data ({pct_run.rests_on})"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import boundaries, uploads
+from geo import boundaries, crosswalk, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
@@ -45,6 +45,7 @@ class _Layer:
     indicator: Indicator
     values: pd.DataFrame
     england: float | None
+    route: str = ""
 
 
 def _layers() -> dict[str, _Layer]:
@@ -138,6 +139,8 @@ def panel(view: View) -> None:
         for indicator_id, layer in list(_layers().items()):
             cols = st.columns([3, 2], vertical_alignment="center")
             cols[0].caption(layer.indicator.label)
+            if layer.route and layer.route != "as in your file":
+                st.caption(f"Carried from {_plain(layer.route, limit=400)}.")
             if cols[1].button("Remove", key=f"rm_{indicator_id}", help=f"Remove {layer.indicator.label} from the map"):
                 _layers().pop(indicator_id, None)
                 if st.query_params.get("indicator") == indicator_id:
@@ -236,7 +239,8 @@ def _options(upload: uploads.Upload, view: View) -> None:
     )
     kinds: dict[str, str] = {}
     if target != own:
-        st.caption("Areas may merge on the way: say how each column adds up.")
+        st.caption(f"Route: {_plain(_route(own, target), limit=400)}. Areas may merge on the way: say how each column "
+                   "adds up.")
         for i, col in enumerate(upload.columns):
             kinds[col] = str(st.radio(
                 _plain(col, limit=40), list(uploads.KINDS), key=f"upload_kind_{i}", horizontal=True,
@@ -257,6 +261,15 @@ def _options(upload: uploads.Upload, view: View) -> None:
         return
     small = _small_areas(upload, mapped, kinds)
     _add(upload, mapped, small, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _route(source: tuple[str, str], target: tuple[str, str]) -> str:
+    """The lookups between two boundary sets, in words (no user data: the sets only, so it may be shared)."""
+    try:
+        return crosswalk.route(source, target)
+    except AtlasError as exc:
+        return str(exc)
 
 
 def _small_areas(upload: uploads.Upload, mapped: uploads.Mapped, kinds: dict[str, str]) -> uploads.Mapped | None:
@@ -292,7 +305,7 @@ def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped |
             _, lsoa_rows = uploads.layer(small, col, indicator_id=indicator_id, file_name=name, period=period)
             table = pd.concat([table, lsoa_rows], ignore_index=True)
             indicator = replace(indicator, levels={**indicator.levels, "lsoa": (small.vintage,)})
-        _layers()[indicator_id] = _Layer(indicator, table, upload.england.get(col))
+        _layers()[indicator_id] = _Layer(indicator, table, upload.england.get(col), mapped.route)
         added.append(indicator_id)
     st.session_state[_COUNT] = n
     for note in mapped.notes:

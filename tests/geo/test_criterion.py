@@ -110,3 +110,25 @@ def test_other_code_set_carries_kept_areas_only(data_dir) -> None:
     assert out.values.loc["E06000001", "own"] == 1.0
     assert math.isnan(float(out.values.loc["E06000060", "own"]))
     assert any("1 merged or split on the way" in n for n in out.notes)
+
+
+def test_threshold_reaches_the_added_column() -> None:
+    # le worst two: E06000001, E06000002; imd worst two: E06000001, E06000003; own (higher is worse) worst two:
+    # E06000001 and E06000005. Only E06000001 is in the worst two on all three.
+    out = criterion.apply(_run(), _own(), _values([5.0, 1, 1, 1, 4]), threshold=3)
+    assert sorted(out.table().loc[lambda t: t["qualifies"], "area_code"]) == ["E06000001"]
+    assert out.rests_on == "3 or more of the 3: the 2 held and your column"
+    assert "qualifies with 3 or more of the 3: the 2 held and your column." in out.header()[1]
+
+
+@pytest.mark.parametrize(
+    ("replaces", "threshold", "most"),
+    [
+        pytest.param(criterion.ADD, 4, 3, id="added-one-more-than-in-use"),
+        pytest.param("imd", 3, 2, id="swapped-no-extra-indicator"),
+        pytest.param(criterion.ADD, 0, 3, id="zero"),
+    ],
+)
+def test_threshold_beyond_the_indicators_in_use_is_refused(replaces: str, threshold: int, most: int) -> None:
+    with pytest.raises(UploadError, match=f"threshold from 1 to {most} .*got {threshold}"):
+        criterion.apply(_run(), _own(replaces), _values([1.0, 2, 3, 4, 5]), threshold=threshold)
