@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -52,6 +53,10 @@ REGION_VINTAGE = "2019"
 #: Decimal places of coordinates sent to the browser: 4 is about 10 m, finer than a pixel at street zoom
 #: for these simplified boundaries, and a fifth fewer bytes than 5.
 PRECISION = 4
+#: How long a session's first page waits after sending the map, before the controls and sidebar (see
+#: map_page): about what the browser needs to make the map's frame, load Leaflet and draw; measured
+#: with scripts/benchmark.py, 0.25 s left the map waiting behind the controls' rendering.
+FIRST_MAP_HEAD_START_S = 0.4
 
 
 # ---------------------------------------------------------------- page
@@ -86,10 +91,27 @@ def map_page() -> None:
     st.title("Health Gap Atlas")
     with st.container():  # always there, so the map keeps its place (and its frame) when a note comes or goes
         show_notes(notes)
-    finish = _main(view, catalogue[view.indicator_id], gdf)
+    later = _main(view, catalogue[view.indicator_id], gdf)
+    if later is not None:
+        later.draw_map()
+        if not st.session_state.get("_map_shown"):
+            # A session's first page: let the browser start the map's frame before the other elements
+            # arrive; arriving together, they are rendered first and the map waits for them.
+            st.session_state["_map_shown"] = True
+            time.sleep(FIRST_MAP_HEAD_START_S)
+        later.draw_controls()
     _sidebar(view, catalogue)
-    if finish is not None:
-        finish()
+    if later is not None:
+        later.draw_panel()
+
+
+@dataclass(frozen=True)
+class _Later:
+    """What fills the main area's containers: the map, then the controls around it, then the area's panel."""
+
+    draw_map: Callable[[], None]
+    draw_controls: Callable[[], None]
+    draw_panel: Callable[[], None]
 
 
 # ---------------------------------------------------------------- sidebar
@@ -195,28 +217,27 @@ def _drawn_method(view: View, indicator: Indicator) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- main
-def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> Callable[[], None] | None:
-    """Lay out the main area; return what draws the map and the area's panel, to be called last.
+def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | None:
+    """Lay out the main area; return what fills it, in the order it should reach the browser.
 
-    The browser starts drawing the map as soon as it arrives, but any element arriving after it
-    restarts the page's rendering: so the cheap elements (and the sidebar) go first, then the map,
-    then the panel, whose figures may take the server a while.
+    The browser renders elements in the order they arrive, and the map's frame waits behind
+    every element before it: so only the layout's empty containers precede the map, and the
+    breadcrumb, search, downloads, legend, sidebar and panel follow it (the panel last: its
+    figures may take the server a while).
     """
     crumbs, finder = st.columns([3, 2], vertical_alignment="center")
-    with crumbs:
-        _breadcrumb(view, gdf)
-    with finder:
-        _search(view, gdf)
     england = _england(view)
     method, _why = _drawn_method(view, indicator)
     try:  # joined and classified once per server for each view (never for an upload): ui.cache
         drawn = view_cache.drawn(view, indicator, method=method, england=england, gdf=gdf, values=_values)
     except AtlasError as exc:
+        _crumbs_and_search(view, gdf, crumbs, finder)
         st.warning(str(exc))
         return None
     joined, report, scheme = drawn.joined, drawn.report, drawn.scheme
     classification, categories = drawn.classification, drawn.categories
     if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
+        _crumbs_and_search(view, gdf, crumbs, finder)
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
                      categories=categories, scheme=scheme, england=england, base=_base_map())
         return None
@@ -245,27 +266,13 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> Callable[[
         focus_bounds = region.total_bounds
         layers.append(outline_layer(region.geometry.iloc[0], name=str(region["area_name"].iloc[0]), precision=PRECISION))
         centre, zoom = _fit(region)
+    # st_folium renames the layers' ids and attaches them to its map, so a download being prepared
+    # gets its own copies, made before the map is drawn.
+    download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
     map_col, panel_col = st.columns([3, 2], gap="medium")
-    with map_col:
-        map_slot = st.container()
-        if not report.ok:
-            st.caption(f"Join check: {report.describe()}.")
-        # st_folium renames the layers' ids, so a download being prepared gets its own copies.
-        download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
-        _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
-    with panel_col:
-        st.markdown(
-            f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period}  \n"
-            f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries)"
-        )
-        for item in legends:
-            st.markdown(to_html(item), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
-        if not focus:
-            st.caption("Click an area on the map, or search for it, to see its small areas and how it "
-                       "compares with England.")
-        panel_slot = st.container()
+    map_slot = map_col.container()
 
-    def finish() -> None:
+    def draw_map() -> None:
         with map_slot:
             st_folium(
                 _base_map(),
@@ -278,11 +285,37 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> Callable[[
                 returned_objects=["last_active_drawing", "last_object_clicked"],
                 on_change=partial(_clicked, view.area_code, frozenset(gdf["area_code"])),
             )
+
+    def draw_controls() -> None:
+        _crumbs_and_search(view, gdf, crumbs, finder)
+        with map_col:
+            if not report.ok:
+                st.caption(f"Join check: {report.describe()}.")
+            _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
+        with panel_col:
+            st.markdown(
+                f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period}  \n"
+                f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries)"
+            )
+            for item in legends:
+                st.markdown(to_html(item), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
+            if not focus:
+                st.caption("Click an area on the map, or search for it, to see its small areas and how it "
+                           "compares with England.")
+
+    def draw_panel() -> None:
         if focus:
-            with panel_slot:
+            with panel_col:
                 _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small)
 
-    return finish
+    return _Later(draw_map, draw_controls, draw_panel)
+
+
+def _crumbs_and_search(view: View, gdf: gpd.GeoDataFrame, crumbs: Any, finder: Any) -> None:
+    with crumbs:
+        _breadcrumb(view, gdf)
+    with finder:
+        _search(view, gdf)
 
 
 def areas_layer(view: View, indicator: Indicator, drawn: view_cache.Drawn, gdf: gpd.GeoDataFrame, *,
