@@ -33,6 +33,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
@@ -474,10 +475,14 @@ def _any_text(value: object) -> str:
     return str(value)
 
 
+_WGS84: Final = pyproj.CRS.from_epsg(4326)
+
+
 def _feature_collection(gdf: gpd.GeoDataFrame, props: list[dict[str, Any]], *, precision: int) -> dict[str, Any]:
     """A FeatureCollection of ``props`` and rounded geometry in EPSG:4326, nothing else."""
     geoms = gdf.geometry
-    if geoms.crs is not None and geoms.crs.to_epsg() != 4326:
+    # CRS.equals, not to_epsg(): to_epsg searches the EPSG database, ~30 ms in each new script thread.
+    if geoms.crs is not None and not geoms.crs.equals(_WGS84, ignore_axis_order=True):
         geoms = geoms.to_crs(4326)
     rounded = shapely.transform(np.asarray(geoms.array), lambda c: np.round(c, precision))
     return {

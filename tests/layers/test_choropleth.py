@@ -15,7 +15,7 @@ from shapely.geometry import box
 from geo.catalogue import Indicator, Source
 from geo.classify import classify, compare_with_england
 from geo.errors import DataUnavailableError, ValidationError
-from layers.choropleth import TOOLTIP_CSS, base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.choropleth import TOOLTIP_CSS, _feature_collection, base_map, choropleth_layer, outline_layer, set_stable_ids
 from layers.style import MISSING_STYLE, SUPPRESSED_STYLE, scheme_for
 
 SHOWN = {"area_code", "area_name", "value_text", "class_label", "rank_text", "status", "england"}
@@ -298,3 +298,14 @@ def test_within_draws_only_nearby_areas_but_ranks_count_them_all(squares, indica
     assert "of 2" in near["E00000001"]["properties"]["rank_text"]  # ranked among every area, drawn or not
     with pytest.raises(DataUnavailableError, match="widen the bounds"):
         _layer(squares, indicator, within=(10.0, 10.0, 11.0, 11.0))
+
+
+@pytest.mark.parametrize(
+    ("crs", "point"),
+    [pytest.param("EPSG:4326", (-1.5, 52.5), id="wgs84-kept"),
+     pytest.param("EPSG:27700", (430000.0, 290000.0), id="british-national-grid-reprojected")],
+)
+def test_feature_collection_is_in_longitude_latitude(crs: str, point: tuple[float, float]) -> None:
+    gdf = gpd.GeoDataFrame(geometry=[shapely.Point(point).buffer(1e-3 if crs == "EPSG:4326" else 100)], crs=crs)
+    x, y = _feature_collection(gdf, [{}], precision=4)["features"][0]["geometry"]["coordinates"][0][0]
+    assert -2.0 < x < -1.0 and 52.0 < y < 53.0
