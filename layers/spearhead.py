@@ -219,8 +219,9 @@ def spearhead_legend(table: pd.DataFrame, *, n: int, rests_on: str, title: str) 
                                int(undecided.sum()), "background:#fff;border:1px dashed #404040"))
     entries.append(LegendEntry(COUNT_COLOURS["other"], "Does not qualify", int((~q & ~undecided).sum()),
                                "background:#F7F7F7;border:1px solid #8C8C8C"))
+    shown = ", ".join(f"{k}/{n}" for k in sorted(set(met[q].astype(int)))) or f"{n}/{n}"
     return Legend(title=title, method=f"Qualifies with {rests_on}; thick outline = qualifies. Zoom in once for the "
-                  "3/5, 4/5, 5/5 labels; hover for the criteria.",
+                  f"{shown} labels; hover for the criteria.",
                   entries=tuple(entries), england="",
                   note="Worst fifth per indicator among areas with a value; ties at the cut-off are all in.")
 

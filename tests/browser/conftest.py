@@ -54,7 +54,7 @@ def app_url() -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env,
         )
         url = f"http://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
+import pytest
 import shapely
 
 from geo.spearhead import Criterion, assess
@@ -118,3 +119,11 @@ def test_tooltip_values_at_the_published_precision() -> None:
     page = fmap.get_root().render()
     assert "Life expectancy: 70.0 (worst fifth; cut-off 70.0)" in page
     assert "70.0411" not in page
+
+
+@pytest.mark.parametrize(("n", "expected"), [pytest.param(5, "3/5, 5/5 labels", id="five"),
+                                             pytest.param(6, "3/6, 5/6 labels", id="six-with-an-upload")])
+def test_legend_names_the_labels_drawn(n: int, expected: str) -> None:
+    table = pd.DataFrame({"criteria_met": [5, 3, 1], "qualifies": [True, True, False], "undecided": [False, False, False]})
+    legend = layers.spearhead_legend(table, n=n, rests_on="3 or more", title="t")
+    assert expected in legend.method
