@@ -8,7 +8,9 @@
 #
 # start: runs N replicas of `streamlit run app.py` on first-port, first-port+1, ... (one
 # cookie secret shared by all), waits until each answers /_stcore/health, warms each one's
-# caches with the default view (scripts/loadtest.py --warm), then starts nginx with
+# caches with one visit to every view of the load test's list (scripts/loadtest.py --warm:
+# the default map, drilled areas, other levels and every page, so no visitor pays a page's
+# first imports), then starts nginx with
 # deploy/nginx.conf (sticky by cookie) on --port. Everything it starts is recorded in the
 # run folder (HGA_RUN_DIR, default artifacts/replicas): pids (the replicas, then nginx),
 # logs, and nginx's own files. stop ends exactly those processes, by id.
@@ -98,7 +100,7 @@ start() {
     warmers=()
     for i in $(seq 0 $((REPLICAS - 1))); do
       port=$((FIRST_PORT + i))
-      "$PYTHON" scripts/loadtest.py --url "http://127.0.0.1:$port" --warm --view "default=/" --time-limit 120 \
+      "$PYTHON" scripts/loadtest.py --url "http://127.0.0.1:$port" --warm --time-limit 120 \
         > "$RUN_DIR/warm_$port.log" 2>&1 &
       warmers+=($!)
     done
