@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from geo import spearhead
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, _free_port, axe_violations, click_area
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, serve_app
 from tests.geo.test_refresh import refreshed_folder
 
 pytestmark = pytest.mark.browser
@@ -106,32 +101,8 @@ def test_gap_view_charts_relative_and_absolute_gaps(app_url, page) -> None:
 def refreshed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on its own port, reading a refresh made from the fake server (``HGA_REFRESH_DIR``)."""
     folder = refreshed_folder(tmp_path_factory.mktemp("refresh"))
-    port = _free_port()
-    log = ARTIFACTS / "streamlit_refreshed.log"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "HGA_REFRESH_DIR": str(folder)},
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail(f"Streamlit did not start; see {log}")
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with serve_app(ARTIFACTS / "streamlit_refreshed.log", env={"HGA_REFRESH_DIR": str(folder)}) as url:
+        yield url
 
 
 def test_after_a_refresh_the_page_says_the_official_series_and_their_periods(refreshed_url, page) -> None:
