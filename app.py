@@ -41,13 +41,14 @@ def about() -> None:
 st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
 warm_caches()
 
+# Material icons ship with Streamlit; emoji need a font the computer may not have.
 navigation = st.navigation(
     [
-        st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
-        st.Page(spearhead, title="Spearhead areas", icon="🎯", url_path="spearhead"),
-        st.Page(target, title="Target small areas", icon="📍", url_path="target"),
-        st.Page(pack, title="Meeting pack", icon="📄", url_path="pack"),
-        st.Page(about, title="About the data", icon="📚", url_path="about"),
+        st.Page(map_page, title="Map", icon=":material/map:", url_path="map", default=True),
+        st.Page(spearhead, title="Spearhead areas", icon=":material/flag:", url_path="spearhead"),
+        st.Page(target, title="Target small areas", icon=":material/location_on:", url_path="target"),
+        st.Page(pack, title="Meeting pack", icon=":material/description:", url_path="pack"),
+        st.Page(about, title="About the data", icon=":material/menu_book:", url_path="about"),
     ]
 )
 navigation.run()
