@@ -28,8 +28,14 @@ population estimates are on), through the atlas's derived LSOA 2011-2021 lookup
 needed: an unchanged LSOA (``U``) takes its own value, and a 2011 LSOA inside a
 merged 2021 LSOA (``M``) takes the merged area's value. A 2011 LSOA that was
 split (``S``) or redrawn (``X``) has no value for the 2021 indicator: the table
-marks it in ``lsoa_change`` and :attr:`TargetResult.not_compared` lists it. A
-rule wholly on 2021 LSOAs counts LSOAs but not people.
+marks it in ``lsoa_change`` and :attr:`TargetResult.not_compared` lists it.
+
+A rule wholly on 2021 LSOAs counts people through the same lookup
+(:func:`people_2021`): an unchanged 2021 LSOA has its 2011 LSOA's people, a
+merged one the sum of its whole 2011 LSOAs (the same ground, so the counts add
+exactly), and a split or redrawn one no count (``pop_note`` says why): people are
+never divided. The area's people, the denominator of the share, are counted the
+same way.
 
 Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
 its values on LSOAs, reached in a rule by an id that the grammar reads
@@ -76,10 +82,12 @@ __all__ = [
     "VERDICT_WORDS",
     "carry_2021",
     "changes_2011",
+    "changes_2021",
     "evaluate",
     "geometries",
     "mask",
     "parse",
+    "people_2021",
     "resolve_area",
     "rule_id",
     "to_csv",
@@ -121,6 +129,8 @@ VERDICT_WORDS: Final[dict[str, str]] = {
 
 #: The people counted for the matching LSOAs, in order (ONS small-area estimates, 2011 LSOAs).
 POPULATION_COLUMNS: Final[tuple[str, ...]] = ("pop_total", "pop_0_4", "pop_0_15", "pop_65_plus")
+#: How the 2011-LSOA people reach 2021 LSOAs (:func:`people_2021`), in the sentences and editions.
+PEOPLE_ROUTE: Final = "carried to 2021 LSOAs through the atlas's derived LSOA 2011-2021 lookup"
 
 
 # ---------------------------------------------------------------- the tree
@@ -611,6 +621,11 @@ class Totals:
     pop_65_plus: float | None
     area_pop_total: float | None
     population_period: str | None
+    #: Matching LSOAs with a people count, and the area's (fewer than all on 2021 LSOAs: split or redrawn ones).
+    counted_lsoas: int | None = None
+    area_counted_lsoas: int | None = None
+    #: How the people reach the rule's LSOAs, e.g. :data:`PEOPLE_ROUTE`; empty when they are on their own set.
+    population_route: str = ""
 
     @property
     def share_of_people(self) -> float | None:
@@ -622,16 +637,31 @@ class Totals:
         """The totals in plain English."""
         out = [f"{self.lsoas:,} of the area's {self.area_lsoas:,} small areas (LSOAs) match the rule."]
         if self.pop_total is None:
-            out.append("People are not counted: the ONS small-area population estimates are held on 2011 LSOAs only.")
+            out.append("People are not counted: the ONS small-area population estimates are held on 2011 LSOAs only, "
+                       "and the LSOA 2011-2021 lookup is not built.")
             return out
         share = self.share_of_people
-        out.append(
-            f"{self.pop_total:,.0f} people live in them (ONS mid-{self.population_period} estimates)"
-            + (f", {share:.1%} of the area's {self.area_pop_total:,.0f}." if share is not None else ".")
-        )
+        counted = self.lsoas if self.counted_lsoas is None else self.counted_lsoas
+        area_counted = self.area_lsoas if self.area_counted_lsoas is None else self.area_counted_lsoas
+        source = f"ONS mid-{self.population_period} estimates"
+        if self.population_route:
+            source += f" on 2011 LSOAs, {self.population_route}"
+        if counted < self.lsoas:
+            source += f"; {self.lsoas - counted:,} split or redrawn LSOAs not counted"
+            out.append(f"People: {self.pop_total:,.0f} in {counted:,} of the {self.lsoas:,} matching LSOAs ({source})"
+                       + (f", {share:.1%} of the {self.area_pop_total:,.0f} people in the {area_counted:,} of the "
+                          f"area's {self.area_lsoas:,} LSOAs counted the same way." if share is not None else "."))
+        else:
+            out.append(
+                f"{self.pop_total:,.0f} people live in them ({source})"
+                + (f", {share:.1%} of the area's {self.area_pop_total:,.0f}"
+                   + (f" (in the {area_counted:,} of its {self.area_lsoas:,} LSOAs counted the same way)" if area_counted < self.area_lsoas
+                      else "") + "." if share is not None else ".")
+            )
         out.append(
             f"Children under 5: {self.pop_0_4:,.0f}; children under 16: {self.pop_0_15:,.0f}; "
-            f"people aged 65 and over: {self.pop_65_plus:,.0f}."
+            f"people aged 65 and over: {self.pop_65_plus:,.0f}"
+            + (f" (in the same {counted:,} LSOAs)." if counted < self.lsoas else ".")
         )
         return out
 
@@ -730,10 +760,24 @@ def evaluate(
     population, pop_period = _population(lsoa_vintage, data_dir)
     for column in POPULATION_COLUMNS:
         table[column] = table["area_code"].map(population[column]) if population is not None else np.nan
-    if population is None:
+    carried_people = population is not None and "pop_note" in population
+    if carried_people:
+        assert population is not None
+        table["pop_note"] = table["area_code"].map(population["pop_note"]).astype("str")
+        absent = table["pop_total"].isna() & table["pop_note"].isna()
+        table.loc[absent, "pop_note"] = "not counted: not in the derived LSOA 2011-2021 lookup"
+        uncounted = int(table["pop_total"].isna().sum())
+        notes.append(
+            f"People on 2021 LSOAs are the ONS mid-{pop_period} estimates on 2011 LSOAs, {PEOPLE_ROUTE}: an unchanged "
+            "LSOA has its 2011 LSOA's people, a merged one the sum of its whole 2011 LSOAs; "
+            f"{uncounted:,} of the area's {len(table):,} LSOAs were split or redrawn in 2021 and are not counted "
+            "(people are never divided; the table's pop_note says which)."
+        )
+    elif population is None:
         notes.append(
             "People are not counted for 2021 LSOAs: the ONS small-area population estimates the atlas holds "
-            "are on 2011 LSOAs, and no 2011-2021 LSOA lookup is held."
+            "are on 2011 LSOAs, and the LSOA 2011-2021 lookup is not built "
+            "(`python -m geo build --only lsoa_change`)."
         )
     table["matched"] = mask(parsed.expr, table).to_numpy() if not table.empty else pd.Series(dtype=bool)
     table["rank"] = _ranks(table, [cols[i].indicator for i in parsed.indicator_ids])
@@ -749,12 +793,18 @@ def evaluate(
         pop_65_plus=float(matched["pop_65_plus"].sum()) if counted else None,
         area_pop_total=float(table["pop_total"].sum()) if counted else None,
         population_period=pop_period,
+        counted_lsoas=int(matched["pop_total"].notna().sum()) if counted else None,
+        area_counted_lsoas=int(table["pop_total"].notna().sum()) if counted else None,
+        population_route=PEOPLE_ROUTE if carried_people else "",
     )
+    people_edition = f"population: ONS LSOA mid-year estimates, mid-{pop_period}, 2011 LSOAs" + (
+        f", {PEOPLE_ROUTE} (unchanged: its 2011 LSOA's people; merged: the sum of its whole 2011 LSOAs; split or "
+        "redrawn: not counted)" if carried_people else "")
     editions = tuple(
         f"{i}: {c.indicator.edition or c.indicator.source.dataset}, period {c.period}, "
         f"{c.lsoa_vintage} LSOAs ({c.indicator.source.publisher})"
         for i, c in cols.items()
-    ) + ((f"population: ONS LSOA mid-year estimates, mid-{pop_period}, 2011 LSOAs",) if counted else ())
+    ) + ((people_edition,) if counted else ())
     editions = tuple(
         e + (" through the atlas's derived LSOA 2011-2021 lookup onto 2011 LSOAs (unchanged: own value; merged: the "
              "merged area's value; split or redrawn: not compared)" if e.split(":", 1)[0] in through_lookup else "")
@@ -796,10 +846,64 @@ def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
     return out, str(period)
 
 
+@lru_cache(maxsize=2)
+def _population_2021(data_dir: Path) -> tuple[pd.DataFrame, str] | None:
+    path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"
+    if not path.exists():
+        return None
+    population, period = _population_table(data_dir)
+    return people_2021(population, pd.read_parquet(path, columns=["lsoa11_code", "lsoa21_code", "change"])), period
+
+
 def _population(lsoa_vintage: str, data_dir: Path) -> tuple[pd.DataFrame | None, str | None]:
-    if lsoa_vintage != "2011":
-        return None, None
-    return _population_table(data_dir)
+    """The people per LSOA of the rule's set and their mid-year; on 2021 LSOAs with ``pop_note``."""
+    if lsoa_vintage == "2011":
+        return _population_table(data_dir)
+    carried = _population_2021(data_dir)
+    return (None, None) if carried is None else carried
+
+
+def changes_2021(lookup: pd.DataFrame) -> pd.DataFrame:
+    """Per 2021 LSOA of a 2011-2021 lookup: ``change`` (U/M/S/X; X if its rows disagree) and its ``lsoa11_codes``."""
+    per = lookup.groupby("lsoa21_code").agg(
+        change=("change", "first"), kinds=("change", "nunique"), lsoa11_codes=("lsoa11_code", lambda s: tuple(sorted(s)))
+    )
+    per["change"] = per["change"].where(per["kinds"] == 1, "X")
+    return per.drop(columns="kinds")
+
+
+def people_2021(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """2011-LSOA ``population`` (:data:`POPULATION_COLUMNS`, by 2011 code) on the 2021 LSOAs of ``lookup``.
+
+    Unchanged (U): its 2011 LSOA's people; merged (M): the sum of its whole 2011 LSOAs,
+    missing if any of them is; split (S) or redrawn (X): missing, never divided.
+    ``pop_note`` says how each 2021 LSOA was counted (empty for an unchanged one).
+
+    Examples
+    --------
+    >>> lookup = pd.DataFrame({"lsoa11_code": ["a", "b", "b", "c", "d"], "lsoa21_code": ["a", "b1", "b2", "cd", "cd"],
+    ...                        "change": ["U", "S", "S", "M", "M"]})
+    >>> people = pd.DataFrame({c: [10.0, 20.0, 30.0, 40.0] for c in POPULATION_COLUMNS}, index=list("abcd"))
+    >>> people_2021(people, lookup)["pop_total"].to_dict()
+    {'a': 10.0, 'b1': nan, 'b2': nan, 'cd': 70.0}
+    """
+    per = changes_2021(lookup)
+    columns = list(POPULATION_COLUMNS)
+    parts = per[per["change"].isin(CARRIED_CHANGES)]["lsoa11_codes"].explode()
+    values = population.reindex(parts.to_numpy())[columns].set_axis(parts.index)
+    grouped = values.groupby(level=0)
+    whole = grouped.count().eq(grouped.size(), axis=0)  # a merged LSOA with a part missing is missing
+    out = grouped.sum(min_count=1).where(whole).reindex(per.index)
+    words = {
+        "M": lambda codes: f"sum of the {len(codes)} whole 2011 LSOAs merged into it ({', '.join(codes)})",
+        "S": lambda codes: f"not counted: split from 2011 LSOA {codes[0]} in 2021 (people are not divided)",
+        "X": lambda codes: f"not counted: redrawn in 2021 from 2011 LSOA(s) {', '.join(codes)} (people are not divided)",
+    }
+    note = [words[k](c) if k in words else None for k, c in zip(per["change"], per["lsoa11_codes"], strict=True)]
+    out["pop_note"] = pd.Series(note, index=per.index, dtype="str")
+    missing = out["pop_total"].isna() & per["change"].isin(CARRIED_CHANGES)
+    out.loc[missing, "pop_note"] = "not counted: no estimate held for its 2011 LSOA(s)"
+    return out.astype({c: "float64" for c in columns})
 
 
 # ---------------------------------------------------------------- exports

@@ -240,10 +240,14 @@ def _totals(result: target.TargetResult) -> None:
     def people(value: float | None) -> str:
         return "not held" if value is None else f"{value:,.0f}"
 
-    cols[1].metric("People", people(t.pop_total))
-    cols[2].metric("Children 0-4", people(t.pop_0_4))
-    cols[3].metric("Children 0-15", people(t.pop_0_15))
-    cols[4].metric("People 65+", people(t.pop_65_plus))
+    counted = None
+    if t.counted_lsoas is not None and t.counted_lsoas < t.lsoas:
+        counted = (f"In {t.counted_lsoas:,} of the {t.lsoas:,} matching LSOAs: "
+                   f"{t.lsoas - t.counted_lsoas:,} split or redrawn in 2021 are not counted (people are never divided).")
+    cols[1].metric("People", people(t.pop_total), help=counted)
+    cols[2].metric("Children 0-4", people(t.pop_0_4), help=counted)
+    cols[3].metric("Children 0-15", people(t.pop_0_15), help=counted)
+    cols[4].metric("People 65+", people(t.pop_65_plus), help=counted)
     st.markdown(" ".join(t.sentences()))
 
 
@@ -380,7 +384,8 @@ def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: 
         return
     _downloads(result, distances)  # here, not under the map: a laptop screen shows them beside the list
     # The values first and the code last: the panel is narrow, and a clipped number column looks empty.
-    shown = matches[["rank", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS, "area_code"]]
+    notes = ["pop_note"] if "pop_note" in matches and matches["pop_note"].notna().any() else []
+    shown = matches[["rank", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS, *notes, "area_code"]]
     if distances is not None:
         shown = shown.merge(distances, on="area_code", how="left")
     st.dataframe(shown, hide_index=True, height=300, use_container_width=True, column_config=_columns(result))
@@ -405,6 +410,10 @@ def _columns(result: target.TargetResult) -> dict[str, Any]:
         "pop_0_4": number("Age 0-4", width="small", format="%d"),
         "pop_0_15": number("Age 0-15", width="small", format="%d"),
         "pop_65_plus": number("Age 65+", width="small", format="%d"),
+        "pop_note": st.column_config.TextColumn(
+            "People counted", width="medium",
+            help="2021 LSOAs: unchanged ones have their 2011 LSOA's people (blank here), merged ones the sum of "
+                 "their whole 2011 LSOAs; split or redrawn ones are not counted"),
         "nearest_site": st.column_config.TextColumn("Nearest site", width="small"),
         "distance_m": number("Metres to it", width="small", format="%d",
                              help=f"Straight line in British National Grid from the {site_io.CENTRE_METHOD}"),

@@ -289,11 +289,75 @@ def test_an_uploaded_column_cannot_take_a_catalogue_id(data_dir) -> None:
         target.evaluate("fuel_poverty > 1", within=LIVERPOOL, data_dir=data_dir, extra=extra)
 
 
-def test_2021_rule_counts_lsoas_but_says_people_are_not_held(data_dir) -> None:
-    result = target.evaluate("imd2025_imd_decile <= 1", within=LIVERPOOL, data_dir=data_dir)
+# ---------------------------------------------------------------- people on 2021 LSOAs (tiny lookup)
+TINY_PEOPLE = pd.DataFrame({c: [100.0 * (k + 1), 20.0, 30.0, 40.0, 50.0, 60.0, np.nan]
+                            for k, c in enumerate(target.POPULATION_COLUMNS)},
+                           index=["U1", "S1", "M1", "M2", "X1", "X2", "P2"])
+TINY_PEOPLE_LOOKUP = pd.concat([TINY_LOOKUP, pd.DataFrame({
+    "lsoa11_code": ["P1", "P2"], "lsoa21_code": ["P12", "P12"], "change": ["M", "M"],
+})], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("lsoa21", "expected", "note"),
+    [
+        pytest.param("U1", 100.0, None, id="unchanged-has-its-2011-people"),
+        pytest.param("M12", 70.0, "sum of the 2 whole 2011 LSOAs merged into it (M1, M2)", id="merged-adds-its-parts"),
+        pytest.param("S1a", None, "not counted: split from 2011 LSOA S1", id="split-first-not-divided"),
+        pytest.param("S1b", None, "not counted: split from 2011 LSOA S1", id="split-second-not-divided"),
+        pytest.param("Xa", None, "not counted: redrawn", id="redrawn-not-counted"),
+        pytest.param("P12", None, "not counted: no estimate held", id="merged-with-a-part-missing-is-missing"),
+    ],
+)
+def test_people_reach_2021_lsoas_only_without_dividing(lsoa21: str, expected: float | None, note: str | None) -> None:
+    people = target.people_2021(TINY_PEOPLE, TINY_PEOPLE_LOOKUP)
+    row = people.loc[lsoa21]
+    assert (pd.isna(row["pop_total"]) if expected is None else row["pop_total"] == expected)
+    assert (pd.isna(row["pop_note"]) if note is None else str(row["pop_note"]).startswith(note))
+
+
+def test_people_on_2021_lsoas_carry_every_age_column() -> None:
+    people = target.people_2021(TINY_PEOPLE, TINY_PEOPLE_LOOKUP)
+    assert people.loc["U1", list(target.POPULATION_COLUMNS)].tolist() == [100.0, 200.0, 300.0, 400.0]
+    assert set(people.index) == set(TINY_PEOPLE_LOOKUP["lsoa21_code"])
+
+
+def test_a_2021_lsoa_whose_rows_disagree_is_redrawn() -> None:
+    lookup = pd.DataFrame({"lsoa11_code": ["a", "b"], "lsoa21_code": ["ab", "ab"], "change": ["M", "X"]})
+    assert target.changes_2021(lookup).loc["ab", "change"] == "X"
+
+
+def test_a_2021_rule_counts_people_through_the_lookup(data_dir) -> None:
+    rule = "imd2025_imd_decile <= 2 and imd2025_income_decile <= 2"
+    result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
     assert result.lsoa_vintage == "2021"
-    assert result.totals.pop_total is None
-    assert any("People are not counted" in n for n in result.notes)
+    lookup = pd.read_parquet(data_dir / "lookups" / "lsoa11_lsoa21.parquet")
+    lookup = lookup[lookup["lsoa21_code"].isin(set(result.table["area_code"]))]
+    carried = lookup[lookup["change"].isin(["U", "M"])]
+    period = result.totals.population_period
+    assert period is not None
+    table = result.table.set_index("area_code")
+    matched = set(result.matches["area_code"])
+    for column in target.POPULATION_COLUMNS:
+        rows = indicators.load(column, level="lsoa", vintage="2011", period=period, data_dir=data_dir)
+        by_2011 = rows.set_index("area_code")["value"]
+        expected = carried.assign(value=carried["lsoa11_code"].map(by_2011)).groupby("lsoa21_code")["value"].sum()
+        assert table.loc[expected.index, column].tolist() == pytest.approx(expected.tolist())
+        assert getattr(result.totals, column) == pytest.approx(expected.reindex(sorted(matched)).sum())
+        if column == "pop_total":
+            assert result.totals.area_pop_total == pytest.approx(expected.sum())
+    split = set(lookup.loc[lookup["change"].isin(["S", "X"]), "lsoa21_code"])
+    assert split, "Liverpool has 2021 LSOAs split from 2011 ones"
+    assert table.loc[sorted(split), "pop_total"].isna().all()
+    assert table.loc[sorted(split), "pop_note"].str.startswith("not counted").all()
+    assert table.loc[table.index.difference(sorted(split)), "pop_total"].notna().all()
+    assert result.totals.counted_lsoas == len(matched - split)
+    assert result.totals.area_counted_lsoas == len(table) - len(split)
+    assert result.totals.share_of_people == pytest.approx(result.totals.pop_total / result.totals.area_pop_total)
+    text = " ".join(result.totals.sentences())
+    assert (f"in {len(matched - split):,} of the {len(matched):,} matching LSOAs" in text
+            and f"{len(matched & split):,} split or redrawn LSOAs not counted" in text)
+    assert any("derived LSOA 2011-2021 lookup" in e for e in result.editions if e.startswith("population"))
 
 
 def test_2001_indicator_goes_through_the_lookup_and_says_so(data_dir) -> None:
@@ -345,6 +409,19 @@ def test_cli_writes_the_lsoas(data_dir, tmp_path, capsys) -> None:
     assert len(table) == expected.totals.lsoas
     assert {"area_code", "area_name", "pop_total", "pop_0_4", "pop_0_15", "pop_65_plus"} <= set(table.columns)
     assert f"{expected.totals.pop_0_4:,.0f}" in capsys.readouterr().out
+
+
+def test_cli_counts_people_of_a_2021_rule_and_writes_the_notes(data_dir, tmp_path, capsys) -> None:
+    rule = "imd2025_imd_decile <= 2 and imd2025_income_decile <= 2"
+    out = tmp_path / "t.csv"
+    assert main(["target", "--within", LIVERPOOL, "--where", rule, "--out", str(out)]) == 0
+    expected = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
+    printed = capsys.readouterr().out
+    assert expected.totals.pop_total is not None and f"People: {expected.totals.pop_total:,.0f} in " in printed
+    written = pd.read_csv(out, dtype={"pop_note": str})
+    lost = written[written["pop_total"].isna()]
+    assert len(lost) == expected.totals.lsoas - expected.totals.counted_lsoas > 0
+    assert lost["pop_note"].str.startswith("not counted").all()
 
 
 def test_cli_bad_rule_is_one_line(data_dir, capsys) -> None:
