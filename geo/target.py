@@ -768,10 +768,10 @@ def evaluate(
         table.loc[absent, "pop_note"] = "not counted: not in the derived LSOA 2011-2021 lookup"
         uncounted = int(table["pop_total"].isna().sum())
         notes.append(
-            f"People on 2021 LSOAs are the ONS mid-{pop_period} estimates on 2011 LSOAs, {PEOPLE_ROUTE}: an unchanged "
-            "LSOA has its 2011 LSOA's people, a merged one the sum of its whole 2011 LSOAs; "
-            f"{uncounted:,} of the area's {len(table):,} LSOAs were split or redrawn in 2021 and are not counted "
-            "(people are never divided; the table's pop_note says which)."
+            f"People on 2021 LSOAs come from the ONS mid-{pop_period} estimates on 2011 LSOAs through the derived "
+            "LSOA 2011-2021 lookup (unchanged: its 2011 LSOA's people; merged: the sum of its whole 2011 LSOAs); "
+            f"{uncounted:,} of the area's {len(table):,} LSOAs, split or redrawn in 2021, are not counted "
+            "(never divided; see pop_note)."
         )
     elif population is None:
         notes.append(

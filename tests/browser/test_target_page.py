@@ -162,6 +162,26 @@ def test_a_mixed_rule_lists_what_the_lookup_could_not_compare(app_url, page) -> 
     assert axe_violations(pg) == []
 
 
+def test_a_2021_rule_counts_people_through_the_lookup(app_url, page) -> None:
+    pg, blocked = page
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    rule = "imd2025_imd_decile <= 2 and imd2025_income_decile <= 2"
+    expected = target.evaluate(rule, within=LIVERPOOL)
+    t = expected.totals
+    assert t.pop_total is not None and t.counted_lsoas is not None and t.counted_lsoas < t.lsoas
+    box = pg.get_by_role("textbox", name="Rule over small-area indicators")
+    box.click()
+    box.fill(rule)
+    pg.keyboard.press("Control+Enter")
+    assert _matched_polygons(pg, t.lsoas) == t.lsoas
+    pg.get_by_text(f"{t.pop_total:,.0f}", exact=True).first.wait_for(timeout=30_000)
+    assert pg.get_by_text(f"in {t.counted_lsoas:,} of the {t.lsoas:,} matching LSOAs").first.is_visible()
+    assert pg.get_by_text(f"{t.lsoas - t.counted_lsoas:,} split or redrawn LSOAs not counted").first.is_visible()
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
+
+
 def test_an_uploaded_lsoa_column_is_a_rule_term(app_url, page, tmp_path, data_dir) -> None:
     pg, blocked = page
     inside = target.evaluate("imd2019_imd_decile <= 10", within=LIVERPOOL).table["area_code"].tolist()
