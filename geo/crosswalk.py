@@ -338,18 +338,10 @@ def _lsoa11_to_21(source_codes: list[str], data_dir: Path) -> tuple[pd.DataFrame
     if table.empty:
         raise UploadError("The LSOA 2011-2021 lookup is not built (data/lookups/lsoa11_lsoa21.parquet); run "
                           "`python -m geo build --only lsoa_change`, or switch the map to 2011 LSOAs.")
-    table = table[table["lsoa11_code"].isin(set(source_codes))]
-    ok = table[table["change"].isin(["U", "M"])]
-    bad = table[~table["change"].isin(["U", "M"])].drop_duplicates("lsoa11_code")
-    why = {"S": "was split between several 2021 LSOAs; its values cannot be divided",
-           "X": "was redrawn in 2021 (boundaries changed irregularly); its values cannot be carried over"}
-    lost = pd.DataFrame({"source_code": bad["lsoa11_code"],
-                         "reason": [f"{c} {why.get(ch, 'has no 2021 equivalent')}"
-                                    for c, ch in zip(bad["lsoa11_code"], bad["change"], strict=True)]}, dtype="str")
-    walk = pd.DataFrame({"source_code": ok["lsoa11_code"], "target_code": ok["lsoa21_code"]}, dtype="str")
+    walk, lost = _carry_lsoas(table, source_codes, source="lsoa11_code", target="lsoa21_code", year="2021")
     step = ("through the atlas's derived LSOA 2011-2021 lookup (polygon overlap of the ONS boundaries): unchanged and "
             "merged LSOAs carried, split and redrawn ones not")
-    return walk.reset_index(drop=True), lost.reset_index(drop=True), [step]
+    return walk, lost, [step]
 
 
 def _identity(source_codes: list[str]) -> pd.DataFrame:
@@ -358,17 +350,24 @@ def _identity(source_codes: list[str]) -> pd.DataFrame:
 
 def _lsoa01_to_11(source_codes: list[str], data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """2001 LSOAs to 2011: unchanged and merged ones carry over; split and redrawn ones cannot."""
-    table = lsoa01_lookup(data_dir)
-    table = table[table["lsoa01_code"].isin(set(source_codes))]
-    ok = table[table["change"].isin(["U", "M"])]
-    bad = table[~table["change"].isin(["U", "M"])].drop_duplicates("lsoa01_code")
-    why = {"S": "was split between several 2011 LSOAs; its values cannot be divided",
-           "X": "was redrawn in 2011 (boundaries changed irregularly); its values cannot be carried over"}
-    lost = pd.DataFrame({"source_code": bad["lsoa01_code"],
-                         "reason": [f"{c} {why.get(ch, 'has no 2011 equivalent')}" for c, ch in zip(bad["lsoa01_code"], bad["change"], strict=True)]},
-                        dtype="str")
-    walk = pd.DataFrame({"source_code": ok["lsoa01_code"], "target_code": ok["lsoa11_code"]}, dtype="str")
+    return _carry_lsoas(lsoa01_lookup(data_dir), source_codes, source="lsoa01_code", target="lsoa11_code", year="2011")
+
+
+def _carry_lsoas(table: pd.DataFrame, source_codes: list[str], *, source: str, target: str,
+                 year: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One LSOA lookup's walk (unchanged and merged LSOAs) and what it cannot carry (split, redrawn), with why."""
+    table = table[table[source].isin(set(source_codes))]
+    carried = table["change"].isin(["U", "M"])
+    ok = table[carried]
+    bad = table[~carried].drop_duplicates(source)
+    why = {"S": f"was split between several {year} LSOAs; its values cannot be divided",
+           "X": f"was redrawn in {year} (boundaries changed irregularly); its values cannot be carried over"}
+    lost = pd.DataFrame({"source_code": bad[source],
+                         "reason": [f"{c} {why.get(ch, f'has no {year} equivalent')}"
+                                    for c, ch in zip(bad[source], bad["change"], strict=True)]}, dtype="str")
+    walk = pd.DataFrame({"source_code": ok[source], "target_code": ok[target]}, dtype="str")
     return walk.reset_index(drop=True), lost.reset_index(drop=True)
+
 
 
 def _populations(level: str, vintage: str, data_dir: Path) -> tuple[pd.Series, str] | None:

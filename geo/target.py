@@ -64,6 +64,7 @@ from geo import boundaries, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
 from geo.codes import detect
+from geo.crosswalk import lsoa11_lookup
 from geo.errors import RuleError, UnknownAreaCodeError, UploadError, VintageMismatchError
 from geo.schema import AREA_LABELS, ENGLAND_CODE, vintages
 
@@ -515,13 +516,14 @@ def _latest(rows: pd.DataFrame) -> tuple[pd.Series, str, str]:
 @lru_cache(maxsize=2)
 def _lsoa11_changes(data_dir: Path) -> pd.DataFrame:
     """Per 2011 LSOA: ``change`` (U/S/M/X) and, for U and M, its one 2021 LSOA ``lsoa21_code``."""
-    path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"
-    if not path.exists():
+    lookup = lsoa11_lookup(data_dir)
+    if lookup.empty:
         raise RuleError(
             "The rule mixes indicators on 2021 and older LSOAs, but the LSOA 2011-2021 lookup is not built "
-            f"({path}); run `python -m geo build --only lsoa_change`, or use indicators of one LSOA set."
+            f"({data_dir / 'lookups' / 'lsoa11_lsoa21.parquet'}); run `python -m geo build --only lsoa_change`, "
+            "or use indicators of one LSOA set."
         )
-    return changes_2011(pd.read_parquet(path, columns=["lsoa11_code", "lsoa21_code", "change"]))
+    return changes_2011(lookup)
 
 
 def changes_2011(lookup: pd.DataFrame) -> pd.DataFrame:
@@ -848,11 +850,11 @@ def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
 
 @lru_cache(maxsize=2)
 def _population_2021(data_dir: Path) -> tuple[pd.DataFrame, str] | None:
-    path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"
-    if not path.exists():
+    lookup = lsoa11_lookup(data_dir)
+    if lookup.empty:
         return None
     population, period = _population_table(data_dir)
-    return people_2021(population, pd.read_parquet(path, columns=["lsoa11_code", "lsoa21_code", "change"])), period
+    return people_2021(population, lookup), period
 
 
 def _population(lsoa_vintage: str, data_dir: Path) -> tuple[pd.DataFrame | None, str | None]:
