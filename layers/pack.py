@@ -16,6 +16,7 @@ import io
 import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -196,28 +197,29 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
     pdf.set_y(top + box_h + 2)
     pdf.set_font("DejaVu", "B", 12)
     pdf.cell(width, 7, "How it compares with England", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 11)
-    for sentence in pack.sentences:
-        pdf.multi_cell(width, 5.6, f"• {sentence}", new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.ln(1)
-    if pack.lag:
-        pdf.set_font("DejaVu", "", 9)
-        for sentence in pack.lag:
-            pdf.multi_cell(width, 4.6, f"• {sentence}", new_x="LMARGIN", new_y="NEXT", align="L")
+    _bullets(pdf, pack.sentences, size=11, line=5.6, gap=1)
+    _bullets(pdf, pack.lag, size=9, line=4.6)
     pdf.ln(1.5)
     pdf.set_font("DejaVu", "B", 10)
     pdf.multi_cell(width, 5, pack.spearhead, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 8)
     pdf.cell(width, 4, "Sources", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 7)
-    for source in pack.sources:
-        pdf.multi_cell(width, 3.4, f"• {source}", new_x="LMARGIN", new_y="NEXT", align="L")
+    _bullets(pdf, pack.sources, size=7, line=3.4)
     pdf.ln(1)
     pdf.multi_cell(width, 3.4, pack.attribution, new_x="LMARGIN", new_y="NEXT", align="L")
     if pdf.page_no() != 1 or pdf.get_y() > pdf.h - 8:
         raise ValueError(f"The pack for {pack.area.area_name} does not fit one A4 page; shorten its sources.")
     return bytes(pdf.output())
+
+
+def _bullets(pdf: FPDF, items: Sequence[str], *, size: float, line: float, gap: float = 0.0) -> None:
+    """One bulleted paragraph per item, across the page's text width."""
+    pdf.set_font("DejaVu", "", size)
+    for item in items:
+        pdf.multi_cell(pdf.epw, line, f"• {item}", new_x="LMARGIN", new_y="NEXT", align="L")
+        if gap:
+            pdf.ln(gap)
 
 
 # ---------------------------------------------------------------- command line
