@@ -41,7 +41,16 @@ from ui.national import national_map
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
-from ui.widgets import attribution_caption, catalogue_json, compact_layout, select_area, set_param, show_notes, widget
+from ui.widgets import (
+    attribution_caption,
+    catalogue_json,
+    compact_layout,
+    map_clicked,
+    select_area,
+    set_param,
+    show_notes,
+    widget,
+)
 from ui.widgets import boundaries_for as _boundaries
 
 ENGLAND_CENTRE = (52.8, -1.6)
@@ -283,7 +292,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
                 center=centre,
                 zoom=zoom,
                 returned_objects=["last_active_drawing", "last_object_clicked"],
-                on_change=partial(_clicked, view.area_code, frozenset(gdf["area_code"])),
+                on_change=partial(map_clicked, view.area_code, frozenset(gdf["area_code"])),
             )
 
     def draw_controls() -> None:
@@ -375,15 +384,6 @@ def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
     span = max(maxx - minx, (maxy - miny) * 1.6, 1e-3)
     zoom = int(max(6, min(14, math.floor(math.log2(360 * 420 / (256 * span))))))
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
-
-
-def _clicked(area_code: str | None, codes: frozenset[str]) -> None:
-    """The map's click callback: drill into the clicked area before the page reruns (one run, not two)."""
-    drawing = (st.session_state.get("atlas_map") or {}).get("last_active_drawing") or {}
-    code = (drawing.get("properties") or {}).get("area_code")
-    if code and code in codes and code != area_code:
-        select_area(code)
-        st.query_params.pop("lsoa", None)
 
 
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:

@@ -11,6 +11,7 @@ authority.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -30,7 +31,7 @@ from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import build_legend, to_html
 from layers.national import national_group, offline_map, value_table
 from layers.style import Scheme
-from ui.widgets import boundaries_for, catalogue, catalogue_json, combos, select_area, values
+from ui.widgets import boundaries_for, catalogue, catalogue_json, combos, map_clicked, values
 
 __all__ = ["national_map"]
 
@@ -68,9 +69,10 @@ def national_map(
         centre, zoom = _fit(lsoas.loc[lsoas["area_code"] == view.area_code].total_bounds)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
-        result = st_folium(
+        st_folium(
             base, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=[group],
             center=centre, zoom=zoom, returned_objects=["last_active_drawing", "last_object_clicked"],
+            on_change=partial(map_clicked, view.area_code, frozenset(lsoas["area_code"])),
         )
         st.caption("Hover over a small area for its name, code and value; click it for its deciles, parents and "
                    "population. By keyboard: search above, or Tab to the map, move with the arrow keys and press Enter.")
@@ -89,7 +91,6 @@ def national_map(
             file_name=f"{stem}.html", mime="text/html",
             help="This map of every small area as one file (about 6 MB) that opens in a browser with no internet.",
         )
-    _handle_click(result, view, set(lsoas["area_code"]))
     with panel_col:
         st.markdown(f"**{indicator.title}**, {view.period}  \nSmall areas (LSOAs, {view.vintage} boundaries)")
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
@@ -113,19 +114,6 @@ def _fit(bounds: Any) -> tuple[tuple[float, float], int]:
     span = max(maxx - minx, (maxy - miny) * 1.6, 1e-4)
     zoom = int(max(LSOA_ZOOMS[0], min(LSOA_ZOOMS[1], math.floor(math.log2(360 * 180 / (256 * span))))))
     return ((miny + maxy) / 2, (minx + maxx) / 2), zoom
-
-
-def _handle_click(result: dict[str, Any] | None, view: View, codes: set[str]) -> None:
-    props = ((result or {}).get("last_active_drawing") or {}).get("properties") or {}
-    code = props.get("area_code")
-    # The component keeps returning the last click; its position tells a new click from an old one.
-    marker = f"{code}|{(result or {}).get('last_object_clicked')}"
-    if not code or st.session_state.get("_last_click") == marker:
-        return
-    st.session_state["_last_click"] = marker
-    if code in codes and code != view.area_code:
-        select_area(code)
-        st.rerun()
 
 
 def _panel(view: View, lsoas: gpd.GeoDataFrame) -> None:

@@ -30,6 +30,7 @@ __all__ = [
     "catalogue_json",
     "combos",
     "compact_layout",
+    "map_clicked",
     "select_area",
     "set_param",
     "show_notes",
@@ -116,6 +117,18 @@ def set_param(name: str, widget_key: str) -> None:
     st.query_params[name] = value
     if name in ("level", "vintage"):
         st.query_params.pop("area", None)
+
+
+def map_clicked(area_code: str | None, codes: frozenset[str]) -> None:
+    """A map's click callback (``st_folium(key="atlas_map", on_change=...)``): drill into the clicked area.
+
+    It runs before the page reruns, so the click costs one run, not two.
+    """
+    drawing = (st.session_state.get("atlas_map") or {}).get("last_active_drawing") or {}
+    code = (drawing.get("properties") or {}).get("area_code")
+    if code and code in codes and code != area_code:
+        select_area(code)
+        st.query_params.pop("lsoa", None)
 
 
 def select_area(code: str | None) -> None:
