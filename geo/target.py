@@ -857,6 +857,13 @@ def _population_2021(data_dir: Path) -> tuple[pd.DataFrame, str] | None:
     return people_2021(population, lookup), period
 
 
+def lsoa_people(lsoa_vintage: str, *, data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame | None, str | None]:
+    """People per LSOA of ``lsoa_vintage`` (:data:`POPULATION_COLUMNS`; on 2021 LSOAs with ``pop_note``,
+    carried through the derived lookup as :func:`people_2021` says) and their mid-year; ``(None, None)`` if not held.
+    """
+    return _population(lsoa_vintage, data_dir)
+
+
 def _population(lsoa_vintage: str, data_dir: Path) -> tuple[pd.DataFrame | None, str | None]:
     """The people per LSOA of the rule's set and their mid-year; on 2021 LSOAs with ``pop_note``."""
     if lsoa_vintage == "2011":

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import boundaries, indicators
+from geo import boundaries, indicators, target
 from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
@@ -168,8 +168,18 @@ def lsoa_population(code: str, *, vintage: str) -> pd.DataFrame:
             continue
         value, period = cell
         rows.append({"group": label, "people": value if isinstance(value, str) else f"{int(value):,}",
-                     "period": period})
-    return pd.DataFrame(rows, columns=["group", "people", "period"])
+                     "period": period, "note": ""})
+    if not rows and vintage != "2011":  # the 2011 estimates, carried as the target page carries them
+        people, year = target.lsoa_people(vintage)
+        if people is not None and code in people.index:
+            row = people.loc[code]
+            note = str(row["pop_note"]) if isinstance(row["pop_note"], str) and row["pop_note"] else (
+                "the same area as its 2011 LSOA")
+            if pd.notna(row["pop_total"]):
+                note += "; carried from the 2011 LSOAs through the atlas's derived LSOA 2011-2021 lookup"
+            rows = [{"group": label, "people": "not counted" if pd.isna(row[column]) else f"{int(row[column]):,}",
+                     "period": str(year), "note": note} for column, label in POPULATION]
+    return pd.DataFrame(rows, columns=["group", "people", "period", "note"])
 
 
 def _latest_cell(indicator_id: str, code: str, *, vintage: str) -> tuple[float | str, str] | None:
@@ -193,14 +203,19 @@ def _latest_cell(indicator_id: str, code: str, *, vintage: str) -> tuple[float |
 def _population(code: str, *, vintage: str) -> None:
     pop = lsoa_population(code, vintage=vintage)
     if pop.empty:
-        st.markdown(f"**Population:** not held for {vintage} small areas; the atlas has ONS mid-year estimates "
-                    "on the 2011 LSOAs only.")
+        st.markdown(f"**Population:** not held for this {vintage} small area; the atlas has ONS mid-year "
+                    "estimates on the 2011 LSOAs only.")
+        return
+    if pop["people"].iloc[0] == "not counted":  # a 2021 LSOA split or redrawn from its 2011 LSOA
+        st.markdown(f"**Population:** {pop['note'].iloc[0]}.")
         return
     periods = sorted(set(pop["period"]))
     parts = [f"{row.group}: {row.people}" for row in pop.itertuples()]
     total = parts.pop(0).removeprefix("all ages: ") + " people" if pop["group"].iloc[0] == "all ages" else ""
     st.markdown(f"**Population** (ONS mid-{'/'.join(periods)} estimate): {total}"
                 + (f" ({' · '.join(parts)})" if total and parts else ' · '.join(parts)))
+    if note := str(pop["note"].iloc[0]):
+        st.caption(note[0].upper() + note[1:] + ".")
 
 
 def domain_deciles(code: str, *, vintage: str) -> pd.DataFrame:
