@@ -160,6 +160,8 @@ def axe_violations(page: object, *, impacts: tuple[str, ...] = ("critical", "ser
     """Run axe-core (npm) on the page and return the violations of the given impacts, as text."""
     if not AXE.exists():
         pytest.fail(f"axe-core is not installed at {AXE}; run `cd tests/browser && npm ci` (scripts/test.sh does).")
+    # Audit the page a person reads: while a rerun draws, Streamlit fades the old elements (low contrast).
+    settle(page)
     page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
     result = page.evaluate(  # type: ignore[attr-defined]
         "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"

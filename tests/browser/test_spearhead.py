@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from geo import spearhead
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, serve_app
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, serve_app, settle
 from tests.geo.test_refresh import refreshed_folder
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,7 @@ def test_overlay_labels_qualifying_areas_and_the_panel_lists_criteria(app_url, p
     click_area(pg, LIVERPOOL)
     pg.get_by_role("heading", name="Liverpool").first.wait_for(timeout=30_000)
     assert _query(pg)["area"] == LIVERPOOL
+    settle(pg)  # the heading comes before the criteria in the same rerun
     assert pg.get_by_text("Cut-off", exact=False).first.is_visible()
     assert blocked.urls == []
 
