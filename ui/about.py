@@ -167,7 +167,7 @@ def _fresh_figures() -> None:
 
 def _boundary_sets(entry: dict[str, Any]) -> str:
     """The boundary sets a refreshed indicator's rows were stored on, e.g. "lad 2013, lad 2019"."""
-    from geo.refresh import AREA_TYPES
+    from geo.fingertips import AREA_TYPES
 
     kinds = {"lad": "districts", "utla": "upper tier", "region": "regions", "pct": "PCTs"}
     levels = {str(t.area_type_id): t.level for t in AREA_TYPES}

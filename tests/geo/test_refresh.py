@@ -1,19 +1,15 @@
-"""geo.refresh against a local fake Fingertips API serving recorded responses (tests/fixtures/fingertips)."""
+"""geo.refresh against a local fake Fingertips API serving recorded responses (tests/fixtures/fingertips).
+
+The refreshed folder, the ``CURRENT`` swap, the overlay readers see, reverting, and a failure that changes nothing.
+"""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import shutil
-import socket
 import threading
-import time
-import urllib.parse
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -23,168 +19,28 @@ import geo._paths
 from geo import indicators, refresh
 from geo.catalogue import Indicator, Source, load_catalogue
 from geo.errors import RefreshError, VintageMismatchError
-from geo.schema import INDICATOR_COLUMNS
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "fingertips"
-FAST = refresh.Http(timeout=0.5, deadline=2.0, retries=2, backoff=0.0)
-
-LE = refresh.Series("le_birth", 90366, area_types=(501,))
-CMD = refresh.Series(
-    "cmd_prevalence", 93495, area_types=(101,),
-    new=refresh.NewIndicator("Common mental disorders", "Common mental disorders", "d.", "%", "none", "Population",
-                             "proportion"),
+from geo.fingertips import Series
+from geo.http import Http
+from tests.geo.fake_fingertips import (
+    CMD,
+    FAST,
+    FIXTURES,
+    LE,
+    OLDER,
+    TYPES,
+    FakeFingertips,
+    QuietServer,
+    handler,
+    hashes,
+    recorded_reply,
+    run,
 )
-TYPES = refresh.AREA_TYPES
 
-
-# --- the fake server ------------------------------------------------------------------------------
-
-
-@dataclass
-class FakeFingertips:
-    """Serves ``routes[(indicator_id, area_type_id)]`` (a fixture name) and metadata; ``faults`` misbehave."""
-
-    routes: dict[tuple[str, str], str] = field(default_factory=dict)
-    faults: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: ``available_data`` answers: the area types listed per indicator (default: those with a route).
-    available: dict[str, list[int]] = field(default_factory=dict)
-    hits: dict[tuple[str, str], int] = field(default_factory=dict)
-    url: str = ""
-    #: Where the replies are read from.
-    folder: Path = FIXTURES
-
-
-def _handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _send(self, status: int, body: bytes, *, length: int | None = None, kind: str = "text/csv") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body) if length is None else length))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            parsed = urllib.parse.urlsplit(self.path)
-            query = dict(urllib.parse.parse_qsl(parsed.query))
-            if parsed.path == "/api/indicator_metadata/by_indicator_id":
-                path = fake.folder / f"metadata_{query['indicator_ids']}.json"
-                if not path.exists():
-                    return self._send(404, b"not found", kind="text/plain")
-                return self._send(200, path.read_bytes(), kind="application/json")
-            if parsed.path == "/api/available_data":
-                wanted = query["indicator_id"]
-                types = fake.available.get(wanted, [int(t) for i, t in fake.routes if i == wanted])
-                body = json.dumps([{"IndicatorId": int(wanted), "AreaTypeId": t} for t in types]).encode()
-                return self._send(200, body, kind="application/json")
-            if parsed.path != "/api/all_data/csv/by_indicator_id" or query.get("parent_area_type_id") != "15":
-                return self._send(404, b"not found", kind="text/plain")
-            key = (query["indicator_ids"], query["child_area_type_id"])
-            fake.hits[key] = fake.hits.get(key, 0) + 1
-            fault = fake.faults.get(key, "")
-            if (fault == "http500_once" and fake.hits[key] == 1) or fault == "http500":
-                return self._send(500, b"Internal Server Error", kind="text/plain")
-            if fault == "http404":
-                return self._send(404, b"not found", kind="text/plain")
-            if fault == "slow":
-                time.sleep(1.5)
-            name = fake.routes.get(key)
-            body = (fake.folder / name).read_bytes() if name else (fake.folder / "90366_501.csv").read_bytes().split(b"\n")[0]
-            if fault == "truncated":  # the connection drops halfway through the promised length
-                return self._send(200, body[: len(body) // 2], length=len(body))
-            if fault == "cut_row":  # a complete reply whose last line stops mid-row
-                body = body[: body.rindex(b",,,")]
-            if fault == "wrong_columns":
-                body = body.replace(b"Area Code", b"AreaCode", 1)
-            return self._send(200, body)
-
-    return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up (the slow-reply test) is expected
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeFingertips]:
-    state = FakeFingertips(routes={("90366", "501"): "90366_501.csv", ("93495", "101"): "93495_101.csv"})
-    server = _QuietServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def refresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "refreshed"
-    monkeypatch.setattr(geo._paths, "REFRESH_DIR", folder)
-    return folder
-
-
-def _run(fake: FakeFingertips, data_dir: Path, refresh_dir: Path, *series: refresh.Series,
-         progress: Callable[[float, str], None] | None = None) -> refresh.Outcome:
-    return refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=FAST,
-                           series=series or (LE,), area_types=TYPES, progress=progress)
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    if not folder.exists():
-        return {}
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _fixture(name: str) -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / name, dtype=str, keep_default_na=False)
-
-
-# --- happy path -----------------------------------------------------------------------------------
-
-
-def test_refreshed_table_equals_the_recorded_figures(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
-    bundled = _hashes(data_dir / "indicators") | {"catalogue.json": _hashes(data_dir)["catalogue.json"]}
-    steps: list[tuple[float, str]] = []
-    outcome = _run(fake, data_dir, refresh_dir, LE, CMD, progress=lambda f, m: steps.append((f, m)))
-
-    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
-    assert tuple(table.columns) == INDICATOR_COLUMNS
-    assert outcome.rows == {"le_birth": 16, "cmd_prevalence": 6}
-    cmd = table[table["indicator_id"] == "cmd_prevalence"].set_index("area_code")
-    recorded = _fixture("93495_101.csv").set_index("Area Code")
-    for ours, theirs in (("value", "Value"), ("lower_ci", "Lower CI 95.0 limit"), ("upper_ci", "Upper CI 95.0 limit"),
-                         ("count", "Count"), ("denominator", "Denominator")):
-        assert cmd[ours].to_dict() == recorded[theirs].astype(float).to_dict(), ours
-    assert cmd.loc["E92000001", "level"] == "england" and cmd.loc["E06000001", ["level", "vintage"]].tolist() == ["lad", "2013"]
-    le = table[table["indicator_id"] == "le_birth"]
-    assert set(le["period"]) == {"2021-23", "2022-24"} and set(le["sex"]) == {"male", "female"}
-    assert [f for f, _ in steps] == sorted(f for f, _ in steps) and steps[-1][0] == 1.0
-    # the bundled data is never written
-    assert _hashes(data_dir / "indicators") | {"catalogue.json": _hashes(data_dir)["catalogue.json"]} == bundled
-
-
-def test_value_note_for_suppression_becomes_suppressed_and_every_note_carries_provenance(
-    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
-) -> None:
-    outcome = _run(fake, data_dir, refresh_dir)
-    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
-    city = table[table["area_code"] == "E09000001"]
-    assert (city["status"] == "suppressed").all() and city["value"].isna().all()
-    assert (table.loc[table["area_code"] != "E09000001", "status"] == "ok").all()
-    assert city["note"].str.startswith("Value suppressed for disclosure control due to small count. ").all()
-    assert table["note"].str.contains(
-        r"Source: OHID Fingertips API, indicator 90366 \(Life expectancy at birth\); released 2025-12-02; "
-        r"downloaded \d{4}-\d\d-\d\d \d\d:\d\d UTC$"
-    ).all()
+# --- the swap -----------------------------------------------------------------------------------------
 
 
 def test_overlay_shows_refreshed_rows_and_catalogue_records(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
-    _run(fake, data_dir, refresh_dir, LE, CMD)
+    run(fake, data_dir, refresh_dir, LE, CMD)
     rows = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
     assert rows["area_code"].is_unique
     hartlepool = rows.set_index("area_code").loc["E06000001"]
@@ -197,7 +53,7 @@ def test_overlay_shows_refreshed_rows_and_catalogue_records(fake: FakeFingertips
 
 
 def test_narrowed_refresh_keeps_the_indicators_refreshed_before(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
-    _run(fake, data_dir, refresh_dir, LE, CMD)
+    run(fake, data_dir, refresh_dir, LE, CMD)
     outcome = refresh.refresh(["93495"], base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=FAST,
                               series=(LE, CMD), area_types=TYPES)
     assert outcome.rows == {"cmd_prevalence": 6}
@@ -208,7 +64,7 @@ def test_narrowed_refresh_keeps_the_indicators_refreshed_before(fake: FakeFinger
 
 def test_revert_goes_back_to_the_bundled_figures(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
     before = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
-    _run(fake, data_dir, refresh_dir)
+    run(fake, data_dir, refresh_dir)
     assert refresh.revert() is True
     after = indicators.load("le_birth", level="lad", vintage="2023", period="2022-24", sex="male", data_dir=data_dir)
     pd.testing.assert_frame_equal(before, after)
@@ -218,80 +74,17 @@ def test_revert_goes_back_to_the_bundled_figures(fake: FakeFingertips, data_dir:
 
 # --- older boundaries and PCTs ---------------------------------------------------------------------
 
-OLDER = {("90366", "201"): "90366_201.csv", ("90366", "101"): "90366_101.csv", ("90366", "2"): "90366_2.csv"}
-
-
-def test_older_area_types_are_stored_at_the_vintage_their_codes_belong_to(
-    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
-) -> None:
-    fake.routes.update(OLDER)
-    outcome = _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
-    table = pd.read_parquet(outcome.folder / "indicators" / "fingertips.parquet")
-    early = table[table["period"].isin(["2001-03", "2002-04"])]
-    found = {(c, lv, v, p): x for c, lv, v, p, x in early[["area_code", "level", "vintage", "period", "value"]].itertuples(index=False)}
-    # every recorded figure, at the vintage its code belongs to (values as recorded in the fixtures)
-    for name, vintage in (("90366_201.csv", "2019"), ("90366_101.csv", "2013"), ("90366_2.csv", "2011")):
-        for r in _fixture(name).itertuples(index=False):
-            code = {"E08000020": "E08000037", "5A5": "E16000003"}.get(r[4], r[4])
-            level = "england" if code == "E92000001" else ("pct" if name == "90366_2.csv" else "lad")
-            key = (code, level, "2023" if level == "england" else vintage, r[11].replace(" - ", "-"))
-            if code == "E16000014":
-                assert not any(k[0] == code for k in found)  # not a PCT the atlas holds: left out, listed below
-                continue
-            recorded = float(r[12]) if r[12] else float("nan")
-            assert found[key] == pytest.approx(recorded, nan_ok=True), key
-    assert early.set_index(["area_code", "vintage"]).loc[("E08000037", "2013"), "note"].startswith(
-        "Published under E08000020, the same area's earlier code. Source: OHID Fingertips API")
-    assert early.set_index("area_code").loc["E16000003", "note"].startswith("Published under the NHS code 5A5. ")
-    assert outcome.unplaced == {"le_birth": ("E16000014",)}
-    assert "not placed (codes in no boundary set the atlas holds): le_birth 1 (E16000014)" in outcome.describe()
-    assert not table.duplicated(["area_code", "level", "vintage", "period", "sex"]).any()
-    # every refreshed figure, old vintages included, names its source, release date and download time
-    assert table["note"].str.contains(r"Source: OHID Fingertips API, indicator 90366 \(Life expectancy at birth\); "
-                                      r"released 2025-12-02; downloaded \d{4}-\d\d-\d\d \d\d:\d\d UTC$").all()
-    placed = refresh.current()["indicators"]["le_birth"]["area_types"]  # type: ignore[index]
-    assert {k: (v["vintages"], v["recoded"], v["unplaced"]) for k, v in placed.items()} == {
-        "501": (["2023"], [], []), "201": (["2019"], [], []), "101": (["2013"], ["E08000020 -> E08000037"], []),
-        "2": (["2011"], ["5A5 -> E16000003"], ["E16000014"]),
-    }
-    # the overlay serves them where the app reads them (tooltip, panel and CSV carry the note)
-    rows = indicators.load("le_birth", level="lad", vintage="2013", period="2001-03", sex="female", data_dir=data_dir)
-    assert rows.set_index("area_code").loc["E07000004", "value"] == 81.5
-    assert "released 2025-12-02" in rows.set_index("area_code").loc["E07000004", "note"]
-
-
 @pytest.mark.parametrize("area_type", [pytest.param("101", id="pre-2019-districts"), pytest.param("2", id="pcts")])
 def test_a_failure_on_an_older_area_type_changes_nothing(
     area_type: str, fake: FakeFingertips, data_dir: Path, refresh_dir: Path
 ) -> None:
-    _run(fake, data_dir, refresh_dir, CMD)
-    before = _hashes(refresh_dir)
+    run(fake, data_dir, refresh_dir, CMD)
+    before = hashes(refresh_dir)
     fake.routes.update(OLDER)
     fake.faults[("90366", area_type)] = "truncated"
     with pytest.raises(RefreshError, match=rf"child_area_type_id={area_type}&.*connection broke"):
-        _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
-    assert _hashes(refresh_dir) == before
-
-
-def test_area_types_the_api_does_not_list_are_not_asked_for(
-    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
-) -> None:
-    fake.routes.update(OLDER)
-    fake.available["90366"] = [501, 201, 15]
-    _run(fake, data_dir, refresh_dir, refresh.Series("le_birth", 90366))
-    assert set(fake.hits) == {("90366", "501"), ("90366", "201")}
-    entry = refresh.current()["indicators"]["le_birth"]  # type: ignore[index]
-    assert entry["not_listed"] == [502, 6, 401, 402, 202, 101, 102, 2]
-
-
-def test_an_indicator_the_api_lists_for_no_mapped_area_type_is_refused(
-    fake: FakeFingertips, data_dir: Path, refresh_dir: Path
-) -> None:
-    fake.available["90366"] = [15, 7]
-    with pytest.raises(RefreshError, match=r"indicator 90366: the API lists no data for the area types the atlas maps "
-                                           r"\(501\); it lists \[7, 15\]"):
-        _run(fake, data_dir, refresh_dir)
-    assert _hashes(refresh_dir) == {}
+        run(fake, data_dir, refresh_dir, Series("le_birth", 90366))
+    assert hashes(refresh_dir) == before
 
 
 # --- failures leave everything as it was ------------------------------------------------------------
@@ -311,74 +104,29 @@ def test_an_indicator_the_api_lists_for_no_mapped_area_type_is_refused(
 def test_a_failed_refresh_changes_nothing(
     fault: str, message: str, fake: FakeFingertips, data_dir: Path, refresh_dir: Path
 ) -> None:
-    _run(fake, data_dir, refresh_dir, CMD)
-    before = _hashes(refresh_dir)
+    run(fake, data_dir, refresh_dir, CMD)
+    before = hashes(refresh_dir)
     shown = indicators.table("cmd_prevalence", data_dir=data_dir)
     fake.faults[("90366", "501")] = fault
     with pytest.raises(RefreshError, match=message) as caught:
-        _run(fake, data_dir, refresh_dir, CMD, LE)
+        run(fake, data_dir, refresh_dir, CMD, LE)
     assert "nothing refreshed: 1 of 2 indicator(s) failed (le_birth); downloaded fine: cmd_prevalence" in str(caught.value)
-    assert _hashes(refresh_dir) == before
+    assert hashes(refresh_dir) == before
     pd.testing.assert_frame_equal(indicators.table("cmd_prevalence", data_dir=data_dir), shown)
 
 
 def test_an_unreachable_server_stops_the_refresh_at_once(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
     fake.faults[("90366", "501")] = "http500"
     with pytest.raises(RefreshError, match=r"downloaded fine: none; not tried: cmd_prevalence\. First failure, le_birth: .*HTTP 500"):
-        _run(fake, data_dir, refresh_dir, LE, CMD)
-    assert ("93495", "101") not in fake.hits and _hashes(refresh_dir) == {}
+        run(fake, data_dir, refresh_dir, LE, CMD)
+    assert ("93495", "101") not in fake.hits and hashes(refresh_dir) == {}
 
 
 def test_codes_of_another_vintage_are_refused(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
     fake.routes[("93495", "101")] = "93495_101_mixed_vintage.csv"
     with pytest.raises(VintageMismatchError, match=r"1 lad codes are not in the 2013 set \(e.g. E06000060\); they look like lad 20"):
-        _run(fake, data_dir, refresh_dir, CMD)
-    assert _hashes(refresh_dir) == {}
-
-
-def test_a_retry_after_a_server_error_succeeds(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
-    fake.faults[("90366", "501")] = "http500_once"
-    waits: list[float] = []
-    http = refresh.Http(timeout=0.5, deadline=2.0, retries=2, backoff=0.25, sleep=waits.append)
-    outcome = refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=http,
-                              series=(LE,), area_types=TYPES)
-    assert outcome.rows == {"le_birth": 16} and fake.hits[("90366", "501")] == 2 and waits == [0.25]
-
-
-def test_backoff_doubles_between_tries(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
-    fake.faults[("90366", "501")] = "http500"
-    waits: list[float] = []
-    http = refresh.Http(timeout=0.5, deadline=2.0, retries=3, backoff=0.5, sleep=waits.append)
-    with pytest.raises(RefreshError, match="4 tries"):
-        refresh.refresh(base_url=fake.url, refresh_dir=refresh_dir, data_dir=data_dir, http=http, series=(LE,), area_types=TYPES)
-    assert waits == [0.5, 1.0, 2.0] and fake.hits[("90366", "501")] == 4
-
-
-def _closed_port() -> str:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/api/"
-
-
-@pytest.mark.parametrize(
-    ("base_url", "tries"),
-    [
-        pytest.param(_closed_port, "3 tries", id="connection-refused-is-retried"),
-        pytest.param(lambda: "http://fingertips.invalid/api/", "1 tries", id="no-name-lookup-fails-at-once"),
-    ],
-)
-def test_offline_gives_one_line_and_a_non_zero_exit(
-    base_url: Callable[[], str], tries: str, refresh_dir: Path, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from geo.__main__ import main
-
-    monkeypatch.setitem(refresh.refresh.__kwdefaults__, "http", FAST)
-    status = main(["refresh", "--indicators", "le_birth", "--base-url", base_url(), "--dir", str(refresh_dir)])
-    err = capsys.readouterr().err
-    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
-    assert "cannot reach the server" in err and f"{tries}. Are you offline?" in err and "nothing refreshed" in err
-    assert _hashes(refresh_dir) == {}
+        run(fake, data_dir, refresh_dir, CMD)
+    assert hashes(refresh_dir) == {}
 
 
 def test_unknown_indicator_is_refused_before_any_download(refresh_dir: Path) -> None:
@@ -482,12 +230,12 @@ def refreshed_folder(root: Path, *, data_dir: Path = geo._paths.DATA_DIR) -> Pat
         (replies / f"metadata_{fid}.json").write_text(json.dumps({fid: meta}), encoding="utf-8")
         routes[(fid, str(type_id))] = f"{fid}_{type_id}.csv"
     state = FakeFingertips(routes=routes, folder=replies)
-    server = _QuietServer(("127.0.0.1", 0), _handler(state))
+    server = QuietServer(("127.0.0.1", 0), handler(state))
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         refresh.refresh(["90366", "40501", "40401"], base_url=f"http://127.0.0.1:{server.server_address[1]}/api/",
                         refresh_dir=root / "refreshed", data_dir=data_dir,
-                        http=refresh.Http(timeout=10.0, deadline=60.0, retries=1, backoff=0.0))
+                        http=Http(timeout=10.0, deadline=60.0, retries=1, backoff=0.0))
     finally:
         server.shutdown()
         server.server_close()
@@ -521,8 +269,8 @@ def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_
 
 def test_periods_held_say_what_the_refreshed_rows_cover(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
     assert refresh.periods_held(refresh_dir=refresh_dir) == {}
-    _run(fake, data_dir, refresh_dir, LE, CMD)
-    recorded = {"le_birth": sorted(set(_fixture("90366_501.csv")["Time period"].str.replace(" ", ""))),
-                "cmd_prevalence": sorted(set(_fixture("93495_101.csv")["Time period"].str.replace(" ", "")))}
+    run(fake, data_dir, refresh_dir, LE, CMD)
+    recorded = {"le_birth": sorted(set(recorded_reply("90366_501.csv")["Time period"].str.replace(" ", ""))),
+                "cmd_prevalence": sorted(set(recorded_reply("93495_101.csv")["Time period"].str.replace(" ", "")))}
     expected = {k: p[0] if len(p) == 1 else f"{p[0]} to {p[-1]}" for k, p in recorded.items()}
     assert refresh.periods_held(refresh_dir=refresh_dir) == expected

@@ -262,14 +262,14 @@ def _overlay(root, data_dir, periods: tuple[str, ...] | None) -> None:
     """
     import json
 
-    from geo import indicators, refresh
+    from geo import fingertips, indicators, refresh
 
     rename = {"u75_cancer_prev": "u75_cancer", "u75_cvd_prev": "u75_cvd"}
     rows = pd.concat([indicators.table(i, data_dir=data_dir) for i in rename], ignore_index=True)
     rows = rows.assign(indicator_id=rows["indicator_id"].map(rename), note="test scaffolding")
     if periods is not None:
         rows = rows[rows["period"].isin(periods)]
-    chosen = [s for s in refresh.SERIES if s.indicator_id in rename.values()]
+    chosen = [s for s in fingertips.SERIES if s.indicator_id in rename.values()]
     meta = {s.indicator_id: {"name": "", "released": "2025-12-02", "downloaded": "2026-01-01 09:00 UTC"} for s in chosen}
     folder = root / "refresh-test"
     (folder / "indicators").mkdir(parents=True)
