@@ -23,7 +23,7 @@ Command = Callable[[argparse.Namespace], int]
 COMMAND_MODULES: tuple[str, ...] = (
     "geo.ingest.__main__",
     "geo.target",
-    "layers.pack",
+    "documents.pack",
     "geo.uploads",
     "geo.spearhead",
     "geo.gap",

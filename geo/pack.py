@@ -2,7 +2,7 @@
 
 Everything here is read through the loading API (:mod:`geo.profile`,
 :mod:`geo.indicators`, :mod:`geo.boundaries`, :mod:`geo.spearhead`); nothing is
-typed in. :mod:`layers.pack` turns a :class:`Pack` into HTML, PDF and PNG.
+typed in. :mod:`documents.pack` turns a :class:`Pack` into HTML, PDF and PNG.
 """
 
 from __future__ import annotations

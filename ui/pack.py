@@ -1,7 +1,7 @@
 """The meeting-pack page: one area's story on one page, to download as PDF, HTML or the map as PNG.
 
 Only widgets, state and layout live here; the content is :mod:`geo.pack` and the
-files :mod:`layers.pack`. The URL holds the view: ``area`` and ``present``.
+files :mod:`documents.pack`. The URL holds the view: ``area`` and ``present``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Final
 
 import streamlit as st
 
+from documents import pack as pack_files
 from geo import pack as area_pack
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
-from layers import pack as pack_files
 from layers import present
 from ui.widgets import attribution_caption, boundaries_for, compact_layout, widget
 

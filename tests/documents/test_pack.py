@@ -1,4 +1,4 @@
-"""The pack as files: a one-page A4 PDF with extractable text, an offline HTML page, a PNG map."""
+"""documents.pack, the pack as files: a one-page A4 PDF with extractable text, an offline HTML page, a PNG map."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from documents.pack import map_png, pack_html, pack_pdf
 from geo import pack
 from geo.__main__ import main
-from layers.pack import map_png, pack_html, pack_pdf
 
 LIVERPOOL = "E08000012"
 
