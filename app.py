@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo import shared
+from ui.cache import warm_caches
 from ui.map import map_page
-from ui.widgets import warm_caches
 
 
 # The other pages are imported when first opened: the PDF, chart and statistics libraries
@@ -39,6 +40,8 @@ def about() -> None:
 
 
 st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="wide")
+# One data edition for the whole run: a refresh made anywhere is seen from the next view on (geo.shared).
+shared.begin_view()
 warm_caches()
 
 # Material icons ship with Streamlit; emoji need a font the computer may not have.

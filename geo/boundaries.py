@@ -6,13 +6,13 @@ written by ``python -m geo build``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import shared
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
@@ -40,7 +40,7 @@ _LSOA_FOR: dict[tuple[str, str], str] = {
 }
 
 
-@lru_cache(maxsize=32)
+@shared.cached(max_entries=32, scope="bundled")
 def _read(level: str, vintage: str, data_dir: Path) -> gpd.GeoDataFrame:
     bset = boundary_set(level, vintage)
     path = data_dir / "boundaries" / bset.file_name
@@ -115,7 +115,7 @@ def lsoas_within(
 _NO_ROWS: np.ndarray = np.array([], dtype=np.intp)
 
 
-@lru_cache(maxsize=32)
+@shared.cached(max_entries=32, scope="bundled")
 def _nesting(
     lsoa_vintage: str, level: str, vintage: str, data_dir: Path
 ) -> tuple[frozenset[str], dict[str, np.ndarray]]:
@@ -152,7 +152,7 @@ def parent_codes(
     )
 
 
-@lru_cache(maxsize=4)
+@shared.cached(max_entries=4, scope="bundled")
 def _parents(lsoa_vintage: str, data_dir: Path) -> pd.DataFrame:
     path = data_dir / "lookups" / f"lsoa{lsoa_vintage[-2:]}_parents.parquet"
     if not path.exists():

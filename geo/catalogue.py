@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from geo import shared
 from geo._paths import DATA_DIR, refreshed_dir
 from geo.errors import UnknownIndicatorError
 
@@ -111,7 +111,7 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, Indicator]:
     return _load_catalogue(data_dir, refreshed_dir(data_dir))
 
 
-@cache
+@shared.cached(max_entries=4)
 def _load_catalogue(data_dir: Path, refreshed: Path | None) -> dict[str, Indicator]:
     raw = json.loads((data_dir / CATALOGUE_FILE).read_text(encoding="utf-8"))
     items = raw["indicators"]

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
+from geo import shared
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError, UnknownLevelError, UnknownVintageError, UploadError
 from geo.schema import BOUNDARY_SETS, LEVELS, vintages
@@ -76,7 +76,7 @@ class Reconciliation:
 # --- reading the committed files (cached by modification time) --------------------
 
 
-@lru_cache(maxsize=128)
+@shared.cached(max_entries=128, scope="bundled")
 def _read_columns(path: Path, mtime: int, columns: tuple[str, ...]) -> pd.DataFrame:
     return pq.read_table(path, columns=list(columns)).to_pandas()
 
@@ -109,7 +109,7 @@ def _valid(level: str, vintage: str, data_dir: Path) -> frozenset[str]:
     return _code_set(path, path.stat().st_mtime_ns)
 
 
-@lru_cache(maxsize=64)
+@shared.cached(max_entries=64, scope="bundled")
 def _code_set(path: Path, mtime: int) -> frozenset[str]:
     return frozenset(_read_columns(path, mtime, ("area_code",))["area_code"])
 

@@ -23,13 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from geo import boundaries, codes, indicators
+from geo import boundaries, codes, indicators, shared
 from geo._paths import DATA_DIR
 from geo.errors import AtlasError, UploadError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, LEVELS, vintages
@@ -56,7 +55,7 @@ class Mapped:
     route: str = ""
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2, scope="bundled")
 def lsoa01_lookup(data_dir: Path) -> pd.DataFrame:
     """The 2001 -> 2011 LSOA lookup (code, name, 2011 code, change U/M/S/X); empty when not built."""
     path = data_dir / "lookups" / "lsoa01_lsoa11.parquet"
@@ -65,7 +64,7 @@ def lsoa01_lookup(data_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(path, columns=["lsoa01_code", "lsoa01_name", "lsoa11_code", "change"])
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2, scope="bundled")
 def lsoa11_lookup(data_dir: Path) -> pd.DataFrame:
     """The derived 2011 -> 2021 LSOA lookup (2011 code, 2021 code, change U/S/M/X); empty when not built."""
     path = data_dir / "lookups" / "lsoa11_lsoa21.parquet"

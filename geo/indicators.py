@@ -8,18 +8,15 @@ row replaces the bundled row with the same indicator, area, level, vintage, peri
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import pandas as pd
 import pyarrow.dataset as ds
 
+from geo import shared
 from geo._paths import DATA_DIR, refreshed_dir
 from geo.catalogue import get
 from geo.errors import DataUnavailableError
@@ -32,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["load", "england_value", "join", "JoinReport", "periods", "table"]
 
 
-@lru_cache(maxsize=4)
+@shared.cached(max_entries=4)
 def _dataset(data_dir: Path) -> ds.Dataset:
     folder = data_dir / "indicators"
     files = sorted(str(p) for p in folder.glob("*.parquet"))
@@ -67,84 +64,13 @@ def overlay(bundled: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
 ROWS_CACHE_BYTES: Final = 256_000_000
 
 
-class CacheInfo(NamedTuple):
-    """As :func:`functools.lru_cache`'s, plus the bytes held."""
-
-    hits: int
-    misses: int
-    maxsize: int
-    currsize: int
-    nbytes: int
-
-
-class _BytesLRU:
-    """A thread-safe LRU cache of frames bounded by their total deep size, not their number.
-
-    Concurrent misses on one key wait for a single read instead of each reading the
-    same file (twenty sessions opening at once would otherwise hold twenty copies).
-    """
-
-    def __init__(self, fn: Callable[..., pd.DataFrame], *, max_bytes: int) -> None:
-        self._fn = fn
-        self._max_bytes = max_bytes
-        self._entries: OrderedDict[tuple[object, ...], tuple[pd.DataFrame, int]] = OrderedDict()
-        self._computing: dict[tuple[object, ...], threading.Lock] = {}
-        self._lock = threading.Lock()
-        self._nbytes = self._hits = self._misses = 0
-        self.__wrapped__ = fn
-        self.__doc__ = fn.__doc__
-
-    def __call__(self, *args: object) -> pd.DataFrame:
-        with self._lock:
-            hit = self._get(args)
-            if hit is not None:
-                return hit
-            key_lock = self._computing.setdefault(args, threading.Lock())
-        with key_lock:
-            with self._lock:
-                hit = self._get(args)
-                if hit is not None:
-                    return hit
-                self._misses += 1
-            try:
-                frame = self._fn(*args)
-            finally:
-                with self._lock:
-                    self._computing.pop(args, None)
-            size = int(frame.memory_usage(deep=True, index=True).sum())
-            with self._lock:
-                self._entries[args] = (frame, size)
-                self._nbytes += size
-                while self._nbytes > self._max_bytes and len(self._entries) > 1:
-                    _, (_, dropped) = self._entries.popitem(last=False)
-                    self._nbytes -= dropped
-            return frame
-
-    def _get(self, key: tuple[object, ...]) -> pd.DataFrame | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        self._entries.move_to_end(key)
-        self._hits += 1
-        return entry[0]
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._nbytes = self._hits = self._misses = 0
-
-    def cache_info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self._hits, self._misses, self._max_bytes, len(self._entries), self._nbytes)
-
-
 def _read_rows(indicator_id: str, level: str, data_dir: Path, refreshed: Path | None = None) -> pd.DataFrame:
     expr = (ds.field("indicator_id") == indicator_id) & (ds.field("level") == level)
     return _read(expr, data_dir, refreshed)
 
 
-#: Every row of one indicator at one level, shared: never mutate what it returns.
-_rows = _BytesLRU(_read_rows, max_bytes=ROWS_CACHE_BYTES)
+#: Every row of one indicator at one level, shared by every session (handed out as a copy-on-write copy).
+_rows = shared.cached(max_entries=1024, max_bytes=ROWS_CACHE_BYTES)(_read_rows)
 
 
 def table(indicator_id: str, *, data_dir: Path = DATA_DIR) -> pd.DataFrame:

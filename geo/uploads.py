@@ -21,13 +21,12 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geo import boundaries, codes, crosswalk, spreadsheet
+from geo import boundaries, codes, crosswalk, shared, spreadsheet
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, Polarity, Source
 from geo.crosswalk import Mapped
@@ -156,13 +155,13 @@ class Upload:
 
 
 # ---------------------------------------------------------------- areas
-@lru_cache(maxsize=4)
+@shared.cached(max_entries=4, scope="bundled")
 def _nhs_pct(data_dir: Path) -> dict[str, str]:
     table = boundaries.area_lookup("pct", "2011", data_dir=data_dir)
     return {str(o).upper(): str(c) for o, c in zip(table["area_code_old"], table["area_code"], strict=True) if isinstance(o, str)}
 
 
-@lru_cache(maxsize=32)
+@shared.cached(max_entries=32, scope="bundled")
 def _names_index(level: str, vintage: str, data_dir: Path) -> tuple[dict[str, list[str]], tuple[tuple[str, str], ...]]:
     """Normalised name -> codes, and the (code, name) pairs of one set."""
     if level == "lsoa" and vintage == "2001":

@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO))
 import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from geo import boundaries, indicators  # noqa: E402
+from geo import boundaries, indicators, shared  # noqa: E402
 from geo.catalogue import get  # noqa: E402
 from geo.classify import classify  # noqa: E402
 from layers import assets  # noqa: E402
@@ -137,8 +137,7 @@ FIND_TARGET_JS = """
 def _median_time(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
-        boundaries._read.cache_clear()
-        indicators._rows.cache_clear()
+        shared.clear()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)

@@ -91,7 +91,6 @@ def _fresh_figures() -> None:
     from geo import refresh
     from geo._paths import REFRESH_DIR
     from geo.errors import AtlasError
-    from ui.widgets import catalogue as cached_catalogue
 
     st.header("Fresh figures")
     if message := st.session_state.pop("refresh_message", None):
@@ -153,14 +152,11 @@ def _fresh_figures() -> None:
             bar.empty()
             st.error(f"{exc}")
         else:
-            cached_catalogue.clear()
-            st.cache_data.clear()
+            # No cache to clear: every shared cache is keyed by the data edition, which the refresh changed.
             st.session_state["refresh_message"] = outcome.describe()
             st.rerun()
     if manifest is not None and right.button("Go back to the bundled figures", key="refresh_revert"):
         refresh.revert()
-        cached_catalogue.clear()
-        st.cache_data.clear()
         st.session_state["refresh_message"] = "Back to the bundled figures."
         st.rerun()
 

@@ -1,8 +1,14 @@
-"""Map layers shared by every session: each view is joined, classified and serialised once per server.
+"""What the pages share between sessions: data, joined views, map layers and panel figures.
 
 Streamlit runs every session's script in one Python process, so server time per view
 is what limits how many people one server can take. What does not depend on the
-session is kept here, bounded by entry counts:
+session is kept here, through the one owner of shared caches (:mod:`geo.shared`):
+each key carries the data edition, so a refresh made anywhere is seen on the next
+view, and anything session-owned (an upload) is refused by type. Pages call this
+module and ``ui.widgets``; this module calls only ``geo`` and ``layers``.
+
+- :func:`catalogue`, :func:`catalogue_json`, :func:`boundaries_for`, :func:`combos`
+  and :func:`values`: the bundled (or refreshed) data, read once per edition;
 
 - :func:`drawn`: per (indicator, level, vintage, period, sex, method), the joined
   table, its join report, the classification (or England comparison), the colour
@@ -14,10 +20,11 @@ session is kept here, bounded by entry counts:
   :func:`years_behind`: per area, the side panel's figures.
 
 :func:`warm_default_view` fills the first two for the map page's default URL, so the
-server can build them in the background as soon as it starts (``ui.widgets.warm_caches``).
+server can build them in the background as soon as it starts (:func:`warm_caches`).
 
-Uploaded columns (ids starting ``upload:``) belong to the session that uploaded them
-and never enter these caches: every call with one builds afresh.
+Uploaded columns (ids starting ``upload:<session token>:``) belong to the session that
+uploaded them and never enter these caches: every call with one builds afresh, and
+:mod:`geo.shared` raises if one is offered.
 
 ``st_folium`` renames the ids of the layers it is given and adds them to its map, so a
 cached folium object is never handed out. :func:`layer` keeps the JavaScript that
@@ -32,6 +39,10 @@ Objects returned here are shared: never mutate them.
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
+import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -39,19 +50,33 @@ from typing import Any, Final, TypeVar
 import folium
 import geopandas as gpd
 import pandas as pd
-import streamlit as st
 from folium.template import Template
 
-from geo import indicators
+from geo import boundaries, indicators, shared
 from geo import profile as area_profile
-from geo.catalogue import Indicator
-from geo.classify import Classification, classify, compare_with_england
+from geo._paths import DATA_DIR
+from geo.catalogue import Indicator, load_catalogue
+from geo.classify import Classification, classify, compare_with_england, method_drawn
 from geo.indicators import JoinReport
+from geo.shared import UPLOAD_PREFIX
 from geo.view import View
+from layers.choropleth import choropleth_layer
 from layers.legend import Legend, build_legend
+from layers.national import value_table
 from layers.style import Scheme, scheme_for
 
 __all__ = [
+    "PRECISION",
+    "REGION_VINTAGE",
+    "areas_layer",
+    "boundaries_for",
+    "catalogue",
+    "catalogue_json",
+    "combos",
+    "england",
+    "national_table",
+    "values",
+    "warm_caches",
     "MAX_AREA_ENTRIES",
     "MAX_VIEW_ENTRIES",
     "UPLOAD_PREFIX",
@@ -71,7 +96,7 @@ __all__ = [
     "years_behind",
 ]
 
-UPLOAD_PREFIX: Final = "upload:"
+_LOG = logging.getLogger(__name__)
 #: National layers (about 0.3-1 MB of script each) and joined tables: one per indicator view.
 MAX_VIEW_ENTRIES: Final = 48
 #: Drilled-down layers (tens to hundreds of kB each) and area panels.
@@ -81,6 +106,48 @@ _SLOT: Final = "hgalayerslot"
 _MAP_SLOT: Final = "hgamapslot"
 
 T = TypeVar("T")
+#: Decimal places of coordinates sent to the browser: 4 is about 10 m, finer than a pixel at street zoom
+#: for these simplified boundaries, and a fifth fewer bytes than 5.
+PRECISION: Final = 4
+#: The region boundaries the breadcrumb and region zoom use.
+REGION_VINTAGE: Final = "2019"
+
+
+# ---------------------------------------------------------------- data
+@shared.cached(max_entries=2)
+def catalogue() -> dict[str, Indicator]:
+    """The indicator catalogue (bundled, with refreshed records): never mutate it."""
+    return load_catalogue(DATA_DIR)
+
+
+@shared.cached(max_entries=2)
+def catalogue_json() -> dict[str, Any]:
+    """The raw catalogue file (attribution, boundary sources): never mutate it."""
+    return dict(json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8")))
+
+
+@shared.cached(max_entries=64, scope="bundled")
+def boundaries_for(level: str, vintage: str) -> gpd.GeoDataFrame:
+    """One boundary set."""
+    return boundaries.load(level, vintage)
+
+
+@shared.cached(max_entries=512)
+def combos(indicator_id: str, level: str) -> pd.DataFrame:
+    """The (vintage, period, sex) combinations held for an indicator at a level."""
+    return indicators.periods(indicator_id, level=level)
+
+
+@shared.cached(max_entries=256, max_bytes=128_000_000)
+def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
+    """One indicator's values for one view."""
+    return indicators.load(indicator_id, level=level, vintage=vintage, period=period, sex=sex)
+
+
+def england(indicator_id: str, *, period: str, sex: str) -> float | None:
+    """England's value for a catalogue indicator (``None`` when not held)."""
+    row = indicators.england_value(indicator_id, period=period, sex=sex)
+    return None if row is None or pd.isna(row["value"]) else float(row["value"])
 
 
 # ---------------------------------------------------------------- keys
@@ -130,7 +197,7 @@ def drawn(
     return _shared_drawn(key, _view=view, _indicator=indicator, england=england, _gdf=gdf, _values=values)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_VIEW_ENTRIES)
+@shared.cached(max_entries=MAX_VIEW_ENTRIES)
 def _shared_drawn(
     key: tuple[str, ...],
     *,
@@ -236,7 +303,7 @@ def layer(key: tuple[Hashable, ...] | None, build: Callable[[], folium.FeatureGr
     return FrozenLayer(_shared_layer(key, _build=build))
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def _shared_layer(key: tuple[Hashable, ...], *, _build: Callable[[], folium.FeatureGroup]) -> RenderedLayer:
     return freeze(_build)
 
@@ -259,7 +326,7 @@ def small_areas(view: View, build: Callable[[View], T | None]) -> T | None:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def _shared_small_areas(
     key: tuple[str, ...], *, _view: View, _build: Callable[[View], Any]
 ) -> tuple[Any, RenderedLayer] | None:
@@ -272,19 +339,19 @@ def _shared_small_areas(
     return dataclasses.replace(bundle, layer=None), RenderedLayer(script, lambda: _build(_view).layer)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def headlines(area_code: str, *, level: str) -> list[area_profile.Headline]:
     """:func:`geo.profile.headlines`, shared (frozen items; do not change the list)."""
     return area_profile.headlines(area_code, level=level)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def population(area_code: str, *, level: str, vintage: str) -> tuple[float, str] | None:
     """:func:`geo.profile.population`, shared."""
     return area_profile.population(area_code, level=level, vintage=vintage)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def lsoa_deciles(area_code: str, *, level: str, vintage: str) -> pd.DataFrame:
     """:func:`geo.profile.lsoa_deciles`, shared: never mutate it."""
     return area_profile.lsoa_deciles(area_code, level=level, vintage=vintage)
@@ -297,17 +364,68 @@ def trend(indicator_id: str, area_code: str, *, level: str, sex: str) -> pd.Data
     return _shared_trend(indicator_id, area_code, level=level, sex=sex)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def _shared_trend(indicator_id: str, area_code: str, *, level: str, sex: str) -> pd.DataFrame:
     return area_profile.trend(indicator_id, area_code, level=level, sex=sex)
 
 
-@st.cache_resource(show_spinner=False, max_entries=MAX_AREA_ENTRIES)
+@shared.cached(max_entries=MAX_AREA_ENTRIES)
 def years_behind(area_code: str, area_name: str, *, level: str, vintage: str) -> tuple[str, ...]:
     """:func:`geo.lag.area_sentences`, shared."""
     from geo.lag import area_sentences
 
     return area_sentences(area_code, area_name, level=level, vintage=vintage)
+
+
+# ---------------------------------------------------------------- national small-area table
+def national_table(view: View, *, method: str, joined: gpd.GeoDataFrame, indicator: Indicator, scheme: Scheme,
+                   classification: Classification | None, categories: pd.Series | None) -> dict[str, Any]:
+    """The national small-area map's value table; shared unless the view is an upload (built afresh then)."""
+    if view.indicator_id.startswith(UPLOAD_PREFIX):
+        return _national_table(view.indicator_id, view.vintage, view.period, view.sex, method, _joined=joined,
+                               _indicator=indicator, _scheme=scheme, _classification=classification,
+                               _categories=categories)
+    return _shared_national_table(view.indicator_id, view.vintage, view.period, view.sex, method, _joined=joined,
+                                  _indicator=indicator, _scheme=scheme, _classification=classification,
+                                  _categories=categories)
+
+
+def _national_table(indicator_id: str, vintage: str, period: str, sex: str, method: str, *, _joined: gpd.GeoDataFrame,
+                    _indicator: Indicator, _scheme: Scheme, _classification: Classification | None,
+                    _categories: pd.Series | None) -> dict[str, Any]:
+    order = boundaries_for("lsoa", vintage)["area_code"].tolist()
+    return value_table(_joined, order=order, vintage=vintage, indicator=_indicator, period=period, scheme=_scheme,
+                       classification=_classification, categories=_categories)
+
+
+# The view's key (indicator, vintage, period, sex, method) fixes everything behind the unhashed arguments.
+_shared_national_table = shared.cached(max_entries=16)(_national_table)
+
+
+# ---------------------------------------------------------------- the view's layer of areas
+def areas_layer(view: View, indicator: Indicator, drawn: Drawn, gdf: gpd.GeoDataFrame, *,
+                england: float | None) -> folium.FeatureGroup:
+    """The view's layer of areas (faded around a drilled area): what :func:`layer` keeps, and warms."""
+    return choropleth_layer(
+        drawn.joined,
+        name=indicator.label,
+        indicator=indicator,
+        period=view.period,
+        england_value=england,
+        scheme=drawn.scheme,
+        classification=drawn.classification,
+        categories=drawn.categories,
+        fill_opacity=0.3 if view.area_code else 0.85,
+        within=_around(gdf, view.area_code) if view.area_code else None,
+        precision=PRECISION,
+    )
+
+
+def _around(gdf: gpd.GeoDataFrame, code: str) -> tuple[float, float, float, float]:
+    """Bounds a drilled-down area's neighbours fall in: its own box, widened by its size each way."""
+    minx, miny, maxx, maxy = gdf.loc[gdf["area_code"] == code].total_bounds
+    dx, dy = max(maxx - minx, 0.3), max(maxy - miny, 0.2)
+    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
 
 
 # ---------------------------------------------------------------- warming
@@ -319,17 +437,47 @@ def warm_default_view() -> View:
     the view. Safe outside a script run: it touches no session.
     """
     from geo.view import resolve
-    from ui import map as map_page
-    from ui import widgets
 
-    catalogue = widgets.catalogue()
-    view, _notes = resolve({}, catalogue=catalogue, combos=widgets.combos)
-    indicator = catalogue[view.indicator_id]
-    england = map_page._england(view)
-    method, _why = map_page._drawn_method(view, indicator)
-    gdf = widgets.boundaries_for(view.level, view.vintage)
-    shared = drawn(view, indicator, method=method, england=england, gdf=gdf, values=widgets.values)
-    if shared.key is not None:
-        layer((*shared.key, view.area_code), lambda: map_page.areas_layer(view, indicator, shared, gdf, england=england))
-    widgets.boundaries_for("region", map_page.REGION_VINTAGE)
+    cat = catalogue()
+    view, _notes = resolve({}, catalogue=cat, combos=combos)
+    indicator = cat[view.indicator_id]
+    value = england(view.indicator_id, period=view.period, sex=view.sex)
+    method, _why = method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
+                                england_value=value, period=view.period)
+    gdf = boundaries_for(view.level, view.vintage)
+    made = drawn(view, indicator, method=method, england=value, gdf=gdf, values=values)
+    if made.key is not None:
+        layer((*made.key, view.area_code), lambda: areas_layer(view, indicator, made, gdf, england=value))
+    boundaries_for("region", REGION_VINTAGE)
     return view
+
+
+@shared.cached(max_entries=1, scope="bundled")
+def warm_caches() -> threading.Thread:
+    """Once per server (and bundled data), in the background: the default view, then the small areas it drills into.
+
+    Started by the server's first script run. The default view's layer is built under the
+    keys ``ui.map`` reads (:func:`warm_default_view`), so a first visitor on that view
+    waits for this one build instead of making a second. The small-area set is read a few
+    seconds later, off the cores while the first visitor's map is sent and drawn.
+    """
+    worker = threading.Thread(target=_warm, name="hga-warm", daemon=True)
+    worker.start()
+    return worker
+
+
+_PRELOAD_AFTER_S = 4.0
+
+
+def _warm(*, preload_after: float = _PRELOAD_AFTER_S) -> None:
+    started = time.monotonic()
+    try:
+        with shared.pinned():
+            view = warm_default_view()
+            time.sleep(max(0.0, preload_after - (time.monotonic() - started)))
+            boundaries.preload(within=(view.level, view.vintage))
+            # The deciles every drill-down of this map draws and counts (ui.map._small_areas, the panel).
+            lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
+            indicators.periods(area_profile.DECILE_FOR_LSOA[lsoa_vintage], level="lsoa")
+    except Exception:  # a failed warm-up only means a slower first view; that view reports the error
+        _LOG.warning("warming the default view failed", exc_info=True)

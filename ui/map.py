@@ -37,13 +37,14 @@ from layers.style import scheme_for
 from layers.thumbnail import decile_svg
 from ui import cache as view_cache
 from ui import upload
+from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
+from ui.cache import boundaries_for as _boundaries
 from ui.national import national_map
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
 from ui.widgets import (
     attribution_caption,
-    catalogue_json,
     compact_layout,
     map_clicked,
     select_area,
@@ -51,17 +52,12 @@ from ui.widgets import (
     show_notes,
     widget,
 )
-from ui.widgets import boundaries_for as _boundaries
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
 MAP_HEIGHT = 500
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
 AREA_WORD = AREA_LABELS
-REGION_VINTAGE = "2019"
-#: Decimal places of coordinates sent to the browser: 4 is about 10 m, finer than a pixel at street zoom
-#: for these simplified boundaries, and a fifth fewer bytes than 5.
-PRECISION = 4
 #: How long a session's first page waits after sending the map, before the controls and sidebar (see
 #: map_page): about what the browser needs to make the map's frame, load Leaflet and draw; measured
 #: with scripts/benchmark.py, 0.25 s left the map waiting behind the controls' rendering.
@@ -327,31 +323,6 @@ def _crumbs_and_search(view: View, gdf: gpd.GeoDataFrame, crumbs: Any, finder: A
         _search(view, gdf)
 
 
-def areas_layer(view: View, indicator: Indicator, drawn: view_cache.Drawn, gdf: gpd.GeoDataFrame, *,
-                england: float | None) -> Any:
-    """The view's layer of areas (faded around a drilled area): what ``ui.cache.layer`` keeps, and warms."""
-    return choropleth_layer(
-        drawn.joined,
-        name=indicator.label,
-        indicator=indicator,
-        period=view.period,
-        england_value=england,
-        scheme=drawn.scheme,
-        classification=drawn.classification,
-        categories=drawn.categories,
-        fill_opacity=0.3 if view.area_code else 0.85,
-        within=_around(gdf, view.area_code) if view.area_code else None,
-        precision=PRECISION,
-    )
-
-
-def _around(gdf: gpd.GeoDataFrame, code: str) -> tuple[float, float, float, float]:
-    """Bounds a drilled-down area's neighbours fall in: its own box, widened by its size each way."""
-    minx, miny, maxx, maxy = gdf.loc[gdf["area_code"] == code].total_bounds
-    dx, dy = max(maxx - minx, 0.3), max(maxy - miny, 0.2)
-    return (minx - dx, miny - dy, maxx + dx, maxy + dy)
-
-
 def _focus_name(view: View) -> str:
     """The name of the area (or region) the map is zoomed to."""
     level, vintage = (view.level, view.vintage) if view.area_code else ("region", REGION_VINTAGE)
@@ -452,18 +423,27 @@ class _SmallAreas:
     indicator: Indicator
     period: str
     vintage: str
-    options: list[str]
+    #: The catalogue's small-area indicators (never an upload: the bundle may be shared).
+    options: tuple[str, ...]
 
 
 def _small_areas(view: View) -> _SmallAreas | None:
-    catalogue = _catalogue()
+    """The drilled area's small-area layer; shared between sessions unless it draws an upload.
+
+    ``options`` lists the catalogue's small-area indicators only: the panel adds this
+    session's uploads (``ui.upload.small_area_options``), so a shared bundle never names
+    another session's.
+    """
+    shared_catalogue = view_cache.catalogue()
+    catalogue = _catalogue() if (view.lsoa_indicator or "").startswith(upload.PREFIX) else shared_catalogue
     lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
-    options = [i for i, ind in catalogue.items() if lsoa_vintage in ind.levels.get("lsoa", ())]
+    options = [i for i, ind in shared_catalogue.items() if lsoa_vintage in ind.levels.get("lsoa", ())]
     default = area_profile.DECILE_FOR_LSOA[lsoa_vintage]
     if not options:
         return None
-    chosen = view.lsoa_indicator if view.lsoa_indicator in options else default
-    if chosen not in options:
+    drawable = [*options, *upload.small_area_layers(lsoa_vintage)] if catalogue is not shared_catalogue else options
+    chosen = view.lsoa_indicator if view.lsoa_indicator in drawable else default
+    if chosen not in drawable:
         chosen = options[0]
     ind = catalogue[chosen]
     lsoas = boundaries.lsoas_within(view.area_code or "", level=view.level, vintage=view.vintage)
@@ -489,7 +469,7 @@ def _small_areas(view: View) -> _SmallAreas | None:
         england_value=None, statuses=joined["status"], categories=None, scope=f"Small areas in {name}",
     )
     return _SmallAreas(layer=layer, legend=legend, joined=joined, indicator=ind, period=period,
-                       vintage=lsoa_vintage, options=options)
+                       vintage=lsoa_vintage, options=tuple(options))
 
 
 def _latest(indicator_id: str, lsoa_vintage: str) -> tuple[str, str]:
@@ -517,7 +497,8 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     if small is not None:
         catalogue = _catalogue()
         st.selectbox(
-            "Small-area indicator", small.options, format_func=lambda i: catalogue[i].label,
+            "Small-area indicator", upload.small_area_options(small.options, small.vintage),
+            format_func=lambda i: catalogue[i].label,
             key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
             help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )
@@ -604,7 +585,7 @@ def _trend(view: View, code: str, level: str, name: str) -> None:
 
 
 def _attribution() -> str:
-    return str(catalogue_json()["attribution"])
+    return str(view_cache.catalogue_json()["attribution"])
 
 
 def _value_text(h: area_profile.Headline) -> str:

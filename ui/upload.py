@@ -11,18 +11,19 @@ Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets on
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from geo import boundaries, crosswalk, uploads
+from geo import boundaries, crosswalk, shared, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
 from geo.view import MAP_LEVELS, View
-from ui import widgets
+from ui import cache as shared_data
 
 __all__ = [
     "GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_values", "small_area_layers",
@@ -56,13 +57,13 @@ def _layers() -> dict[str, _Layer]:
 # ---------------------------------------------------------------- what the map page reads
 def catalogue() -> dict[str, Indicator]:
     """The shared catalogue plus this session's uploaded columns (group "Your data")."""
-    return {**widgets.catalogue(), **{i: layer.indicator for i, layer in _layers().items()}}
+    return {**shared_data.catalogue(), **{i: layer.indicator for i, layer in _layers().items()}}
 
 
 def combos(indicator_id: str, level: str) -> pd.DataFrame:
-    """As :func:`ui.widgets.combos`, for uploads too."""
+    """As :func:`ui.cache.combos`, for uploads too."""
     if not indicator_id.startswith(PREFIX):
-        return widgets.combos(indicator_id, level)
+        return shared_data.combos(indicator_id, level)
     layer = _layers().get(indicator_id)
     if layer is None:
         return pd.DataFrame(columns=["vintage", "period", "sex", "areas"])
@@ -71,9 +72,9 @@ def combos(indicator_id: str, level: str) -> pd.DataFrame:
 
 
 def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
-    """As :func:`ui.widgets.values`, for uploads too."""
+    """As :func:`ui.cache.values`, for uploads too."""
     if not indicator_id.startswith(PREFIX):
-        return widgets.values(indicator_id, level, vintage, period, sex)
+        return shared_data.values(indicator_id, level, vintage, period, sex)
     v = _layers()[indicator_id].values
     keep = (v["level"] == level) & (v["vintage"] == vintage) & (v["period"] == period) & (v["sex"] == sex)
     return v[keep].reset_index(drop=True)
@@ -106,7 +107,7 @@ def small_area_layers(lsoa_vintage: str) -> list[str]:
     return [i for i, layer in _layers().items() if lsoa_vintage in layer.indicator.levels.get("lsoa", ())]
 
 
-def small_area_options(options: list[str], lsoa_vintage: str) -> list[str]:
+def small_area_options(options: Sequence[str], lsoa_vintage: str) -> list[str]:
     """The drill-down's small-area indicators: the shared ones, then this session's uploads of small areas.
 
     ``options`` may come from a bundle shared between sessions, so uploads in it that
@@ -263,7 +264,7 @@ def _options(upload: uploads.Upload, view: View) -> None:
     _add(upload, mapped, small, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@shared.cached(max_entries=64)
 def _route(source: tuple[str, str], target: tuple[str, str]) -> str:
     """The lookups between two boundary sets, in words (no user data: the sets only, so it may be shared)."""
     try:

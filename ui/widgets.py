@@ -1,4 +1,6 @@
-"""Shared by every page: cached data access, URL state helpers and the attribution line.
+"""Shared by every page: URL state helpers, layout, notes and the attribution line.
+
+Data every session shares comes from :mod:`ui.cache`; nothing here is cached.
 
 Pages keep their whole view in ``st.query_params``; widgets write to it through
 :func:`set_param` and :func:`select_area`, so a link always reproduces the view.
@@ -6,108 +8,25 @@ Pages keep their whole view in ``st.query_params``; widgets write to it through
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-import time
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
-from geo import boundaries, indicators
-from geo import profile as area_profile
-from geo._paths import DATA_DIR
-from geo.catalogue import Indicator, load_catalogue
 from layers import assets
 
 __all__ = [
     "ATTRIBUTION",
     "attribution_caption",
-    "boundaries_for",
-    "catalogue",
-    "catalogue_json",
-    "combos",
     "compact_layout",
     "map_clicked",
     "select_area",
     "set_param",
     "show_notes",
-    "values",
-    "warm_caches",
     "widget",
 ]
-
-_LOG = logging.getLogger(__name__)
 
 ATTRIBUTION = (
     "Data: ONS, MHCLG, OHID and DESNZ, Open Government Licence v3.0. Contains OS data © Crown "
     "copyright and database right. See *About the data*."
 )
-
-
-# ---------------------------------------------------------------- cached data
-@st.cache_resource(show_spinner=False)
-def catalogue() -> dict[str, Indicator]:
-    """The indicator catalogue, shared by every session."""
-    return load_catalogue(DATA_DIR)
-
-
-@st.cache_resource(show_spinner=False)
-def catalogue_json() -> dict[str, Any]:
-    """The raw catalogue file (attribution, boundary sources), shared by every session."""
-    return dict(json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8")))
-
-
-@st.cache_resource(show_spinner=False)
-def boundaries_for(level: str, vintage: str) -> gpd.GeoDataFrame:
-    """One boundary set, shared by every session; never mutate it."""
-    return boundaries.load(level, vintage)
-
-
-@st.cache_data(show_spinner=False)
-def combos(indicator_id: str, level: str) -> pd.DataFrame:
-    """The (vintage, period, sex) combinations held for an indicator at a level."""
-    return indicators.periods(indicator_id, level=level)
-
-
-@st.cache_data(show_spinner=False)
-def values(indicator_id: str, level: str, vintage: str, period: str, sex: str) -> pd.DataFrame:
-    """One indicator's values for one view."""
-    return indicators.load(indicator_id, level=level, vintage=vintage, period=period, sex=sex)
-
-
-@st.cache_resource(show_spinner=False)
-def warm_caches() -> threading.Thread:
-    """Once per server, in the background: the default map view, then the small areas it drills into.
-
-    Started by the server's first script run. The default view's layer is built under the
-    keys ``ui.map`` reads (``ui.cache.warm_default_view``), so a first visitor on that view
-    waits for this one build instead of making a second. The small-area set is read a few
-    seconds later, off the cores while the first visitor's map is sent and drawn.
-    """
-    worker = threading.Thread(target=_warm, name="hga-warm", daemon=True)
-    worker.start()
-    return worker
-
-
-_PRELOAD_AFTER_S = 4.0
-
-
-def _warm(*, preload_after: float = _PRELOAD_AFTER_S) -> None:
-    from ui import cache as view_cache  # ui.cache imports this module
-
-    started = time.monotonic()
-    try:
-        view = view_cache.warm_default_view()
-        time.sleep(max(0.0, preload_after - (time.monotonic() - started)))
-        boundaries.preload(within=(view.level, view.vintage))
-        # The deciles every drill-down of this map draws and counts (ui.map._small_areas, the panel).
-        lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
-        indicators.periods(area_profile.DECILE_FOR_LSOA[lsoa_vintage], level="lsoa")
-    except Exception:  # a failed warm-up only means a slower first view; that view reports the error
-        _LOG.warning("warming the default view failed", exc_info=True)
 
 
 # ---------------------------------------------------------------- URL state

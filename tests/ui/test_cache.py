@@ -27,7 +27,7 @@ from layers import assets
 from layers.choropleth import base_map, choropleth_layer
 from layers.style import scheme_for
 from ui import cache
-from ui.widgets import boundaries_for
+from ui.cache import boundaries_for
 
 LIVERPOOL = "E08000012"
 
@@ -35,10 +35,10 @@ LIVERPOOL = "E08000012"
 @pytest.fixture(autouse=True)
 def empty_caches() -> Iterator[None]:
     for fn in (cache._shared_drawn, cache._shared_layer, cache._shared_small_areas):
-        fn.clear()
+        fn.cache_clear()
     yield
     for fn in (cache._shared_drawn, cache._shared_layer, cache._shared_small_areas):
-        fn.clear()
+        fn.cache_clear()
 
 
 def _sent(layers: list[folium.FeatureGroup], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -205,6 +205,7 @@ def test_warmed_default_view_is_a_cache_hit(data_dir, monkeypatch: pytest.Monkey
         raise AssertionError("the default view was built again after the warm-up")
 
     monkeypatch.setattr(cache, "_drawn", refuse)
+    monkeypatch.setattr(cache, "areas_layer", refuse)
     monkeypatch.setattr(ui.map, "areas_layer", refuse)
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
     assert [str(e.value) for e in at.exception] == []
@@ -219,7 +220,7 @@ def test_default_view_is_built_by_its_first_visit_without_a_warm_up(data_dir, mo
 
     import ui.map
 
-    built, calls = _counting(ui.map.areas_layer)
+    built, calls = _counting(cache.areas_layer)
     monkeypatch.setattr(ui.map, "areas_layer", built)
     monkeypatch.setattr(cache, "warm_default_view", lambda: (_ for _ in ()).throw(RuntimeError("no warm-up")))
     AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
