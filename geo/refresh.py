@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo import _paths
+from geo.contract import boundary_codes, check_indicator_contract, finish_indicators
 from geo.errors import AtlasError, RefreshError, ValidationError, VintageMismatchError
 from geo.fingertips import AREA_TYPES, DEFAULT_BASE_URL, PUBLISHER, SERIES, SOURCE, AreaType, Series, download
 from geo.http import Http, Unreachable
@@ -83,7 +84,6 @@ Progress = Callable[[float, str], object]
 def _validate(table: pd.DataFrame, *, declared: Iterable[str], data_dir: Path) -> None:
     """The build's checks: the long-table contract, then every code in its boundary set."""
     from geo.codes import detect
-    from geo.ingest._common import boundary_codes, check_indicator_contract
 
     check_indicator_contract(table, declared=declared, where="Fingertips refresh")
     bad_sex = set(table["sex"]) - set(SEXES)
@@ -294,8 +294,6 @@ def refresh(
         )
 
     report(len(chosen) / (len(chosen) + 1), "Checking codes, vintages and the long-table contract")
-    from geo.ingest._common import finish_indicators
-
     meta = {k: {str(a): v for a, v in t.attrs.items()} for k, t in tables.items()}
     fresh = finish_indicators(pd.concat(tables.values(), ignore_index=True))
     previous = _current_folder(refresh_dir)

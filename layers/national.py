@@ -103,7 +103,7 @@ TEXT_JS: Final = """function (t, i) {
 
 
 def topology_url(vintage: str, *, static_url: str = STREAMLIT_STATIC_URL) -> str:
-    """Where the browser fetches the ``vintage`` LSOAs' topology (see geo.ingest.tiles.national_path)."""
+    """Where the browser fetches the ``vintage`` LSOAs' topology (see geo.topology.national_path)."""
     return f"{static_url.rstrip('/')}/national/lsoa_{vintage}.topo.json.gz"
 
 

@@ -23,8 +23,8 @@ from geo import boundaries, indicators, target
 from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
-from geo.ingest.tiles import national_path
 from geo.schema import AREA_LABELS, vintages
+from geo.topology import national_path
 from geo.view import View, carry
 from layers.assets import STATIC_DIR
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM

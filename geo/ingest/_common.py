@@ -15,7 +15,6 @@ import shapely
 from geo.errors import RawFileMissingError
 
 __all__ = [
-    "check_indicator_contract",
     "conform_boundaries",
     "dissolve_coverage",
     "validate_boundaries",
@@ -150,38 +149,8 @@ def summarise(rows: Iterable[tuple[str, Output]]) -> str:
     return "\n".join(lines)
 
 
-def boundary_codes(out_dir: Path) -> dict[tuple[str, str], set[str]]:
-    """The area codes of every boundary set already built under ``out_dir``."""
-    import pyarrow.parquet as pq
-
-    from geo.schema import BOUNDARY_SETS
-
-    codes: dict[tuple[str, str], set[str]] = {}
-    for bset in BOUNDARY_SETS:
-        path = out_dir / "boundaries" / bset.file_name
-        if path.exists():
-            codes[(bset.level, bset.vintage)] = set(pq.read_table(path, columns=["area_code"]).column(0).to_pylist())
-    return codes
 
 
-def finish_indicators(df: pd.DataFrame) -> pd.DataFrame:
-    """Give a long indicator frame the standard columns, types and order."""
-    from geo.schema import INDICATOR_COLUMNS
-
-    df = df.copy()
-    for col in ("lower_ci", "upper_ci", "count", "denominator"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64") if col in df else np.nan
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
-    if "status" not in df:
-        df["status"] = np.where(df["value"].isna(), "missing", "ok")
-    if "note" not in df:
-        df["note"] = None
-    df["note"] = df["note"].astype("str")
-    for col in ("indicator_id", "area_code", "level", "vintage", "period", "sex", "status"):
-        df[col] = df[col].astype("str")
-    df = df[list(INDICATOR_COLUMNS)]
-    order = ["area_code", "indicator_id"] if (df["level"] == "lsoa").all() else ["indicator_id", "area_code"]
-    return df.sort_values([*order, "period", "sex"]).reset_index(drop=True)
 
 
 def validate_boundaries(gdf: gpd.GeoDataFrame, *, expected: int) -> None:
@@ -230,31 +199,3 @@ def dissolve_coverage(geoms: gpd.GeoSeries, groups: pd.Series, *, gap_width: flo
     parts = pd.Series(cleaned, index=groups.to_numpy())
     merged = {code: shapely.make_valid(shapely.coverage_union_all(part.to_numpy())) for code, part in parts.groupby(level=0)}
     return gpd.GeoSeries(pd.Series(merged), crs=geoms.crs)
-
-
-def check_indicator_contract(table: pd.DataFrame, *, declared: Iterable[str], where: str) -> None:
-    """Raise :class:`ValidationError` unless ``table`` keeps the long-table contract.
-
-    Columns and order, declared indicator ids, one row per key, known statuses and
-    sexes, and ``status == "ok"`` exactly where a value is present. ``where`` names
-    the table in messages.
-    """
-    from geo.errors import ValidationError
-    from geo.schema import INDICATOR_COLUMNS, SEXES, STATUSES
-
-    if tuple(table.columns) != INDICATOR_COLUMNS:
-        raise ValidationError(f"{where}: columns {list(table.columns)}; expected {list(INDICATOR_COLUMNS)}.")
-    unknown = set(table["indicator_id"]) - set(declared)
-    if unknown:
-        raise ValidationError(f"{where}: indicator ids {sorted(unknown)} are not declared in a CATALOGUE; add them.")
-    key = ["indicator_id", "area_code", "level", "vintage", "period", "sex"]
-    dupes = table.duplicated(key)
-    if dupes.any():
-        raise ValidationError(f"{where}: {int(dupes.sum())} duplicate keys, e.g. {table.loc[dupes, key].iloc[0].to_dict()}; "
-                              "keep one release per period.")
-    for column, allowed in (("status", STATUSES), ("sex", SEXES)):
-        bad = set(table[column]) - set(allowed)
-        if bad:
-            raise ValidationError(f"{where}: {column} values {sorted(bad)}; expected some of {list(allowed)}.")
-    if ((table["status"] == "ok") != table["value"].notna()).any():
-        raise ValidationError(f"{where}: Status must be 'ok' exactly where a value is present.")

@@ -19,9 +19,10 @@ from dataclasses import replace
 import pandas as pd
 
 from geo.catalogue import CATALOGUE_FILE, GROUPS, LABEL_MAX, Indicator
+from geo.contract import boundary_codes as boundary_codes_of
+from geo.contract import check_indicator_contract
 from geo.errors import ValidationError
-from geo.ingest._common import BuildContext, Output, Stage, check_indicator_contract
-from geo.ingest._common import boundary_codes as boundary_codes_of
+from geo.ingest._common import BuildContext, Output, Stage
 from geo.ingest.labels import order_key, relabel
 from geo.ingest.outcomes import describe as describe_pct_sha
 from geo.schema import ENGLAND_CODE

@@ -14,8 +14,9 @@ import openpyxl
 import pandas as pd
 
 from geo.catalogue import Indicator, Source
+from geo.contract import finish_indicators
 from geo.errors import ValidationError
-from geo.ingest._common import BuildContext, Output, Stage, finish_indicators, read_raw_csv, write_parquet
+from geo.ingest._common import BuildContext, Output, Stage, read_raw_csv, write_parquet
 from geo.ingest.population import check_table
 from geo.schema import ENGLAND_CODE
 

@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from geo.catalogue import Indicator
+from geo.contract import finish_indicators
 from geo.errors import ValidationError
-from geo.ingest._common import BuildContext, Output, Stage, finish_indicators, write_parquet
+from geo.ingest._common import BuildContext, Output, Stage, write_parquet
 from geo.ingest.health import CATALOGUE as HEALTH_CATALOGUE
 
 __all__ = ["CATALOGUE", "NOT_WEIGHTED", "STAGES", "area_lsoas", "carry", "describe", "nearest_year", "relate"]

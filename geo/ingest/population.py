@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from geo.catalogue import Indicator, Source
+from geo.contract import boundary_codes, check_indicator_contract, finish_indicators
 from geo.errors import ValidationError, VintageMismatchError
-from geo.ingest._common import BuildContext, Output, Stage, boundary_codes, check_indicator_contract, finish_indicators, read_raw_csv, write_parquet
+from geo.ingest._common import BuildContext, Output, Stage, read_raw_csv, write_parquet
 from geo.schema import ENGLAND_CODE, boundary_set, vintages
 
 __all__ = [

@@ -18,8 +18,9 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.catalogue import Indicator, Source
+from geo.contract import finish_indicators
 from geo.errors import ValidationError
-from geo.ingest._common import BuildContext, Output, Stage, finish_indicators, write_parquet
+from geo.ingest._common import BuildContext, Output, Stage, write_parquet
 
 __all__ = ["CATALOGUE", "STAGES", "area_summary"]
 

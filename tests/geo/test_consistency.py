@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.ingest._common import boundary_codes
+from geo.contract import boundary_codes
 from geo.ingest.health import CATALOGUE
 
 HEALTH_IDS = [i.indicator_id for i in CATALOGUE]

@@ -224,7 +224,7 @@ def test_combined_figure_shown_on_both_authorities(
 def test_ess_women_2015_17_and_2016_18_kept_for_counties_regions_and_abolished_districts(
     table: pd.DataFrame,
 ) -> None:
-    from geo.ingest._common import boundary_codes
+    from geo.contract import boundary_codes
 
     sets = boundary_codes(DATA_DIR)
     if ("lad", "2023") not in sets:
@@ -315,7 +315,7 @@ def test_health_index_carry_forward_is_noted(table: pd.DataFrame) -> None:
 
 @pytest.mark.raw
 def test_area_codes_exist_in_their_boundary_sets(table: pd.DataFrame) -> None:
-    from geo.ingest._common import boundary_codes
+    from geo.contract import boundary_codes
 
     sets = boundary_codes(DATA_DIR)
     if not sets:

@@ -9,9 +9,10 @@ import pytest
 
 from geo._paths import DATA_DIR, RAW_DIR
 from geo.catalogue import GROUPS
+from geo.contract import finish_indicators
 from geo.errors import ValidationError
 from geo.ingest import housing
-from geo.ingest._common import BuildContext, finish_indicators
+from geo.ingest._common import BuildContext
 from geo.ingest.housing import CATALOGUE, FILE8, RAW, SERIES_DEFINITIONS, build_table
 
 needs_raw = pytest.mark.skipif(not RAW_DIR.is_dir(), reason="shared raw data folder absent")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from geo.catalogue import Indicator, Source
-from geo.ingest._common import check_indicator_contract
+from geo.contract import check_indicator_contract
 from geo.ingest.outcomes import area_lsoas, carry, describe, nearest_year, relate
 
 SRC = ("lad", "2021")

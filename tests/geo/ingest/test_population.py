@@ -11,8 +11,9 @@ import pytest
 
 from geo._paths import DATA_DIR, RAW_DIR
 from geo.catalogue import GROUPS, Indicator, Source
+from geo.contract import finish_indicators
 from geo.errors import ValidationError
-from geo.ingest._common import BuildContext, finish_indicators
+from geo.ingest._common import BuildContext
 from geo.ingest.population import AGE_BANDS, CATALOGUE, FILE6, RAW, SHARES, age_bands, build_table, check_table, shares
 
 needs_raw = pytest.mark.skipif(not RAW_DIR.is_dir(), reason="shared raw data folder absent")
