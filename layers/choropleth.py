@@ -41,6 +41,7 @@ from folium.template import Template
 from geo.catalogue import Indicator
 from geo.classify import Classification, NumberFormat, number_format, rank_label, rank_of
 from geo.errors import DataUnavailableError, ValidationError
+from layers import js
 from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
 
 __all__ = [
@@ -296,11 +297,10 @@ class _HatchDefs(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        if (!document.getElementById({{ this.hatch_id|tojson }})) {
-            document.body.insertAdjacentHTML("beforeend", {{ this.svg|tojson }});
-        }
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline(
+            "choropleth.js", "hatchDefs", indent=8, HATCH_ID="{{ this.hatch_id|tojson }}", SVG="{{ this.svg|tojson }}"))
     )
 
     def __init__(self) -> None:
@@ -325,20 +325,11 @@ class _Tooltip(folium.GeoJsonTooltip):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindTooltip(function (layer) {
-            let div = L.DomUtil.create("div");
-            let props = layer.feature.properties;
-            let fields = {{ this.fields | tojson | safe }};
-            let aliases = {{ this.aliases | tojson | safe }};
-            div.innerHTML = "<table>" + fields.map(function (field, i) {
-                let value = props[field];
-                if (value === undefined || value === null || value === "") { return ""; }
-                return "<tr><th>" + aliases[i] + "</th><td>" + value + "</td></tr>";
-            }).join("") + "</table>";
-            return div;
-        }, {{ this.tooltip_options | tojavascript }});
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline(
+            "choropleth.js", "tooltip", indent=8, LAYER="{{ this._parent.get_name() }}", FIELDS="{{ this.fields | tojson | safe }}",
+            ALIASES="{{ this.aliases | tojson | safe }}", OPTIONS="{{ this.tooltip_options | tojavascript }}"))
     )
 
     def __init__(self, *, fields: list[str], aliases: list[str]) -> None:
@@ -354,35 +345,9 @@ class _MapBehaviour(MacroElement):
         <style>{{ this.css }}</style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        (function (map) {
-            var proto = L.Tooltip.prototype;
-            if (!proto._hgaInside) {
-                var place = proto._setPosition;
-                proto._setPosition = function (pos) {
-                    place.call(this, pos);
-                    var owner = this._map, el = this._container;
-                    if (!owner || !el) { return; }
-                    var size = owner.getSize(), at = L.DomUtil.getPosition(el);
-                    var corner = owner.layerPointToContainerPoint(at), pad = 4, dx = 0, dy = 0;
-                    if (corner.x + el.offsetWidth > size.x - pad) { dx = size.x - pad - el.offsetWidth - corner.x; }
-                    if (corner.x + dx < pad) { dx = pad - corner.x; }
-                    if (corner.y + el.offsetHeight > size.y - pad) { dy = size.y - pad - el.offsetHeight - corner.y; }
-                    if (corner.y + dy < pad) { dy = pad - corner.y; }
-                    if (dx || dy) { L.DomUtil.setPosition(el, at.add(L.point(dx, dy))); }
-                };
-                proto._hgaInside = true;
-            }
-            function closeTooltips(event) {
-                if (event && event.layer instanceof L.Tooltip) { return; }
-                map.eachLayer(function (layer) {
-                    if (layer instanceof L.Tooltip) { map.removeLayer(layer); }
-                });
-            }
-            map.on("layerremove zoomstart", closeTooltips);
-            map.getContainer().addEventListener("mouseleave", function () { closeTooltips(); });
-        })({{ this._parent.get_name() }});
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline("choropleth.js", "mapBehaviour", indent=8, MAP="{{ this._parent.get_name() }}"))
     )
 
     def __init__(self) -> None:

@@ -9,12 +9,16 @@ makes that focus keep the page still.
 streamlit-folium tells the server about a click only after a quarter-second pause
 (it waits for more map events); :class:`PromptClick` sends a click on an area at
 once, so drilling down starts 250 ms sooner.
+
+The scripts are in ``static/js/interaction.js`` (see :mod:`layers.js`).
 """
 
 from __future__ import annotations
 
 from branca.element import MacroElement
 from jinja2 import Template
+
+from layers import js
 
 __all__ = ["PromptClick", "SteadyFocus"]
 
@@ -26,13 +30,9 @@ class SteadyFocus(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            var container = {{ this._parent.get_name() }}.getContainer();
-            var focus = container.focus;
-            container.focus = function () { return focus.call(container, {preventScroll: true}); };
-        })();
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline("interaction.js", "steadyFocus", indent=8, MAP="{{ this._parent.get_name() }}"))
     )
 
 
@@ -49,16 +49,7 @@ class PromptClick(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.on("click", function () {
-            var data = window.__GLOBAL_DATA__, lib = window.Streamlit;
-            if (!data || !lib || !data.last_active_drawing || !data.returned_objects) { return; }
-            var all = {last_object_clicked: data.last_object_clicked, last_active_drawing: data.last_active_drawing};
-            var value = {};
-            Object.keys(all).forEach(function (k) { if (data.returned_objects.indexOf(k) >= 0) { value[k] = all[k]; } });
-            if (JSON.stringify(value) === JSON.stringify(data.previous_data)) { return; }
-            data.previous_data = value;
-            lib.setComponentValue(value);
-        });
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline("interaction.js", "promptClick", indent=8, MAP="{{ this._parent.get_name() }}"))
     )

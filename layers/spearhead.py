@@ -25,6 +25,7 @@ from folium.template import Template
 from geo.classify import NumberFormat
 from geo.gradient import VERDICTS
 from geo.spearhead import Criterion, shown_pair
+from layers import js
 from layers.choropleth import set_stable_ids
 from layers.legend import Legend, LegendEntry
 from layers.style import MISSING_STYLE, STATUS_COLOURS
@@ -76,14 +77,10 @@ class LabelsFromZoom(MacroElement):
         <style>.hga-labels-off .hga-label { display: none; }</style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
-        (function () {
-            var m = {{ this._parent.get_name() }};
-            function toggle() { m.getContainer().classList.toggle('hga-labels-off', m.getZoom() < {{ this.zoom }}); }
-            m.on('zoomend', toggle);
-            toggle();
-        })();
+SCRIPT
         {% endmacro %}
-        """
+        """.replace("SCRIPT", js.inline(
+            "spearhead.js", "labelsFromZoom", indent=8, MAP="{{ this._parent.get_name() }}", ZOOM="{{ this.zoom }}"))
     )
 
     def __init__(self, zoom: int = LABEL_ZOOM) -> None:

@@ -32,6 +32,14 @@ if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   (cd tests/browser && npm ci --silent --no-audit --no-fund)
 fi
 
+# The maps' own scripts (static/js, inlined into the pages by layers.js) must parse; node came with npm.
+if ! command -v node >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs >/dev/null
+fi
+for f in static/js/*.js; do node --check "$f"; done
+
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"
