@@ -9,13 +9,10 @@ loads nothing from elsewhere. Every text value reaching HTML is escaped.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import html
 import io
 import re
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -27,11 +24,11 @@ from matplotlib.figure import Figure  # the object API draws with Agg and needs 
 from matplotlib.patches import Patch
 from PIL import Image
 
-from geo.pack import Pack, build
+from geo.pack import Pack
 from layers.style import decile_colours
 from layers.thumbnail import decile_svg
 
-__all__ = ["FONT_DIR", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg", "add_command"]
+__all__ = ["FONT_DIR", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg"]
 
 FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _BNG: Final = 27700
@@ -220,36 +217,3 @@ def _bullets(pdf: FPDF, items: Sequence[str], *, size: float, line: float, gap: 
         pdf.multi_cell(pdf.epw, line, f"• {item}", new_x="LMARGIN", new_y="NEXT", align="L")
         if gap:
             pdf.ln(gap)
-
-
-# ---------------------------------------------------------------- command line
-def _run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    pack = build(args.code)
-    if not (args.pdf or args.html or args.png):
-        print("Nothing to write: give --pdf, --html and/or --png.", file=sys.stderr)
-        return 2
-    image = map_png(pack) if (args.png or args.pdf) else b""
-    if args.png:
-        Path(args.png).write_bytes(image)
-    if args.pdf:
-        Path(args.pdf).write_bytes(pack_pdf(pack, map_image=image))
-    if args.html:
-        Path(args.html).write_text(pack_html(pack), encoding="utf-8")
-    print(pack.title)
-    for sentence in (*pack.sentences, *pack.lag):
-        print(f"- {sentence}")
-    print(pack.spearhead)
-    print(f"Made in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo pack CODE [--pdf FILE] [--html FILE] [--png FILE]``."""
-    p = sub.add_parser("pack", help="make the one-page community-meeting pack for an area",
-                       description="Make the one-page pack for a local authority, upper-tier authority or PCT.")
-    p.add_argument("code", help="an area code of any vintage, e.g. E08000012")
-    p.add_argument("--pdf", default=None, help="write the one-page A4 PDF here")
-    p.add_argument("--html", default=None, help="write the self-contained HTML page here")
-    p.add_argument("--png", default=None, help="write the map as PNG here")
-    p.set_defaults(run=_run)

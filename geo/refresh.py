@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -37,13 +37,9 @@ from geo.fingertips import AREA_TYPES, DEFAULT_BASE_URL, PUBLISHER, SERIES, SOUR
 from geo.http import Http, Unreachable
 from geo.schema import ENGLAND_CODE, SEXES
 
-if TYPE_CHECKING:
-    import argparse
-
 __all__ = [
     "Outcome",
     "Progress",
-    "add_command",
     "current",
     "periods_held",
     "refresh",
@@ -333,35 +329,3 @@ def refresh(
     rows = {s.indicator_id: int((fresh["indicator_id"] == s.indicator_id).sum()) for s in chosen}
     unplaced = {k: tuple(c for t in m["area_types"].values() for c in t["unplaced"]) for k, m in meta.items()}
     return Outcome(folder, rows, time.perf_counter() - start, unplaced)
-
-
-# --- the command ------------------------------------------------------------------------------------
-
-
-def _run(args: argparse.Namespace) -> int:
-    refresh_dir = Path(args.dir) if args.dir else None
-    if args.revert:
-        was = revert(refresh_dir=refresh_dir)
-        print("back to the bundled figures" if was else "no refreshed figures were in use; the bundled figures are shown")
-        return 0
-    wanted = [w for item in args.indicators or () for w in item.split(",") if w]
-    outcome = refresh(wanted, base_url=args.base_url, refresh_dir=refresh_dir,
-                      progress=lambda f, m: print(f"[{f:4.0%}] {m}", flush=True))
-    print(outcome.describe())
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo refresh``."""
-    p = sub.add_parser(
-        "refresh",
-        help="download fresh official figures from OHID Fingertips (overlaying the bundled data)",
-        description="Download the catalogue's Fingertips indicators into a folder beside the bundled data; "
-        "the app shows them in place of the bundled figures. --revert goes back.",
-    )
-    p.add_argument("--indicators", nargs="+", metavar="ID",
-                   help="atlas or Fingertips ids (default: all of " + ", ".join(s.indicator_id for s in SERIES) + ")")
-    p.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"the Fingertips API (default {DEFAULT_BASE_URL})")
-    p.add_argument("--dir", help=f"the refreshed folder (default $HGA_REFRESH_DIR or {_paths.REFRESH_DIR})")
-    p.add_argument("--revert", action="store_true", help="go back to the bundled figures")
-    p.set_defaults(run=_run)

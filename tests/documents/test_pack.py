@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pytest
 
+from cli.main import main
 from documents.pack import map_png, pack_html, pack_pdf
 from geo import pack
-from geo.__main__ import main
 
 LIVERPOOL = "E08000012"
 

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
+from cli.main import main
 from geo import gap
-from geo.__main__ import main
 from geo.errors import UploadError
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli.main import main
 from geo import gradient
-from geo.__main__ import main
 
 
 def test_weighted_fit_exact_line() -> None:

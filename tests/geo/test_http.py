@@ -76,7 +76,7 @@ def test_offline_gives_one_line_and_a_non_zero_exit(
     base_url: Callable[[], str], tries: str, refresh_dir: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from geo.__main__ import main
+    from cli.main import main
 
     monkeypatch.setitem(refresh.refresh.__kwdefaults__, "http", FAST)
     status = main(["refresh", "--indicators", "le_birth", "--base-url", base_url(), "--dir", str(refresh_dir)])

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
+from cli.main import main
 from geo import lag
-from geo.__main__ import main
 from geo.errors import DataUnavailableError
 from geo.spearhead import period_year
 

@@ -135,7 +135,7 @@ def test_unknown_indicator_is_refused_before_any_download(refresh_dir: Path) -> 
 
 
 def test_cli_refresh_and_revert(fake: FakeFingertips, data_dir: Path, refresh_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from geo.__main__ import main
+    from cli.main import main
 
     # the API lists only area type 501 for 90366 here: the other types the atlas maps are not asked for
     assert main(["refresh", "--indicators", "le_birth", "--base-url", fake.url, "--dir", str(refresh_dir)]) == 0

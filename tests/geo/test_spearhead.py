@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli.main import main
 from geo import spearhead
-from geo.__main__ import main
 from geo.spearhead import assess, nearest_edition, period_year, worst_fifth
 
 AREAS = [f"A{i:02d}" for i in range(1, 11)]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli.main import main
 from geo import boundaries, indicators, target
-from geo.__main__ import main
 from geo.errors import RuleError, UnknownAreaCodeError
 from geo.target import All, Any, Condition, mask, parse
 

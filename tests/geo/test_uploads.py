@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli.main import main
 from geo import boundaries, indicators, uploads
-from geo.__main__ import main
 from geo.catalogue import load_catalogue
 from geo.errors import UploadError
 from geo.schema import INDICATOR_COLUMNS, STATUSES

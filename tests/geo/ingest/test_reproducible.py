@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from cli.main import main
 from geo.errors import RawFileMissingError
 from geo.ingest import BuildContext, run
-from geo.ingest.__main__ import main
 
 
 @pytest.mark.parametrize(
@@ -36,18 +36,18 @@ def test_missing_raw_file_is_refused_with_a_clear_message(tmp_path) -> None:
 
 
 def test_cli_refuses_a_raw_folder_that_does_not_exist(tmp_path, capsys) -> None:
-    assert main(["--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    assert main(["build", "--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_cli_reports_a_missing_raw_file(tmp_path, capsys) -> None:
     (tmp_path / "raw").mkdir()
-    assert main(["--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--only", "region"]) == 2
+    assert main(["build", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--only", "region"]) == 2
     assert "Raw file" in capsys.readouterr().err
 
 
 def test_geo_cli_build_command_shares_the_ingest_options(tmp_path, capsys) -> None:
-    from geo.__main__ import main as geo_main
+    from cli.main import main as geo_main
 
     assert geo_main(["build", "--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
