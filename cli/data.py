@@ -1,7 +1,9 @@
-"""The data commands: ``build`` (raw files -> ``data/``) and ``refresh`` (fresh figures from Fingertips).
+"""The data commands: ``build`` (raw files -> ``data/``), ``check`` (a user's file) and ``refresh`` (Fingertips).
 
-``python -m geo build`` runs the stages of :mod:`geo.ingest`; ``python -m geo refresh``
-runs :func:`geo.refresh.refresh` (or :func:`geo.refresh.revert`) and prints what it did.
+``python -m geo build`` runs the stages of :mod:`geo.ingest`; ``python -m geo check``
+validates a file with :func:`geo.uploads.validate`, exactly as the map page's upload
+does; ``python -m geo refresh`` runs :func:`geo.refresh.refresh` (or
+:func:`geo.refresh.revert`) and prints what it did.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo import _paths, refresh
-from geo.errors import AtlasError
+from geo import _paths, refresh, uploads
+from geo.errors import AtlasError, UploadError
 from geo.fingertips import DEFAULT_BASE_URL, SERIES
 from geo.ingest import STAGES, BuildContext, run
 
 if TYPE_CHECKING:
     from cli.main import SubParsers
 
-__all__ = ["add_build", "add_refresh"]
+__all__ = ["add_build", "add_check", "add_refresh"]
+
+_MB = 1024 * 1024
 
 
 # --- build ------------------------------------------------------------------------------------------
@@ -52,6 +56,40 @@ def _build(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+# --- check ------------------------------------------------------------------------------------------
+
+
+def add_check(sub: SubParsers) -> None:
+    """``python -m geo check FILE [--sheet NAME]``."""
+    p = sub.add_parser(
+        "check", help="validate your own CSV or .xlsx file as the map's upload does",
+        description="Validate a CSV or Excel file exactly as the map page's upload does and print the report. "
+        "Exit status 0 when the file can be mapped, 2 when it cannot.",
+    )
+    p.add_argument("file", metavar="FILE", help="a CSV or .xlsx file with an area-code (or name) column and value columns")
+    p.add_argument("--sheet", metavar="NAME", default=None, help="the Excel sheet to read (when there are several)")
+    p.set_defaults(run=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Print the report; 0 when the file can be mapped, 2 when not."""
+    path = Path(args.file)
+    try:
+        if not path.is_file():
+            raise UploadError(f"No file {str(path)!r}; give the path of a CSV or .xlsx file.")
+        if path.stat().st_size > uploads.MAX_BYTES:
+            raise UploadError(f"{path.name} is {path.stat().st_size / _MB:,.1f} MB; the limit is {uploads.MAX_BYTES // _MB} MB.")
+        upload = uploads.validate(path.read_bytes(), file_name=path.name, sheet=args.sheet)
+    except (UploadError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(upload.report())
+    if upload.mappable:
+        print("Onto the atlas's other maps (counts summed, rates population-weighted where populations are held):")
+        print("\n".join(f"  {line}" for line in uploads.routes(upload)))
+    return 0 if upload.mappable else 2
 
 
 # --- refresh ----------------------------------------------------------------------------------------

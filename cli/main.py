@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from cli import data, pack
-from geo import gap, gradient, lag, spearhead, target, uploads
+from geo import gap, gradient, lag, spearhead, target
 from geo.errors import AtlasError
 
 __all__ = ["COMMANDS", "Command", "SubParsers", "main"]
@@ -39,7 +39,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     data.add_build,
     target.add_command,
     pack.add_pack,
-    uploads.add_command,
+    data.add_check,
     spearhead.add_command,
     gap.add_command,
     lag.add_command,

@@ -16,9 +16,7 @@ summing counts and population-weighting rates, or refusing with the reason.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +52,6 @@ __all__ = [
     "Mapped",
     "Problem",
     "Upload",
-    "add_command",
     "layer",
     "parse_value",
     "routes",
@@ -583,35 +580,3 @@ def layer(
         columns=list(INDICATOR_COLUMNS),
     )
     return indicator, values.reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- command line
-def check(args: argparse.Namespace) -> int:
-    """``python -m geo check FILE``: print the report; 0 when the file can be mapped, 2 when not."""
-    path = Path(args.file)
-    try:
-        if not path.is_file():
-            raise UploadError(f"No file {str(path)!r}; give the path of a CSV or .xlsx file.")
-        if path.stat().st_size > MAX_BYTES:
-            raise UploadError(f"{path.name} is {path.stat().st_size / _MB:,.1f} MB; the limit is {MAX_BYTES // _MB} MB.")
-        upload = validate(path.read_bytes(), file_name=path.name, sheet=args.sheet)
-    except (UploadError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(upload.report())
-    if upload.mappable:
-        print("Onto the atlas's other maps (counts summed, rates population-weighted where populations are held):")
-        print("\n".join(f"  {line}" for line in routes(upload)))
-    return 0 if upload.mappable else 2
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo check FILE [--sheet NAME]``."""
-    p = sub.add_parser(
-        "check", help="validate your own CSV or .xlsx file as the map's upload does",
-        description="Validate a CSV or Excel file exactly as the map page's upload does and print the report. "
-        "Exit status 0 when the file can be mapped, 2 when it cannot.",
-    )
-    p.add_argument("file", metavar="FILE", help="a CSV or .xlsx file with an area-code (or name) column and value columns")
-    p.add_argument("--sheet", metavar="NAME", default=None, help="the Excel sheet to read (when there are several)")
-    p.set_defaults(run=check)
