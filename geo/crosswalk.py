@@ -32,13 +32,14 @@ from geo import boundaries, codes, indicators, shared
 from geo._paths import DATA_DIR
 from geo.errors import AtlasError, UploadError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, LEVELS, vintages
+from geo.shared import SessionOwned
 
 __all__ = ["Mapped", "carry", "compose", "fate", "lsoa01_lookup", "lsoa11_lookup", "route", "set_codes", "set_label"]
 
 
 @dataclass(frozen=True, eq=False)
-class Mapped:
-    """Values carried onto one boundary set.
+class Mapped(SessionOwned):
+    """A user's values carried onto one boundary set (session-owned: never shared).
 
     ``values``: as :attr:`geo.uploads.Upload.values`, keyed on the target codes. ``changes``: one
     row per target area made of several of the file's areas (target_code, parts, how).

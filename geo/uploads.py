@@ -31,6 +31,7 @@ from geo.crosswalk import Mapped
 from geo.errors import AtlasError, UploadError
 from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS, LEVELS
 from geo.search import normalise, search
+from geo.shared import SessionOwned
 from geo.spreadsheet import (
     SUPPRESSION_MARKERS,
     Decimal,
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_BYTES",
     "SUPPRESSION_MARKERS",
     "Mapped",
+    "UploadedIndicator",
     "Problem",
     "Upload",
     "layer",
@@ -74,8 +76,16 @@ _CI_LOWER = ("lower_ci", "lower ci", "lci", "lower 95% ci", "lower 95 ci", "lowe
 _CI_UPPER = ("upper_ci", "upper ci", "uci", "upper 95% ci", "upper 95 ci", "upper", "upper limit", "upper 95% limit")
 
 
+@dataclass(frozen=True)
+class UploadedIndicator(Indicator, SessionOwned):
+    """An indicator made from one uploaded column: it belongs to the session that uploaded it.
+
+    Shared caches refuse it (:mod:`geo.shared`), and so anything holding it.
+    """
+
+
 @dataclass(frozen=True, eq=False)
-class Upload:
+class Upload(SessionOwned):
     """A validated file: its areas, its value columns in long form, and the report.
 
     ``values``: one row per area and column, ``area_code`` (of ``level``/``vintage``),
@@ -546,7 +556,7 @@ def layer(
     mine = mapped.values[mapped.values["column"] == column]
     title = column.strip() or "Your values"
     label = title if len(title) <= 38 else title[:35] + "..."
-    indicator = Indicator(
+    indicator = UploadedIndicator(
         indicator_id=indicator_id,
         title=f"{title} (your file)",
         description=f"Column {column!r} of your file {file_name!r}, uploaded in this session only.",

@@ -81,6 +81,7 @@ __all__ = [
     "MAX_VIEW_ENTRIES",
     "UPLOAD_PREFIX",
     "Drawn",
+    "Drill",
     "FrozenLayer",
     "RenderedLayer",
     "drawn",
@@ -309,16 +310,27 @@ def _shared_layer(key: tuple[Hashable, ...], *, _build: Callable[[], folium.Feat
 
 
 # ---------------------------------------------------------------- a drilled area
-def small_areas(view: View, build: Callable[[View], T | None]) -> T | None:
-    """``build(view)``: the drilled area's small-area bundle (a dataclass with a folium ``layer``), shared.
+@dataclass(frozen=True)
+class Drill:
+    """What a drilled area's small-area layer depends on (not the map's own indicator, which may be an upload)."""
+
+    level: str
+    vintage: str
+    area_code: str
+    lsoa_indicator: str | None = None
+
+
+def small_areas(view: View, build: Callable[[Drill], T | None]) -> T | None:
+    """``build(drill)``: the drilled area's small-area bundle (a dataclass with a folium ``layer``), shared.
 
     Keyed by level, vintage, area and small-area indicator; the bundle returned is a
-    copy whose ``layer`` is a new :class:`FrozenLayer`.
+    copy whose ``layer`` is a new :class:`FrozenLayer`. Built afresh, never shared, when
+    the small-area indicator is an upload.
     """
+    drill = Drill(view.level, view.vintage, view.area_code or "", view.lsoa_indicator)
     if not view.area_code or (view.lsoa_indicator or "").startswith(UPLOAD_PREFIX):
-        return build(view)
-    key = (view.level, view.vintage, view.area_code, view.lsoa_indicator or "")
-    shared = _shared_small_areas(key, _view=view, _build=build)
+        return build(drill)
+    shared = _shared_small_areas(drill, _build=build)
     if shared is None:
         return None
     bundle, rendered = shared
@@ -327,16 +339,14 @@ def small_areas(view: View, build: Callable[[View], T | None]) -> T | None:
 
 
 @shared.cached(max_entries=MAX_AREA_ENTRIES)
-def _shared_small_areas(
-    key: tuple[str, ...], *, _view: View, _build: Callable[[View], Any]
-) -> tuple[Any, RenderedLayer] | None:
-    bundle = _build(_view)
+def _shared_small_areas(drill: Drill, *, _build: Callable[[Drill], Any]) -> tuple[Any, RenderedLayer] | None:
+    bundle = _build(drill)
     if bundle is None:
         return None
     first = bundle.layer
     script = freeze(lambda: first).script
     # Keep no folium object: a rebuild (the HTML download) makes the layer again from the same inputs.
-    return dataclasses.replace(bundle, layer=None), RenderedLayer(script, lambda: _build(_view).layer)
+    return dataclasses.replace(bundle, layer=None), RenderedLayer(script, lambda: _build(drill).layer)
 
 
 @shared.cached(max_entries=MAX_AREA_ENTRIES)

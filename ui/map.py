@@ -427,7 +427,7 @@ class _SmallAreas:
     options: tuple[str, ...]
 
 
-def _small_areas(view: View) -> _SmallAreas | None:
+def _small_areas(view: view_cache.Drill) -> _SmallAreas | None:
     """The drilled area's small-area layer; shared between sessions unless it draws an upload.
 
     ``options`` lists the catalogue's small-area indicators only: the panel adds this

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import boundaries, indicators, target
+from geo import boundaries, indicators, lsoa_sets
 from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
@@ -29,9 +29,11 @@ from geo.view import View, carry
 from layers.assets import STATIC_DIR
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import build_legend, to_html
-from layers.national import national_group, offline_map, value_table
+from layers.national import national_group, offline_map
 from layers.style import Scheme
-from ui.widgets import boundaries_for, catalogue, catalogue_json, combos, map_clicked, values
+from ui import cache as view_cache
+from ui.cache import boundaries_for, catalogue, catalogue_json, combos, values
+from ui.widgets import map_clicked
 
 __all__ = ["national_map"]
 
@@ -61,8 +63,8 @@ def national_map(
         england_value=england, statuses=joined["status"], categories=categories,
         scope=f"All {len(lsoas):,} small areas in England",
     )
-    table = _table(view.indicator_id, view.vintage, view.period, view.sex, view.method, _joined=joined,
-                   _indicator=indicator, _scheme=scheme, _classification=classification, _categories=categories)
+    table = view_cache.national_table(view, method=view.method, joined=joined, indicator=indicator, scheme=scheme,
+                                      classification=classification, categories=categories)
     group = national_group(table, selected=view.area_code)
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
     if view.area_code:
@@ -96,16 +98,6 @@ def national_map(
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
             _panel(view, lsoas)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _table(indicator_id: str, vintage: str, period: str, sex: str, method: str, *, _joined: gpd.GeoDataFrame,
-           _indicator: Indicator, _scheme: Scheme, _classification: Classification | None,
-           _categories: pd.Series | None) -> dict[str, Any]:
-    """One view's value table; the view's key fixes everything behind the unhashed arguments."""
-    order = boundaries_for("lsoa", vintage)["area_code"].tolist()
-    return value_table(_joined, order=order, vintage=vintage, indicator=_indicator, period=period, scheme=_scheme,
-                       classification=_classification, categories=_categories)
 
 
 def _fit(bounds: Any) -> tuple[tuple[float, float], int]:
@@ -170,7 +162,7 @@ def lsoa_population(code: str, *, vintage: str) -> pd.DataFrame:
         rows.append({"group": label, "people": value if isinstance(value, str) else f"{int(value):,}",
                      "period": period, "note": ""})
     if not rows and vintage != "2011":  # the 2011 estimates, carried as the target page carries them
-        people, year = target.lsoa_people(vintage)
+        people, year = lsoa_sets.lsoa_people(vintage)
         if people is not None and code in people.index:
             row = people.loc[code]
             note = str(row["pop_note"]) if isinstance(row["pop_note"], str) and row["pop_note"] else (

@@ -14,10 +14,12 @@ import streamlit as st
 
 from documents import pack as pack_files
 from geo import pack as area_pack
+from geo import shared
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import present
-from ui.widgets import attribution_caption, boundaries_for, compact_layout, widget
+from ui.cache import boundaries_for
+from ui.widgets import attribution_caption, compact_layout, widget
 
 DEFAULT_AREA: Final = "E08000012"
 
@@ -32,7 +34,8 @@ def pack_page() -> None:
     code = (params.get("area") or DEFAULT_AREA).strip()
     _sidebar(code)
     try:
-        content = _build(code)
+        with st.spinner("Making the pack…"):
+            content = _build(code)
     except AtlasError as exc:
         st.title("Meeting pack")
         st.error(str(exc), icon=":material/error:")
@@ -71,17 +74,17 @@ def _image(png: bytes, *, alt: str) -> None:
                 "style='max-width:100%;height:auto'>", unsafe_allow_html=True)
 
 
-@st.cache_data(show_spinner="Making the pack…", max_entries=16)
+@shared.cached(max_entries=16)
 def _build(code: str) -> area_pack.Pack:
     return area_pack.build(code)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared.cached(max_entries=16)
 def _map_png(code: str) -> bytes:
     return pack_files.map_png(_build(code))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@shared.cached(max_entries=16)
 def _trend_png(code: str) -> bytes:
     return pack_files.trend_png(_build(code), width_in=5.0, height_in=3.0)
 
@@ -106,7 +109,7 @@ def _type() -> None:
         st.query_params["area"] = code
 
 
-@st.cache_data(show_spinner=False)
+@shared.cached(max_entries=32)
 def _options() -> dict[str, str]:
     options: dict[str, str] = {}
     for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011")):

@@ -11,6 +11,7 @@ Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets on
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,20 +23,23 @@ from geo import boundaries, crosswalk, shared, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
+from geo.shared import UPLOAD_PREFIX
 from geo.view import MAP_LEVELS, View
 from ui import cache as shared_data
 
 __all__ = [
-    "GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_values", "small_area_layers",
+    "GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_token", "session_values",
+    "small_area_layers",
     "small_area_options", "values",
 ]
 
 GROUP = uploads.GROUP
-PREFIX = "upload:"
+PREFIX = UPLOAD_PREFIX
 _LAYERS = "_uploads"
 _COUNT = "_upload_n"
 _CHECKED = "_upload_checked"
 _ACCEPT = "_upload_accept"
+_TOKEN = "_upload_token"
 _SHOWN_PROBLEMS = 40
 _VALUE_TYPES = {"rate": "A rate or average", "proportion": "A percentage", "count": "A count", "score": "A score"}
 _POLARITY = {"none": "Neither (no better or worse)", "higher_is_better": "Higher is better", "lower_is_better": "Lower is better"}
@@ -47,6 +51,12 @@ class _Layer:
     values: pd.DataFrame
     england: float | None
     route: str = ""
+
+
+def session_token() -> str:
+    """This session's random part of its upload ids: two sessions never make the same id."""
+    token: str = st.session_state.setdefault(_TOKEN, secrets.token_hex(4))
+    return token
 
 
 def _layers() -> dict[str, _Layer]:
@@ -291,7 +301,7 @@ def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped |
     added: list[str] = []
     name = _plain(upload.file_name, limit=60)
     for col in upload.columns:
-        indicator_id = f"{PREFIX}{n}:{re.sub(r'[^A-Za-z0-9]+', '_', col).strip('_')[:30] or 'column'}"
+        indicator_id = f"{PREFIX}{session_token()}:{n}:{re.sub(r'[^A-Za-z0-9]+', '_', col).strip('_')[:30] or 'column'}"
         while indicator_id in _layers() or indicator_id in added:
             indicator_id += "_"
         indicator, table = uploads.layer(

@@ -19,12 +19,12 @@ import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from geo import shared
 from geo.catalogue import Indicator, Source
 from geo.contract import boundary_codes, check_indicator_contract, finish_indicators
 from geo.errors import ValidationError
@@ -208,7 +208,7 @@ def _health_index(name: str) -> Callable[[BuildContext], pd.DataFrame]:
     return read
 
 
-@lru_cache(maxsize=1)
+@shared.cached(max_entries=1, scope="bundled")
 def _read_health_index(path: Path) -> pd.DataFrame:
     """The Health Index file is read once for its four indicators."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
