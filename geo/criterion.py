@@ -5,7 +5,7 @@ uploaded local-authority column (as :func:`geo.uploads.layer` makes them) and
 re-applies :func:`geo.spearhead.assess` with that column swapped in or added, on the
 run's code set. The user says which way is worse (an upload has no polarity of its
 own). Values of another code set are carried only where an area was kept or recoded,
-as :func:`geo.spearhead.values_on` does: a merged area's value is not its parts' value.
+as :func:`geo.values.values_on` does: a merged area's value is not its parts' value.
 The result says what was changed in its ``rests_on``, its CSV header and its notes.
 Nothing here is cached or written anywhere: the values stay in the caller's session.
 """

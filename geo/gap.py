@@ -1,15 +1,16 @@
 """The gap tracker: a group of areas against England in every period held, and a target line.
 
-Generic over an indicator and its polarity (:class:`GapIndicator`): life expectancy
-by sex (:data:`LIFE_EXPECTANCY`, the 2010 PSA target: a 10% narrowing), under-75
-CVD and cancer mortality (:data:`MORTALITY`, the 2004 targets: 40% and 6% narrowings
-by 2010 from a 1995-97 baseline) and healthy life expectancy by sex
-(:data:`HEALTHY_LIFE_EXPECTANCY`). Adding an indicator is a new record, not new code.
+Generic over an indicator and its polarity (:class:`geo.series.GapIndicator`): life
+expectancy by sex (:data:`geo.series.LIFE_EXPECTANCY`, the 2010 PSA target: a 10%
+narrowing), under-75 CVD and cancer mortality (:data:`geo.series.MORTALITY`, the 2004
+targets: 40% and 6% narrowings by 2010 from a 1995-97 baseline) and healthy life
+expectancy by sex (:data:`geo.series.HEALTHY_LIFE_EXPECTANCY`). Adding an indicator is
+a new record, not new code.
 
 - **Which series**: the under-75 records name the official all-cause series a
   refresh brings (``u75_cvd``, ``u75_cancer``, after ``python -m geo refresh``) and
   use it when held; otherwise the bundled "considered preventable" series stands
-  in, and the result says so (:func:`resolve`).
+  in, and the result says so (:func:`geo.series.resolve`).
 - **Baselines**: a target's own baseline (1995-97) is older than anything held, so
   its line starts from the baseline chosen (by default the first period held), and
   the notes say so.
@@ -39,191 +40,35 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from geo import indicators
+from geo import indicators, spearhead
 from geo._paths import DATA_DIR
 from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
-from geo.schema import vintages
-from geo.spearhead import period_year, values_on, write_csv
+from geo.periods import period_year
+from geo.series import FAMILIES, INDICATORS, GapIndicator, resolve, select
+from geo.tables import write_csv
+from geo.values import group_value, population_weights, values_for
 
 __all__ = [
-    "FAMILIES",
-    "HEALTHY_LIFE_EXPECTANCY",
-    "INDICATORS",
-    "LIFE_EXPECTANCY",
-    "MORTALITY",
-    "GapIndicator",
     "GapResult",
     "add_command",
     "chart_series",
     "gap_table",
-    "group_value",
     "periods_for",
-    "population_weights",
-    "resolve",
-    "select",
     "track",
-    "values_for",
 ]
-
-
-@dataclass(frozen=True)
-class GapIndicator:
-    """An indicator the tracker follows: which data, which sex, which way is worse, and its target.
-
-    ``narrowing`` by ``target_period`` (empty: the last period held) is the target
-    line; ``official_baseline`` the target's own baseline, ``target_text`` the target
-    in words. ``level`` is where the values are published; ``official_id`` the
-    series to prefer when held (``indicator_id`` then only stands in for it, for
-    ``stands_for``). ``chart`` is the gap the page draws: "relative" or "absolute".
-    """
-
-    key: str
-    indicator_id: str
-    sex: str
-    polarity: str
-    label: str
-    narrowing: float = 0.10
-    target_period: str = ""
-    official_baseline: str = ""
-    target_text: str = ""
-    level: str = "lad"
-    official_id: str = ""
-    stands_for: str = ""
-    chart: str = "relative"
-    unit: str = "years"
-
-
-LIFE_EXPECTANCY: tuple[GapIndicator, ...] = (
-    GapIndicator("le_male", "le_birth", "male", "higher_is_better", "Male life expectancy at birth"),
-    GapIndicator("le_female", "le_birth", "female", "higher_is_better", "Female life expectancy at birth"),
-)
-_2004 = "2004 target: narrow the gap between the Spearhead group and the population as a whole by {:.0%} by 2010, from a 1995-97 baseline"
-MORTALITY: tuple[GapIndicator, ...] = (
-    GapIndicator("cvd_u75", "u75_cvd_prev", "persons", "lower_is_better", "Under-75 mortality from cardiovascular disease",
-                 narrowing=0.40, target_period="2009-11", official_baseline="1995-97", target_text=_2004.format(0.40),
-                 official_id="u75_cvd", stands_for="all cardiovascular deaths under 75 (the 2004 target's measure)",
-                 chart="absolute", unit="per 100,000"),
-    GapIndicator("cancer_u75", "u75_cancer_prev", "persons", "lower_is_better", "Under-75 mortality from cancer",
-                 narrowing=0.06, target_period="2009-11", official_baseline="1995-97", target_text=_2004.format(0.06),
-                 official_id="u75_cancer", stands_for="all cancer deaths under 75 (the 2004 target's measure)",
-                 chart="absolute", unit="per 100,000"),
-)
-HEALTHY_LIFE_EXPECTANCY: tuple[GapIndicator, ...] = (
-    GapIndicator("hle_male", "hle_birth", "male", "higher_is_better", "Male healthy life expectancy at birth",
-                 level="utla", target_text="no official target; the line shows a 10% narrowing for scale"),
-    GapIndicator("hle_female", "hle_birth", "female", "higher_is_better", "Female healthy life expectancy at birth",
-                 level="utla", target_text="no official target; the line shows a 10% narrowing for scale"),
-)
-#: Every indicator the tracker offers, by key.
-INDICATORS: dict[str, GapIndicator] = {g.key: g for g in (*LIFE_EXPECTANCY, *MORTALITY, *HEALTHY_LIFE_EXPECTANCY)}
-#: The tracker's indicators in families, as the page offers them.
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "le": tuple(g.key for g in LIFE_EXPECTANCY),
-    "cvd": ("cvd_u75",),
-    "cancer": ("cancer_u75",),
-    "hle": tuple(g.key for g in HEALTHY_LIFE_EXPECTANCY),
-}
-
-
-def _held(indicator_id: str, *, level: str, sex: str, data_dir: Path) -> bool:
-    if indicator_id not in load_catalogue(data_dir):
-        return False
-    try:
-        combos = indicators.periods(indicator_id, level=level, data_dir=data_dir)
-    except DataUnavailableError:
-        return False
-    return bool((combos["sex"] == sex).any())
-
-
-def resolve(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> tuple[GapIndicator, str]:
-    """The record with the series actually used, and a note saying which (empty when nothing to say).
-
-    The official series wins when held (``python -m geo refresh`` brings it);
-    otherwise the stand-in, said in the note.
-    """
-    if indicator.official_id and _held(indicator.official_id, level=indicator.level, sex=indicator.sex,
-                                       data_dir=data_dir):
-        return (replace(indicator, indicator_id=indicator.official_id, stands_for=""),
-                f"Series: {indicator.official_id}, the official rate of {indicator.stands_for}, "
-                "brought by `python -m geo refresh`.")
-    if indicator.stands_for:
-        return indicator, (
-            f"Series: {indicator.indicator_id} (deaths considered preventable) stands in for {indicator.stands_for}; "
-            f"the official series{' ' + indicator.official_id if indicator.official_id else ''} is held only after "
-            "`python -m geo refresh`."
-        )
-    return indicator, ""
-
-
-def select(names: Sequence[str] | None) -> list[GapIndicator]:
-    """Records for CLI names: a key (``le_female``), a family (``cvd``) or an indicator id (``le_birth``, ``u75_cvd``).
-
-    Naming a series pins it: ``u75_cvd_prev`` is used even after a refresh, ``u75_cvd`` must be held.
-    """
-    if not names:
-        return list(INDICATORS.values())
-    chosen: list[GapIndicator] = []
-    for name in names:
-        if name in INDICATORS:
-            hits = [INDICATORS[name]]
-        elif name in FAMILIES:
-            hits = [INDICATORS[k] for k in FAMILIES[name]]
-        else:
-            hits = [replace(g, official_id="", stands_for=g.stands_for if name == g.indicator_id else "",
-                            indicator_id=name)
-                    for g in INDICATORS.values() if name in (g.indicator_id, g.official_id)]
-        if not hits:
-            known = ", ".join([*INDICATORS, *FAMILIES, *dict.fromkeys(
-                i for g in INDICATORS.values() for i in (g.indicator_id, g.official_id) if i)])
-            raise UploadError(f"Unknown indicator {name!r}; expected one of {known}.")
-        chosen += [g for g in hits if g not in chosen]
-    return chosen
 
 
 def periods_for(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> list[str]:
     """The periods held for the record's series and sex at its level, oldest first."""
     combos = indicators.periods(indicator.indicator_id, level=indicator.level, data_dir=data_dir)
     return sorted(set(combos.loc[combos["sex"] == indicator.sex, "period"]), key=period_year)
-
-
-def values_for(
-    indicator: GapIndicator, *, period: str, vintage: str, data_dir: Path = DATA_DIR
-) -> tuple[pd.Series, tuple[str, ...]]:
-    """One value per area for ``vintage`` LA codes (upper-tier codes where the record is upper-tier only).
-
-    An upper-tier series is read on the upper-tier code set nearest ``vintage``; a
-    unitary, metropolitan or London borough has the same code in both sets, so
-    ``.reindex(la_codes)`` finds its value and leaves two-tier districts empty.
-    """
-    if indicator.level == "lad":
-        return values_on(indicator.indicator_id, period=period, sex=indicator.sex, level="lad", vintage=vintage,
-                         data_dir=data_dir)
-    upper = min(vintages(indicator.level), key=lambda v: (abs(int(v) - int(vintage)), -int(v)))
-    return values_on(indicator.indicator_id, period=period, sex=indicator.sex, level=indicator.level,
-                     vintage=upper, data_dir=data_dir)
-
-
-def group_value(values: pd.Series, weights: pd.Series | None = None) -> tuple[float, int, bool]:
-    """The group's figure: (value, areas used, weighted?).
-
-    Areas without a value are left out. Weighted by ``weights`` when every area
-    used has one; otherwise the plain mean (never a partly weighted mix).
-    """
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    if v.empty:
-        return math.nan, 0, False
-    if weights is not None:
-        w = pd.to_numeric(weights, errors="coerce").reindex(v.index)
-        if w.notna().all() and float(w.sum()) > 0:
-            return float(np.average(v, weights=w)), len(v), True
-    return float(v.mean()), len(v), False
 
 
 def gap_table(
@@ -273,25 +118,6 @@ def gap_table(
     out["target_absolute_gap"] = base["absolute_gap"] * path
     out["target_relative_gap"] = base["relative_gap"] * path
     return out
-
-
-def population_weights(
-    *, vintage: str, near_year: float, data_dir: Path = DATA_DIR
-) -> tuple[pd.Series | None, str]:
-    """All-age populations on ``vintage`` codes from the year held nearest ``near_year``.
-
-    Returns the weights (or ``None``) and the year used, in words.
-    """
-    try:
-        combos = indicators.periods("pop_total", level="lad", data_dir=data_dir)
-    except DataUnavailableError:
-        return None, "no population held"
-    years = sorted(set(combos["period"]), key=lambda p: (abs(period_year(p) - near_year), p))
-    if not years:
-        return None, "no population held"
-    weights, _ = values_on("pop_total", period=years[0], sex="persons", level="lad", vintage=vintage,
-                           data_dir=data_dir)
-    return weights, f"mid-{years[0]}"
 
 
 @dataclass(frozen=True)
@@ -425,8 +251,6 @@ def track(
 
 
 def _command(args: argparse.Namespace) -> int:
-    from geo import spearhead
-
     if args.group == "spearhead":
         result = spearhead.run(args.period, vintage=args.vintage)
         members = list(result.assessment.table.index[result.assessment.table["qualifies"]])

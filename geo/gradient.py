@@ -32,7 +32,9 @@ from geo import indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
-from geo.spearhead import imd_editions, nearest_edition, period_year, values_on, write_csv
+from geo.periods import imd_editions, nearest_edition, period_year
+from geo.tables import write_csv
+from geo.values import population_weights, values_on
 
 __all__ = [
     "Fit",
@@ -241,8 +243,6 @@ def gradient(
                           data_dir=data_dir)
     rows = indicators.load(indicator_id, level="lad", period=period, sex=sex, data_dir=data_dir)
     rows = rows[rows["vintage"] == vintage].set_index("area_code")
-    from geo.gap import population_weights
-
     weights, year = population_weights(vintage=vintage, near_year=period_year(period), data_dir=data_dir)
     if weights is not None and weights.reindex(values.dropna().index).isna().any():
         weights, weighting = None, "unweighted (not every area has a population held)"

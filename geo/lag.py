@@ -27,8 +27,11 @@ from geo import codes, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
+from geo.periods import period_year
 from geo.schema import ENGLAND_CODE
-from geo.spearhead import period_year, values_on, write_csv
+from geo.series import INDICATORS as GAP_INDICATORS
+from geo.tables import write_csv
+from geo.values import group_value, population_weights, values_for, values_on
 
 __all__ = [
     "DEFINITION",
@@ -224,7 +227,7 @@ def run(
     ``level=None`` takes local authorities where the indicator is held for them,
     else upper-tier ones; ``vintage=None`` the code set holding most areas for the
     period. Any other vintage is reached through the code lookups
-    (:func:`geo.spearhead.values_on`).
+    (:func:`geo.values.values_on`).
     """
     ind = get(indicator_id, data_dir=data_dir)
     if ind.polarity not in ("higher_is_better", "lower_is_better"):
@@ -255,18 +258,16 @@ def group_lag(
 ) -> tuple[Lag, str]:
     """Years behind England for a group of ``vintage`` LA codes, and how its figure was made.
 
-    The group's figure is the gap tracker's (:func:`geo.gap.group_value`):
+    The group's figure is the gap tracker's (:func:`geo.values.group_value`):
     population-weighted where every member has a population.
     """
-    from geo import gap
-
-    record = next(g for g in gap.INDICATORS.values() if g.indicator_id == indicator_id and g.sex == sex)
+    record = next(g for g in GAP_INDICATORS.values() if g.indicator_id == indicator_id and g.sex == sex)
     members = sorted(set(area_codes))
     if not members:
         raise UploadError("The group is empty; choose at least one local authority.")
-    values, _ = gap.values_for(record, period=period, vintage=vintage, data_dir=data_dir)
-    weights, year = gap.population_weights(vintage=vintage, near_year=period_year(period), data_dir=data_dir)
-    value, n, weighted = gap.group_value(values.reindex(members), weights)
+    values, _ = values_for(record, period=period, vintage=vintage, data_dir=data_dir)
+    weights, year = population_weights(vintage=vintage, near_year=period_year(period), data_dir=data_dir)
+    value, n, weighted = group_value(values.reindex(members), weights)
     england = england_series(indicator_id, sex=sex, data_dir=data_dir)
     how = (f"population-weighted mean of {n} of the {len(members)} areas' values ({year} population)" if weighted
            else f"plain mean of {n} of the {len(members)} areas' values")

@@ -27,19 +27,23 @@ import argparse
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from geo import codes, indicators
 from geo._paths import DATA_DIR
-from geo.catalogue import get, load_catalogue
+from geo.catalogue import get
 from geo.classify import NumberFormat, number_format
 from geo.errors import DataUnavailableError, UploadError
+from geo.periods import imd_editions, nearest_edition, period_year
 from geo.schema import vintages
+from geo.series import INDICATORS, resolve
 from geo.spearhead_rules import CODE_SETS, RULES, TITLE
 from geo.spearhead_rules import FIVE as _FIVE
+from geo.tables import write_csv
+from geo.values import values_on
 
 __all__ = [
     "CODE_SETS",
@@ -57,19 +61,11 @@ __all__ = [
     "criteria_for",
     "formats",
     "shown_pair",
-    "imd_editions",
-    "nearest_edition",
     "overlapping",
-    "period_year",
     "periods_held",
     "run",
-    "values_on",
     "worst_fifth",
-    "write_csv",
 ]
-
-_IMD_ID = re.compile(r"^imd(\d{4})_imd_(?:la|area)_avg_score$")
-_KEEP = ("same", "recode")  # a merged area's value is not its parts' value
 
 
 @dataclass(frozen=True)
@@ -177,38 +173,6 @@ def assess(
 # --- the atlas's data ----------------------------------------------------------------
 
 
-def period_year(period: str) -> float:
-    """The middle year of a period: ``"2015-17"`` is 2016, ``"2019"`` 2019."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", period.strip())
-    if not match:
-        raise UploadError(f"Expected a period such as 2015-17 or 2019; got {period!r}.")
-    start = int(match.group(1))
-    if match.group(2) is None:
-        return float(start)
-    end = start // 100 * 100 + int(match.group(2))
-    if end < start:  # "1999-01" runs into the next century
-        end += 100
-    return (start + end) / 2
-
-
-def imd_editions(level: str = "lad", *, data_dir: Path = DATA_DIR) -> dict[str, str]:
-    """``{edition year: indicator id}`` of the IMD average-score summaries held at ``level``."""
-    found: dict[str, str] = {}
-    for indicator_id, indicator in load_catalogue(data_dir).items():
-        match = _IMD_ID.match(indicator_id)
-        if match and level in indicator.levels:
-            found.setdefault(match.group(1), indicator_id)
-    return dict(sorted(found.items()))
-
-
-def nearest_edition(period: str, editions: Sequence[str]) -> str:
-    """The IMD edition nearest the period's middle year; a tie goes to the earlier edition."""
-    if not editions:
-        raise DataUnavailableError("No IMD average-score summary is held; rebuild the data with `python -m geo build`.")
-    middle = period_year(period)
-    return min(editions, key=lambda e: (abs(int(e) - middle), int(e)))
-
-
 def criteria_for(
     period: str, *, level: str = "lad", imd_edition: str | None = None, data_dir: Path = DATA_DIR
 ) -> tuple[tuple[Criterion, ...], tuple[str, ...]]:
@@ -258,17 +222,13 @@ def _official_series(key: str, *, level: str, sex: str, period: str, data_dir: P
     """For a proxied criterion: the official series when held for ``period`` (else ``""``), the note saying which,
     the clause saying it is held but not for ``period`` (else ``""``), and the page's plain sentence.
 
-    The choice is the gap tracker's (:func:`geo.gap.resolve`: the official all-cancer and
+    The choice is the gap tracker's (:func:`geo.series.resolve`: the official all-cancer and
     all-CVD series once ``python -m geo refresh`` has brought them), narrowed to the period.
     """
-    from dataclasses import replace
-
-    from geo import gap  # here, not at the top: geo.gap imports this module
-
-    record = gap.INDICATORS.get(key)
+    record = INDICATORS.get(key)
     if record is None or not record.official_id:
         return "", "", "", ""
-    chosen, note = gap.resolve(replace(record, level=level, sex=sex), data_dir=data_dir)
+    chosen, note = resolve(replace(record, level=level, sex=sex), data_dir=data_dir)
     if chosen.indicator_id != record.official_id:
         return "", note, "", ""
     covered = _coverage(record.official_id, level=level, sex=sex, data_dir=data_dir)
@@ -301,54 +261,6 @@ def _refreshed_source(indicator_id: str, *, data_dir: Path) -> str:
         return ""
     return (f"OHID Fingertips indicator {entry.get('fingertips_id')}, released {entry.get('released')}, "
             f"downloaded {entry.get('downloaded')}")
-
-
-def values_on(
-    indicator_id: str,
-    *,
-    period: str,
-    sex: str,
-    level: str,
-    vintage: str,
-    data_dir: Path = DATA_DIR,
-) -> tuple[pd.Series, tuple[str, ...]]:
-    """One value per area of ``(level, vintage)``, taking each vintage held through the lookups.
-
-    A row of the target vintage wins; otherwise the value of an area that was kept or
-    only recoded on the way. Merged areas get no value (their parts' values cannot be
-    combined) and split ones none either. Suppressed and missing rows stay NaN.
-    Returns the values (index ``area_code``) and notes on what could not be mapped.
-    """
-    rows = indicators.load(indicator_id, level=level, period=period, sex=sex, data_dir=data_dir)
-    rows = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce").where(rows["status"] == "ok"))
-    held = sorted(rows["vintage"].unique(), key=lambda v: (v != vintage, abs(int(v) - int(vintage))))
-    out: dict[str, float] = {}
-    notes: list[str] = []
-    for source in held:
-        part = rows[rows["vintage"] == source]
-        if source == vintage:
-            for code, value in zip(part["area_code"], part["value"], strict=True):
-                out.setdefault(str(code), float(value))
-            continue
-        if level not in ("lad", "utla"):
-            continue
-        rec = codes.reconcile(part["area_code"], source=source, target=vintage, level=level, data_dir=data_dir)
-        kept = rec.mapped[rec.mapped["relation"].isin(_KEEP)]
-        by_code = dict(zip(part["area_code"].astype("str"), part["value"], strict=True))
-        for src, tgt in zip(kept["source_code"], kept["target_code"], strict=True):
-            out.setdefault(tgt, float(by_code[src]))
-        merged = rec.mapped[~rec.mapped["relation"].isin(_KEEP)]
-        lost = sorted(set(merged["target_code"]) - set(out))
-        if lost or len(rec.unmatched):
-            notes.append(
-                f"{get(indicator_id, data_dir=data_dir).label} ({sex}, {period}) is held on {source} codes: "
-                f"{len(kept)} areas carried to {vintage} codes; {len(merged) + len(rec.unmatched)} were merged "
-                "or split on the way, and a merged or split area's value cannot be combined or divided."
-            )
-    area_set = codes.area_names(level, vintage, data_dir=data_dir)
-    series = pd.Series({c: out.get(c, math.nan) for c in area_set}, name=indicator_id, dtype="float64")
-    series.index.name = "area_code"
-    return series, tuple(notes)
 
 
 @dataclass(frozen=True)
@@ -496,17 +408,6 @@ def shown_pair(fmt: NumberFormat, value: float, cutoff: float) -> tuple[str, str
         decimals += 1
     wide = NumberFormat(decimals, fmt.scale, fmt.unit)
     return wide.number(value), wide.number(cutoff)
-
-
-def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:
-    """Write ``table`` with a ``# ``-comment header block (booleans as true/false)."""
-    out = table.copy()
-    for column in out.columns:
-        if out[column].dtype == bool or str(out[column].dtype) == "boolean":
-            out[column] = out[column].map({True: "true", False: "false"})
-    text = "".join(f"# {line}\n" for line in header) + out.to_csv(index=False, lineterminator="\n")
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # --- PCTs and the official list --------------------------------------------------------

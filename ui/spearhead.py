@@ -21,8 +21,10 @@ from geo import codes, criterion, indicators
 from geo import gap as gap_mod
 from geo import gradient as gradient_mod
 from geo import lag as lag_mod
+from geo import series as series_mod
 from geo import spearhead as sh
 from geo.errors import AtlasError
+from geo.periods import period_year
 from geo.schema import vintages
 from geo.spearhead_rules import FIVE as _FIVE
 from layers import assets
@@ -174,7 +176,7 @@ def _overlaps(codes: tuple[str, ...], vintage: str) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Tracking the gap…")
 def _gap(codes: tuple[str, ...], key: str, vintage: str, baseline: str, label: str) -> gap_mod.GapResult:
-    return gap_mod.track(codes, indicator=gap_mod.INDICATORS[key], vintage=vintage, baseline=baseline or None,
+    return gap_mod.track(codes, indicator=series_mod.INDICATORS[key], vintage=vintage, baseline=baseline or None,
                          group_label=label)
 
 
@@ -586,8 +588,8 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
         return
     st.markdown(f"**{len(members)} local authorities** ({label}), on {result.vintage} codes, against England.")
     all_periods: set[str] = set()
-    for key in gap_mod.FAMILIES[view.family]:
-        ind, _ = gap_mod.resolve(gap_mod.INDICATORS[key])
+    for key in series_mod.FAMILIES[view.family]:
+        ind, _ = series_mod.resolve(series_mod.INDICATORS[key])
         periods = gap_mod.periods_for(ind)
         all_periods |= set(periods)
         baseline = view.baseline if view.baseline in periods else periods[0]
@@ -601,7 +603,7 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
         st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
         st.download_button(f"Download ({ind.label}, CSV)", "".join(f"# {x}\n" for x in g.header()) + shown.to_csv(index=False),
                            file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
-    options = sorted(all_periods, key=sh.period_year)
+    options = sorted(all_periods, key=period_year)
     st.selectbox("Baseline period", options, key=widget("w_sh_baseline", view.baseline if view.baseline in options else options[0]),
                  on_change=_set, args=("baseline", "w_sh_baseline"),
                  help="Where an indicator or sex has no value for this period, its first period held is the baseline.")
@@ -649,7 +651,7 @@ def _gradient_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
     combos = indicators.periods(outcome, level="lad")
     sexes = [s for s in _SEXES if s in set(combos["sex"])]
     sex = view.osex if view.osex in sexes else sexes[0]
-    periods = sorted(set(combos.loc[combos["sex"] == sex, "period"]), key=sh.period_year)
+    periods = sorted(set(combos.loc[combos["sex"] == sex, "period"]), key=period_year)
     period = view.operiod if view.operiod in periods else periods[-1]
     a, b, c = st.columns([3, 2, 1])
     a.selectbox("Outcome", list(outcomes), format_func=outcomes.__getitem__, key=widget("w_sh_outcome", outcome),
@@ -717,7 +719,7 @@ def _scatter(table: pd.DataFrame, fit: gradient_mod.Fit, g: gradient_mod.Gradien
 def _lag_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
     indicator_id = view.lind
     combos = indicators.periods(indicator_id, level="lad" if "lad" in catalogue()[indicator_id].levels else "utla")
-    periods = sorted(set(combos.loc[combos["sex"] == view.lsex, "period"]), key=sh.period_year)
+    periods = sorted(set(combos.loc[combos["sex"] == view.lsex, "period"]), key=period_year)
     england = lag_mod.england_series(indicator_id, sex=view.lsex)
     periods = [p for p in periods if p in england.index]
     period = view.lperiod if view.lperiod in periods else periods[-1]
@@ -729,7 +731,7 @@ def _lag_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
     c.selectbox("Period", periods, key=widget("w_sh_lperiod", period), on_change=_set, args=("lperiod", "w_sh_lperiod"))
     run = _lag(indicator_id, period, view.lsex)
     label = _LAG_INDICATORS[indicator_id]
-    beyond_years = sh.period_year(period) - sh.period_year(run.first_period)
+    beyond_years = period_year(period) - period_year(run.first_period)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
         gdf = boundaries_for(run.level, run.vintage)

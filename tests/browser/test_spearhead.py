@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from geo import spearhead
+from geo.periods import period_year
 from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, serve_app, settle
 from tests.geo.test_refresh import refreshed_folder
 
@@ -84,7 +85,7 @@ def test_official_list_with_pcts_on_the_pct_map(app_url, page, tmp_path) -> None
 
 
 def test_gap_view_charts_relative_and_absolute_gaps(app_url, page) -> None:
-    from geo import gap
+    from geo import series
 
     pg, _ = page
     pg.goto(f"{app_url}/spearhead?tab=gap&family=cvd")
@@ -92,7 +93,7 @@ def test_gap_view_charts_relative_and_absolute_gaps(app_url, page) -> None:
     charts.first.wait_for(timeout=90_000)
     pg.get_by_text("relative (%) and absolute (per 100,000)", exact=False).first.wait_for(timeout=30_000)
     pg.wait_for_timeout(1500)
-    assert charts.count() == 2 * len(gap.FAMILIES["cvd"])  # one relative and one absolute chart per indicator
+    assert charts.count() == 2 * len(series.FAMILIES["cvd"])  # one relative and one absolute chart per indicator
     pg.screenshot(path="artifacts/spearhead_gap_two_charts.png")
 
 
@@ -110,7 +111,7 @@ def test_after_a_refresh_the_page_says_the_official_series_and_their_periods(ref
     from geo import indicators
 
     def span(proxy: str) -> str:  # the periods the fake server's reply holds (see _official_reply)
-        held = sorted(set(indicators.table(proxy)["period"]), key=spearhead.period_year)
+        held = sorted(set(indicators.table(proxy)["period"]), key=period_year)
         return f"{held[0]} to {held[-1]}"
 
     pg, blocked = page

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
 from cli.main import main
-from geo import gap
+from geo import gap, series
 from geo.errors import UploadError
 
 
@@ -50,22 +48,10 @@ def test_bad_baseline_says_what_is_held() -> None:
                       polarity="higher_is_better", baseline="1999")
 
 
-def test_group_value_weights_only_when_every_area_has_a_weight() -> None:
-    values = pd.Series({"a": 70.0, "b": 80.0, "c": math.nan})
-    assert gap.group_value(values, pd.Series({"a": 1.0, "b": 3.0})) == (77.5, 2, True)
-    assert gap.group_value(values, pd.Series({"a": 1.0})) == (75.0, 2, False)  # b lacks a weight: plain mean
-    assert gap.group_value(values) == (75.0, 2, False)
-
-
-def test_indicators_are_data() -> None:
-    assert {g.key for g in gap.LIFE_EXPECTANCY} <= set(gap.INDICATORS)
-    assert all(g.polarity in ("higher_is_better", "lower_is_better") for g in gap.INDICATORS.values())
-
-
 def test_track_on_committed_data_uses_published_england_values(data_dir) -> None:
     from geo import indicators
 
-    result = gap.track(["E08000012", "E06000002"], indicator=gap.INDICATORS["le_female"], vintage="2019",
+    result = gap.track(["E08000012", "E06000002"], indicator=series.INDICATORS["le_female"], vintage="2019",
                        data_dir=data_dir)
     first = result.table.iloc[0]
     england = indicators.england_value("le_birth", period=str(first["period"]), sex="female", data_dir=data_dir)
@@ -91,7 +77,7 @@ def test_cli_gap(data_dir, tmp_path) -> None:
      pytest.param("cancer_u75", 0.06, "u75_cancer_prev", id="cancer-6pc")],
 )
 def test_2004_targets_line_from_the_first_period_held(data_dir, key: str, narrowing: float, indicator_id: str) -> None:
-    result = gap.track(["E06000009", "E08000012"], indicator=gap.INDICATORS[key], vintage="2019", data_dir=data_dir)
+    result = gap.track(["E06000009", "E08000012"], indicator=series.INDICATORS[key], vintage="2019", data_dir=data_dir)
     t = result.table.set_index("period")
     assert result.target_period == "2009-11" and result.baseline == t.index[0]
     base = t["absolute_gap"].iloc[0]
@@ -106,7 +92,7 @@ def test_2004_targets_line_from_the_first_period_held(data_dir, key: str, narrow
 def test_mortality_gap_is_group_minus_england(data_dir) -> None:
     from geo import indicators
 
-    result = gap.track(["E06000009"], indicator=gap.INDICATORS["cvd_u75"], vintage="2023", data_dir=data_dir)
+    result = gap.track(["E06000009"], indicator=series.INDICATORS["cvd_u75"], vintage="2023", data_dir=data_dir)
     row = result.table.iloc[-1]
     england = indicators.england_value(result.indicator.indicator_id, period=str(row["period"]), sex="persons",
                                        data_dir=data_dir)
@@ -114,37 +100,12 @@ def test_mortality_gap_is_group_minus_england(data_dir) -> None:
     assert row["absolute_gap"] == pytest.approx(row["group_value"] - row["england_value"])
 
 
-def test_official_series_wins_when_held(monkeypatch) -> None:
-    monkeypatch.setattr(gap, "_held", lambda indicator_id, **_: indicator_id == "u75_cvd")
-    record, note = gap.resolve(gap.INDICATORS["cvd_u75"])
-    assert record.indicator_id == "u75_cvd" and record.stands_for == "" and "official" in note
-    monkeypatch.setattr(gap, "_held", lambda indicator_id, **_: False)
-    record, note = gap.resolve(gap.INDICATORS["cvd_u75"])
-    assert record.indicator_id == "u75_cvd_prev" and "stands in" in note
-
-
 def test_healthy_life_expectancy_leaves_districts_out(data_dir) -> None:
     # Blackpool is a unitary (its own HLE figure); Burnley a Lancashire district (none of its own).
-    result = gap.track(["E06000009", "E07000117"], indicator=gap.INDICATORS["hle_female"], vintage="2023",
+    result = gap.track(["E06000009", "E07000117"], indicator=series.INDICATORS["hle_female"], vintage="2023",
                        data_dir=data_dir)
     assert set(result.table["areas"]) == {1}
     assert any("upper-tier authorities only" in n and "1 of the 2" in n for n in result.notes)
-
-
-@pytest.mark.parametrize(
-    ("names", "expected"),
-    [pytest.param(["le_birth"], [("le_male", "le_birth"), ("le_female", "le_birth")], id="indicator-id"),
-     pytest.param(["cvd"], [("cvd_u75", "u75_cvd_prev")], id="family"),
-     pytest.param(["u75_cancer"], [("cancer_u75", "u75_cancer")], id="official-id-pinned"),
-     pytest.param(["hle_male"], [("hle_male", "hle_birth")], id="key")],
-)
-def test_select(names: list[str], expected: list[tuple[str, str]]) -> None:
-    assert [(g.key, g.indicator_id) for g in gap.select(names)] == expected
-
-
-def test_select_unknown_lists_what_is_offered() -> None:
-    with pytest.raises(UploadError, match=r"expected one of .*hle_birth"):
-        gap.select(["u75_lung"])
 
 
 def test_cli_gap_cvd(data_dir, tmp_path) -> None:
@@ -166,7 +127,7 @@ def test_chart_series_for_each_measure(measure: str, gap_values: list[float], ti
     # the worked example above: 75.0 vs 80.0, then 77.0 vs 82.0
     t = gap.gap_table(pd.Series({"1995-97": 75.0, "2005-07": 77.0}), pd.Series({"1995-97": 80.0, "2005-07": 82.0}),
                       polarity="higher_is_better", baseline="1995-97", target_period="2005-07")
-    result = gap.GapResult(gap.LIFE_EXPECTANCY[0], "group", t, "mean", (), "1995-97", "2005-07")
+    result = gap.GapResult(series.LIFE_EXPECTANCY[0], "group", t, "mean", (), "1995-97", "2005-07")
     long, name, got_title = gap.chart_series(result, measure=measure)
     assert got_title == title
     assert long.loc[long["series"] == name, "value"].tolist() == pytest.approx(gap_values)
@@ -177,7 +138,7 @@ def test_chart_series_for_each_measure(measure: str, gap_values: list[float], ti
 def test_chart_series_mortality_is_per_100000() -> None:
     t = gap.gap_table(pd.Series({"2001-03": 120.0, "2004-06": 110.0}), pd.Series({"2001-03": 100.0, "2004-06": 95.0}),
                       polarity="lower_is_better", baseline="2001-03", target_period="2004-06")
-    result = gap.GapResult(gap.MORTALITY[0], "group", t, "mean", (), "2001-03", "2004-06")
+    result = gap.GapResult(series.MORTALITY[0], "group", t, "mean", (), "2001-03", "2004-06")
     long, name, title = gap.chart_series(result, measure="absolute")
     assert title == "Group minus England (per 100,000)"
     assert long.loc[long["series"] == name, "value"].tolist() == [20.0, 15.0]

@@ -10,7 +10,7 @@ import pytest
 from cli.main import main
 from geo import lag
 from geo.errors import DataUnavailableError
-from geo.spearhead import period_year
+from geo.periods import period_year
 
 # England rising, three-year periods with midpoints 2002, 2005, 2008.
 RISING = pd.Series({"2001-03": 80.0, "2004-06": 81.0, "2007-09": 82.0})

@@ -246,6 +246,7 @@ def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from geo import spearhead
+    from geo.periods import period_year
 
     monkeypatch.setattr(geo._paths, "REFRESH_DIR", tmp_path / "no-refresh")  # the replies are made from bundled rows
     folder = refreshed_folder(tmp_path, data_dir=data_dir)
@@ -256,7 +257,7 @@ def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_
         later = spearhead.run("2022-24", data_dir=data_dir)
     finally:
         refresh._clear_caches()
-    span = {k: sorted(set(indicators.table(p, data_dir=data_dir)["period"]), key=spearhead.period_year)
+    span = {k: sorted(set(indicators.table(p, data_dir=data_dir)["period"]), key=period_year)
             for k, p in (("cancer_u75", "u75_cancer_prev"), ("cvd_u75", "u75_cvd_prev"))}
     for key, fid in (("cancer_u75", "40501"), ("cvd_u75", "40401")):
         assert used[key].indicator_id == {"40501": "u75_cancer", "40401": "u75_cvd"}[fid]

@@ -8,7 +8,7 @@ import pytest
 
 from cli.main import main
 from geo import spearhead
-from geo.spearhead import assess, nearest_edition, period_year, worst_fifth
+from geo.spearhead import assess, worst_fifth
 
 AREAS = [f"A{i:02d}" for i in range(1, 11)]
 
@@ -96,25 +96,6 @@ def test_errors_say_what_was_expected() -> None:
         worst_fifth(values["le"], polarity="higher_is_better", fraction=20)
 
 
-@pytest.mark.parametrize(
-    ("period", "year", "edition"),
-    [
-        pytest.param("2001-03", 2002.0, "2004", id="reconstruction-2004"),
-        pytest.param("2015-17", 2016.0, "2015", id="2015-17-imd2015"),
-        pytest.param("2017-19", 2018.0, "2019", id="2017-19-imd2019"),
-        pytest.param("2022-24", 2023.0, "2025", id="2022-24-imd2025"),
-        pytest.param("1999-01", 2000.0, "2004", id="century-wrap"),
-    ],
-)
-def test_nearest_edition(period: str, year: float, edition: str) -> None:
-    assert period_year(period) == year
-    assert nearest_edition(period, ["2004", "2007", "2010", "2015", "2019", "2025"]) == edition
-
-
-def test_edition_tie_goes_to_the_earlier() -> None:
-    assert nearest_edition("2017", ["2015", "2019"]) == "2015"
-
-
 # --- committed data ---------------------------------------------------------------------
 
 
@@ -132,20 +113,6 @@ def test_2004_reconstruction_rests_on_four_and_says_so(data_dir) -> None:
     assert result.criteria[-1].indicator_id == "imd2004_imd_la_avg_score"
     assert any("Male life expectancy" in note for note in result.left_out)
     assert result.rests_on == "3 or more of the 4 held (of the 5)"
-
-
-@pytest.mark.parametrize("vintage", [pytest.param("2019", id="lad2019"), pytest.param("2023", id="lad2023")])
-def test_values_on_keeps_published_values_and_never_combines_merged_areas(data_dir, vintage: str) -> None:
-    from geo import indicators
-
-    series, _ = spearhead.values_on("u75_cancer_prev", period="2015-17", sex="persons", level="lad", vintage=vintage,
-                                    data_dir=data_dir)
-    source = indicators.load("u75_cancer_prev", level="lad", period="2015-17", sex="persons", data_dir=data_dir)
-    source = source.set_index("area_code")["value"]
-    shared = series.dropna().index.intersection(source.index)
-    assert len(shared) > 250
-    assert (series[shared] == source[shared]).all()  # unchanged codes carry the published value
-    assert pd.isna(series.get("E06000058"))  # Bournemouth, Christchurch and Poole (2019 merger): no value
 
 
 def test_cli_writes_what_the_function_returns(data_dir, tmp_path, capsys) -> None:
