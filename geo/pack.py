@@ -18,10 +18,10 @@ import shapely
 
 from geo import boundaries, indicators, lag, profile
 from geo._paths import DATA_DIR
+from geo.areas import Area, resolve_area
 from geo.catalogue import load_catalogue
 from geo.errors import AtlasError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, vintages
-from geo.target import Area, resolve_area
 
 __all__ = ["FIGURES", "Figure", "Pack", "TREND_INDICATOR", "build", "figure_sentence"]
 

@@ -1,21 +1,9 @@
-"""Targeting small areas: a rule over LSOA indicators, and the LSOAs it picks in an area.
+"""Targeting small areas: the LSOAs of an area that meet a rule over LSOA indicators.
 
-A rule is data, never code. Its text is read by a small hand-written tokenizer and
-recursive-descent parser into a frozen tree (:class:`Condition`, :class:`All`,
-:class:`Any`) and evaluated with pandas boolean masks; nothing a user types reaches
-``eval``, ``DataFrame.query`` or SQL.
-
-The grammar (keywords in any case)::
-
-    rule       := either
-    either     := both ("or" both)*
-    both       := term ("and" term)*
-    term       := "(" either ")" | condition
-    condition  := INDICATOR_ID OPERATOR NUMBER
-    OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!="
-
-Terms are the catalogue's small-area indicator ids; numbers are in the unit the
-catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages).
+The rule is read by :mod:`geo.rules` (its grammar, parser and tree) and evaluated
+here with pandas boolean masks (:func:`mask`) over one column per indicator of the
+area's LSOAs (:func:`evaluate`); matches are ranked, their people counted, and the
+result exported as CSV or GeoJSON.
 
 Each indicator keeps its own edition and LSOA set. Indicators on 2001 LSOAs (IoD
 2004-2010) are carried to 2011 LSOAs through the ONS LSOA 2001-2011 lookup: a
@@ -28,33 +16,32 @@ population estimates are on), through the atlas's derived LSOA 2011-2021 lookup
 needed: an unchanged LSOA (``U``) takes its own value, and a 2011 LSOA inside a
 merged 2021 LSOA (``M``) takes the merged area's value. A 2011 LSOA that was
 split (``S``) or redrawn (``X``) has no value for the 2021 indicator: the table
-marks it in ``lsoa_change`` and :attr:`TargetResult.not_compared` lists it.
+marks it in ``lsoa_change`` and :attr:`TargetResult.not_compared` lists it
+(:func:`geo.lsoa_sets.carry_2021`).
 
 A rule wholly on 2021 LSOAs counts people through the same lookup
-(:func:`people_2021`): an unchanged 2021 LSOA has its 2011 LSOA's people, a
-merged one the sum of its whole 2011 LSOAs (the same ground, so the counts add
-exactly), and a split or redrawn one no count (``pop_note`` says why): people are
+(:func:`geo.lsoa_sets.people_2021`): an unchanged 2021 LSOA has its 2011 LSOA's
+people, a merged one the sum of its whole 2011 LSOAs (the same ground, so the counts
+add exactly), and a split or redrawn one no count (``pop_note`` says why): people are
 never divided. The area's people, the denominator of the share, are counted the
 same way.
 
 Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
 its values on LSOAs, reached in a rule by an id that the grammar reads
-(:func:`rule_id`), checked like every other term.
+(:func:`geo.rules.rule_id`), checked like every other term.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import operator
-import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 import geopandas as gpd
 import numpy as np
@@ -62,40 +49,34 @@ import pandas as pd
 
 from geo import boundaries, indicators
 from geo._paths import DATA_DIR
+from geo.areas import Area, resolve_area
 from geo.catalogue import Indicator, load_catalogue
-from geo.codes import detect
 from geo.crosswalk import lsoa11_lookup
 from geo.errors import RuleError, UnknownAreaCodeError, UploadError, VintageMismatchError
-from geo.schema import AREA_LABELS, ENGLAND_CODE, vintages
+from geo.lsoa_sets import (
+    CARRIED_CHANGES,
+    CHANGE_WORDS,
+    PEOPLE_ROUTE,
+    POPULATION_COLUMNS,
+    carry_2021,
+    changes_2011,
+    lsoa_people,
+)
+from geo.rules import All, Condition, Expr, Extra, Rule, parse, rule_id, small_area_indicator, terms
+from geo.schema import vintages
 
 __all__ = [
-    "All",
-    "Any",
-    "Area",
-    "Condition",
-    "Expr",
-    "Extra",
-    "POPULATION_COLUMNS",
     "PRESETS",
-    "Rule",
     "TargetResult",
     "Totals",
     "VERDICT_WORDS",
-    "carry_2021",
-    "changes_2011",
-    "changes_2021",
     "evaluate",
+    "export_table",
     "geometries",
     "mask",
-    "parse",
-    "people_2021",
-    "resolve_area",
-    "rule_id",
     "to_csv",
     "to_geojson",
 ]
-
-Op = Literal["<=", "<", ">=", ">", "=", "!="]
 
 _OPS: Final[dict[str, Callable[[pd.Series, float], pd.Series]]] = {
     "<=": operator.le,
@@ -112,15 +93,6 @@ PRESETS: Final[dict[str, str]] = {
     "Housing": "imd2019_indoors_decile <= 2 or fuel_poverty >= 20 or iod19_overcrowding >= 0.15",
 }
 
-#: A user's columns offered as rule terms: ``{indicator_id: (Indicator, values in INDICATOR_COLUMNS)}``.
-Extra = Mapping[str, tuple[Indicator, pd.DataFrame]]
-
-#: Changes (derived LSOA 2011-2021 lookup) through which a 2021 value reaches a 2011 LSOA without dividing.
-CARRIED_CHANGES: Final = ("U", "M")
-CHANGE_WORDS: Final[dict[str, str]] = {
-    "U": "unchanged", "M": "inside a merged 2021 LSOA", "S": "split in 2021", "X": "redrawn in 2021 (complex)",
-}
-
 #: What the map says of each LSOA (:attr:`TargetResult.verdicts`), in words.
 VERDICT_WORDS: Final[dict[str, str]] = {
     "match": "Matches the rule",
@@ -128,330 +100,13 @@ VERDICT_WORDS: Final[dict[str, str]] = {
     "not_compared": "Not compared (split or redrawn in 2021, so the rule's 2021 terms could not be tested)",
 }
 
-#: The people counted for the matching LSOAs, in order (ONS small-area estimates, 2011 LSOAs).
-POPULATION_COLUMNS: Final[tuple[str, ...]] = ("pop_total", "pop_0_4", "pop_0_15", "pop_65_plus")
-#: How the 2011-LSOA people reach 2021 LSOAs (:func:`people_2021`), in the sentences and editions.
-PEOPLE_ROUTE: Final = "carried to 2021 LSOAs through the atlas's derived LSOA 2011-2021 lookup"
 
-
-# ---------------------------------------------------------------- the tree
-@dataclass(frozen=True)
-class Condition:
-    """``indicator_id op value``, e.g. ``imd2019_imd_decile <= 2``."""
-
-    indicator_id: str
-    op: Op
-    value: float
-
-    def __str__(self) -> str:
-        number = f"{self.value:g}" if math.isfinite(self.value) else str(self.value)
-        return f"{self.indicator_id} {self.op} {number}"
-
-
-@dataclass(frozen=True)
-class All:
-    """Every part holds (``and``)."""
-
-    parts: tuple[Expr, ...]
-
-    def __str__(self) -> str:
-        return " and ".join(f"({p})" if isinstance(p, Any) else str(p) for p in self.parts)
-
-
-@dataclass(frozen=True)
-class Any:
-    """At least one part holds (``or``)."""
-
-    parts: tuple[Expr, ...]
-
-    def __str__(self) -> str:
-        return " or ".join(str(p) for p in self.parts)
-
-
-Expr = Condition | All | Any
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A parsed rule: the text as typed and its tree."""
-
-    text: str
-    expr: Expr
-
-    @property
-    def indicator_ids(self) -> tuple[str, ...]:
-        """The indicators named, in order of first appearance."""
-        seen: dict[str, None] = {}
-        for cond in _conditions(self.expr):
-            seen.setdefault(cond.indicator_id, None)
-        return tuple(seen)
-
-    def __str__(self) -> str:
-        return str(self.expr)
-
-
-def _conditions(expr: Expr) -> Iterator[Condition]:
-    if isinstance(expr, Condition):
-        yield expr
-    else:
-        for part in expr.parts:
-            yield from _conditions(part)
-
-
-# ---------------------------------------------------------------- tokenizer and parser
-_TOKEN = re.compile(
-    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z_])"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op><=|>=|==|!=|<|>|=)"
-    r"|(?P<paren>[()]))"
-)
-_KEYWORDS: Final = frozenset({"and", "or"})
-_HINT: Final = "Write conditions such as imd2019_imd_decile <= 2, joined with and / or, with ( ) to group."
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # number, name, keyword, op, paren, end
-    text: str
-    at: int  # 0-based character offset
-
-
-def _tokens(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            at = len(text) - len(text[pos:].lstrip())
-            raise RuleError(
-                f"Cannot read the rule at character {at + 1} ({_near(text, at)}): "
-                f"{text[at]!r} is not part of the rule language. {_HINT}"
-            )
-        kind = m.lastgroup or ""
-        word, start = m.group(kind), m.start(kind)
-        if kind == "name" and word.lower() in _KEYWORDS:
-            kind, word = "keyword", word.lower()
-        out.append(_Token(kind, word, start))
-        pos = m.end()
-    out.append(_Token("end", "", len(text)))
-    return out
-
-
-def _near(text: str, at: int) -> str:
-    if at >= len(text):
-        return "at the end"
-    return f"near {text[max(0, at - 12):at + 12].strip()!r}"
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _tokens(text)
-        self.i = 0
-
-    def peek(self) -> _Token:
-        return self.tokens[self.i]
-
-    def take(self) -> _Token:
-        tok = self.tokens[self.i]
-        self.i += 1
-        return tok
-
-    def fail(self, tok: _Token, expected: str) -> RuleError:
-        found = "the end of the rule" if tok.kind == "end" else repr(tok.text)
-        return RuleError(
-            f"Cannot read the rule at character {tok.at + 1} ({_near(self.text, tok.at)}): "
-            f"expected {expected}, found {found}. {_HINT}"
-        )
-
-    def rule(self) -> Expr:
-        if self.peek().kind == "end":
-            raise RuleError(f"The rule is empty. {_HINT}")
-        expr = self.either()
-        tok = self.peek()
-        if tok.kind != "end":
-            raise self.fail(tok, "'and', 'or' or the end of the rule")
-        return expr
-
-    def either(self) -> Expr:
-        parts = [self.both()]
-        while self.peek().kind == "keyword" and self.peek().text == "or":
-            self.take()
-            parts.append(self.both())
-        return parts[0] if len(parts) == 1 else Any(tuple(parts))
-
-    def both(self) -> Expr:
-        parts = [self.term()]
-        while self.peek().kind == "keyword" and self.peek().text == "and":
-            self.take()
-            parts.append(self.term())
-        return parts[0] if len(parts) == 1 else All(tuple(parts))
-
-    def term(self) -> Expr:
-        tok = self.peek()
-        if tok.kind == "paren" and tok.text == "(":
-            self.take()
-            inner = self.either()
-            close = self.take()
-            if not (close.kind == "paren" and close.text == ")"):
-                raise self.fail(close, "')' to close the '(' at character " + str(tok.at + 1))
-            return inner
-        return self.condition()
-
-    def condition(self) -> Condition:
-        name = self.take()
-        if name.kind != "name":
-            raise self.fail(name, "an indicator id such as imd2019_imd_decile")
-        op = self.take()
-        if op.kind != "op":
-            raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=) after {name.text!r}")
-        number = self.take()
-        if number.kind != "number":
-            raise self.fail(number, f"a number after {name.text} {op.text}")
-        value = float(number.text)
-        symbol: Op = "=" if op.text == "==" else op.text  # type: ignore[assignment]
-        return Condition(name.text.lower(), symbol, value)
-
-
-def parse(text: str, *, data_dir: Path | None = DATA_DIR, extra: Extra | None = None) -> Rule:
-    """Read a rule; with ``data_dir``, check every term is a small-area indicator of the catalogue or of ``extra``.
-
-    Examples
-    --------
-    >>> str(parse("A <= 2 AND (b > 1 or c = 3)", data_dir=None))
-    'a <= 2 and (b > 1 or c = 3)'
-
-    Raises
-    ------
-    RuleError
-        The text is not a rule (the message says at which character), or a term is
-        not an indicator held for LSOAs.
-    """
-    if len(text) > 2000:
-        raise RuleError(f"The rule is {len(text)} characters long; expected at most 2,000. Shorten it.")
-    rule = Rule(text=text, expr=_Parser(text).rule())
-    if data_dir is not None:
-        catalogue = _terms(load_catalogue(data_dir), extra)
-        for indicator_id in rule.indicator_ids:
-            _small_area_indicator(indicator_id, catalogue)
-    return rule
-
-
-_RULE_ID: Final = re.compile(r"[a-z_][a-z0-9_]*")
-
-
-def rule_id(indicator_id: str) -> str:
-    """The id a rule names an extra column by: lower case, each run of other characters one ``_``.
-
-    Examples
-    --------
-    >>> rule_id("upload:1:Fuel poor %")
-    'upload_1_fuel_poor'
-
-    Raises
-    ------
-    RuleError
-        Nothing of the id is left that the rule language can read.
-    """
-    out = re.sub(r"[^a-z0-9_]+", "_", indicator_id.lower()).strip("_")
-    if not _RULE_ID.fullmatch(out) or out in _KEYWORDS:
-        raise RuleError(
-            f"The column id {indicator_id!r} gives {out!r}, which a rule cannot name; expected letters, digits "
-            "and _ starting with a letter, not 'and' or 'or'. Rename the column."
-        )
-    return out
-
-
-def _terms(catalogue: dict[str, Indicator], extra: Extra | None) -> dict[str, Indicator]:
-    """The catalogue plus the extra columns under their rule ids (refusing an id the catalogue holds)."""
-    if not extra:
-        return catalogue
-    out = dict(catalogue)
-    for indicator_id, (ind, _) in extra.items():
-        rid = rule_id(indicator_id)
-        if rid in out:
-            raise RuleError(
-                f"The column {ind.label!r} would be named {rid!r} in rules, which is already taken by "
-                f"{out[rid].label!r}; rename the column."
-            )
-        out[rid] = replace(ind, indicator_id=rid)
-    return out
-
-
+# ---------------------------------------------------------------- a user's columns
 def _extra_rows(extra: Extra | None) -> dict[str, pd.DataFrame]:
     return {rule_id(i): rows for i, (_, rows) in (extra or {}).items()}
 
 
-def _small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) -> Indicator:
-    if indicator_id not in catalogue:
-        import difflib
-
-        close = difflib.get_close_matches(indicator_id, [i for i, ind in catalogue.items() if "lsoa" in ind.levels], n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else " See the README's list of small-area indicators."
-        if indicator_id.startswith("upload_"):
-            hint = (" It looks like an uploaded column: uploads stay in the browser session that made them, so "
-                    "upload the file again in this session (Map page, Your own data), then use its id here.")
-        raise RuleError(f"{indicator_id!r} is not an indicator id in the catalogue.{hint}")
-    ind = catalogue[indicator_id]
-    if "lsoa" not in ind.levels:
-        held = ", ".join(ind.levels) or "no level"
-        raise RuleError(
-            f"{indicator_id!r} ({ind.label}) is not held for small areas (LSOAs), only for {held}; "
-            "a rule's terms must be small-area indicators such as imd2019_imd_decile."
-        )
-    return ind
-
-
 # ---------------------------------------------------------------- areas
-@dataclass(frozen=True)
-class Area:
-    """The area a rule is run within: a boundary-set area or all of England."""
-
-    area_code: str
-    area_name: str
-    level: str
-    vintage: str
-
-    @property
-    def label(self) -> str:
-        if self.level == "england":
-            return "England"
-        return f"{self.area_name} ({self.vintage} {AREA_LABELS[self.level]}, {self.area_code})"
-
-
-ENGLAND: Final = Area(ENGLAND_CODE, "England", "england", "")
-
-
-def resolve_area(code: str, *, data_dir: Path = DATA_DIR) -> Area:
-    """The area for a code (any vintage: latest boundary set holding it), or ``england``.
-
-    Raises
-    ------
-    UnknownAreaCodeError
-        The code is in no boundary set the atlas holds.
-    """
-    cleaned = code.strip()
-    if cleaned.lower() in ("england", ENGLAND_CODE.lower()):
-        return ENGLAND
-    try:
-        found = detect([cleaned], data_dir=data_dir)
-    except UploadError as exc:
-        raise UnknownAreaCodeError(
-            f"{cleaned!r} is not an area code the atlas holds; expected a local authority, upper-tier "
-            "authority, PCT or region code such as E08000012, or 'england'."
-        ) from exc
-    if found.matched == 0 or found.level in ("lsoa", "sha"):
-        raise UnknownAreaCodeError(
-            f"{cleaned!r} is a {AREA_LABELS.get(found.level, found.level)} code; expected a local authority, "
-            "upper-tier authority, PCT or region code, or 'england'."
-        )
-    names = boundaries.area_lookup(found.level, found.vintage, data_dir=data_dir)
-    name = str(names.loc[names["area_code"] == cleaned.upper(), "area_name"].iloc[0])
-    return Area(cleaned.upper(), name, found.level, found.vintage)
-
-
 def _nesting(area: Area, lsoa_vintage: str, data_dir: Path) -> Area:
     """The same code at the newest vintage whose areas nest ``lsoa_vintage`` LSOAs, when there is one."""
     if area.level in ("england", "region"):
@@ -524,26 +179,6 @@ def _lsoa11_changes(data_dir: Path) -> pd.DataFrame:
             "or use indicators of one LSOA set."
         )
     return changes_2011(lookup)
-
-
-def changes_2011(lookup: pd.DataFrame) -> pd.DataFrame:
-    """Per 2011 LSOA of a 2011-2021 lookup: ``change`` and the one 2021 LSOA it takes a value from (U, M), else none.
-
-    Examples
-    --------
-    >>> lookup = pd.DataFrame({"lsoa11_code": ["a", "b", "b", "c", "d"], "lsoa21_code": ["a", "b1", "b2", "cd", "cd"],
-    ...                        "change": ["U", "S", "S", "M", "M"]})
-    >>> carry_2021(pd.Series({"a": 1.0, "b1": 2.0, "b2": 3.0, "cd": 4.0}), changes_2011(lookup)).to_dict()
-    {'a': 1.0, 'b': nan, 'c': 4.0, 'd': 4.0}
-    """
-    per = lookup.groupby("lsoa11_code").agg(change=("change", "first"), lsoa21_code=("lsoa21_code", "first"))
-    per["lsoa21_code"] = per["lsoa21_code"].where(per["change"].isin(CARRIED_CHANGES))
-    return per
-
-
-def carry_2021(values: pd.Series, changes: pd.DataFrame) -> pd.Series:
-    """2021-LSOA ``values`` on 2011 LSOAs (:func:`changes_2011`): own (U) or merged area's (M) value, else missing."""
-    return changes["lsoa21_code"].map(values).astype("float64")
 
 
 @lru_cache(maxsize=2)
@@ -731,10 +366,10 @@ def evaluate(
         The area is unknown, or has no LSOAs of the rule's set in the lookups.
     """
     parsed = parse(rule, data_dir=data_dir, extra=extra) if isinstance(rule, str) else rule
-    catalogue = _terms(load_catalogue(data_dir), extra)
+    catalogue = terms(load_catalogue(data_dir), extra)
     user_rows = _extra_rows(extra)
     area = resolve_area(within, data_dir=data_dir) if isinstance(within, str) else within
-    inds = {i: _small_area_indicator(i, catalogue) for i in parsed.indicator_ids}
+    inds = {i: small_area_indicator(i, catalogue) for i in parsed.indicator_ids}
     published = {i: _latest(user_rows[i]) if i in user_rows else _published(i, data_dir) for i in inds}
     lsoa_vintage = _rule_set({p[2] for p in published.values()})
     area = _nesting(area, lsoa_vintage, data_dir)
@@ -759,7 +394,7 @@ def evaluate(
         missing = int(table[i].isna().sum()) - (len(lost) if i in through_lookup else 0)
         if missing > 0:
             notes.append(f"{missing} of the area's LSOAs have no value for {i}; they do not meet its condition.")
-    population, pop_period = _population(lsoa_vintage, data_dir)
+    population, pop_period = lsoa_people(lsoa_vintage, data_dir=data_dir)
     for column in POPULATION_COLUMNS:
         table[column] = table["area_code"].map(population[column]) if population is not None else np.nan
     carried_people = population is not None and "pop_note" in population
@@ -830,89 +465,6 @@ def _ranks(table: pd.DataFrame, inds: list[Indicator]) -> pd.Series:
     ranks = pd.Series(pd.NA, index=table.index, dtype="Int64")
     ranks.loc[matched.index[order]] = np.arange(1, len(order) + 1)
     return ranks
-
-
-@lru_cache(maxsize=2)
-def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
-    period = None
-    frames = {}
-    for column in POPULATION_COLUMNS:
-        rows = indicators.load(column, level="lsoa", vintage="2011", data_dir=data_dir)
-        latest = sorted(rows["period"].unique())[-1]
-        period = latest if period is None else min(period, latest)
-        frames[column] = rows
-    assert period is not None
-    out = pd.DataFrame(
-        {c: f[f["period"] == period].set_index("area_code")["value"] for c, f in frames.items()}
-    )
-    return out, str(period)
-
-
-@lru_cache(maxsize=2)
-def _population_2021(data_dir: Path) -> tuple[pd.DataFrame, str] | None:
-    lookup = lsoa11_lookup(data_dir)
-    if lookup.empty:
-        return None
-    population, period = _population_table(data_dir)
-    return people_2021(population, lookup), period
-
-
-def lsoa_people(lsoa_vintage: str, *, data_dir: Path = DATA_DIR) -> tuple[pd.DataFrame | None, str | None]:
-    """People per LSOA of ``lsoa_vintage`` (:data:`POPULATION_COLUMNS`; on 2021 LSOAs with ``pop_note``,
-    carried through the derived lookup as :func:`people_2021` says) and their mid-year; ``(None, None)`` if not held.
-    """
-    return _population(lsoa_vintage, data_dir)
-
-
-def _population(lsoa_vintage: str, data_dir: Path) -> tuple[pd.DataFrame | None, str | None]:
-    """The people per LSOA of the rule's set and their mid-year; on 2021 LSOAs with ``pop_note``."""
-    if lsoa_vintage == "2011":
-        return _population_table(data_dir)
-    carried = _population_2021(data_dir)
-    return (None, None) if carried is None else carried
-
-
-def changes_2021(lookup: pd.DataFrame) -> pd.DataFrame:
-    """Per 2021 LSOA of a 2011-2021 lookup: ``change`` (U/M/S/X; X if its rows disagree) and its ``lsoa11_codes``."""
-    per = lookup.groupby("lsoa21_code").agg(
-        change=("change", "first"), kinds=("change", "nunique"), lsoa11_codes=("lsoa11_code", lambda s: tuple(sorted(s)))
-    )
-    per["change"] = per["change"].where(per["kinds"] == 1, "X")
-    return per.drop(columns="kinds")
-
-
-def people_2021(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
-    """2011-LSOA ``population`` (:data:`POPULATION_COLUMNS`, by 2011 code) on the 2021 LSOAs of ``lookup``.
-
-    Unchanged (U): its 2011 LSOA's people; merged (M): the sum of its whole 2011 LSOAs,
-    missing if any of them is; split (S) or redrawn (X): missing, never divided.
-    ``pop_note`` says how each 2021 LSOA was counted (empty for an unchanged one).
-
-    Examples
-    --------
-    >>> lookup = pd.DataFrame({"lsoa11_code": ["a", "b", "b", "c", "d"], "lsoa21_code": ["a", "b1", "b2", "cd", "cd"],
-    ...                        "change": ["U", "S", "S", "M", "M"]})
-    >>> people = pd.DataFrame({c: [10.0, 20.0, 30.0, 40.0] for c in POPULATION_COLUMNS}, index=list("abcd"))
-    >>> people_2021(people, lookup)["pop_total"].to_dict()
-    {'a': 10.0, 'b1': nan, 'b2': nan, 'cd': 70.0}
-    """
-    per = changes_2021(lookup)
-    columns = list(POPULATION_COLUMNS)
-    parts = per[per["change"].isin(CARRIED_CHANGES)]["lsoa11_codes"].explode()
-    values = population.reindex(parts.to_numpy())[columns].set_axis(parts.index)
-    grouped = values.groupby(level=0)
-    whole = grouped.count().eq(grouped.size(), axis=0)  # a merged LSOA with a part missing is missing
-    out = grouped.sum(min_count=1).where(whole).reindex(per.index)
-    words = {
-        "M": lambda codes: f"sum of the {len(codes)} whole 2011 LSOAs merged into it ({', '.join(codes)})",
-        "S": lambda codes: f"not counted: split from 2011 LSOA {codes[0]} in 2021 (people are not divided)",
-        "X": lambda codes: f"not counted: redrawn in 2021 from 2011 LSOA(s) {', '.join(codes)} (people are not divided)",
-    }
-    note = [words[k](c) if k in words else None for k, c in zip(per["change"], per["lsoa11_codes"], strict=True)]
-    out["pop_note"] = pd.Series(note, index=per.index, dtype="str")
-    missing = out["pop_total"].isna() & per["change"].isin(CARRIED_CHANGES)
-    out.loc[missing, "pop_note"] = "not counted: no estimate held for its 2011 LSOA(s)"
-    return out.astype({c: "float64" for c in columns})
 
 
 # ---------------------------------------------------------------- exports

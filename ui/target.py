@@ -20,8 +20,8 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import lsoa_sets, rules, target
 from geo import sites as site_io
-from geo import target
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import assets, present
@@ -121,7 +121,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
         mine = _user_columns()
         if mine:
             st.markdown("**Your uploaded columns** (this session only)\n" + "\n".join(
-                f"- `{target.rule_id(i)}`: {_md(ind.label)}"
+                f"- `{rules.rule_id(i)}`: {_md(ind.label)}"
                 + ("" if "lsoa" in ind.levels else " (on " + ", ".join(ind.levels) + ": not usable, rules are over LSOAs)")
                 for i, (ind, _) in mine.items()))
         held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
@@ -185,7 +185,7 @@ def _run(rule_text: str, within: str) -> target.TargetResult:
 
 def _safe_rule_id(indicator_id: str) -> str:
     try:
-        return target.rule_id(indicator_id)
+        return rules.rule_id(indicator_id)
     except AtlasError:
         return ""
 
@@ -359,7 +359,7 @@ def _not_compared(result: target.TargetResult) -> None:
     with st.expander(f"{len(lost):,} small areas could not be compared through the LSOA 2011-2021 lookup"):
         st.caption("These 2011 LSOAs were split or redrawn in 2021, so a 2021 value would have to be divided or "
                    "guessed; they have no value for the rule's 2021 indicators and meet none of its conditions on them.")
-        shown = lost.assign(lsoa_change=lost["lsoa_change"].map(target.CHANGE_WORDS))
+        shown = lost.assign(lsoa_change=lost["lsoa_change"].map(lsoa_sets.CHANGE_WORDS))
         st.dataframe(shown.rename(columns={"lsoa_change": "change 2011 to 2021"}), hide_index=True,
                      height=min(36 * (len(shown) + 1), 220), use_container_width=True)
 
@@ -385,7 +385,7 @@ def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: 
     _downloads(result, distances)  # here, not under the map: a laptop screen shows them beside the list
     # The values first and the code last: the panel is narrow, and a clipped number column looks empty.
     notes = ["pop_note"] if "pop_note" in matches and matches["pop_note"].notna().any() else []
-    shown = matches[["rank", "area_name", *result.rule.indicator_ids, *target.POPULATION_COLUMNS, *notes, "area_code"]]
+    shown = matches[["rank", "area_name", *result.rule.indicator_ids, *lsoa_sets.POPULATION_COLUMNS, *notes, "area_code"]]
     if distances is not None:
         shown = shown.merge(distances, on="area_code", how="left")
     st.dataframe(shown, hide_index=True, height=300, use_container_width=True, column_config=_columns(result))

@@ -1,4 +1,4 @@
-"""The rule language (tokenizer, parser, masks) on tiny frames, and rules run on the committed data."""
+"""Rules evaluated: masks on tiny frames, and rules run over the LSOAs of the committed data."""
 
 from __future__ import annotations
 
@@ -12,62 +12,11 @@ import pytest
 from cli.main import main
 from geo import boundaries, indicators, target
 from geo.errors import RuleError, UnknownAreaCodeError
-from geo.target import All, Any, Condition, mask, parse
+from geo.lsoa_sets import POPULATION_COLUMNS
+from geo.rules import parse
+from geo.target import mask
 
 LIVERPOOL = "E08000012"
-
-
-# ---------------------------------------------------------------- parsing
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        pytest.param("a <= 2", Condition("a", "<=", 2.0), id="one-condition"),
-        pytest.param("A==3", Condition("a", "=", 3.0), id="double-equals-and-case"),
-        pytest.param("a >= -0.5", Condition("a", ">=", -0.5), id="negative-decimal"),
-        pytest.param("a < 1 AND b > 2", All((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), id="and"),
-        pytest.param(
-            "a < 1 or b > 2 and c != 3",
-            Any((Condition("a", "<", 1.0), All((Condition("b", ">", 2.0), Condition("c", "!=", 3.0))))),
-            id="and-binds-tighter-than-or",
-        ),
-        pytest.param(
-            "(a < 1 or b > 2) and c = 3",
-            All((Any((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), Condition("c", "=", 3.0))),
-            id="parentheses-group",
-        ),
-    ],
-)
-def test_parse_builds_the_tree(text: str, expected: target.Expr) -> None:
-    assert parse(text, data_dir=None).expr == expected
-
-
-def test_printed_rule_parses_back_to_the_same_tree() -> None:
-    rule = parse("(a < 1 or b > 2) and c = 3 or d <= 1e3", data_dir=None)
-    assert parse(str(rule), data_dir=None).expr == rule.expr
-
-
-@pytest.mark.parametrize(
-    ("text", "where"),
-    [
-        pytest.param("", "empty", id="empty"),
-        pytest.param("a <= ", "character 6 .*expected a number", id="number-missing"),
-        pytest.param("a 2", "character 3 .*expected a comparison", id="operator-missing"),
-        pytest.param("<= 2", "character 1 .*expected an indicator id", id="indicator-missing"),
-        pytest.param("a < 1 b > 2", "character 7 .*expected 'and', 'or'", id="join-missing"),
-        pytest.param("(a < 1", "character 7 .*expected '\\)'", id="unclosed-parenthesis"),
-        pytest.param("a < 1; drop", "character 6 .*';' is not part of the rule language", id="stray-character"),
-        pytest.param("__import__('os') < 1", "character 12 ", id="python-is-not-a-rule"),
-        pytest.param("a < 1 and", "the end of the rule", id="dangling-and"),
-    ],
-)
-def test_malformed_rules_say_where(text: str, where: str) -> None:
-    with pytest.raises(RuleError, match=where):
-        parse(text, data_dir=None)
-
-
-def test_long_rules_are_refused() -> None:
-    with pytest.raises(RuleError, match="at most 2,000"):
-        parse("a < 1 or " * 300 + "a < 1", data_dir=None)
 
 
 # ---------------------------------------------------------------- masks on a tiny frame
@@ -103,13 +52,6 @@ def test_mask_picks_the_rows(frame: pd.DataFrame, text: str, rows: list[int]) ->
 
 
 # ---------------------------------------------------------------- on the committed data
-def test_unknown_and_non_small_area_terms_are_refused(data_dir) -> None:
-    with pytest.raises(RuleError, match="Did you mean imd2019_imd_decile"):
-        parse("imd2019_imd_decil <= 2", data_dir=data_dir)
-    with pytest.raises(RuleError, match="not held for small areas"):
-        parse("le_birth < 75", data_dir=data_dir)
-
-
 def test_sure_start_totals_equal_the_loading_api(data_dir) -> None:
     result = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
     parents = boundaries.parent_codes("2011", level="lad", vintage="2021", data_dir=data_dir)
@@ -125,7 +67,7 @@ def test_sure_start_totals_equal_the_loading_api(data_dir) -> None:
     assert result.totals.area_lsoas == len(inside)
     period = result.totals.population_period
     assert period is not None
-    for column in target.POPULATION_COLUMNS:
+    for column in POPULATION_COLUMNS:
         assert getattr(result.totals, column) == pytest.approx(values(column, period=period).reindex(list(picked)).sum())
     assert result.totals.area_pop_total == pytest.approx(values("pop_total", period=period).sum())
     assert result.matches["rank"].tolist() == list(range(1, len(picked) + 1))
@@ -144,31 +86,7 @@ def test_whole_of_england(data_dir) -> None:
     assert result.totals.area_lsoas == len(deciles)
 
 
-# ---------------------------------------------------------------- 2021 values on 2011 LSOAs (tiny lookup)
-TINY_LOOKUP = pd.DataFrame({
-    "lsoa11_code": ["U1", "S1", "S1", "M1", "M2", "X1", "X2", "X2"],
-    "lsoa21_code": ["U1", "S1a", "S1b", "M12", "M12", "Xa", "Xa", "Xb"],
-    "change": ["U", "S", "S", "M", "M", "X", "X", "X"],
-})
-
-
-@pytest.mark.parametrize(
-    ("lsoa11", "expected"),
-    [
-        pytest.param("U1", 1.0, id="unchanged-takes-its-own-value"),
-        pytest.param("S1", None, id="split-is-not-compared"),
-        pytest.param("M1", 4.0, id="merged-first-takes-the-merged-value"),
-        pytest.param("M2", 4.0, id="merged-second-takes-the-merged-value"),
-        pytest.param("X1", None, id="complex-is-not-compared"),
-        pytest.param("X2", None, id="complex-across-two-is-not-compared"),
-    ],
-)
-def test_2021_values_reach_2011_lsoas_only_without_dividing(lsoa11: str, expected: float | None) -> None:
-    values = pd.Series({"U1": 1.0, "S1a": 2.0, "S1b": 3.0, "M12": 4.0, "Xa": 5.0, "Xb": 6.0})
-    carried = target.carry_2021(values, target.changes_2011(TINY_LOOKUP))
-    assert (pd.isna(carried[lsoa11]) if expected is None else carried[lsoa11] == expected)
-
-
+# ---------------------------------------------------------------- 2021 values on 2011 LSOAs
 def test_a_mixed_rule_runs_on_2011_lsoas_through_the_lookup(data_dir) -> None:
     rule = "imd2019_imd_decile <= 2 and imd2025_imd_decile <= 2"
     result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
@@ -241,25 +159,6 @@ def _user_column(indicator_id: str, rows: dict[str, float], *, level: str = "lso
     return {indicator_id: (ind, values)}
 
 
-@pytest.mark.parametrize(
-    ("indicator_id", "expected"),
-    [
-        pytest.param("upload:1:Fuel poor %", "upload_1_fuel_poor", id="upload-id"),
-        pytest.param("ALREADY_fine", "already_fine", id="lower-cased"),
-    ],
-)
-def test_rule_ids_are_names_the_grammar_reads(indicator_id: str, expected: str) -> None:
-    assert target.rule_id(indicator_id) == expected
-    assert parse(f"{expected} > 1", data_dir=None).indicator_ids == (expected,)
-
-
-@pytest.mark.parametrize("indicator_id", [pytest.param("%%%", id="nothing-left"), pytest.param("and", id="keyword"),
-                                          pytest.param("9lives", id="starts-with-a-digit")])
-def test_unreadable_column_ids_are_refused(indicator_id: str) -> None:
-    with pytest.raises(RuleError, match="Rename the column"):
-        target.rule_id(indicator_id)
-
-
 def test_an_uploaded_lsoa_column_is_a_rule_term(data_dir) -> None:
     inside = target.evaluate("imd2019_imd_decile <= 10", within=LIVERPOOL, data_dir=data_dir).table["area_code"]
     picked = list(inside[:3])
@@ -289,44 +188,7 @@ def test_an_uploaded_column_cannot_take_a_catalogue_id(data_dir) -> None:
         target.evaluate("fuel_poverty > 1", within=LIVERPOOL, data_dir=data_dir, extra=extra)
 
 
-# ---------------------------------------------------------------- people on 2021 LSOAs (tiny lookup)
-TINY_PEOPLE = pd.DataFrame({c: [100.0 * (k + 1), 20.0, 30.0, 40.0, 50.0, 60.0, np.nan]
-                            for k, c in enumerate(target.POPULATION_COLUMNS)},
-                           index=["U1", "S1", "M1", "M2", "X1", "X2", "P2"])
-TINY_PEOPLE_LOOKUP = pd.concat([TINY_LOOKUP, pd.DataFrame({
-    "lsoa11_code": ["P1", "P2"], "lsoa21_code": ["P12", "P12"], "change": ["M", "M"],
-})], ignore_index=True)
-
-
-@pytest.mark.parametrize(
-    ("lsoa21", "expected", "note"),
-    [
-        pytest.param("U1", 100.0, None, id="unchanged-has-its-2011-people"),
-        pytest.param("M12", 70.0, "sum of the 2 whole 2011 LSOAs merged into it (M1, M2)", id="merged-adds-its-parts"),
-        pytest.param("S1a", None, "not counted: split from 2011 LSOA S1", id="split-first-not-divided"),
-        pytest.param("S1b", None, "not counted: split from 2011 LSOA S1", id="split-second-not-divided"),
-        pytest.param("Xa", None, "not counted: redrawn", id="redrawn-not-counted"),
-        pytest.param("P12", None, "not counted: no estimate held", id="merged-with-a-part-missing-is-missing"),
-    ],
-)
-def test_people_reach_2021_lsoas_only_without_dividing(lsoa21: str, expected: float | None, note: str | None) -> None:
-    people = target.people_2021(TINY_PEOPLE, TINY_PEOPLE_LOOKUP)
-    row = people.loc[lsoa21]
-    assert (pd.isna(row["pop_total"]) if expected is None else row["pop_total"] == expected)
-    assert (pd.isna(row["pop_note"]) if note is None else str(row["pop_note"]).startswith(note))
-
-
-def test_people_on_2021_lsoas_carry_every_age_column() -> None:
-    people = target.people_2021(TINY_PEOPLE, TINY_PEOPLE_LOOKUP)
-    assert people.loc["U1", list(target.POPULATION_COLUMNS)].tolist() == [100.0, 200.0, 300.0, 400.0]
-    assert set(people.index) == set(TINY_PEOPLE_LOOKUP["lsoa21_code"])
-
-
-def test_a_2021_lsoa_whose_rows_disagree_is_redrawn() -> None:
-    lookup = pd.DataFrame({"lsoa11_code": ["a", "b"], "lsoa21_code": ["ab", "ab"], "change": ["M", "X"]})
-    assert target.changes_2021(lookup).loc["ab", "change"] == "X"
-
-
+# ---------------------------------------------------------------- people on 2021 LSOAs
 def test_a_2021_rule_counts_people_through_the_lookup(data_dir) -> None:
     rule = "imd2025_imd_decile <= 2 and imd2025_income_decile <= 2"
     result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
@@ -338,7 +200,7 @@ def test_a_2021_rule_counts_people_through_the_lookup(data_dir) -> None:
     assert period is not None
     table = result.table.set_index("area_code")
     matched = set(result.matches["area_code"])
-    for column in target.POPULATION_COLUMNS:
+    for column in POPULATION_COLUMNS:
         rows = indicators.load(column, level="lsoa", vintage="2011", period=period, data_dir=data_dir)
         by_2011 = rows.set_index("area_code")["value"]
         expected = carried.assign(value=carried["lsoa11_code"].map(by_2011)).groupby("lsoa21_code")["value"].sum()
@@ -375,7 +237,7 @@ def test_unknown_area(data_dir) -> None:
 def test_exports_carry_the_rule_and_editions(data_dir) -> None:
     result = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
     table = target.export_table(result)
-    assert {"area_code", "area_name", "imd2019_imd_decile", "imd2019_idaci_decile", *target.POPULATION_COLUMNS,
+    assert {"area_code", "area_name", "imd2019_imd_decile", "imd2019_idaci_decile", *POPULATION_COLUMNS,
             "rule", "editions"} <= set(table.columns)
     assert (table["rule"] == str(result.rule)).all()
     assert "IoD2019" in table["editions"].iloc[0]
@@ -391,7 +253,7 @@ def test_exports_write_whole_numbers_as_integers_and_keep_the_values(data_dir) -
     for column in ("imd2019_imd_decile", "pop_total", "pop_0_4", "rank"):
         assert not written[column].str.contains(".", regex=False).any(), column  # "1924", not "1924.0"
     matches = result.matches.set_index("area_code")
-    for column in ("imd2019_imd_decile", "fuel_poverty", *target.POPULATION_COLUMNS):
+    for column in ("imd2019_imd_decile", "fuel_poverty", *POPULATION_COLUMNS):
         held = matches[column].astype("float64")
         read = pd.to_numeric(written.set_index("area_code")[column].replace("", None)).astype("float64")
         pd.testing.assert_series_equal(read.reindex(held.index), held, check_names=False)

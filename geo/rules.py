@@ -1,0 +1,327 @@
+"""The rule language of small-area targeting: its grammar, its parser and its tree.
+
+A rule is data, never code. Its text is read by a small hand-written tokenizer and
+recursive-descent parser into a frozen tree (:class:`Condition`, :class:`All`,
+:class:`Any`); :func:`geo.target.evaluate` runs it with pandas boolean masks over an
+area's LSOAs. Nothing a user types reaches ``eval``, ``DataFrame.query`` or SQL.
+
+The grammar (keywords in any case)::
+
+    rule       := either
+    either     := both ("or" both)*
+    both       := term ("and" term)*
+    term       := "(" either ")" | condition
+    condition  := INDICATOR_ID OPERATOR NUMBER
+    OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!="
+
+Terms are the catalogue's small-area indicator ids; numbers are in the unit the
+catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages).
+
+Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
+its values on LSOAs, reached in a rule by an id that the grammar reads
+(:func:`rule_id`), checked like every other term (:func:`terms`).
+
+Every message says at which character a rule cannot be read, or which term is not
+a small-area indicator, and what to write instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final, Literal
+
+import pandas as pd
+
+from geo._paths import DATA_DIR
+from geo.catalogue import Indicator, load_catalogue
+from geo.errors import RuleError
+
+__all__ = [
+    "All",
+    "Any",
+    "Condition",
+    "Expr",
+    "Extra",
+    "Op",
+    "Rule",
+    "parse",
+    "rule_id",
+    "small_area_indicator",
+    "terms",
+]
+
+Op = Literal["<=", "<", ">=", ">", "=", "!="]
+
+#: A user's columns offered as rule terms: ``{indicator_id: (Indicator, values in INDICATOR_COLUMNS)}``.
+Extra = Mapping[str, tuple[Indicator, pd.DataFrame]]
+
+
+# ---------------------------------------------------------------- the tree
+@dataclass(frozen=True)
+class Condition:
+    """``indicator_id op value``, e.g. ``imd2019_imd_decile <= 2``."""
+
+    indicator_id: str
+    op: Op
+    value: float
+
+    def __str__(self) -> str:
+        number = f"{self.value:g}" if math.isfinite(self.value) else str(self.value)
+        return f"{self.indicator_id} {self.op} {number}"
+
+
+@dataclass(frozen=True)
+class All:
+    """Every part holds (``and``)."""
+
+    parts: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return " and ".join(f"({p})" if isinstance(p, Any) else str(p) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Any:
+    """At least one part holds (``or``)."""
+
+    parts: tuple[Expr, ...]
+
+    def __str__(self) -> str:
+        return " or ".join(str(p) for p in self.parts)
+
+
+Expr = Condition | All | Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A parsed rule: the text as typed and its tree."""
+
+    text: str
+    expr: Expr
+
+    @property
+    def indicator_ids(self) -> tuple[str, ...]:
+        """The indicators named, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for cond in _conditions(self.expr):
+            seen.setdefault(cond.indicator_id, None)
+        return tuple(seen)
+
+    def __str__(self) -> str:
+        return str(self.expr)
+
+
+def _conditions(expr: Expr) -> Iterator[Condition]:
+    if isinstance(expr, Condition):
+        yield expr
+    else:
+        for part in expr.parts:
+            yield from _conditions(part)
+
+
+# ---------------------------------------------------------------- tokenizer and parser
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z_])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op><=|>=|==|!=|<|>|=)"
+    r"|(?P<paren>[()]))"
+)
+_KEYWORDS: Final = frozenset({"and", "or"})
+_HINT: Final = "Write conditions such as imd2019_imd_decile <= 2, joined with and / or, with ( ) to group."
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # number, name, keyword, op, paren, end
+    text: str
+    at: int  # 0-based character offset
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            at = len(text) - len(text[pos:].lstrip())
+            raise RuleError(
+                f"Cannot read the rule at character {at + 1} ({_near(text, at)}): "
+                f"{text[at]!r} is not part of the rule language. {_HINT}"
+            )
+        kind = m.lastgroup or ""
+        word, start = m.group(kind), m.start(kind)
+        if kind == "name" and word.lower() in _KEYWORDS:
+            kind, word = "keyword", word.lower()
+        out.append(_Token(kind, word, start))
+        pos = m.end()
+    out.append(_Token("end", "", len(text)))
+    return out
+
+
+def _near(text: str, at: int) -> str:
+    if at >= len(text):
+        return "at the end"
+    return f"near {text[max(0, at - 12):at + 12].strip()!r}"
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.i = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.i]
+
+    def take(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def fail(self, tok: _Token, expected: str) -> RuleError:
+        found = "the end of the rule" if tok.kind == "end" else repr(tok.text)
+        return RuleError(
+            f"Cannot read the rule at character {tok.at + 1} ({_near(self.text, tok.at)}): "
+            f"expected {expected}, found {found}. {_HINT}"
+        )
+
+    def rule(self) -> Expr:
+        if self.peek().kind == "end":
+            raise RuleError(f"The rule is empty. {_HINT}")
+        expr = self.either()
+        tok = self.peek()
+        if tok.kind != "end":
+            raise self.fail(tok, "'and', 'or' or the end of the rule")
+        return expr
+
+    def either(self) -> Expr:
+        parts = [self.both()]
+        while self.peek().kind == "keyword" and self.peek().text == "or":
+            self.take()
+            parts.append(self.both())
+        return parts[0] if len(parts) == 1 else Any(tuple(parts))
+
+    def both(self) -> Expr:
+        parts = [self.term()]
+        while self.peek().kind == "keyword" and self.peek().text == "and":
+            self.take()
+            parts.append(self.term())
+        return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+    def term(self) -> Expr:
+        tok = self.peek()
+        if tok.kind == "paren" and tok.text == "(":
+            self.take()
+            inner = self.either()
+            close = self.take()
+            if not (close.kind == "paren" and close.text == ")"):
+                raise self.fail(close, "')' to close the '(' at character " + str(tok.at + 1))
+            return inner
+        return self.condition()
+
+    def condition(self) -> Condition:
+        name = self.take()
+        if name.kind != "name":
+            raise self.fail(name, "an indicator id such as imd2019_imd_decile")
+        op = self.take()
+        if op.kind != "op":
+            raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=) after {name.text!r}")
+        number = self.take()
+        if number.kind != "number":
+            raise self.fail(number, f"a number after {name.text} {op.text}")
+        value = float(number.text)
+        symbol: Op = "=" if op.text == "==" else op.text  # type: ignore[assignment]
+        return Condition(name.text.lower(), symbol, value)
+
+
+def parse(text: str, *, data_dir: Path | None = DATA_DIR, extra: Extra | None = None) -> Rule:
+    """Read a rule; with ``data_dir``, check every term is a small-area indicator of the catalogue or of ``extra``.
+
+    Examples
+    --------
+    >>> str(parse("A <= 2 AND (b > 1 or c = 3)", data_dir=None))
+    'a <= 2 and (b > 1 or c = 3)'
+
+    Raises
+    ------
+    RuleError
+        The text is not a rule (the message says at which character), or a term is
+        not an indicator held for LSOAs.
+    """
+    if len(text) > 2000:
+        raise RuleError(f"The rule is {len(text)} characters long; expected at most 2,000. Shorten it.")
+    rule = Rule(text=text, expr=_Parser(text).rule())
+    if data_dir is not None:
+        catalogue = terms(load_catalogue(data_dir), extra)
+        for indicator_id in rule.indicator_ids:
+            small_area_indicator(indicator_id, catalogue)
+    return rule
+
+
+_RULE_ID: Final = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def rule_id(indicator_id: str) -> str:
+    """The id a rule names an extra column by: lower case, each run of other characters one ``_``.
+
+    Examples
+    --------
+    >>> rule_id("upload:1:Fuel poor %")
+    'upload_1_fuel_poor'
+
+    Raises
+    ------
+    RuleError
+        Nothing of the id is left that the rule language can read.
+    """
+    out = re.sub(r"[^a-z0-9_]+", "_", indicator_id.lower()).strip("_")
+    if not _RULE_ID.fullmatch(out) or out in _KEYWORDS:
+        raise RuleError(
+            f"The column id {indicator_id!r} gives {out!r}, which a rule cannot name; expected letters, digits "
+            "and _ starting with a letter, not 'and' or 'or'. Rename the column."
+        )
+    return out
+
+
+def terms(catalogue: dict[str, Indicator], extra: Extra | None) -> dict[str, Indicator]:
+    """The catalogue plus the extra columns under their rule ids (refusing an id the catalogue holds)."""
+    if not extra:
+        return catalogue
+    out = dict(catalogue)
+    for indicator_id, (ind, _) in extra.items():
+        rid = rule_id(indicator_id)
+        if rid in out:
+            raise RuleError(
+                f"The column {ind.label!r} would be named {rid!r} in rules, which is already taken by "
+                f"{out[rid].label!r}; rename the column."
+            )
+        out[rid] = replace(ind, indicator_id=rid)
+    return out
+
+
+def small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) -> Indicator:
+    """The catalogue's record of a rule term, refusing an id not held or not held for small areas (LSOAs)."""
+    if indicator_id not in catalogue:
+        import difflib
+
+        close = difflib.get_close_matches(indicator_id, [i for i, ind in catalogue.items() if "lsoa" in ind.levels], n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " See the README's list of small-area indicators."
+        if indicator_id.startswith("upload_"):
+            hint = (" It looks like an uploaded column: uploads stay in the browser session that made them, so "
+                    "upload the file again in this session (Map page, Your own data), then use its id here.")
+        raise RuleError(f"{indicator_id!r} is not an indicator id in the catalogue.{hint}")
+    ind = catalogue[indicator_id]
+    if "lsoa" not in ind.levels:
+        held = ", ".join(ind.levels) or "no level"
+        raise RuleError(
+            f"{indicator_id!r} ({ind.label}) is not held for small areas (LSOAs), only for {held}; "
+            "a rule's terms must be small-area indicators such as imd2019_imd_decile."
+        )
+    return ind

@@ -1,0 +1,89 @@
+"""The rule language: the tokenizer and parser on tiny rules, terms checked against the catalogue, rule ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.errors import RuleError
+from geo.rules import All, Any, Condition, Expr, parse, rule_id
+
+
+# ---------------------------------------------------------------- parsing
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a <= 2", Condition("a", "<=", 2.0), id="one-condition"),
+        pytest.param("A==3", Condition("a", "=", 3.0), id="double-equals-and-case"),
+        pytest.param("a >= -0.5", Condition("a", ">=", -0.5), id="negative-decimal"),
+        pytest.param("a < 1 AND b > 2", All((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), id="and"),
+        pytest.param(
+            "a < 1 or b > 2 and c != 3",
+            Any((Condition("a", "<", 1.0), All((Condition("b", ">", 2.0), Condition("c", "!=", 3.0))))),
+            id="and-binds-tighter-than-or",
+        ),
+        pytest.param(
+            "(a < 1 or b > 2) and c = 3",
+            All((Any((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), Condition("c", "=", 3.0))),
+            id="parentheses-group",
+        ),
+    ],
+)
+def test_parse_builds_the_tree(text: str, expected: Expr) -> None:
+    assert parse(text, data_dir=None).expr == expected
+
+
+def test_printed_rule_parses_back_to_the_same_tree() -> None:
+    rule = parse("(a < 1 or b > 2) and c = 3 or d <= 1e3", data_dir=None)
+    assert parse(str(rule), data_dir=None).expr == rule.expr
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param("a <= ", "character 6 .*expected a number", id="number-missing"),
+        pytest.param("a 2", "character 3 .*expected a comparison", id="operator-missing"),
+        pytest.param("<= 2", "character 1 .*expected an indicator id", id="indicator-missing"),
+        pytest.param("a < 1 b > 2", "character 7 .*expected 'and', 'or'", id="join-missing"),
+        pytest.param("(a < 1", "character 7 .*expected '\\)'", id="unclosed-parenthesis"),
+        pytest.param("a < 1; drop", "character 6 .*';' is not part of the rule language", id="stray-character"),
+        pytest.param("__import__('os') < 1", "character 12 ", id="python-is-not-a-rule"),
+        pytest.param("a < 1 and", "the end of the rule", id="dangling-and"),
+    ],
+)
+def test_malformed_rules_say_where(text: str, where: str) -> None:
+    with pytest.raises(RuleError, match=where):
+        parse(text, data_dir=None)
+
+
+def test_long_rules_are_refused() -> None:
+    with pytest.raises(RuleError, match="at most 2,000"):
+        parse("a < 1 or " * 300 + "a < 1", data_dir=None)
+
+
+# ---------------------------------------------------------------- terms on the committed catalogue
+def test_unknown_and_non_small_area_terms_are_refused(data_dir) -> None:
+    with pytest.raises(RuleError, match="Did you mean imd2019_imd_decile"):
+        parse("imd2019_imd_decil <= 2", data_dir=data_dir)
+    with pytest.raises(RuleError, match="not held for small areas"):
+        parse("le_birth < 75", data_dir=data_dir)
+
+
+# ---------------------------------------------------------------- a user's column ids
+@pytest.mark.parametrize(
+    ("indicator_id", "expected"),
+    [
+        pytest.param("upload:1:Fuel poor %", "upload_1_fuel_poor", id="upload-id"),
+        pytest.param("ALREADY_fine", "already_fine", id="lower-cased"),
+    ],
+)
+def test_rule_ids_are_names_the_grammar_reads(indicator_id: str, expected: str) -> None:
+    assert rule_id(indicator_id) == expected
+    assert parse(f"{expected} > 1", data_dir=None).indicator_ids == (expected,)
+
+
+@pytest.mark.parametrize("indicator_id", [pytest.param("%%%", id="nothing-left"), pytest.param("and", id="keyword"),
+                                          pytest.param("9lives", id="starts-with-a-digit")])
+def test_unreadable_column_ids_are_refused(indicator_id: str) -> None:
+    with pytest.raises(RuleError, match="Rename the column"):
+        rule_id(indicator_id)
