@@ -23,8 +23,8 @@ import sys
 from collections.abc import Callable
 from typing import TypeAlias
 
-from cli import data, pack
-from geo import gap, gradient, lag, spearhead, target
+from cli import analysis, data, pack
+from geo import target
 from geo.errors import AtlasError
 
 __all__ = ["COMMANDS", "Command", "SubParsers", "main"]
@@ -40,10 +40,10 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     target.add_command,
     pack.add_pack,
     data.add_check,
-    spearhead.add_command,
-    gap.add_command,
-    lag.add_command,
-    gradient.add_command,
+    analysis.add_spearhead,
+    analysis.add_gap,
+    analysis.add_lag,
+    analysis.add_gradient,
     data.add_refresh,
 )
 

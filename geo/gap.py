@@ -37,7 +37,6 @@ a new record, not new code.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,18 +45,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import indicators, spearhead
+from geo import indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
 from geo.periods import period_year
-from geo.series import FAMILIES, INDICATORS, GapIndicator, resolve, select
-from geo.tables import write_csv
+from geo.series import GapIndicator, resolve
 from geo.values import group_value, population_weights, values_for
 
 __all__ = [
     "GapResult",
-    "add_command",
     "chart_series",
     "gap_table",
     "periods_for",
@@ -248,47 +245,3 @@ def track(
         notes.append(f"{len(short)} period(s) lack a value for some of the {len(members)} areas; those areas "
                      "are left out of that period's figure (e.g. " + short[0] + f": {used[short[0]]} areas).")
     return GapResult(indicator, group_label, table, method, tuple(notes), baseline, target_period)
-
-
-def _command(args: argparse.Namespace) -> int:
-    if args.group == "spearhead":
-        result = spearhead.run(args.period, vintage=args.vintage)
-        members = list(result.assessment.table.index[result.assessment.table["qualifies"]])
-        vintage, label = result.vintage, f"areas qualifying as Spearhead on {args.period} data ({result.rests_on})"
-    else:
-        if args.vintage is None:
-            raise UploadError("--group FILE needs --vintage, the code set of the listed codes (e.g. 2019).")
-        lines = Path(args.group).read_text(encoding="utf-8").splitlines()
-        members = [x.split(",")[0].strip() for x in lines if x.strip() and not x.startswith("#")]
-        members = [m for m in members if m.lower() != "area_code"]
-        vintage, label = args.vintage, f"areas listed in {args.group}"
-    frames = []
-    header: list[str] = []
-    for record in select(args.indicator):
-        gap = track(members, indicator=record, vintage=vintage, baseline=args.baseline,
-                    target_period=args.target, group_label=label)
-        frames.append(gap.table.assign(indicator_id=gap.indicator.indicator_id, sex=gap.indicator.sex))
-        header += gap.header()
-    write_csv(pd.concat(frames, ignore_index=True), header, args.out)
-    print(f"{len(members)} areas; wrote {args.out}")
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo gap``."""
-    p = sub.add_parser("gap", help="gap between a group of areas and England (life expectancy, HLE, under-75 deaths)",
-                       description="The gap between a group of areas and England in every period held.")
-    p.add_argument("--group", default="spearhead",
-                   help="'spearhead' (areas qualifying on --period) or a file of LA codes (default: %(default)s)")
-    p.add_argument("--period", default="2015-17", help="period for --group spearhead (default: %(default)s)")
-    p.add_argument("--vintage", default=None, help="LA code set (needed with a file of codes)")
-    p.add_argument("--indicator", nargs="*",
-                   help=f"keys ({', '.join(INDICATORS)}), families ({', '.join(FAMILIES)}) or indicator ids "
-                        "(le_birth, hle_birth, u75_cvd_prev, u75_cancer_prev; u75_cvd, u75_cancer after a refresh); "
-                        "default: all")
-    p.add_argument("--baseline", default=None, help="baseline period (default: the first held)")
-    p.add_argument("--target", default=None,
-                   help="period by which the gap should have narrowed (default: 2009-11 for the 2004 targets, else the last)")
-    p.add_argument("--out", type=Path, default=Path("gap.csv"), help="CSV to write (default: %(default)s)")
-    p.set_defaults(run=_command)
-

@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,6 @@ from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
 from geo.periods import imd_editions, nearest_edition, period_year
-from geo.tables import write_csv
 from geo.values import population_weights, values_on
 
 __all__ = [
@@ -41,7 +39,6 @@ __all__ = [
     "Gradient",
     "Inequality",
     "VERDICTS",
-    "add_command",
     "gradient",
     "inequality",
     "residuals",
@@ -254,30 +251,3 @@ def gradient(
     ineq = inequality(values, imd, weights)
     return Gradient(indicator_id, ind.label, ind.unit, period, sex, vintage, edition, fit, ineq, table, weighting,
                     (*notes, *more))
-
-
-def _command(args: argparse.Namespace) -> int:
-    result = gradient(args.indicator, period=args.period, sex=args.sex, vintage=args.vintage,
-                      imd_edition=args.imd_edition)
-    from geo import codes
-
-    names = codes.area_names("lad", args.vintage)
-    table = result.table.reset_index().rename(columns={"index": "area_code"})
-    table.insert(1, "area_name", [names.get(c, "") for c in table["area_code"]])
-    write_csv(table.sort_values("area_code"), result.header(), args.out)
-    print(f"SII {result.inequality.sii:.3g}, RII {result.inequality.rii:.3g}; wrote {args.out}")
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo gradient``."""
-    p = sub.add_parser("gradient", help="an LA outcome against IMD score: line, SII/RII, residuals",
-                       description="The deprivation gradient of one local-authority outcome.")
-    p.add_argument("--indicator", default="le_birth", help="outcome indicator id (default: %(default)s)")
-    p.add_argument("--period", default="2015-17", help="period (default: %(default)s)")
-    p.add_argument("--sex", default="female", help="male, female or persons (default: %(default)s)")
-    p.add_argument("--vintage", default="2019", help="LA code set (default: %(default)s)")
-    p.add_argument("--imd-edition", default=None, help="IMD edition, e.g. 2019 (default: nearest the period)")
-    p.add_argument("--out", type=Path, default=Path("gradient.csv"), help="CSV to write (default: %(default)s)")
-    p.set_defaults(run=_command)
-

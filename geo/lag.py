@@ -15,7 +15,6 @@ where a series has a break); nothing is interpolated between periods.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from geo.errors import DataUnavailableError, UploadError
 from geo.periods import period_year
 from geo.schema import ENGLAND_CODE
 from geo.series import INDICATORS as GAP_INDICATORS
-from geo.tables import write_csv
 from geo.values import group_value, population_weights, values_for, values_on
 
 __all__ = [
@@ -38,7 +36,6 @@ __all__ = [
     "INDICATORS",
     "Lag",
     "LagRun",
-    "add_command",
     "area_sentences",
     "england_series",
     "group_lag",
@@ -342,29 +339,3 @@ def area_sentences(code: str, area_name: str, *, level: str, vintage: str = "",
             if text:
                 out.append(text)
     return tuple(out)
-
-
-# --- the command line -------------------------------------------------------------------
-
-
-def _command(args: argparse.Namespace) -> int:
-    result = run(args.indicator, period=args.period, sex=args.sex, level=args.level, vintage=args.vintage)
-    write_csv(result.csv_table(), result.header(), args.out)
-    t = result.table
-    print(f"{int(t['value'].notna().sum())} areas with a value; {int(t['beyond_series'].fillna(False).sum())} beyond "
-          f"the series (more than {period_year(args.period) - period_year(result.first_period):g} years); "
-          f"wrote {args.out}")
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo lag``."""
-    p = sub.add_parser("lag", help="years behind England: how long ago England last had an area's value",
-                       description=DEFINITION)
-    p.add_argument("--indicator", default="le_birth", help="le_birth or hle_birth (default: %(default)s)")
-    p.add_argument("--period", default="2023-25", help="period of the areas' values (default: %(default)s)")
-    p.add_argument("--sex", default="female", choices=("female", "male"), help="(default: %(default)s)")
-    p.add_argument("--level", default=None, help="lad or utla (default: lad where held, else utla)")
-    p.add_argument("--vintage", default=None, help="code set (default: the one holding most areas for the period)")
-    p.add_argument("--out", type=Path, default=Path("lag.csv"), help="CSV to write (default: %(default)s)")
-    p.set_defaults(run=_command)

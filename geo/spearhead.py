@@ -23,7 +23,6 @@ Rules (stated on the page, in the CLI sidecar and in :data:`RULES`):
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -42,7 +41,6 @@ from geo.schema import vintages
 from geo.series import INDICATORS, resolve
 from geo.spearhead_rules import CODE_SETS, RULES, TITLE
 from geo.spearhead_rules import FIVE as _FIVE
-from geo.tables import write_csv
 from geo.values import values_on
 
 __all__ = [
@@ -52,7 +50,6 @@ __all__ = [
     "Assessment",
     "Criterion",
     "SpearheadRun",
-    "add_command",
     "assess",
     "PCT_VINTAGE_NOTE",
     "compare_official",
@@ -567,36 +564,6 @@ def compare_official_pct(
             official.add(hit)
     table = _agreement(official, set(computed), names)
     return table, pd.DataFrame(unmatched, columns=["entry", "reason"])
-
-
-# --- the command line -------------------------------------------------------------------
-
-
-def _command(args: argparse.Namespace) -> int:
-    period = "2001-03" if args.reconstruct_2004 else args.period
-    result = run(period, vintage=args.vintage, fraction=args.fraction, threshold=args.threshold,
-                 imd_edition="2004" if args.reconstruct_2004 else None)
-    write_csv(result.table(), result.header(), args.out)
-    qualifying = int(result.assessment.table["qualifies"].sum())
-    print(f"{qualifying} of {len(result.assessment.table)} areas qualify ({result.rests_on}); wrote {args.out}")
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo spearhead``."""
-    p = sub.add_parser(
-        "spearhead", help="the Spearhead method on one period: one row per local authority",
-        description="Local authorities in the worst fifth on at least 3 of 5 indicators (DH 2004 method).",
-    )
-    p.add_argument("--period", default="2015-17", help="period of the health indicators (default: %(default)s)")
-    p.add_argument("--out", type=Path, default=Path("spearhead.csv"), help="CSV to write (default: %(default)s)")
-    p.add_argument("--threshold", type=int, default=3, help="indicators needed to qualify (default: %(default)s)")
-    p.add_argument("--fraction", type=float, default=0.2, help="worst fraction per indicator (default: %(default)s)")
-    p.add_argument("--vintage", default=None, help="LA code set, e.g. 2019 (default: the one most areas hold fully)")
-    p.add_argument("--reconstruct-2004", action="store_true",
-                   help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy and the official "
-                        "under-75 series are held after `python -m geo refresh`)")
-    p.set_defaults(run=_command)
 
 
 def periods_held(level: str = "lad", *, threshold: int = 3, data_dir: Path = DATA_DIR) -> tuple[str, ...]:

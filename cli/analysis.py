@@ -1,0 +1,155 @@
+"""The analysis commands: ``spearhead``, ``gap``, ``lag`` and ``gradient``.
+
+Each runs the function its page runs (:func:`geo.spearhead.run`, :func:`geo.gap.track`,
+:func:`geo.lag.run`, :func:`geo.gradient.gradient`), prints a summary and writes the
+same table as the page's download, with a ``#`` header naming indicators, periods,
+cut-offs and rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from geo import codes, gap, gradient, lag, spearhead
+from geo.errors import UploadError
+from geo.periods import period_year
+from geo.series import FAMILIES, INDICATORS, select
+from geo.tables import write_csv
+
+if TYPE_CHECKING:
+    from cli.main import SubParsers
+
+__all__ = ["add_gap", "add_gradient", "add_lag", "add_spearhead"]
+
+
+# --- spearhead --------------------------------------------------------------------------------------
+
+
+def add_spearhead(sub: SubParsers) -> None:
+    """``python -m geo spearhead``."""
+    p = sub.add_parser(
+        "spearhead", help="the Spearhead method on one period: one row per local authority",
+        description="Local authorities in the worst fifth on at least 3 of 5 indicators (DH 2004 method).",
+    )
+    p.add_argument("--period", default="2015-17", help="period of the health indicators (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=Path("spearhead.csv"), help="CSV to write (default: %(default)s)")
+    p.add_argument("--threshold", type=int, default=3, help="indicators needed to qualify (default: %(default)s)")
+    p.add_argument("--fraction", type=float, default=0.2, help="worst fraction per indicator (default: %(default)s)")
+    p.add_argument("--vintage", default=None, help="LA code set, e.g. 2019 (default: the one most areas hold fully)")
+    p.add_argument("--reconstruct-2004", action="store_true",
+                   help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy and the official "
+                        "under-75 series are held after `python -m geo refresh`)")
+    p.set_defaults(run=_spearhead)
+
+
+def _spearhead(args: argparse.Namespace) -> int:
+    period = "2001-03" if args.reconstruct_2004 else args.period
+    result = spearhead.run(period, vintage=args.vintage, fraction=args.fraction, threshold=args.threshold,
+                           imd_edition="2004" if args.reconstruct_2004 else None)
+    write_csv(result.table(), result.header(), args.out)
+    qualifying = int(result.assessment.table["qualifies"].sum())
+    print(f"{qualifying} of {len(result.assessment.table)} areas qualify ({result.rests_on}); wrote {args.out}")
+    return 0
+
+
+# --- gap --------------------------------------------------------------------------------------------
+
+
+def add_gap(sub: SubParsers) -> None:
+    """``python -m geo gap``."""
+    p = sub.add_parser("gap", help="gap between a group of areas and England (life expectancy, HLE, under-75 deaths)",
+                       description="The gap between a group of areas and England in every period held.")
+    p.add_argument("--group", default="spearhead",
+                   help="'spearhead' (areas qualifying on --period) or a file of LA codes (default: %(default)s)")
+    p.add_argument("--period", default="2015-17", help="period for --group spearhead (default: %(default)s)")
+    p.add_argument("--vintage", default=None, help="LA code set (needed with a file of codes)")
+    p.add_argument("--indicator", nargs="*",
+                   help=f"keys ({', '.join(INDICATORS)}), families ({', '.join(FAMILIES)}) or indicator ids "
+                        "(le_birth, hle_birth, u75_cvd_prev, u75_cancer_prev; u75_cvd, u75_cancer after a refresh); "
+                        "default: all")
+    p.add_argument("--baseline", default=None, help="baseline period (default: the first held)")
+    p.add_argument("--target", default=None,
+                   help="period by which the gap should have narrowed (default: 2009-11 for the 2004 targets, else the last)")
+    p.add_argument("--out", type=Path, default=Path("gap.csv"), help="CSV to write (default: %(default)s)")
+    p.set_defaults(run=_gap)
+
+
+def _gap(args: argparse.Namespace) -> int:
+    if args.group == "spearhead":
+        result = spearhead.run(args.period, vintage=args.vintage)
+        members = list(result.assessment.table.index[result.assessment.table["qualifies"]])
+        vintage, label = result.vintage, f"areas qualifying as Spearhead on {args.period} data ({result.rests_on})"
+    else:
+        if args.vintage is None:
+            raise UploadError("--group FILE needs --vintage, the code set of the listed codes (e.g. 2019).")
+        lines = Path(args.group).read_text(encoding="utf-8").splitlines()
+        members = [x.split(",")[0].strip() for x in lines if x.strip() and not x.startswith("#")]
+        members = [m for m in members if m.lower() != "area_code"]
+        vintage, label = args.vintage, f"areas listed in {args.group}"
+    frames = []
+    header: list[str] = []
+    for record in select(args.indicator):
+        tracked = gap.track(members, indicator=record, vintage=vintage, baseline=args.baseline,
+                            target_period=args.target, group_label=label)
+        frames.append(tracked.table.assign(indicator_id=tracked.indicator.indicator_id, sex=tracked.indicator.sex))
+        header += tracked.header()
+    write_csv(pd.concat(frames, ignore_index=True), header, args.out)
+    print(f"{len(members)} areas; wrote {args.out}")
+    return 0
+
+
+# --- lag --------------------------------------------------------------------------------------------
+
+
+def add_lag(sub: SubParsers) -> None:
+    """``python -m geo lag``."""
+    p = sub.add_parser("lag", help="years behind England: how long ago England last had an area's value",
+                       description=lag.DEFINITION)
+    p.add_argument("--indicator", default="le_birth", help="le_birth or hle_birth (default: %(default)s)")
+    p.add_argument("--period", default="2023-25", help="period of the areas' values (default: %(default)s)")
+    p.add_argument("--sex", default="female", choices=("female", "male"), help="(default: %(default)s)")
+    p.add_argument("--level", default=None, help="lad or utla (default: lad where held, else utla)")
+    p.add_argument("--vintage", default=None, help="code set (default: the one holding most areas for the period)")
+    p.add_argument("--out", type=Path, default=Path("lag.csv"), help="CSV to write (default: %(default)s)")
+    p.set_defaults(run=_lag)
+
+
+def _lag(args: argparse.Namespace) -> int:
+    result = lag.run(args.indicator, period=args.period, sex=args.sex, level=args.level, vintage=args.vintage)
+    write_csv(result.csv_table(), result.header(), args.out)
+    t = result.table
+    print(f"{int(t['value'].notna().sum())} areas with a value; {int(t['beyond_series'].fillna(False).sum())} beyond "
+          f"the series (more than {period_year(args.period) - period_year(result.first_period):g} years); "
+          f"wrote {args.out}")
+    return 0
+
+
+# --- gradient ---------------------------------------------------------------------------------------
+
+
+def add_gradient(sub: SubParsers) -> None:
+    """``python -m geo gradient``."""
+    p = sub.add_parser("gradient", help="an LA outcome against IMD score: line, SII/RII, residuals",
+                       description="The deprivation gradient of one local-authority outcome.")
+    p.add_argument("--indicator", default="le_birth", help="outcome indicator id (default: %(default)s)")
+    p.add_argument("--period", default="2015-17", help="period (default: %(default)s)")
+    p.add_argument("--sex", default="female", help="male, female or persons (default: %(default)s)")
+    p.add_argument("--vintage", default="2019", help="LA code set (default: %(default)s)")
+    p.add_argument("--imd-edition", default=None, help="IMD edition, e.g. 2019 (default: nearest the period)")
+    p.add_argument("--out", type=Path, default=Path("gradient.csv"), help="CSV to write (default: %(default)s)")
+    p.set_defaults(run=_gradient)
+
+
+def _gradient(args: argparse.Namespace) -> int:
+    result = gradient.gradient(args.indicator, period=args.period, sex=args.sex, vintage=args.vintage,
+                               imd_edition=args.imd_edition)
+    names = codes.area_names("lad", args.vintage)
+    table = result.table.reset_index().rename(columns={"index": "area_code"})
+    table.insert(1, "area_name", [names.get(c, "") for c in table["area_code"]])
+    write_csv(table.sort_values("area_code"), result.header(), args.out)
+    print(f"SII {result.inequality.sii:.3g}, RII {result.inequality.rii:.3g}; wrote {args.out}")
+    return 0
