@@ -1,21 +1,24 @@
-"""The analysis commands: ``spearhead``, ``gap``, ``lag`` and ``gradient``.
+"""The analysis commands: ``target``, ``spearhead``, ``gap``, ``lag`` and ``gradient``.
 
-Each runs the function its page runs (:func:`geo.spearhead.run`, :func:`geo.gap.track`,
-:func:`geo.lag.run`, :func:`geo.gradient.gradient`), prints a summary and writes the
-same table as the page's download, with a ``#`` header naming indicators, periods,
-cut-offs and rules.
+Each runs the function its page runs (:func:`geo.target.evaluate`, :func:`geo.spearhead.run`,
+:func:`geo.gap.track`, :func:`geo.lag.run`, :func:`geo.gradient.gradient`), prints a
+summary and writes the same table as the page's download, with a ``#`` header naming
+indicators, periods, cut-offs and rules.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geo import codes, gap, gradient, lag, spearhead
+from geo import codes, gap, gradient, lag, spearhead, target
 from geo.errors import UploadError
+from geo.lsoa_sets import CHANGE_WORDS
 from geo.periods import period_year
 from geo.series import FAMILIES, INDICATORS, select
 from geo.tables import write_csv
@@ -23,7 +26,52 @@ from geo.tables import write_csv
 if TYPE_CHECKING:
     from cli.main import SubParsers
 
-__all__ = ["add_gap", "add_gradient", "add_lag", "add_spearhead"]
+__all__ = ["add_gap", "add_gradient", "add_lag", "add_spearhead", "add_target"]
+
+
+# --- target -----------------------------------------------------------------------------------------
+
+
+def add_target(sub: SubParsers) -> None:
+    """``python -m geo target --within CODE --where RULE [--out FILE]``."""
+    p = sub.add_parser(
+        "target",
+        help="pick the small areas (LSOAs) that meet a rule",
+        description="Pick the LSOAs of an area that meet a rule over small-area indicators, e.g. "
+        '--where "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2". Presets: '
+        + "; ".join(f"{k}: {v}" for k, v in target.PRESETS.items()),
+    )
+    p.add_argument("--within", required=True, help="an area code of any vintage (LA, upper tier, PCT, region) or 'england'")
+    p.add_argument("--where", required=True, help="the rule, in quotes")
+    p.add_argument("--out", default=None, help="write the matching LSOAs to a .csv or .geojson file")
+    p.set_defaults(run=_target)
+
+
+def _target(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    result = target.evaluate(args.where, within=args.within)
+    seconds = time.perf_counter() - started
+    print(f"Rule: {result.rule}")
+    print(f"Within: {result.area.label}; {result.lsoa_vintage} LSOAs")
+    for sentence in result.totals.sentences():
+        print(sentence)
+    for note in result.notes:
+        print(f"Note: {note}")
+    lost = result.not_compared
+    if not lost.empty:
+        print(f"Not compared ({len(lost):,} 2011 LSOAs split or redrawn in 2021, no value for the 2021 indicators): "
+              + ", ".join(f"{c} ({CHANGE_WORDS[k]})" for c, k in zip(lost["area_code"], lost["lsoa_change"], strict=True)))
+    if args.out is not None:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            out.write_text(target.to_csv(result), encoding="utf-8")
+        elif out.suffix.lower() in (".geojson", ".json"):
+            out.write_text(target.to_geojson(result), encoding="utf-8")
+        else:
+            raise UploadError(f"--out {out} should end in .csv or .geojson; got {out.suffix or 'no extension'}.")
+        print(f"Wrote {result.totals.lsoas} LSOAs to {out}")
+    print(f"Evaluated in {seconds:.2f} s", file=sys.stderr)
+    return 0
 
 
 # --- spearhead --------------------------------------------------------------------------------------

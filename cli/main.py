@@ -24,7 +24,6 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from cli import analysis, data, pack
-from geo import target
 from geo.errors import AtlasError
 
 __all__ = ["COMMANDS", "Command", "SubParsers", "main"]
@@ -37,7 +36,7 @@ Command = Callable[[argparse.Namespace], int]
 #: What adds each command, in the order ``--help`` lists them.
 COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     data.add_build,
-    target.add_command,
+    analysis.add_target,
     pack.add_pack,
     data.add_check,
     analysis.add_spearhead,

@@ -33,10 +33,8 @@ its values on LSOAs, reached in a rule by an id that the grammar reads
 
 from __future__ import annotations
 
-import argparse
 import json
 import operator
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,10 +50,9 @@ from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import Indicator, load_catalogue
 from geo.crosswalk import lsoa11_lookup
-from geo.errors import RuleError, UnknownAreaCodeError, UploadError, VintageMismatchError
+from geo.errors import RuleError, UnknownAreaCodeError, VintageMismatchError
 from geo.lsoa_sets import (
     CARRIED_CHANGES,
-    CHANGE_WORDS,
     PEOPLE_ROUTE,
     POPULATION_COLUMNS,
     carry_2021,
@@ -514,49 +511,3 @@ def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, data_
     data = {"type": "FeatureCollection", "rule": str(result.rule), "within": result.area.label,
             "lsoa_vintage": result.lsoa_vintage, "editions": list(result.editions), "features": data["features"]}
     return json.dumps(data, ensure_ascii=False)
-
-
-# ---------------------------------------------------------------- command line
-def _run(args: argparse.Namespace) -> int:
-    import time
-
-    started = time.perf_counter()
-    result = evaluate(args.where, within=args.within)
-    seconds = time.perf_counter() - started
-    print(f"Rule: {result.rule}")
-    print(f"Within: {result.area.label}; {result.lsoa_vintage} LSOAs")
-    for sentence in result.totals.sentences():
-        print(sentence)
-    for note in result.notes:
-        print(f"Note: {note}")
-    lost = result.not_compared
-    if not lost.empty:
-        print(f"Not compared ({len(lost):,} 2011 LSOAs split or redrawn in 2021, no value for the 2021 indicators): "
-              + ", ".join(f"{c} ({CHANGE_WORDS[k]})" for c, k in zip(lost["area_code"], lost["lsoa_change"], strict=True)))
-    if args.out is not None:
-        out = Path(args.out)
-        if out.suffix.lower() == ".csv":
-            out.write_text(to_csv(result), encoding="utf-8")
-        elif out.suffix.lower() in (".geojson", ".json"):
-            out.write_text(to_geojson(result), encoding="utf-8")
-        else:
-            raise UploadError(f"--out {out} should end in .csv or .geojson; got {out.suffix or 'no extension'}.")
-        print(f"Wrote {result.totals.lsoas} LSOAs to {out}")
-    print(f"Evaluated in {seconds:.2f} s", file=sys.stderr)
-    return 0
-
-
-def add_command(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``python -m geo target --within CODE --where RULE [--out FILE]``."""
-    p = sub.add_parser(
-        "target",
-        help="pick the small areas (LSOAs) that meet a rule",
-        description="Pick the LSOAs of an area that meet a rule over small-area indicators, e.g. "
-        '--where "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2". Presets: '
-        + "; ".join(f"{k}: {v}" for k, v in PRESETS.items()),
-    )
-    p.add_argument("--within", required=True, help="an area code of any vintage (LA, upper tier, PCT, region) or 'england'")
-    p.add_argument("--where", required=True, help="the rule, in quotes")
-    p.add_argument("--out", default=None, help="write the matching LSOAs to a .csv or .geojson file")
-    p.set_defaults(run=_run)
-
