@@ -207,16 +207,7 @@ def revert(*, refresh_dir: Path | None = None) -> bool:
     pointer.unlink(missing_ok=True)
     if refresh_dir.is_dir():
         _tidy(refresh_dir, keep=None)
-    _clear_caches()
     return was
-
-
-def _clear_caches() -> None:
-    from geo import catalogue, indicators
-
-    catalogue._load_catalogue.cache_clear()
-    indicators._rows.cache_clear()
-    indicators._dataset.cache_clear()
 
 
 # --- the refresh ------------------------------------------------------------------------------------
@@ -324,7 +315,6 @@ def refresh(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    _clear_caches()
     report(1.0, "Done")
     rows = {s.indicator_id: int((fresh["indicator_id"] == s.indicator_id).sum()) for s in chosen}
     unplaced = {k: tuple(c for t in m["area_types"].values() for c in t["unplaced"]) for k, m in meta.items()}

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import codes, criterion, indicators
+from geo import codes, criterion, indicators, shared
 from geo import gap as gap_mod
 from geo import gradient as gradient_mod
 from geo import lag as lag_mod
@@ -32,7 +32,8 @@ from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, outline_layer
 from layers.legend import to_html
 from ui import upload
-from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, show_notes, widget
+from ui.cache import boundaries_for, catalogue
+from ui.widgets import attribution_caption, compact_layout, show_notes, widget
 
 __all__ = ["spearhead_page"]
 
@@ -140,18 +141,18 @@ def _set(name: str, key: str) -> None:
 
 
 # ---------------------------------------------------------------- cached analyses
-@st.cache_resource(show_spinner="Applying the method…")
+@shared.cached(max_entries=32)
 def _run(period: str, level: str, vintage: str, threshold: int, fraction: float) -> sh.SpearheadRun:
     return sh.run(period, level=level, vintage=None if vintage == "auto" else vintage, threshold=threshold,
                   fraction=fraction, imd_edition="2004" if period == "2001-03" and level == "lad" else None)
 
 
-@st.cache_resource(show_spinner=False)
+@shared.cached(max_entries=32)
 def _periods(level: str) -> tuple[str, ...]:
     return sh.periods_held(level)
 
 
-@st.cache_resource(show_spinner=False)
+@shared.cached(max_entries=32)
 def _held_keys(period: str) -> tuple[str, ...]:
     """The keys of the indicators held for ``period`` (as :func:`_run` applies them); none when they cannot be read."""
     try:
@@ -169,28 +170,28 @@ def _in_use(view: SpearheadView) -> tuple[int, int]:
     return len(keys), len(keys) + int(adds)
 
 
-@st.cache_resource(show_spinner="Finding overlapping PCTs…")
+@shared.cached(max_entries=32)
 def _overlaps(codes: tuple[str, ...], vintage: str) -> pd.DataFrame:
     return sh.overlapping(codes, vintage=vintage)
 
 
-@st.cache_resource(show_spinner="Tracking the gap…")
+@shared.cached(max_entries=32)
 def _gap(codes: tuple[str, ...], key: str, vintage: str, baseline: str, label: str) -> gap_mod.GapResult:
     return gap_mod.track(codes, indicator=series_mod.INDICATORS[key], vintage=vintage, baseline=baseline or None,
                          group_label=label)
 
 
-@st.cache_resource(show_spinner="Measuring years behind England…")
+@shared.cached(max_entries=32)
 def _lag(indicator_id: str, period: str, sex: str) -> lag_mod.LagRun:
     return lag_mod.run(indicator_id, period=period, sex=sex)
 
 
-@st.cache_resource(show_spinner=False)
+@shared.cached(max_entries=32)
 def _group_lag(codes: tuple[str, ...], indicator_id: str, period: str, sex: str, vintage: str) -> tuple[lag_mod.Lag, str]:
     return lag_mod.group_lag(codes, indicator_id=indicator_id, period=period, sex=sex, vintage=vintage)
 
 
-@st.cache_resource(show_spinner="Fitting the gradient…")
+@shared.cached(max_entries=32)
 def _gradient(indicator_id: str, period: str, sex: str, vintage: str) -> gradient_mod.Gradient:
     return gradient_mod.gradient(indicator_id, period=period, sex=sex, vintage=vintage)
 
@@ -212,7 +213,8 @@ def spearhead_page() -> None:
     show_notes(notes)
     try:
         # An added column counts towards the threshold: the held indicators alone are run at most at their number.
-        result = _run(view.period, "lad", view.vintage, min(view.threshold, held or view.threshold), view.fraction)
+        with st.spinner("Applying the method…"):
+            result = _run(view.period, "lad", view.vintage, min(view.threshold, held or view.threshold), view.fraction)
         _own_picker(view, result)
         result = _with_own(view, result)
         if view.tab == "areas":
@@ -593,7 +595,10 @@ def _gap_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
         periods = gap_mod.periods_for(ind)
         all_periods |= set(periods)
         baseline = view.baseline if view.baseline in periods else periods[0]
-        g = _gap(members, key, result.vintage, baseline, label)
+        # An uploaded list is this session's: its group is tracked afresh, never kept for others.
+        track = _gap.__wrapped__ if view.group == "uploaded" else _gap
+        with st.spinner("Tracking the gap…"):
+            g = track(members, key, result.vintage, baseline, label)
         st.markdown(f"##### {ind.label}: gap with England, relative (%) and absolute ({ind.unit}), baseline {baseline}")
         if ind.target_text:
             st.caption(ind.target_text[0].upper() + ind.target_text[1:] + ".")
@@ -661,7 +666,8 @@ def _gradient_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
                 args=("osex", "w_sh_osex"))
     rows = combos[(combos["period"] == period) & (combos["sex"] == sex)].sort_values("areas")
     vintage = str(rows["vintage"].iloc[-1])
-    g = _gradient(outcome, period, sex, vintage)
+    with st.spinner("Fitting the gradient…"):
+        g = _gradient(outcome, period, sex, vintage)
     f, q = g.fit, g.inequality
     st.markdown(f"**{g.label}**, {_SEXES[sex].lower()}, {period}, against **IMD {g.imd_edition}** average score; "
                 f"local authorities on {vintage} codes; {g.weighting}.")
@@ -729,7 +735,8 @@ def _lag_tab(view: SpearheadView, result: sh.SpearheadRun) -> None:
     b.selectbox("Sex", ["female", "male"], format_func=_SEXES.__getitem__, key=widget("w_sh_lsex", view.lsex),
                 on_change=_set, args=("lsex", "w_sh_lsex"))
     c.selectbox("Period", periods, key=widget("w_sh_lperiod", period), on_change=_set, args=("lperiod", "w_sh_lperiod"))
-    run = _lag(indicator_id, period, view.lsex)
+    with st.spinner("Measuring years behind England…"):
+        run = _lag(indicator_id, period, view.lsex)
     label = _LAG_INDICATORS[indicator_id]
     beyond_years = period_year(period) - period_year(run.first_period)
     map_col, panel_col = st.columns([3, 2], gap="medium")
@@ -785,7 +792,8 @@ def _group_lag_line(view: SpearheadView, result: sh.SpearheadRun, indicator_id: 
     if not members:
         return
     try:
-        lag, how = _group_lag(members, indicator_id, period, view.lsex, result.vintage)
+        group_lag = _group_lag.__wrapped__ if view.group == "uploaded" else _group_lag
+        lag, how = group_lag(members, indicator_id, period, view.lsex, result.vintage)
     except AtlasError as exc:
         st.caption(f"The group: {exc}")
         return

@@ -20,7 +20,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import lsoa_sets, rules, target
+from geo import lsoa_sets, rules, shared, target
 from geo import sites as site_io
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
@@ -29,8 +29,9 @@ from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth
 from layers.national import national_group, value_table
 from layers.style import Scheme
 from ui import upload
+from ui.cache import boundaries_for, catalogue
 from ui.pack import leave_presentation_button, presentation_button
-from ui.widgets import attribution_caption, boundaries_for, catalogue, compact_layout, widget
+from ui.widgets import attribution_caption, compact_layout, widget
 
 DEFAULT_WITHIN: Final = "E08000012"
 DEFAULT_GAP_KM: Final = 1.0
@@ -130,7 +131,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     attribution_caption()
 
 
-@st.cache_data(show_spinner=False)
+@shared.cached(max_entries=32)
 def _area_options() -> dict[str, str]:
     options = {"england": "All of England"}
     for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011"), ("region", "2019")):
@@ -190,12 +191,12 @@ def _safe_rule_id(indicator_id: str) -> str:
         return ""
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@shared.cached(max_entries=32)
 def _evaluate(rule_text: str, within: str) -> target.TargetResult:
     return target.evaluate(rule_text, within=within)
 
 
-@st.cache_resource(show_spinner=False)
+@shared.cached(max_entries=32)
 def _shapes(lsoa_vintage: str) -> gpd.GeoDataFrame:
     return boundaries_for("lsoa", lsoa_vintage)[["area_code", "geometry"]]
 
@@ -346,7 +347,7 @@ def _national_table(result: target.TargetResult, first: Any) -> pd.DataFrame:
     })
 
 
-@st.cache_data(show_spinner=False)
+@shared.cached(max_entries=32)
 def _order(lsoa_vintage: str) -> list[str]:
     """Every LSOA code in the national topology's order (the boundary file's)."""
     return [str(c) for c in boundaries_for("lsoa", lsoa_vintage)["area_code"]]

@@ -250,13 +250,9 @@ def test_the_spearhead_method_says_which_official_series_it_used_and_when_it_is_
 
     monkeypatch.setattr(geo._paths, "REFRESH_DIR", tmp_path / "no-refresh")  # the replies are made from bundled rows
     folder = refreshed_folder(tmp_path, data_dir=data_dir)
-    monkeypatch.setattr(geo._paths, "REFRESH_DIR", folder)
-    refresh._clear_caches()
-    try:
-        used = {c.key: c for c in spearhead.run("2015-17", data_dir=data_dir).criteria}
-        later = spearhead.run("2022-24", data_dir=data_dir)
-    finally:
-        refresh._clear_caches()
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", folder)  # a new edition: no cache needs clearing
+    used = {c.key: c for c in spearhead.run("2015-17", data_dir=data_dir).criteria}
+    later = spearhead.run("2022-24", data_dir=data_dir)
     span = {k: sorted(set(indicators.table(p, data_dir=data_dir)["period"]), key=period_year)
             for k, p in (("cancer_u75", "u75_cancer_prev"), ("cvd_u75", "u75_cvd_prev"))}
     for key, fid in (("cancer_u75", "40501"), ("cvd_u75", "40401")):

@@ -249,14 +249,11 @@ def _overlay(root, data_dir, periods: tuple[str, ...] | None) -> None:
 @pytest.fixture
 def refresh_root(tmp_path, monkeypatch):
     import geo._paths
-    from geo import refresh
 
     root = tmp_path / "refreshed"
     root.mkdir()
-    monkeypatch.setattr(geo._paths, "REFRESH_DIR", root)
-    refresh._clear_caches()
+    monkeypatch.setattr(geo._paths, "REFRESH_DIR", root)  # a new edition: no cache needs clearing
     yield root
-    refresh._clear_caches()
 
 
 @pytest.mark.parametrize(
