@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
+import os
 from typing import Any
 
 import streamlit as st
@@ -12,6 +14,11 @@ from geo._paths import DATA_DIR
 from geo.catalogue import GROUPS, load_catalogue
 from geo.schema import BOUNDARY_SETS, LEVEL_LABELS
 from ui.widgets import compact_layout
+
+#: The environment variable holding the operator's key; unset (the default), nobody can refresh from the page.
+OPERATOR_KEY_ENV = "HGA_OPERATOR_KEY"
+#: The environment variable naming the Fingertips API the page's refresh uses (default: the public API).
+FINGERTIPS_URL_ENV = "HGA_FINGERTIPS_URL"
 
 _POLARITY = {
     "higher_is_better": "higher is better",
@@ -143,11 +150,14 @@ def _fresh_figures() -> None:
         "if it lists them; the table above says what it answered. Until then, PCT figures are the ones built from "
         "local authorities (\"Same area as\" or \"Approximate\")."
     )
+    if not _operator():
+        return
     left, right = st.columns(2)
     if left.button("Download fresh figures from Fingertips", key="refresh_download"):
         bar = st.progress(0.0, text="Starting the download")
         try:
-            outcome = refresh.refresh(progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what))
+            outcome = refresh.refresh(base_url=os.environ.get(FINGERTIPS_URL_ENV) or refresh.DEFAULT_BASE_URL,
+                                      progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what))
         except AtlasError as exc:
             bar.empty()
             st.error(f"{exc}")
@@ -159,6 +169,30 @@ def _fresh_figures() -> None:
         refresh.revert()
         st.session_state["refresh_message"] = "Back to the bundled figures."
         st.rerun()
+
+
+def _operator() -> bool:
+    """Whether this session may change the figures everyone sees: only with the operator's key.
+
+    Refreshing and reverting change every visitor's figures, so they are an operator's act:
+    ``python -m geo refresh`` on the server, or this page once the operator has set
+    :data:`OPERATOR_KEY_ENV` and typed the same key here. Visitors see which figures are in
+    use and when they were downloaded, never the buttons.
+    """
+    key = os.environ.get(OPERATOR_KEY_ENV, "")
+    if not key:
+        st.caption("Refreshing the figures is the operator's task (`python -m geo refresh` on the server; see the "
+                   "README, *Serving the atlas to a team*). It changes what every visitor sees, so it is not offered "
+                   "here.")
+        return False
+    typed = st.text_input("Operator key", type="password", key="operator_key", max_chars=200,
+                          help="Set by whoever runs this server; only they can refresh or revert the figures.")
+    if not typed:
+        return False
+    if not hmac.compare_digest(typed.encode("utf-8"), key.encode("utf-8")):
+        st.error("That is not the operator key; the figures stay as they are.")
+        return False
+    return True
 
 
 def _boundary_sets(entry: dict[str, Any]) -> str:

@@ -26,11 +26,43 @@ def refresh_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data_dir: Path)
     return tmp_path
 
 
-def _page() -> AppTest:
-    return AppTest.from_string(SCRIPT, default_timeout=60).run()
+KEY = "correct horse battery staple"
 
 
-def test_button_shows_progress_then_the_failure_in_one_message(refresh_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _page(*, key: str | None = None) -> AppTest:
+    """The About page as a visitor sees it; with ``key``, as the operator who typed it."""
+    at = AppTest.from_string(SCRIPT, default_timeout=60).run()
+    if key is not None:
+        at.text_input(key="operator_key").input(key).run()
+    return at
+
+
+@pytest.fixture
+def operator(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("HGA_OPERATOR_KEY", KEY)
+    return KEY
+
+
+def test_a_visitor_sees_the_figures_in_use_but_cannot_refresh_or_revert(refresh_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HGA_OPERATOR_KEY", raising=False)
+    folder = refresh_dir / "refresh-1"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": ENTRY}}), encoding="utf-8")
+    (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
+    at = _page()
+    assert [b.label for b in at.button] == [] and not at.text_input
+    assert at.table[0].value.iloc[0]["Downloaded"] == "2026-01-05 10:00 UTC"
+    assert any("operator's task" in c.value for c in at.caption)
+
+
+def test_a_wrong_operator_key_shows_no_buttons(refresh_dir: Path, operator: str) -> None:
+    at = _page(key="guess")
+    assert [b.label for b in at.button] == []
+    assert [e.value for e in at.error] == ["That is not the operator key; the figures stay as they are."]
+
+
+def test_button_shows_progress_then_the_failure_in_one_message(refresh_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              operator: str) -> None:
     seen: list[str] = []
 
     def offline(*_args: object, progress: refresh.Progress, **_kwargs: object) -> refresh.Outcome:
@@ -39,19 +71,20 @@ def test_button_shows_progress_then_the_failure_in_one_message(refresh_dir: Path
         raise RefreshError("nothing refreshed: cannot reach the server. Are you offline?")
 
     monkeypatch.setattr(refresh, "refresh", offline)
-    at = _page()
+    at = _page(key=operator)
     assert [b.label for b in at.button] == ["Download fresh figures from Fingertips"]
     at.button(key="refresh_download").click().run()
     assert seen == ["called"] and not at.exception
     assert [e.value for e in at.error] == ["nothing refreshed: cannot reach the server. Are you offline?"]
 
 
-def test_refreshed_figures_are_listed_with_release_and_download_dates_and_can_be_reverted(refresh_dir: Path) -> None:
+def test_refreshed_figures_are_listed_with_release_and_download_dates_and_can_be_reverted(refresh_dir: Path,
+                                                                                          operator: str) -> None:
     folder = refresh_dir / "refresh-1"
     folder.mkdir()
     (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": ENTRY}}), encoding="utf-8")
     (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
-    at = _page()
+    at = _page(key=operator)
     table = at.table[0].value
     assert table.iloc[0].to_dict() == {"Indicator": "le_birth", "Fingertips indicator": "90366 Life expectancy at birth",
                                        "Periods": "",  # no refreshed rows in this folder
