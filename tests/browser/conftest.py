@@ -156,6 +156,17 @@ def click_area(page: object, area_code: str) -> None:
     page.mouse.click(x, y)  # type: ignore[attr-defined]
 
 
+def upload_file(page: object, path: Path) -> None:
+    """Open "Your own data" in the sidebar and pick ``path`` with the file chooser, until "Add to map" is offered."""
+    page.get_by_text("Your own data", exact=True).click()  # type: ignore[attr-defined]
+    browse = page.get_by_role("button", name="Upload", exact=True)  # type: ignore[attr-defined]
+    browse.wait_for(timeout=30_000)
+    with page.expect_file_chooser() as chooser:  # type: ignore[attr-defined]
+        browse.click()
+    chooser.value.set_files(str(path))
+    page.get_by_role("button", name="Add to map").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+
+
 def axe_violations(page: object, *, impacts: tuple[str, ...] = ("critical", "serious")) -> list[str]:
     """Run axe-core (npm) on the page and return the violations of the given impacts, as text."""
     if not AXE.exists():

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, settle, upload_file
 
 pytestmark = pytest.mark.browser
 
@@ -40,17 +40,6 @@ def _polygons(page, expected: int, *, timeout_ms: int = 60_000) -> int:
     return n
 
 
-def _upload(page, path: Path) -> None:
-    """Open "Your own data", pick the file with the file chooser, add it to the map."""
-    page.get_by_text("Your own data", exact=True).click()
-    browse = page.get_by_role("button", name="Upload", exact=True)
-    browse.wait_for(timeout=30_000)
-    with page.expect_file_chooser() as chooser:
-        browse.click()
-    chooser.value.set_files(str(path))
-    page.get_by_role("button", name="Add to map").wait_for(timeout=60_000)
-
-
 def _watch_for_script(page) -> list[str]:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -62,7 +51,7 @@ def test_script_in_an_area_name_shows_as_text_and_the_layer_paints(app_url, page
     dialogs = _watch_for_script(pg)
     pg.goto(app_url)
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-    _upload(pg, SCRIPT_FILE)
+    upload_file(pg, SCRIPT_FILE)
     pg.get_by_text("problem(s)", exact=False).first.click()
     shown = pg.get_by_text("<script>window.__xss=1;alert('x')</script>", exact=False).first
     shown.wait_for(timeout=30_000)
@@ -91,7 +80,7 @@ def test_an_upload_stays_in_its_own_session(app_url, browser, data_dir) -> None:
         first = one.new_page()
         first.goto(app_url)
         first.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-        _upload(first, SCRIPT_FILE)
+        upload_file(first, SCRIPT_FILE)
         first.get_by_role("button", name="Add to map").click()
         first.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                                 timeout=60_000)
@@ -121,7 +110,7 @@ def test_a_rejected_upload_keeps_the_layers(app_url, page, tmp_path) -> None:
     pg, _ = page
     pg.goto(app_url)
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-    _upload(pg, SCRIPT_FILE)
+    upload_file(pg, SCRIPT_FILE)
     pg.get_by_role("button", name="Add to map").click()
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
@@ -146,7 +135,7 @@ def test_a_near_miss_name_is_confirmed_and_the_layer_paints(app_url, page, data_
     pg, blocked = page
     pg.goto(app_url)
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-    _upload(pg, NAMES_FILE)
+    upload_file(pg, NAMES_FILE)
     pg.get_by_text("3 of 4 rows matched", exact=False).first.wait_for(timeout=30_000)
     pg.get_by_text("Confirm area names", exact=True).wait_for(timeout=30_000)
     settle(pg)
@@ -177,7 +166,7 @@ def test_an_uploaded_column_in_the_spearhead_method(app_url, page) -> None:
     pg, blocked = page
     pg.goto(app_url)
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-    _upload(pg, SCRIPT_FILE)
+    upload_file(pg, SCRIPT_FILE)
     pg.get_by_role("button", name="Add to map").click()
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
@@ -251,7 +240,7 @@ def test_an_lsoa_file_is_the_drill_downs_small_area_layer(app_url, page, tmp_pat
     # Made-up counts, one per small area of Cornwall.
     path = tmp_path / "cornwall_lsoas.csv"
     path.write_text("LSOA code,People\n" + "".join(f"{c},{i + 1}\n" for i, c in enumerate(mine)), encoding="utf-8")
-    _upload(pg, path)
+    upload_file(pg, path)
     pg.get_by_text("this map", exact=False).first.click()  # draw on the map's districts: the LSOAs add up
     settle(pg)
     pg.get_by_role("button", name="Add to map").click()
@@ -295,7 +284,7 @@ def test_an_lsoa_2011_file_on_2023_districts(app_url, page, tmp_path, data_dir) 
     pg, blocked = page
     pg.goto(f"{app_url}/?level=lad&vintage=2023")
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
-    _upload(pg, path)
+    upload_file(pg, path)
     pg.get_by_text("this map", exact=False).first.click()
     pg.get_by_text("Route: 2011 LSOAs to 2023 local authority districts", exact=False).first.wait_for(timeout=60_000)
     settle(pg)
