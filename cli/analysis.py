@@ -24,7 +24,7 @@ from geo.series import FAMILIES, INDICATORS, select
 from geo.tables import write_csv
 
 if TYPE_CHECKING:
-    from cli.main import SubParsers
+    from cli._types import SubParsers
 
 __all__ = ["add_gap", "add_gradient", "add_lag", "add_spearhead", "add_target"]
 

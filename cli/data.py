@@ -19,7 +19,7 @@ from geo.fingertips import DEFAULT_BASE_URL, SERIES
 from geo.ingest import STAGES, BuildContext, run
 
 if TYPE_CHECKING:
-    from cli.main import SubParsers
+    from cli._types import SubParsers
 
 __all__ = ["add_build", "add_check", "add_refresh"]
 

@@ -21,15 +21,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from typing import TypeAlias
 
 from cli import analysis, data, pack
+from cli._types import SubParsers
 from geo.errors import AtlasError
 
 __all__ = ["COMMANDS", "Command", "SubParsers", "main"]
 
 #: What ``argparse.ArgumentParser.add_subparsers`` returns; each ``add_<command>`` takes it.
-SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 #: A command's ``run``: parsed arguments -> exit status.
 Command = Callable[[argparse.Namespace], int]
 

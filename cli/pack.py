@@ -16,7 +16,7 @@ from documents.pack import map_png, pack_html, pack_pdf
 from geo.pack import build
 
 if TYPE_CHECKING:
-    from cli.main import SubParsers
+    from cli._types import SubParsers
 
 __all__ = ["add_pack"]
 

@@ -83,9 +83,3 @@ def test_python_m_geo_turns_an_unexpected_error_into_one_line(tmp_path: Path) ->
 def test_the_entry_points_still_run(argv: list[str], status: int, expected: str) -> None:
     done = _python(*argv)
     assert done.returncode == status and expected in done.stdout and done.stderr == ""
-
-
-def test_python_m_geo_ingest_is_python_m_geo_build(tmp_path: Path) -> None:
-    done = _python("-m", "geo.ingest", "--raw", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
