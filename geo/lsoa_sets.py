@@ -17,13 +17,12 @@ carried only where no dividing is needed.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
 
-from geo import indicators
+from geo import indicators, shared
 from geo._paths import DATA_DIR
 from geo.crosswalk import lsoa11_lookup
 
@@ -71,7 +70,7 @@ def carry_2021(values: pd.Series, changes: pd.DataFrame) -> pd.Series:
     return changes["lsoa21_code"].map(values).astype("float64")
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2)
 def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
     period = None
     frames = {}
@@ -87,7 +86,7 @@ def _population_table(data_dir: Path) -> tuple[pd.DataFrame, str]:
     return out, str(period)
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2)
 def _population_2021(data_dir: Path) -> tuple[pd.DataFrame, str] | None:
     lookup = lsoa11_lookup(data_dir)
     if lookup.empty:

@@ -37,7 +37,6 @@ import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -45,7 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import boundaries, indicators
+from geo import boundaries, indicators, shared
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import Indicator, load_catalogue
@@ -145,7 +144,7 @@ class _Column:
     note: str = ""
 
 
-@lru_cache(maxsize=64)
+@shared.cached(max_entries=64)
 def _published(indicator_id: str, data_dir: Path) -> tuple[pd.Series, str, str]:
     """The indicator's latest LSOA values (persons), its period and LSOA set."""
     return _latest(indicators.load(indicator_id, level="lsoa", data_dir=data_dir))
@@ -165,7 +164,7 @@ def _latest(rows: pd.DataFrame) -> tuple[pd.Series, str, str]:
     return values.astype("float64"), str(period), str(vintage)
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2, scope="bundled")
 def _lsoa11_changes(data_dir: Path) -> pd.DataFrame:
     """Per 2011 LSOA: ``change`` (U/S/M/X) and, for U and M, its one 2021 LSOA ``lsoa21_code``."""
     lookup = lsoa11_lookup(data_dir)
@@ -178,7 +177,7 @@ def _lsoa11_changes(data_dir: Path) -> pd.DataFrame:
     return changes_2011(lookup)
 
 
-@lru_cache(maxsize=2)
+@shared.cached(max_entries=2, scope="bundled")
 def _lsoa01_to_11(data_dir: Path) -> pd.Series:
     """2011 LSOA -> its one 2001 LSOA, for unchanged and split areas only."""
     lookup = pd.read_parquet(data_dir / "lookups" / "lsoa01_lsoa11.parquet")

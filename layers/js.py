@@ -22,11 +22,12 @@ templates would read it. Files are read once per process.
 
 from __future__ import annotations
 
-import functools
 import re
 import textwrap
 from pathlib import Path
 from typing import Final
+
+from geo import shared
 
 __all__ = ["JS_DIR", "inline"]
 
@@ -34,7 +35,7 @@ __all__ = ["JS_DIR", "inline"]
 JS_DIR: Final = Path(__file__).resolve().parent.parent / "static" / "js"
 
 
-@functools.cache
+@shared.cached(max_entries=16, scope="bundled")  # the scripts ship with the code: read once per server
 def _source(file: str) -> str:
     return (JS_DIR / file).read_text(encoding="utf-8")
 
