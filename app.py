@@ -11,6 +11,7 @@ import streamlit as st
 from geo import shared
 from ui.cache import warm_caches
 from ui.map import map_page
+from ui.widgets import guard_link, show_notes
 
 
 # The other pages are imported when first opened: the PDF, chart and statistics libraries
@@ -43,6 +44,8 @@ st.set_page_config(page_title="Health Gap Atlas", page_icon="🗺️", layout="w
 # One data edition for the whole run: a refresh made anywhere is seen from the next view on (geo.shared).
 shared.begin_view()
 warm_caches()
+# A hostile link's parameters go before any page reads them (ui.widgets.guard_link), said in one note.
+show_notes(guard_link())
 
 # Material icons ship with Streamlit; emoji need a font the computer may not have.
 navigation = st.navigation(

@@ -44,9 +44,11 @@ from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
 from ui.widgets import (
+    as_text,
     attribution_caption,
     compact_layout,
     map_clicked,
+    notice,
     select_area,
     set_param,
     show_notes,
@@ -237,7 +239,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
         drawn = view_cache.drawn(view, indicator, method=method, england=england, gdf=gdf, values=_values)
     except AtlasError as exc:
         _crumbs_and_search(view, gdf, crumbs, finder)
-        st.warning(str(exc))
+        notice(exc, kind="warning")
         return None
     joined, report, scheme = drawn.joined, drawn.report, drawn.scheme
     classification, categories = drawn.classification, drawn.categories
@@ -397,7 +399,7 @@ def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
     matches = search(query, zip(gdf["area_code"], gdf["area_name"], strict=True), limit=4)
     if not matches:
         st.caption(
-            f"No {AREA_WORD[view.level]} ({view.vintage} boundaries) matches {query!r}. "
+            f"No {AREA_WORD[view.level]} ({view.vintage} boundaries) matches {as_text(repr(query), limit=80)}. "
             "Check the spelling, or switch geography or boundaries."
         )
         return

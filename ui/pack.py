@@ -19,7 +19,7 @@ from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import present
 from ui.cache import boundaries_for
-from ui.widgets import attribution_caption, compact_layout, widget
+from ui.widgets import as_text, attribution_caption, compact_layout, notice, widget
 
 DEFAULT_AREA: Final = "E08000012"
 
@@ -38,8 +38,8 @@ def pack_page() -> None:
             content = _build(code)
     except AtlasError as exc:
         st.title("Meeting pack")
-        st.error(str(exc), icon=":material/error:")
-        st.caption(f"Showing nothing for {code!r}; pick an area in the sidebar.")
+        notice(exc, kind="error")
+        st.caption(f"Showing nothing for {as_text(repr(code), limit=60)}; pick an area in the sidebar.")
         return
     st.title(content.title)
     st.markdown(f"{html.escape(content.level_label)} · `{html.escape(content.area.area_code)}`"

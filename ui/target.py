@@ -31,7 +31,7 @@ from layers.style import Scheme
 from ui import upload
 from ui.cache import boundaries_for, catalogue
 from ui.pack import leave_presentation_button, presentation_button
-from ui.widgets import attribution_caption, compact_layout, widget
+from ui.widgets import PARAM_LIMIT, as_text, attribution_caption, compact_layout, notice, show_notes, widget
 
 DEFAULT_WITHIN: Final = "E08000012"
 DEFAULT_GAP_KM: Final = 1.0
@@ -63,10 +63,10 @@ def target_page() -> None:
     try:
         result = _run(rule_text, within)
     except AtlasError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice(exc, kind="error")
         st.caption("Fix the rule or the area in the sidebar; the rule language is described in the README.")
         return
-    _show_notes(notes + list(result.notes))
+    show_notes(notes + list(result.notes))
     _totals(result)
     _not_compared(result)
     map_col, table_col = st.columns([3, 2], gap="medium")
@@ -110,7 +110,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     sb.selectbox("Start from", [*target.PRESETS, "Custom"], key=widget("w_preset", current), on_change=_preset,
                  help="Presets are ordinary rules: edit them below.")
     sb.text_area("Rule over small-area indicators", key=widget("w_rule", rule_text), on_change=_set,
-                 args=("rule", "w_rule"), height=110,
+                 args=("rule", "w_rule"), height=110, max_chars=PARAM_LIMIT,
                  help="Conditions such as imd2019_imd_decile <= 2, joined with and / or, grouped with ( ). "
                       "Terms are the catalogue's indicator ids; numbers are in the indicator's own unit.")
     options = _area_options()
@@ -122,7 +122,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
         mine = _user_columns()
         if mine:
             st.markdown("**Your uploaded columns** (this session only)\n" + "\n".join(
-                f"- `{rules.rule_id(i)}`: {_md(ind.label)}"
+                f"- `{rules.rule_id(i)}`: {as_text(ind.label)}"
                 + ("" if "lsoa" in ind.levels else " (on " + ", ".join(ind.levels) + ": not usable, rules are over LSOAs)")
                 for i, (ind, _) in mine.items()))
         held = {i: ind for i, ind in catalogue().items() if "lsoa" in ind.levels}
@@ -154,20 +154,7 @@ def _gap_km(raw: str | None, notes: list[str]) -> float:
     return value
 
 
-def _show_notes(notes: list[str]) -> None:
-    if not notes:
-        return
-    st.info(notes[0] if len(notes) == 1 else f"{notes[0]} (and {len(notes) - 1} more below)", icon=":material/info:")
-    if len(notes) > 1:
-        with st.expander("More notes"):
-            st.markdown("\n".join(f"- {n}" for n in notes[1:]))
-
-
 # ---------------------------------------------------------------- data
-def _md(text: str) -> str:
-    """A user's text for markdown: escaped, with markdown's own marks neutralised."""
-    return html.escape(text).replace("`", "'").replace("*", "&#42;").replace("_", "&#95;").replace("[", "&#91;")
-
 
 def _user_columns() -> dict[str, tuple[Any, pd.DataFrame]]:
     """This session's uploaded columns (read-only); never put in a shared cache."""
@@ -220,11 +207,11 @@ def _sites() -> site_io.Sites | None:
     try:
         found = site_io.read_sites(upload.getvalue())
     except AtlasError as exc:
-        st.error(f"Sites file: {exc}", icon=":material/error:")
+        notice(f"Sites file: {exc}", kind="error")
         return None
     if found.problems:
         with st.expander(f"{len(found.problems)} row(s) of the sites file were left out"):
-            st.markdown("\n".join(f"- {html.escape(p)}" for p in found.problems))
+            st.markdown("\n".join(f"- {as_text(p)}" for p in found.problems))
     st.caption(f"{len(found.points)} sites read ({found.coordinates}). Distances are straight lines in British "
                f"National Grid from each small area's {site_io.CENTRE_METHOD}.")
     return found

@@ -14,6 +14,12 @@ from layers import assets
 
 __all__ = [
     "ATTRIBUTION",
+    "NOTE_LIMIT",
+    "PARAMS_LIMIT",
+    "PARAM_LIMIT",
+    "guard_link",
+    "as_text",
+    "notice",
     "attribution_caption",
     "compact_layout",
     "map_clicked",
@@ -30,6 +36,28 @@ ATTRIBUTION = (
 
 
 # ---------------------------------------------------------------- URL state
+#: The longest value a link parameter may hold: a rule is at most 2,000 characters, everything else far less.
+PARAM_LIMIT = 2_000
+#: The most parameters a link may carry (every page's whole view takes about a dozen).
+PARAMS_LIMIT = 30
+
+
+def guard_link() -> list[str]:
+    """Drop link parameters no real view has (too long, or too many), before any page reads them.
+
+    A hostile link (100 KB in one parameter) would otherwise take the browser tens of
+    seconds to draw, quoted back in a note. Returns one note per parameter dropped.
+    """
+    notes: list[str] = []
+    for i, name in enumerate(list(st.query_params)):
+        value = st.query_params.get(name) or ""
+        if i >= PARAMS_LIMIT or len(name) > 40 or len(value) > PARAM_LIMIT:
+            st.query_params.pop(name, None)
+            notes.append(f"The link's {name[:40]!r} parameter ({len(value):,} characters) is not one this atlas "
+                         "writes, so it was left out.")
+    return notes
+
+
 def set_param(name: str, widget_key: str) -> None:
     """Widget callback: copy a widget's value into the URL (a new level or vintage drops the area)."""
     value = st.session_state[widget_key]
@@ -90,14 +118,49 @@ def compact_layout() -> None:
     st.html(_LAYOUT_CSS + f"<style>{assets.PRINT_CSS}</style>")
 
 
+# ---------------------------------------------------------------- text that may hold user input
+#: Characters Markdown (CommonMark, GFM and Streamlit's extensions) gives a meaning to: each is escaped.
+_MARKDOWN = frozenset("\\`*_{}[]()<>#+-.!|~:$=^&\"'")
+#: A note is one line; longer text (a hostile link) is cut here, so the page stays quick to draw.
+NOTE_LIMIT = 400
+
+
+def as_text(text: object, *, limit: int = NOTE_LIMIT) -> str:
+    r"""``text`` made to show as itself in any Streamlit element that renders Markdown.
+
+    Every Markdown character is backslash-escaped (so ``[a](https://x)`` is no link and
+    ``![x](http://host/b.png)`` no image; an escaped ``:`` is no bare link either), line
+    breaks become spaces, and text over ``limit`` characters is cut with "...".
+
+    Examples
+    --------
+    >>> print(as_text("[log in](https://evil.example/x)"))
+    \[log in\]\(https\://evil\.example/x\)
+    """
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 3] + "..."
+    return "".join(f"\\{c}" if c in _MARKDOWN else c for c in flat)
+
+
+def notice(text: object, *, kind: str = "info") -> None:
+    """One message (``kind``: info, warning or error) whose words all show as text, whatever they quote."""
+    icons = {"info": ":material/info:", "warning": ":material/warning:", "error": ":material/error:"}
+    show = {"info": st.info, "warning": st.warning, "error": st.error}[kind]
+    show(as_text(text), icon=icons[kind])
+
+
 def show_notes(notes: list[str]) -> None:
-    """One short line for what the app substituted; the details on demand."""
+    """One short line for what the app substituted; the details on demand. Every note shows as text.
+
+    Notes quote what arrived (a URL parameter, a file's cell), so they never go through Markdown.
+    """
     if not notes:
         return
     if len(notes) == 1:
-        st.info(notes[0], icon=":material/info:")
+        notice(notes[0])
         return
-    st.info(f"{notes[0]} (and {len(notes) - 1} more: see below)", icon=":material/info:")
+    st.info(f"{as_text(notes[0])} (and {len(notes) - 1} more: see below)", icon=":material/info:")
     with st.expander(f"{len(notes) - 1} more note{'s' if len(notes) > 2 else ''}"):
         for note in notes[1:]:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {as_text(note)}")
