@@ -12,10 +12,12 @@ The grammar (keywords in any case)::
     both       := term ("and" term)*
     term       := "(" either ")" | condition
     condition  := INDICATOR_ID OPERATOR NUMBER
-    OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!="
+    OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!=" | "≤" | "≥" | "≠"
 
 Terms are the catalogue's small-area indicator ids; numbers are in the unit the
-catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages).
+catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages), and
+finite (``1e309``, ``inf`` and ``nan`` are refused). Parentheses nest at most
+:data:`MAX_DEPTH` deep, so no rule can exhaust the parser's recursion.
 
 Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
 its values on LSOAs, reached in a rule by an id that the grammar reads
@@ -46,6 +48,7 @@ __all__ = [
     "Condition",
     "Expr",
     "Extra",
+    "MAX_DEPTH",
     "Op",
     "Rule",
     "parse",
@@ -126,13 +129,22 @@ def _conditions(expr: Expr) -> Iterator[Condition]:
 
 # ---------------------------------------------------------------- tokenizer and parser
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z_])"
+    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_])"
+    r"|[-+](?i:inf(?:inity)?|nan)(?![A-Za-z0-9_]))"  # signed: read as a number, to be refused as not finite
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op><=|>=|==|!=|<|>|=)"
+    r"|(?P<op><=|>=|==|!=|<|>|=|≤|≥|≠)"
     r"|(?P<paren>[()]))"
 )
 _KEYWORDS: Final = frozenset({"and", "or"})
-_HINT: Final = "Write conditions such as imd2019_imd_decile <= 2, joined with and / or, with ( ) to group."
+#: Names Python's float() reads as infinity or not-a-number; where a number is expected they are refused.
+_NOT_FINITE: Final = frozenset({"inf", "infinity", "nan"})
+#: Typed signs read as the grammar's operators.
+_SIGNS: Final[dict[str, Op]] = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}
+#: How deep parentheses may nest; ample for any rule a person writes, far below Python's recursion limit.
+MAX_DEPTH: Final = 32
+# Rule examples in messages are written between backticks; tests parse every one.
+_GROUPED: Final = "`imd2019_imd_decile <= 2 and (imd2019_idaci_decile <= 2 or imd2019_income_decile <= 2)`"
+_HINT: Final = f"Write conditions such as `imd2019_imd_decile <= 2`, joined with and / or, with ( ) to group: {_GROUPED}."
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> _Token:
         return self.tokens[self.i]
@@ -218,8 +231,16 @@ class _Parser:
     def term(self) -> Expr:
         tok = self.peek()
         if tok.kind == "paren" and tok.text == "(":
+            if self.depth == MAX_DEPTH:
+                raise RuleError(
+                    f"Cannot read the rule at character {tok.at + 1} ({_near(self.text, tok.at)}): parentheses "
+                    f"nested more than {MAX_DEPTH} levels deep; expected at most {MAX_DEPTH}. Remove the extra "
+                    f"( ): one pair groups conditions, as in {_GROUPED}."
+                )
             self.take()
+            self.depth += 1
             inner = self.either()
+            self.depth -= 1
             close = self.take()
             if not (close.kind == "paren" and close.text == ")"):
                 raise self.fail(close, "')' to close the '(' at character " + str(tok.at + 1))
@@ -229,16 +250,27 @@ class _Parser:
     def condition(self) -> Condition:
         name = self.take()
         if name.kind != "name":
-            raise self.fail(name, "an indicator id such as imd2019_imd_decile")
+            raise self.fail(name, "an indicator id, as in `imd2019_imd_decile <= 2`")
         op = self.take()
         if op.kind != "op":
             raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=) after {name.text!r}")
         number = self.take()
+        if number.kind == "name" and number.text.lower() in _NOT_FINITE:
+            raise self.not_finite(number)
         if number.kind != "number":
             raise self.fail(number, f"a number after {name.text} {op.text}")
         value = float(number.text)
-        symbol: Op = "=" if op.text == "==" else op.text  # type: ignore[assignment]
+        if not math.isfinite(value):
+            raise self.not_finite(number)
+        symbol: Op = _SIGNS.get(op.text, op.text)  # type: ignore[arg-type]  # the op regex admits only these
         return Condition(name.text.lower(), symbol, value)
+
+    def not_finite(self, tok: _Token) -> RuleError:
+        return RuleError(
+            f"Cannot read the rule at character {tok.at + 1} ({_near(self.text, tok.at)}): {tok.text!r} is not a "
+            "finite number; expected an ordinary number (at most about 1.8e308 either side of 0), "
+            "as in `imd2019_imd_decile <= 2`."
+        )
 
 
 def parse(text: str, *, data_dir: Path | None = DATA_DIR, extra: Extra | None = None) -> Rule:
@@ -322,6 +354,6 @@ def small_area_indicator(indicator_id: str, catalogue: dict[str, Indicator]) -> 
         held = ", ".join(ind.levels) or "no level"
         raise RuleError(
             f"{indicator_id!r} ({ind.label}) is not held for small areas (LSOAs), only for {held}; "
-            "a rule's terms must be small-area indicators such as imd2019_imd_decile."
+            "a rule's terms must be small-area indicators, as in `imd2019_imd_decile <= 2`."
         )
     return ind

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geo.errors import RuleError
@@ -87,3 +89,84 @@ def test_rule_ids_are_names_the_grammar_reads(indicator_id: str, expected: str) 
 def test_unreadable_column_ids_are_refused(indicator_id: str) -> None:
     with pytest.raises(RuleError, match="Rename the column"):
         rule_id(indicator_id)
+
+
+# ---------------------------------------------------------------- hostile and unusual rules
+def _nested(depth: int) -> str:
+    return "(" * depth + "a <= 2" + ")" * depth
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert parse(_nested(32), data_dir=None).expr == Condition("a", "<=", 2.0)
+
+
+@pytest.mark.parametrize("depth", [pytest.param(33, id="one-too-deep"), pytest.param(331, id="331-levels-under-the-length-cap")])
+def test_deep_nesting_is_one_rule_error_naming_where_and_the_limit(depth: int) -> None:
+    text = _nested(depth)
+    assert len(text) <= 2000
+    with pytest.raises(RuleError, match=r"at character 33 .*nested more than 32 levels deep") as caught:
+        parse(text, data_dir=None)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "at"),
+    [
+        pytest.param("a <= 1e309", "1e309", 6, id="overflows-to-infinity"),
+        pytest.param("a > -1e400", "-1e400", 5, id="overflows-to-minus-infinity"),
+        pytest.param("a < 1 and b <= inf", "inf", 16, id="inf"),
+        pytest.param("a = NaN", "NaN", 5, id="nan"),
+        pytest.param("a >= -Infinity", "-Infinity", 6, id="minus-infinity"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused(text: str, token: str, at: int) -> None:
+    with pytest.raises(RuleError, match=rf"^Cannot read the rule at character {at} .*: {token!r} is not a finite number"):
+        parse(text, data_dir=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("a ≤ 2", Condition("a", "<=", 2.0), id="less-or-equal-sign"),
+        pytest.param("a≥0.5", Condition("a", ">=", 0.5), id="greater-or-equal-sign"),
+        pytest.param("a ≠ 3", Condition("a", "!=", 3.0), id="not-equal-sign"),
+    ],
+)
+def test_typographic_comparison_signs_are_read(text: str, expected: Condition) -> None:
+    rule = parse(text, data_dir=None)
+    assert rule.expr == expected and parse(str(rule), data_dir=None).expr == expected
+
+
+def _messages(data_dir: Path) -> list[str]:
+    """The message of every RuleError the rule language raises, one trigger each."""
+    from geo.catalogue import load_catalogue
+    from geo.rules import terms
+
+    out: list[str] = []
+    for text in ("", "a <= ", "a 2", "<= 2", "a < 1 b > 2", "(a < 1", "a < 1; drop", "a < 1 and", "a <= 1e309",
+                 "a <= inf", _nested(40), "a < 1 or " * 300 + "a < 1"):
+        with pytest.raises(RuleError) as caught:
+            parse(text, data_dir=None)
+        out.append(str(caught.value))
+    for text in ("imd2019_imd_decil <= 2", "le_birth < 75", "upload_1_x > 1"):
+        with pytest.raises(RuleError) as caught:
+            parse(text, data_dir=data_dir)
+        out.append(str(caught.value))
+    with pytest.raises(RuleError) as caught:
+        rule_id("%%%")
+    out.append(str(caught.value))
+    catalogue = load_catalogue(data_dir)
+    with pytest.raises(RuleError) as caught:
+        terms(catalogue, {"IMD2019 IMD decile": (catalogue["imd2019_imd_decile"], None)})  # type: ignore[dict-item]
+    out.append(str(caught.value))
+    return out
+
+
+def test_every_example_in_a_message_parses(data_dir: Path) -> None:
+    import re
+
+    messages = _messages(data_dir)
+    examples = [e for m in messages for e in re.findall(r"`([^`]+)`", m) if not e.startswith("python -m")]
+    assert len(examples) >= len(messages) // 2, messages  # examples are written between backticks
+    for example in examples:
+        assert parse(example, data_dir=data_dir).expr, example
