@@ -1,25 +1,104 @@
-"""Result tables as files: a CSV that carries its own ``# ``-comment header.
+"""Every table the atlas writes for people to open: CSV (with its ``# `` header) and GeoJSON.
 
-Every analysis command (``python -m geo spearhead``, ``gap``, ``lag``, ``gradient``)
-writes its table this way, so the indicators, periods and rules travel with the numbers.
+One writer, so every download and every command's output is safe to open in a
+spreadsheet: a text cell that starts like a formula (``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return) gets a leading apostrophe, the OWASP advice for CSV injection; numbers
+are untouched. That covers cells, column names, the ``# `` header lines (which a
+spreadsheet splits at commas too) and the string properties of GeoJSON features.
+
+Every analysis command (``python -m geo spearhead``, ``gap``, ``lag``, ``gradient``) and
+every page's download goes through :func:`csv_text` (or :func:`write_csv`), so the
+indicators, periods and rules travel with the numbers.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["write_csv"]
+__all__ = ["csv_text", "geojson_text", "safe_cell", "safe_table", "write_csv"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
 
 
-def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:
-    """Write ``table`` with a ``# ``-comment header block (booleans as true/false)."""
-    out = table.copy()
+def safe_cell(cell: Any) -> Any:
+    """``cell``, with an apostrophe before text a spreadsheet would run as a formula.
+
+    Examples
+    --------
+    >>> safe_cell('=HYPERLINK("http://evil.example/s","Open site")')
+    '\\'=HYPERLINK("http://evil.example/s","Open site")'
+    >>> safe_cell("-3.5"), safe_cell(-3.5), safe_cell("Hull")
+    ('-3.5', -3.5, 'Hull')
+    """
+    if isinstance(cell, str) and cell.lstrip(" ").startswith(_FORMULA_START) and not _NUMBER.match(cell.strip()):
+        return "'" + cell
+    return cell
+
+
+def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot run as formulas."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_string_dtype(series) or series.dtype == object:
+            out[column] = series.map(safe_cell).astype(series.dtype)
+    return out.rename(columns={c: safe_cell(c) for c in out.columns if isinstance(c, str)})
+
+
+def _safe_header(line: str) -> str:
+    # A spreadsheet splits the line at commas: each piece is a cell of its own. A double quote
+    # would open a quoted cell that runs into the table, so it becomes a single one.
+    pieces = str(line).replace('"', "'").replace("\r", " ").replace("\n", " ").split(",")
+    return ",".join(safe_cell(p) for p in pieces)
+
+
+def csv_text(table: pd.DataFrame, *, header: Sequence[str] = ()) -> str:
+    """CSV text of ``table`` (booleans as true/false), after a ``# ``-comment header block.
+
+    Examples
+    --------
+    >>> print(csv_text(pd.DataFrame({"name": ["=1+1"], "ok": [True]}), header=["Rule: a, =b"]), end="")
+    # Rule: a,' =b
+    name,ok
+    '=1+1,true
+    """
+    out = safe_table(table)
     for column in out.columns:
         if out[column].dtype == bool or str(out[column].dtype) == "boolean":
             out[column] = out[column].map({True: "true", False: "false"})
-    text = "".join(f"# {line}\n" for line in header) + out.to_csv(index=False, lineterminator="\n")
-    path.write_text(text, encoding="utf-8")
+    lines = "".join(f"# {_safe_header(line)}\n" for line in header)
+    return lines + str(out.to_csv(index=False, lineterminator="\n"))
+
+
+def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:
+    """Write :func:`csv_text` of ``table`` and ``header`` to ``path``."""
+    path.write_text(csv_text(table, header=header), encoding="utf-8")
     return path
+
+
+def _safe_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {safe_cell(k) if isinstance(k, str) else k: _safe_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_safe_json(v) for v in value]
+    return safe_cell(value)
+
+
+def geojson_text(collection: dict[str, Any]) -> str:
+    """GeoJSON text of a feature collection, every string property made safe as :func:`safe_cell` does.
+
+    Geometry is left exactly as it is (coordinates are numbers).
+    """
+    out = {k: (v if k == "features" else _safe_json(v)) for k, v in collection.items()}
+    out["features"] = [
+        {**feature, "properties": _safe_json(feature.get("properties") or {})}
+        for feature in collection.get("features", [])
+    ]
+    return json.dumps(out, ensure_ascii=False)

@@ -60,6 +60,7 @@ from geo.lsoa_sets import (
 )
 from geo.rules import All, Condition, Expr, Extra, Rule, parse, rule_id, small_area_indicator, terms
 from geo.schema import vintages
+from geo.tables import csv_text, geojson_text
 
 __all__ = [
     "PRESETS",
@@ -498,7 +499,7 @@ def _whole_numbers(table: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv(result: TargetResult, *, extra: pd.DataFrame | None = None) -> str:
     """CSV text of :func:`export_table`."""
-    return str(export_table(result, extra=extra).to_csv(index=False, lineterminator="\n"))
+    return csv_text(export_table(result, extra=extra))
 
 
 def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, data_dir: Path = DATA_DIR) -> str:
@@ -509,4 +510,4 @@ def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, data_
     data = json.loads(gdf.to_json(na="null", drop_id=True))
     data = {"type": "FeatureCollection", "rule": str(result.rule), "within": result.area.label,
             "lsoa_vintage": result.lsoa_vintage, "editions": list(result.editions), "features": data["features"]}
-    return json.dumps(data, ensure_ascii=False)
+    return geojson_text(data)

@@ -27,7 +27,7 @@ from geo.classify import classify, method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import search
-from geo.uploads import safe_for_spreadsheet
+from geo.tables import csv_text
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
 from layers.choropleth import base_map, choropleth_layer, outline_layer
@@ -609,7 +609,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
     cols = st.columns(3 if small is not None else 2)
     # Tables are written only when a button is pressed (a callable), not on every rerun.
     cols[0].download_button(
-        "Table (CSV)", lambda: safe_for_spreadsheet(indicators.tidy_table(joined, view=view, classification=classification)).to_csv(index=False),
+        "Table (CSV)", lambda: csv_text(indicators.tidy_table(joined, view=view, classification=classification)),
         file_name=f"{stem}.csv", mime="text/csv",
         help="Every area on the map, with value, confidence interval, status, class and note.",
     )
@@ -617,7 +617,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")
         cols[1].download_button(
             "Small areas (CSV)",
-            lambda: safe_for_spreadsheet(indicators.tidy_table(small.joined, view=small_view, classification=None)).to_csv(index=False),
+            lambda: csv_text(indicators.tidy_table(small.joined, view=small_view, classification=None)),
             file_name=f"{small.indicator.indicator_id}_lsoa_in_{view.area_code}.csv", mime="text/csv",
             help="The small areas drawn inside the selected area.",
         )

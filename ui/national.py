@@ -24,6 +24,7 @@ from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
 from geo.schema import AREA_LABELS, vintages
+from geo.tables import csv_text
 from geo.topology import national_path
 from geo.view import View, carry
 from layers.assets import STATIC_DIR
@@ -85,7 +86,7 @@ def national_map(
         # Both files are written only when their button is pressed (a callable), not on every rerun.
         csv_col.download_button(
             "Table (CSV)",
-            lambda: indicators.tidy_table(joined, view=view, classification=classification).to_csv(index=False),
+            lambda: csv_text(indicators.tidy_table(joined, view=view, classification=classification)),
             file_name=f"{stem}.csv", mime="text/csv", help="Every small area on the map, with value, status and class.",
         )
         html_col.download_button(

@@ -290,3 +290,17 @@ def test_cli_bad_rule_is_one_line(data_dir, capsys) -> None:
     assert main(["target", "--within", LIVERPOOL, "--where", "imd2019_imd_decile <="]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: Cannot read the rule at character")
+
+
+def test_an_uploaded_site_name_cannot_run_as_a_formula_in_either_download(data_dir) -> None:
+    import csv
+    import io
+    import json
+
+    result = target.evaluate("imd2019_imd_score >= 40", within=LIVERPOOL, data_dir=data_dir)
+    hostile = '=HYPERLINK("http://evil.example/s","Open site")'
+    sites = pd.DataFrame({"area_code": result.matches["area_code"], "nearest_site": hostile, "nearest_site_km": 1.5})
+    rows = list(csv.DictReader(line for line in io.StringIO(target.to_csv(result, extra=sites)) if not line.startswith("#")))
+    assert rows and {r["nearest_site"] for r in rows} == {"'" + hostile}
+    features = json.loads(target.to_geojson(result, extra=sites, data_dir=data_dir))["features"]
+    assert {f["properties"]["nearest_site"] for f in features} == {"'" + hostile}
