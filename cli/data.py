@@ -106,13 +106,14 @@ def add_refresh(sub: SubParsers) -> None:
     p.add_argument("--indicators", nargs="+", metavar="ID",
                    help="atlas or Fingertips ids (default: all of " + ", ".join(s.indicator_id for s in SERIES) + ")")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL, help=f"the Fingertips API (default {DEFAULT_BASE_URL})")
-    p.add_argument("--dir", help=f"the refreshed folder (default $HGA_REFRESH_DIR or {_paths.REFRESH_DIR})")
+    p.add_argument("--dir", help="the refreshed folder: new, empty, or one a refresh made; never data/, the repository, "
+                   f"/ or the home folder (default $HGA_REFRESH_DIR or {_paths.REFRESH_DIR})")
     p.add_argument("--revert", action="store_true", help="go back to the bundled figures")
     p.set_defaults(run=_refresh)
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    refresh_dir = Path(args.dir) if args.dir else None
+    refresh_dir = Path(args.dir).expanduser() if args.dir else None
     if args.revert:
         was = refresh.revert(refresh_dir=refresh_dir)
         print("back to the bundled figures" if was else "no refreshed figures were in use; the bundled figures are shown")

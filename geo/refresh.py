@@ -11,6 +11,13 @@ naming it is replaced with :func:`os.replace`. Readers (:mod:`geo.indicators`,
 failed, partial or interrupted refresh leaves ``CURRENT`` as it was. The repository's
 ``data/`` is never written.
 
+A refresh changes only what it made. It marks the refreshed folder, and each
+``refresh-*`` folder it writes, with a :data:`MARKER` file; it uses a folder that is
+new, empty, marked, or as an older refresh left it (only ``CURRENT`` and ``refresh-*``
+folders each holding a ``manifest.json``, which it then marks), and refuses any other,
+as it refuses the root folder, the home folder, the repository and the bundled
+``data/``. Tidying and :func:`revert` remove only marked ``refresh-*`` folders.
+
 :func:`current` and :func:`periods_held` say what the folder in use holds; :func:`revert`
 goes back to the bundled figures.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -26,7 +34,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -38,6 +46,7 @@ from geo.http import Http, Unreachable
 from geo.schema import ENGLAND_CODE, SEXES
 
 __all__ = [
+    "MARKER",
     "Outcome",
     "Progress",
     "current",
@@ -185,6 +194,86 @@ def _current_folder(refresh_dir: Path) -> Path | None:
     return folder if name and folder.is_dir() else None
 
 
+#: The file marking a folder as the refresh's own: in the refreshed folder and in each ``refresh-*`` folder.
+MARKER: Final = ".health-gap-atlas-refresh"
+#: The pointer an interrupted :func:`_swap` may leave behind.
+_POINTER: Final = re.compile(rf"\.{_paths.CURRENT_FILE}\.[0-9a-f]{{32}}")
+
+
+def _mark(folder: Path) -> None:
+    if not (folder / MARKER).is_file():
+        note = {"made_by": "health-gap-atlas", "what": "python -m geo refresh: fresh Fingertips figures",
+                "marked": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+        (folder / MARKER).write_text(json.dumps(note) + "\n", encoding="utf-8")
+
+
+def _made_by_an_older_refresh(entry: Path) -> bool:
+    """``CURRENT``, a left-over pointer, or a ``refresh-*`` folder holding a manifest: what a refresh before the marker wrote."""
+    if entry.name == _paths.CURRENT_FILE or _POINTER.fullmatch(entry.name):
+        return entry.is_file() and not entry.is_symlink()
+    return (entry.name.startswith("refresh-") and entry.is_dir() and not entry.is_symlink()
+            and (entry / "manifest.json").is_file())
+
+
+def _refusal(refresh_dir: Path) -> str | None:
+    """Why a refresh may not write in, or remove from, ``refresh_dir``; ``None`` when it may."""
+    where = refresh_dir.resolve()
+    data = _paths.DATA_DIR.resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except RuntimeError:  # no home folder to protect
+        home = None
+    if where == Path(where.anchor):
+        return "is the root folder"
+    if where == home:
+        return "is the home folder"
+    if where == _paths.REPO_ROOT.resolve():
+        return "is the atlas's repository"
+    if where == data:
+        return "is the atlas's bundled data folder"
+    if where.is_relative_to(data):
+        return f"is inside the atlas's bundled data folder ({data})"
+    if data.is_relative_to(where):
+        return f"holds the atlas's bundled data folder ({data})"
+    if not where.exists():
+        return None
+    if not where.is_dir():
+        return "is not a folder"
+    if (where / MARKER).is_file():
+        return None
+    entries = sorted(where.iterdir())
+    if all(_made_by_an_older_refresh(e) for e in entries):
+        return None
+    names = [e.name for e in entries]
+    return (f"holds things a refresh did not make (e.g. {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) "
+            f"and no {MARKER} file")
+
+
+def _refuse(refresh_dir: Path) -> None:
+    problem = _refusal(refresh_dir)
+    if problem is not None:
+        raise RefreshError(
+            f"The refreshed folder {refresh_dir} {problem}; expected a new or empty folder, or one a refresh made "
+            f"(it holds {MARKER}), since a refresh replaces CURRENT and removes refresh-* folders there. "
+            "Choose one with --dir or HGA_REFRESH_DIR (the default is ~/.cache/health-gap-atlas)."
+        )
+
+
+def _claim(refresh_dir: Path, *, create: bool) -> bool:
+    """Refuse a folder the refresh did not make; mark a new, empty or older refresh's one. ``False``: no folder."""
+    _refuse(refresh_dir)
+    if not refresh_dir.is_dir():
+        if not create:
+            return False
+        refresh_dir.mkdir(parents=True)
+    if not (refresh_dir / MARKER).is_file():  # new, empty, or all an older refresh's: mark its folders as ours
+        for entry in refresh_dir.iterdir():
+            if entry.is_dir():
+                _mark(entry)
+        _mark(refresh_dir)
+    return True
+
+
 def _swap(refresh_dir: Path, folder: Path) -> None:
     """Point ``CURRENT`` at ``folder`` in one atomic rename, then delete the folders no longer named."""
     pointer = refresh_dir / f".{_paths.CURRENT_FILE}.{uuid.uuid4().hex}"
@@ -194,19 +283,26 @@ def _swap(refresh_dir: Path, folder: Path) -> None:
 
 
 def _tidy(refresh_dir: Path, *, keep: str | None) -> None:
+    """Delete the marked ``refresh-*`` folders but ``keep``; anything else is not the refresh's to delete."""
     for old in refresh_dir.glob("refresh-*"):
-        if old.name != keep and old.is_dir():
+        if old.name != keep and old.is_dir() and not old.is_symlink() and (old / MARKER).is_file():
             shutil.rmtree(old, ignore_errors=True)
 
 
 def revert(*, refresh_dir: Path | None = None) -> bool:
-    """Go back to the bundled figures; ``True`` when refreshed figures were in use."""
+    """Go back to the bundled figures; ``True`` when refreshed figures were in use.
+
+    Raises
+    ------
+    RefreshError
+        ``refresh_dir`` is not the refresh's own (see :data:`MARKER`); nothing was removed.
+    """
     refresh_dir = refresh_dir or _paths.REFRESH_DIR
-    pointer = refresh_dir / _paths.CURRENT_FILE
+    if not _claim(refresh_dir, create=False):
+        return False
     was = _current_folder(refresh_dir) is not None
-    pointer.unlink(missing_ok=True)
-    if refresh_dir.is_dir():
-        _tidy(refresh_dir, keep=None)
+    (refresh_dir / _paths.CURRENT_FILE).unlink(missing_ok=True)
+    _tidy(refresh_dir, keep=None)
     return was
 
 
@@ -246,7 +342,8 @@ def refresh(
     ------
     RefreshError
         Something could not be downloaded or read; the message says which indicators
-        were fine and which failed. Nothing was changed.
+        were fine and which failed. Or ``refresh_dir`` is not the refresh's own (see
+        :data:`MARKER`), which is refused before any download. Nothing was changed.
     ValidationError, VintageMismatchError
         The downloads break the build's checks. Nothing was changed.
     """
@@ -254,6 +351,7 @@ def refresh(
 
     start = time.perf_counter()
     refresh_dir = refresh_dir or _paths.REFRESH_DIR
+    _refuse(refresh_dir)
     data_dir = data_dir or _paths.DATA_DIR
     chosen = _select(indicators, series)
     types = {t.area_type_id: t for t in area_types}
@@ -296,10 +394,12 @@ def refresh(
     declared = set(_load_catalogue(data_dir, None)) | {s.indicator_id for s in series}
     _validate(table, declared=declared, data_dir=data_dir)
 
-    refresh_dir.mkdir(parents=True, exist_ok=True)
+    _claim(refresh_dir, create=True)
     folder = refresh_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()  # before the try: the clean-up below removes only a folder made here
     try:
-        (folder / "indicators").mkdir(parents=True)
+        _mark(folder)
+        (folder / "indicators").mkdir()
         table.to_parquet(folder / "indicators" / "fingertips.parquet", index=False, compression="zstd")
         records = _catalogue_records(fresh, chosen, meta, data_dir=data_dir)
         if previous is not None and (previous / "catalogue.json").exists():

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -271,3 +273,137 @@ def test_periods_held_say_what_the_refreshed_rows_cover(fake: FakeFingertips, da
                 "cmd_prevalence": sorted(set(recorded_reply("93495_101.csv")["Time period"].str.replace(" ", "")))}
     expected = {k: p[0] if len(p) == 1 else f"{p[0]} to {p[-1]}" for k, p in recorded.items()}
     assert refresh.periods_held(refresh_dir=refresh_dir) == expected
+
+
+# --- the refreshed folder: a refresh changes only what it made ---------------------------------------
+
+MARKER = ".health-gap-atlas-refresh"
+#: Never reached: a folder the refresh may not use is refused before any download.
+OFFLINE = "http://127.0.0.1:9/api/"
+
+
+def _someone_elses(folder: Path) -> dict[str, str]:
+    """Fill ``folder`` with things the atlas did not make (a note, a CURRENT, a folder named like a refresh)."""
+    (folder / "refresh-notes").mkdir(parents=True)
+    (folder / "refresh-notes" / "plan.txt").write_text("keep me\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (folder / "CURRENT").write_text("refresh-notes\n", encoding="utf-8")
+    return hashes(folder)
+
+
+def _data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "atlas" / "data"
+    _someone_elses(folder)
+    monkeypatch.setattr(geo._paths, "DATA_DIR", folder)
+    return folder
+
+
+def _inside_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return _data(tmp_path, monkeypatch) / "refreshed"
+
+
+def _repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "atlas"
+    (folder / "data").mkdir(parents=True)
+    monkeypatch.setattr(geo._paths, "REPO_ROOT", folder)
+    monkeypatch.setattr(geo._paths, "DATA_DIR", folder / "data")
+    return folder
+
+
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+def _holding_other_things(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "shared"
+    _someone_elses(folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("place", "message"),
+    [
+        pytest.param(_data, r"is the atlas's bundled data folder", id="bundled-data"),
+        pytest.param(_inside_data, r"is inside the atlas's bundled data folder", id="inside-bundled-data"),
+        pytest.param(_repository, r"is the atlas's repository", id="repository-root"),
+        pytest.param(_home, r"is the home folder", id="home-folder"),
+        pytest.param(_holding_other_things, r"holds things a refresh did not make \(e\.g\. CURRENT, notes\.txt, "
+                                            r"refresh-notes\) and no \.health-gap-atlas-refresh", id="unrelated-files"),
+    ],
+)
+@pytest.mark.parametrize("action", ["refresh", "revert"])
+def test_a_folder_the_refresh_did_not_make_is_refused_and_left_as_it_was(
+    place: Callable[[Path, pytest.MonkeyPatch], Path], message: str, action: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = place(tmp_path, monkeypatch)
+    before = {p: hashes(p) for p in (tmp_path, folder)}
+    with pytest.raises(RefreshError, match=rf"^The refreshed folder {re.escape(str(folder))} {message}.*; expected a new or empty "
+                                           r"folder.*\. Choose one with --dir or HGA_REFRESH_DIR") as caught:
+        if action == "refresh":
+            refresh.refresh(["le_birth"], base_url=OFFLINE, refresh_dir=folder, http=FAST)
+        else:
+            refresh.revert(refresh_dir=folder)
+    assert "\n" not in str(caught.value)
+    assert {p: hashes(p) for p in (tmp_path, folder)} == before
+
+
+@pytest.mark.parametrize("argv", [pytest.param(["refresh", "--indicators", "le_birth", "--base-url", OFFLINE], id="refresh"),
+                                  pytest.param(["refresh", "--revert"], id="revert")])
+def test_cli_refuses_the_root_folder_in_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from cli.main import main
+
+    assert main([*argv, "--dir", "/"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: The refreshed folder / is the root folder") and err.count("\n") == 1
+
+
+def test_a_new_folder_is_made_and_marked_and_so_is_each_refresh(fake: FakeFingertips, data_dir: Path,
+                                                                 refresh_dir: Path) -> None:
+    outcome = run(fake, data_dir, refresh_dir)
+    for folder in (refresh_dir, outcome.folder):
+        mark = (folder / MARKER).read_text(encoding="utf-8")
+        assert mark.count("\n") == 1 and json.loads(mark)["made_by"] == "health-gap-atlas"
+
+
+def test_an_empty_folder_is_claimed(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    refresh_dir.mkdir()
+    run(fake, data_dir, refresh_dir)
+    assert (refresh_dir / MARKER).is_file()
+
+
+def test_things_put_in_a_refreshed_folder_survive_refreshes_and_revert(fake: FakeFingertips, data_dir: Path,
+                                                                       refresh_dir: Path) -> None:
+    first = run(fake, data_dir, refresh_dir).folder
+    (refresh_dir / "refresh-notes").mkdir()
+    (refresh_dir / "refresh-notes" / "plan.txt").write_text("keep me\n", encoding="utf-8")
+    (refresh_dir / "notes.txt").write_text("mine\n", encoding="utf-8")
+    second = run(fake, data_dir, refresh_dir).folder
+    assert not first.exists() and second.exists()
+    assert refresh.revert() is True
+    assert sorted(p.name for p in refresh_dir.iterdir()) == [MARKER, "notes.txt", "refresh-notes"]
+    assert (refresh_dir / "refresh-notes" / "plan.txt").read_text(encoding="utf-8") == "keep me\n"
+
+
+def _older_refresh(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> Path:
+    """A folder as a refresh before the marker left it: CURRENT and refresh-* folders each with a manifest."""
+    folder = run(fake, data_dir, refresh_dir).folder
+    for mark in refresh_dir.rglob(MARKER):
+        mark.unlink()
+    return folder
+
+
+def test_a_folder_an_older_refresh_made_is_refreshed_and_marked(fake: FakeFingertips, data_dir: Path,
+                                                                refresh_dir: Path) -> None:
+    older = _older_refresh(fake, data_dir, refresh_dir)
+    newer = run(fake, data_dir, refresh_dir).folder
+    assert (refresh_dir / MARKER).is_file() and (newer / MARKER).is_file() and not older.exists()
+
+
+def test_a_folder_an_older_refresh_made_can_be_reverted(fake: FakeFingertips, data_dir: Path, refresh_dir: Path) -> None:
+    _older_refresh(fake, data_dir, refresh_dir)
+    assert refresh.revert() is True
+    assert [p.name for p in refresh_dir.iterdir()] == [MARKER]
