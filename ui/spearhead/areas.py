@@ -1,0 +1,260 @@
+"""The Spearhead view (``tab=areas``): the qualifying areas' map and table, the official list, PCTs.
+
+The method's result drawn on local authorities, or on the 2011 Primary Care Trusts
+(their own values where held, else those overlapping a qualifying area); the criteria
+an area meets; and the official 2004 list, uploaded, compared with the computed one.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import criterion
+from geo import spearhead as sh
+from geo.errors import AtlasError
+from geo.spearhead_rules import FIVE as _FIVE
+from layers import spearhead as sh_layers
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, outline_layer
+from layers.legend import to_html
+from ui.cache import boundaries_for
+from ui.spearhead import analyses
+from ui.spearhead.maps import MAP_HEIGHT, click, england_map
+from ui.spearhead.state import SpearheadView
+from ui.widgets import show_notes
+
+__all__ = ["show"]
+
+_SHORT = {
+    "le_male": "Male life expectancy",
+    "le_female": "Female life expectancy",
+    "cancer_u75": "Cancer deaths under 75",
+    "cvd_u75": "Heart and stroke deaths under 75",
+}
+
+
+def _method_text(result: sh.SpearheadRun) -> str:
+    lines = [f"**{html.escape(result.period)}**, local authorities on their **{result.vintage}** codes; worst "
+             f"{result.assessment.fraction:.0%} of areas on each indicator:"]
+    for c in result.criteria:
+        proxy = f" (stands in for {c.stands_for}, the 2004 method's indicator)" if c.stands_for else ""
+        lines.append(f"- {c.label}, {c.period}{proxy}")
+    return "\n".join(lines)
+
+
+def _statement(result: sh.SpearheadRun) -> str:
+    """What the result rests on, in words: never silent about a stand-in or a missing indicator."""
+    parts = []
+    proxies = [c for c in result.criteria if c.stands_for]
+    if proxies:
+        parts.append("Proxies: " + "; ".join(f"{c.label.lower()} for {c.stands_for}" for c in proxies) + ".")
+    parts += [c.official or c.series for c in result.criteria if c.series and not c.stands_for]  # once refreshed
+    if result.left_out:
+        parts.append("Not held: " + " ".join(result.left_out) +
+                     f" The result rests on {len(result.criteria)} of the 5 indicators.")
+    imd = next((c for c in result.criteria if c.key == "imd"), None)
+    if imd is not None:
+        parts.append(f"Deprivation: {imd.label} (the edition nearest {result.period}).")
+    if isinstance(result, criterion.OwnRun) and result.own is not None:
+        where = f"in place of {result.replaced_label}" if result.replaced_label else "as one more indicator"
+        worse = "lower" if result.own.polarity == "higher_is_better" else "higher"
+        parts.append(f"Your own data: {result.own.label} (your file, this session only) {where}; worse is {worse}.")
+    return " ".join(parts)
+
+
+def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
+    """The qualifying areas: map, the clicked area's criteria, the method, the official list, the table."""
+    table = result.table()
+    qualifying = table[table["qualifies"]]
+    map_col, panel_col = st.columns([3, 2], gap="medium")
+    with map_col:
+        if view.level == "pct":
+            layer, legend = _pct_layer(view, result)
+        else:
+            gdf = boundaries_for("lad", result.vintage)
+            layer = sh_layers.spearhead_layer(gdf, table, result.criteria, result.assessment.cutoffs,
+                                              name="Spearhead method", formats=criterion.formats(result))
+            legend = sh_layers.spearhead_legend(table, n=len(result.criteria), rests_on=result.rests_on,
+                                                title=f"Spearhead method, {result.period}")
+        official_codes = st.session_state.get("sh_official_codes", [])
+        layers = [layer]
+        chosen = boundaries_for("lad", result.vintage)
+        chosen = chosen[chosen["area_code"] == view.area]
+        if view.level == "lad" and not chosen.empty:
+            layers.append(outline_layer(chosen.geometry.iloc[0], name=str(chosen["area_name"].iloc[0])))
+        if official_codes and view.level == "lad":
+            layers.append(sh_layers.official_layer(boundaries_for("lad", result.vintage), official_codes,
+                                                   name="Official list (uploaded)"))
+        official_pcts = st.session_state.get("sh_official_pct_codes", [])
+        if official_pcts and view.level == "pct":
+            layers.append(sh_layers.official_layer(boundaries_for("pct", sh.boundaries_vintage("pct")), official_pcts,
+                                                   name="Official list PCTs (uploaded)"))
+        out = st_folium(england_map(), key="sh_map", height=MAP_HEIGHT, use_container_width=True,
+                        feature_group_to_add=layers, center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM,
+                        returned_objects=["last_active_drawing"])
+        click(out)
+    with panel_col:
+        st.markdown(f"**{len(qualifying)} of {len(table)} local authorities qualify** ({result.rests_on}, "
+                    f"{result.period}, {result.vintage} codes).")
+        st.caption(_statement(result))
+        _criteria_panel(view, result, table)
+        st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
+        if (official_codes and view.level == "lad") or (official_pcts and view.level == "pct"):
+            st.caption("Dashed pink outlines: the uploaded official list.")
+        with st.expander("The method: indicators, ties, missing values, code sets"):
+            st.markdown(_method_text(result))
+            for rule in sh.RULES:
+                st.markdown(f"- {rule}")
+            st.markdown(f"- {sh.CODE_SETS}")
+            for note in result.notes:
+                st.markdown(f"- {note}")
+    _official(view, result, qualifying)
+    with st.expander("Every local authority: criteria met and values"):
+        st.dataframe(table, hide_index=True, use_container_width=True)
+    csv = "".join(f"# {line}\n" for line in result.header()) + _csv(table)
+    own = "_own" if isinstance(result, criterion.OwnRun) else ""
+    st.download_button("Download the table (CSV)", csv, file_name=f"spearhead_{result.period}_{result.vintage}{own}.csv",
+                       mime="text/csv")
+
+
+def _csv(table: pd.DataFrame) -> str:
+    out = table.copy()
+    for column in ("qualifies", "undecided"):
+        out[column] = out[column].map({True: "true", False: "false"})
+    return str(out.to_csv(index=False, lineterminator="\n"))
+
+
+def _pct_layer(view: SpearheadView, result: sh.SpearheadRun) -> tuple[Any, Any]:
+    pcts = boundaries_for("pct", "2011")
+    pct_run = _pct_run(view)
+    if pct_run is not None:
+        st.caption(f"PCT values held for {view.period}: the method applied to the 151 PCTs of 2011 "
+                   f"({pct_run.rests_on}; {', '.join(c.label for c in pct_run.criteria)}).")
+        t = pct_run.table()
+        layer = sh_layers.spearhead_layer(pcts, t, pct_run.criteria, pct_run.assessment.cutoffs, name="Spearhead PCTs")
+        legend = sh_layers.spearhead_legend(t, n=len(pct_run.criteria), rests_on=pct_run.rests_on,
+                                            title=f"PCTs by the method, {view.period}")
+        return layer, legend
+    codes = tuple(result.assessment.table.index[result.assessment.table["qualifies"]])
+    over = analyses.overlaps(codes, result.vintage)
+    why = ("the threshold counts your column, which PCTs do not have" if view.threshold > len(_FIVE)
+           else "PCT values are not held for this period")
+    st.caption(f"{why.capitalize()}: PCTs overlapping a qualifying local authority are "
+               "marked (labelled “overlaps”), not assessed.")
+    layer = sh_layers.overlap_layer(pcts, over, name="PCTs overlapping qualifying LAs")
+    legend = sh_layers.spearhead_legend(result.table(), n=len(result.criteria), rests_on=result.rests_on,
+                                        title="Local authorities behind the marked PCTs")
+    return layer, legend
+
+
+def _pct_run(view: SpearheadView) -> sh.SpearheadRun | None:
+    """The method on the 2011 PCTs' own values; ``None`` when not held, or the threshold counts an uploaded column."""
+    if view.threshold > len(_FIVE):
+        return None
+    try:
+        return analyses.run(view.period, "pct", "2011", view.threshold, view.fraction)
+    except AtlasError:
+        return None
+
+
+def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.DataFrame) -> None:
+    if view.level == "pct":
+        return
+    row = table[table["area_code"] == view.area]
+    if row.empty:
+        if view.area:
+            st.info(f"{view.area} is not a {result.vintage} local authority code; click an area on the map.")
+        else:
+            st.caption("Click an area to see which criteria it meets, with its values and the cut-offs.")
+        return
+    r = row.iloc[0]
+    verdict = "qualifies" if r["qualifies"] else ("is undecided (values missing)" if r["undecided"] else "does not qualify")
+    st.markdown(f"#### {html.escape(str(r['area_name']))}")
+    st.markdown(f"{r['area_name']} {verdict}: worst fifth on **{int(r['criteria_met'])} of {len(result.criteria)}** "
+                f"(judged on {int(r['criteria_held'])}).")
+    lines = []
+    formats = criterion.formats(result)
+    for c in result.criteria:
+        value = r[f"{c.key}_value"]
+        worse = "or lower" if c.polarity == "higher_is_better" else "or higher"
+        cutoff = float(result.assessment.cutoffs[c.key])
+        shown, cut_text = sh.shown_pair(formats[c.key], float(value) if pd.notna(value) else cutoff, cutoff)
+        cut = f"cut-off {cut_text} {worse}"
+        name = (_SHORT.get(c.key, c.label) if c.key != "imd" else c.label) + (" (proxy)" if c.stands_for else "")
+        if pd.isna(value):
+            lines.append(f"- ○ {name}: no value ({cut})")
+        elif r[c.key] == 1:
+            lines.append(f"- **● {name}: {shown}** — worst fifth ({cut})")
+        else:
+            lines.append(f"- ○ {name}: {shown} — not ({cut})")
+    st.markdown("\n".join(lines))
+
+
+def _computed_pcts(view: SpearheadView, result: sh.SpearheadRun) -> tuple[list[str], str]:
+    """The PCTs the method picks for the period, or (no PCT values held) those overlapping qualifying LAs."""
+    pct_run = _pct_run(view)
+    if pct_run is None:
+        t = result.assessment.table
+        over = analyses.overlaps(tuple(t.index[t["qualifies"]]), result.vintage)
+        why = "the threshold counts your column" if view.threshold > len(_FIVE) else "no PCT values for this period"
+        return list(over["area_code"]), f"PCTs overlapping a qualifying local authority ({why})"
+    t = pct_run.assessment.table
+    return list(t.index[t["qualifies"]]), f"PCTs qualifying on {view.period} PCT data ({pct_run.rests_on})"
+
+
+def _official(view: SpearheadView, result: sh.SpearheadRun, qualifying: pd.DataFrame) -> None:
+    st.subheader("The official 2004 list")
+    st.markdown(
+        "The Department of Health's list (70 local authorities, 88 PCTs; Written Ministerial Statement, "
+        "25 November 2004) is **not in the raw data the atlas holds**. Upload it as a CSV of names or codes "
+        "(one a line, first column): local authorities of any vintage, and PCTs by ONS code (E16/E17), NHS "
+        "code (e.g. 5NG) or a name ending in “PCT”. Local authorities are reconciled to the codes on the map "
+        "and PCTs to the 2011 PCTs (pick *Primary Care Trusts* under Map to see them), each drawn as a historical "
+        "layer beside the computed one and compared in a table. An upload is not kept in the link."
+    )
+    st.caption(sh.PCT_VINTAGE_NOTE)
+    upload = st.file_uploader("Official list (CSV of local authority or PCT names or codes)", type=["csv", "txt"])
+    if upload is None:
+        st.session_state.pop("sh_official_codes", None)
+        st.session_state.pop("sh_official_pct_codes", None)
+        return
+    try:
+        text = upload.getvalue().decode("utf-8-sig")
+        entries = [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
+        entries = [e for e in entries if e and not e.startswith("#") and e.lower() not in ("area_code", "code", "name", "area_name")]
+        la_entries, pct_entries = sh.split_official(entries)
+        agreement, notes = (sh.compare_official(la_entries, list(qualifying["area_code"]), vintage=result.vintage)
+                            if la_entries else (None, ()))
+        pct_agreement, pct_unmatched, pct_label = None, None, ""
+        if pct_entries:
+            computed, pct_label = _computed_pcts(view, result)
+            pct_agreement, pct_unmatched = sh.compare_official_pct(pct_entries, computed)
+    except (AtlasError, UnicodeDecodeError) as exc:
+        st.error(f"The list could not be read: {exc}")
+        return
+    codes = [] if agreement is None else list(agreement.loc[agreement["official"], "area_code"])
+    pct_codes = [] if pct_agreement is None else list(pct_agreement.loc[pct_agreement["official"], "area_code"])
+    if st.session_state.get("sh_official_codes") != codes or st.session_state.get("sh_official_pct_codes") != pct_codes:
+        st.session_state["sh_official_codes"] = codes
+        st.session_state["sh_official_pct_codes"] = pct_codes
+        st.rerun()
+    if agreement is not None:
+        st.markdown(f"**Local authorities** ({len(la_entries)} entries). " + _counts(agreement))
+        st.dataframe(agreement, hide_index=True, use_container_width=True)
+        show_notes(list(notes))
+    if pct_agreement is not None and pct_unmatched is not None:
+        st.markdown(f"**PCTs** ({len(pct_entries)} entries; computed: {pct_label}). " + _counts(pct_agreement))
+        st.dataframe(pct_agreement, hide_index=True, use_container_width=True)
+        if len(pct_unmatched):
+            st.markdown(f"**{len(pct_unmatched)} PCT entries not matched** to a 2006-13 PCT:")
+            st.dataframe(pct_unmatched, hide_index=True, use_container_width=True)
+
+
+def _counts(agreement: pd.DataFrame) -> str:
+    counts = agreement["agreement"].value_counts()
+    return (f"On both lists: **{counts.get('both', 0)}**; official list only: **{counts.get('official list only', 0)}**; "
+            f"computed only: **{counts.get('computed only', 0)}**.")
