@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -214,17 +215,31 @@ def _parse_csv(body: bytes, *, url: str) -> list[dict[str, str]]:
                 f"{url}: line {number} has {len(fields)} fields, expected {len(header)}: "
                 "the reply was cut short or garbled. Try again."
             )
-        rows.append(dict(zip(header, fields, strict=True)))
+        rows.append({**dict(zip(header, fields, strict=True)), _LINE: str(number)})
     return rows
 
 
-def _number(text: str, *, column: str, url: str) -> float:
+#: Where :func:`_parse_csv` notes each row's line in the reply (not a Fingertips column).
+_LINE = "(line)"
+
+
+def _number(row: dict[str, str], column: str, *, url: str) -> float:
+    """A figure of ``row``: a blank is NaN; text that is not a finite number is refused, naming the row."""
+    text = row[column]
     if not text.strip():
         return np.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise RefreshError(f"{url}: {column} {text!r} is not a number; expected a number or a blank.") from None
+        value = None
+    if value is None or not math.isfinite(value):
+        area = f"{row['Area Code'].strip()} ({row['Area Name'].strip()})" if row.get("Area Name") else row["Area Code"].strip()
+        what = "a number" if value is None else "a finite number"
+        raise RefreshError(
+            f"{url}: line {row[_LINE]}, area {area}, {column} {text!r} is not {what}; expected a number or a blank. "
+            "The reply is garbled: try again, or report it to OHID."
+        )
+    return value
 
 
 def _period(text: str) -> str:
@@ -356,11 +371,11 @@ def download(series: Series, *, base_url: str, http: Http, downloaded: str, type
                 "vintage": area_type.vintage,
                 "period": [_period(r["Time period"]) for r in rows],
                 "sex": [r["Sex"].strip().lower() for r in rows],
-                "value": [_number(r["Value"], column="Value", url=url) for r in rows],
-                "lower_ci": [_number(r["Lower CI 95.0 limit"], column="Lower CI", url=url) for r in rows],
-                "upper_ci": [_number(r["Upper CI 95.0 limit"], column="Upper CI", url=url) for r in rows],
-                "count": [_number(r["Count"], column="Count", url=url) for r in rows],
-                "denominator": [_number(r["Denominator"], column="Denominator", url=url) for r in rows],
+                "value": [_number(r, "Value", url=url) for r in rows],
+                "lower_ci": [_number(r, "Lower CI 95.0 limit", url=url) for r in rows],
+                "upper_ci": [_number(r, "Upper CI 95.0 limit", url=url) for r in rows],
+                "count": [_number(r, "Count", url=url) for r in rows],
+                "denominator": [_number(r, "Denominator", url=url) for r in rows],
                 "value_note": [r["Value note"].strip() for r in rows],
             },
             dtype=object,

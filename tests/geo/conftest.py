@@ -12,8 +12,7 @@ import geo._paths
 from tests.geo.fake_fingertips import FakeFingertips, QuietServer, handler
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeFingertips]:
+def _serve() -> Iterator[FakeFingertips]:
     state = FakeFingertips(routes={("90366", "501"): "90366_501.csv", ("93495", "101"): "93495_101.csv"})
     server = QuietServer(("127.0.0.1", 0), handler(state))
     server.daemon_threads = True
@@ -23,6 +22,17 @@ def fake() -> Iterator[FakeFingertips]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeFingertips]:
+    yield from _serve()
+
+
+@pytest.fixture
+def other() -> Iterator[FakeFingertips]:
+    """A second fake API on another port (somewhere a redirect must not lead)."""
+    yield from _serve()
 
 
 @pytest.fixture

@@ -48,6 +48,10 @@ class FakeFingertips:
     url: str = ""
     #: Where the replies are read from.
     folder: Path = FIXTURES
+    #: Replies given in full, in place of ``routes`` (e.g. a recorded reply with one field changed).
+    bodies: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    #: Where the faults ``redirect`` and ``redirect_once`` send the client: scheme, host and port.
+    redirect_to: str = ""
 
 
 def handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
@@ -88,8 +92,31 @@ def handler(fake: FakeFingertips) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, b"not found", kind="text/plain")
             if fault == "slow":
                 time.sleep(1.5)
+            if fault == "redirect" or (fault == "redirect_once" and fake.hits[key] == 1):
+                self.send_response(302)
+                self.send_header("Location", fake.redirect_to + self.path)
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
+            if fault == "endless":  # a chunked reply that never ends, until the client hangs up
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                piece = b"%x\r\n%s\r\n" % (1 << 16, b"x" * (1 << 16))
+                while True:
+                    self.wfile.write(piece)
+            if fault in ("drip", "drip_headers"):  # one byte every 0.2 s, of the body or of the whole reply
+                reply = b"HTTP/1.0 200 OK\r\nContent-Length: 30\r\n\r\n" + b"x" * 30
+                if fault == "drip":
+                    self.wfile.write(reply[:reply.index(b"\r\n\r\n") + 4])
+                    reply = reply[reply.index(b"\r\n\r\n") + 4:]
+                for byte in reply:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.2)
+                return None
             name = fake.routes.get(key)
             body = (fake.folder / name).read_bytes() if name else (fake.folder / "90366_501.csv").read_bytes().split(b"\n")[0]
+            body = fake.bodies.get(key, body)
             if fault == "truncated":  # the connection drops halfway through the promised length
                 return self._send(200, body[: len(body) // 2], length=len(body))
             if fault == "cut_row":  # a complete reply whose last line stops mid-row

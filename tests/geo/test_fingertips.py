@@ -118,3 +118,27 @@ def test_an_indicator_the_api_lists_for_no_mapped_area_type_is_refused(
                                            r"\(501\); it lists \[7, 15\]"):
         run(fake, data_dir, refresh_dir)
     assert hashes(refresh_dir) == {}
+
+
+# --- replies that are not figures ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        pytest.param("Value", "1e309", id="value-overflows"),
+        pytest.param("Lower CI 95.0 limit", "-1e400", id="lower-ci-overflows"),
+        pytest.param("Upper CI 95.0 limit", "inf", id="upper-ci-inf"),
+        pytest.param("Value", "NaN", id="value-nan"),
+        pytest.param("Count", "Infinity", id="count-infinity"),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused(column: str, text: str, fake: FakeFingertips, data_dir: Path,
+                                                 refresh_dir: Path) -> None:
+    reply = recorded_reply("90366_501.csv")
+    reply.loc[2, column] = text
+    fake.bodies[("90366", "501")] = reply.to_csv(index=False).encode()
+    with pytest.raises(RefreshError, match=rf"line 4, area E06000001 \(Hartlepool\), {column} {text!r} is not a "
+                                           r"finite number; expected a number or a blank\."):
+        run(fake, data_dir, refresh_dir)
+    assert hashes(refresh_dir) == {}

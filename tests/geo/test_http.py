@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,3 +87,65 @@ def test_offline_gives_one_line_and_a_non_zero_exit(
     assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "cannot reach the server" in err and f"{tries}. Are you offline?" in err and "nothing refreshed" in err
     assert hashes(refresh_dir) == {}
+
+
+# --- bounds on what a reply may cost ------------------------------------------------------------------
+
+
+def test_an_endless_reply_stops_at_the_byte_cap_quickly_with_memory_bounded(fake: FakeFingertips) -> None:
+    fake.faults[LE_501] = "endless"
+    cap = 1_000_000
+    http = Http(timeout=0.5, deadline=10.0, retries=2, backoff=0.0, max_bytes=cap)
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        with pytest.raises(RefreshError, match=rf"^{re.escape(_url(fake))}: the reply is over the cap of 1,000,000 "
+                                               r"bytes; expected .*max_bytes") as caught:
+            get(_url(fake), http=http)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 2.0 and peak < 4 * cap
+    assert not isinstance(caught.value, Unreachable) and fake.hits[LE_501] == 1  # the same again is not worth a retry
+    assert "\n" not in str(caught.value)
+
+
+def test_a_reply_declaring_more_than_the_cap_is_refused_before_it_is_read(fake: FakeFingertips) -> None:
+    size = len((FIXTURES / "90366_501.csv").read_bytes())
+    with pytest.raises(RefreshError, match=rf"^{re.escape(_url(fake))}: the reply is over the cap of 100 bytes "
+                                           rf"\(Content-Length {size}\)"):
+        get(_url(fake), http=Http(timeout=0.5, deadline=2.0, retries=0, backoff=0.0, max_bytes=100))
+
+
+@pytest.mark.parametrize("fault", [pytest.param("drip", id="body"), pytest.param("drip_headers", id="status-and-headers")])
+def test_a_reply_dripping_a_byte_every_fifth_of_a_second_is_cut_at_the_deadline(fault: str, fake: FakeFingertips) -> None:
+    fake.faults[LE_501] = fault
+    started = time.monotonic()
+    with pytest.raises(Unreachable, match=r"the reply did not finish within the 1 s deadline, 1 tries"):
+        get(_url(fake), http=Http(timeout=0.5, deadline=1.0, retries=0, backoff=0.0))
+    assert 0.9 < time.monotonic() - started < 1.6
+
+
+def _elsewhere(fake: FakeFingertips, other: FakeFingertips, where: str) -> str:
+    if where == "another-port":
+        return other.url.removesuffix("/api/")
+    return fake.url.removesuffix("/api/").replace("127.0.0.1", "localhost")
+
+
+@pytest.mark.parametrize("where", ["another-port", "another-host"])
+def test_a_redirect_to_another_server_is_refused(where: str, fake: FakeFingertips, other: FakeFingertips) -> None:
+    fake.redirect_to = _elsewhere(fake, other, where)
+    fake.faults[LE_501] = "redirect"
+    origin = fake.url.removesuffix("/api/")
+    with pytest.raises(RefreshError, match=rf"^{re.escape(_url(fake))}: the server redirected to "
+                                           rf"{re.escape(fake.redirect_to)}/api/all_data\S+; expected a reply from "
+                                           rf"{re.escape(origin)} itself\.") as caught:
+        get(_url(fake), http=FAST)
+    assert not isinstance(caught.value, Unreachable) and fake.hits[LE_501] == 1 and other.hits == {}
+
+
+def test_a_redirect_on_the_same_server_is_followed(fake: FakeFingertips) -> None:
+    fake.redirect_to = fake.url.removesuffix("/api/")
+    fake.faults[LE_501] = "redirect_once"
+    assert get(_url(fake), http=FAST) == (FIXTURES / "90366_501.csv").read_bytes()
+    assert fake.hits[LE_501] == 2
