@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geo import codes, gap, gradient, lag, spearhead, target
+from geo import boundaries, codes, gap, gradient, lag, spearhead, target
+from geo.areas import read_area_list_file
 from geo.errors import UploadError
 from geo.lsoa_sets import CHANGE_WORDS
 from geo.periods import period_year
@@ -126,6 +127,22 @@ def add_gap(sub: SubParsers) -> None:
     p.set_defaults(run=_gap)
 
 
+def _listed_codes(path: Path, *, vintage: str) -> list[str]:
+    """The local authority codes of ``vintage`` a ``--group`` file lists; unknown entries named on stderr."""
+    entries = read_area_list_file(path)
+    known = set(boundaries.area_lookup("lad", vintage)["area_code"])
+    members = [e.upper() for e in entries if e.upper() in known]
+    if not members:
+        raise UploadError(f"{path} lists no {vintage} local authority code (read {len(entries):,} entries, e.g. "
+                          f"{entries[0][:20]!r}); expected one code per line, such as E08000012." if entries else
+                          f"{path} lists no area; expected one {vintage} local authority code per line.")
+    unknown = [e for e in entries if e.upper() not in known]
+    if unknown:
+        print(f"warning: {len(unknown)} entries of {path} are not {vintage} local authority codes and are left out "
+              f"(e.g. {', '.join(repr(u[:20]) for u in unknown[:3])}).", file=sys.stderr)
+    return members
+
+
 def _gap(args: argparse.Namespace) -> int:
     if args.group == "spearhead":
         result = spearhead.run(args.period, vintage=args.vintage)
@@ -134,9 +151,7 @@ def _gap(args: argparse.Namespace) -> int:
     else:
         if args.vintage is None:
             raise UploadError("--group FILE needs --vintage, the code set of the listed codes (e.g. 2019).")
-        lines = Path(args.group).read_text(encoding="utf-8").splitlines()
-        members = [x.split(",")[0].strip() for x in lines if x.strip() and not x.startswith("#")]
-        members = [m for m in members if m.lower() != "area_code"]
+        members = _listed_codes(Path(args.group), vintage=args.vintage)
         vintage, label = args.vintage, f"areas listed in {args.group}"
     frames = []
     header: list[str] = []

@@ -7,6 +7,8 @@ boundary set that holds the code (:func:`geo.codes.detect`).
 
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -17,7 +19,7 @@ from geo.codes import detect
 from geo.errors import UnknownAreaCodeError, UploadError
 from geo.schema import AREA_LABELS, ENGLAND_CODE
 
-__all__ = ["ENGLAND", "Area", "resolve_area"]
+__all__ = ["ENGLAND", "LIST_BYTES", "LIST_ENTRIES", "Area", "read_area_list", "read_area_list_file", "resolve_area"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,73 @@ def resolve_area(code: str, *, data_dir: Path = DATA_DIR) -> Area:
     names = boundaries.area_lookup(found.level, found.vintage, data_dir=data_dir)
     name = str(names.loc[names["area_code"] == cleaned.upper(), "area_name"].iloc[0])
     return Area(cleaned.upper(), name, found.level, found.vintage)
+
+
+# ---------------------------------------------------------------- a user's list of areas
+#: A list of areas is a few kilobytes; anything larger is not one.
+LIST_BYTES: Final = 1_000_000
+LIST_ENTRIES: Final = 5_000
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_HEADER_WORDS = frozenset({"area_code", "code", "name", "area_name", "la_code", "lad_code", "pct_code"})
+
+
+def read_area_list(data: bytes, *, source: str = "the file") -> list[str]:
+    r"""The entries of a list of areas (one per line, first column), as text.
+
+    UTF-8 (with or without BOM), UTF-16 (with BOM) and Windows-1252 are read; blank lines,
+    ``#`` comments and a header word are skipped; invisible characters (zero-width space,
+    BOM, soft hyphen) are removed, so ``"E08000012\u200b"`` is ``"E08000012"``.
+
+    Raises
+    ------
+    UploadError
+        The file is too large, binary, or in no encoding the atlas reads.
+
+    Examples
+    --------
+    >>> read_area_list("area_code\nE08000012\u200b\n# a note\n\nE06000001,Hartlepool\n".encode("utf-16"))
+    ['E08000012', 'E06000001']
+    """
+    if len(data) > LIST_BYTES:
+        raise UploadError(f"{source} is {len(data):,} bytes; a list of areas is at most {LIST_BYTES:,}. "
+                          "Save just the column of codes or names as CSV.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = _decode(data, "utf-16", source)
+    elif b"\x00" in data:
+        raise UploadError(f"{source} is not a text file (it holds binary data); expected a CSV with one area code "
+                          "or name per line.")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = _decode(data, "cp1252", source)
+    entries = []
+    for line in text.splitlines():
+        entry = _INVISIBLE.sub("", line.split(",")[0]).strip().strip('"').strip()
+        if entry and not entry.startswith("#") and entry.lower() not in _HEADER_WORDS:
+            entries.append(entry)
+    if len(entries) > LIST_ENTRIES:
+        raise UploadError(f"{source} lists {len(entries):,} areas; expected at most {LIST_ENTRIES:,}.")
+    return entries
+
+
+def _decode(data: bytes, encoding: str, source: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise UploadError(f"{source} could not be read as text (UTF-8, UTF-16 or Windows-1252); save it as CSV "
+                          "(UTF-8) and try again.") from None
+
+
+def read_area_list_file(path: Path) -> list[str]:
+    """:func:`read_area_list` of a file, which must be a regular file (not a pipe, a device or a folder)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UploadError(f"{path}: {exc.strerror or exc}; expected a CSV list of area codes.") from None
+    if not stat.S_ISREG(mode):
+        raise UploadError(f"{path} is not a regular file (a pipe, device or folder); expected a CSV list of area codes.")
+    with path.open("rb") as f:
+        data = f.read(LIST_BYTES + 1)
+    return read_area_list(data, source=str(path))
+

@@ -27,3 +27,33 @@ def test_python_m_geo_target_with_a_deeply_nested_rule_prints_no_traceback() -> 
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr and "32 levels" in done.stderr
+
+
+# ---------------------------------------------------------------- gap --group FILE
+def test_gap_refuses_a_file_that_lists_no_local_authority(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shadow = tmp_path / "shadow"
+    shadow.write_text("root:*:19000:0:99999:7:::\n" * 25, encoding="utf-8")  # what /etc/shadow looks like
+    assert main(["gap", "--group", str(shadow), "--vintage", "2019", "--out", str(tmp_path / "gap.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lists no 2019 local authority code" in err
+    assert not (tmp_path / "gap.csv").exists()
+
+
+def test_gap_refuses_a_pipe_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    done = subprocess.run([sys.executable, "-m", "geo", "gap", "--group", str(fifo), "--vintage", "2019"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_gap_names_the_entries_it_leaves_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    listed = tmp_path / "group.csv"
+    listed.write_text("area_code\nE08000012\u200b\nE06000001\nnonsense\n", encoding="utf-8")
+    assert main(["gap", "--group", str(listed), "--vintage", "2019", "--indicator", "le_female",
+                 "--out", str(tmp_path / "gap.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "1 entries" in err and "'nonsense'" in err
+    assert (tmp_path / "gap.csv").exists()

@@ -16,8 +16,10 @@ from streamlit_folium import st_folium
 
 from geo import criterion
 from geo import spearhead as sh
+from geo.areas import read_area_list
 from geo.errors import AtlasError
 from geo.spearhead_rules import FIVE as _FIVE
+from geo.tables import csv_text
 from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, outline_layer
 from layers.legend import to_html
@@ -25,7 +27,7 @@ from ui.cache import boundaries_for
 from ui.spearhead import analyses
 from ui.spearhead.maps import MAP_HEIGHT, click, england_map
 from ui.spearhead.state import SpearheadView
-from ui.widgets import show_notes
+from ui.widgets import notice, show_notes
 
 __all__ = ["show"]
 
@@ -115,17 +117,10 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
     _official(view, result, qualifying)
     with st.expander("Every local authority: criteria met and values"):
         st.dataframe(table, hide_index=True, use_container_width=True)
-    csv = "".join(f"# {line}\n" for line in result.header()) + _csv(table)
+    csv = csv_text(table, header=result.header())
     own = "_own" if isinstance(result, criterion.OwnRun) else ""
     st.download_button("Download the table (CSV)", csv, file_name=f"spearhead_{result.period}_{result.vintage}{own}.csv",
                        mime="text/csv")
-
-
-def _csv(table: pd.DataFrame) -> str:
-    out = table.copy()
-    for column in ("qualifies", "undecided"):
-        out[column] = out[column].map({True: "true", False: "false"})
-    return str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def _pct_layer(view: SpearheadView, result: sh.SpearheadRun) -> tuple[Any, Any]:
@@ -167,7 +162,7 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
     row = table[table["area_code"] == view.area]
     if row.empty:
         if view.area:
-            st.info(f"{view.area} is not a {result.vintage} local authority code; click an area on the map.")
+            notice(f"{view.area} is not a {result.vintage} local authority code; click an area on the map.")
         else:
             st.caption("Click an area to see which criteria it meets, with its values and the cut-offs.")
         return
@@ -223,9 +218,7 @@ def _official(view: SpearheadView, result: sh.SpearheadRun, qualifying: pd.DataF
         st.session_state.pop("sh_official_pct_codes", None)
         return
     try:
-        text = upload.getvalue().decode("utf-8-sig")
-        entries = [line.split(",")[0].strip().strip('"') for line in text.splitlines()]
-        entries = [e for e in entries if e and not e.startswith("#") and e.lower() not in ("area_code", "code", "name", "area_name")]
+        entries = read_area_list(upload.getvalue(), source=f"The list {upload.name!r}")
         la_entries, pct_entries = sh.split_official(entries)
         agreement, notes = (sh.compare_official(la_entries, list(qualifying["area_code"]), vintage=result.vintage)
                             if la_entries else (None, ()))
@@ -233,8 +226,8 @@ def _official(view: SpearheadView, result: sh.SpearheadRun, qualifying: pd.DataF
         if pct_entries:
             computed, pct_label = _computed_pcts(view, result)
             pct_agreement, pct_unmatched = sh.compare_official_pct(pct_entries, computed)
-    except (AtlasError, UnicodeDecodeError) as exc:
-        st.error(f"The list could not be read: {exc}")
+    except AtlasError as exc:
+        notice(f"The list could not be read: {exc}", kind="error")
         return
     codes = [] if agreement is None else list(agreement.loc[agreement["official"], "area_code"])
     pct_codes = [] if pct_agreement is None else list(pct_agreement.loc[pct_agreement["official"], "area_code"])

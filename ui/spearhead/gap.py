@@ -11,10 +11,13 @@ import streamlit as st
 from geo import gap as gap_mod
 from geo import series as series_mod
 from geo import spearhead as sh
+from geo.areas import read_area_list
+from geo.errors import AtlasError
 from geo.periods import period_year
+from geo.tables import csv_text
 from ui.spearhead import analyses
 from ui.spearhead.state import FAMILIES, GROUPS, SpearheadView, write_param
-from ui.widgets import show_notes, widget
+from ui.widgets import notice, show_notes, widget
 
 __all__ = ["show"]
 
@@ -31,10 +34,14 @@ def _group_picker(view: SpearheadView, result: sh.SpearheadRun) -> None:
         upload = st.file_uploader("List of local authority codes or names (CSV, first column)", type=["csv", "txt"],
                                   key="sh_gap_file")
         if upload is not None:
-            entries = [line.split(",")[0].strip() for line in upload.getvalue().decode("utf-8-sig").splitlines()]
-            agreement, notes = sh.compare_official([e for e in entries if e], [], vintage=result.vintage)
-            st.session_state["sh_gap_upload"] = tuple(agreement["area_code"])
-            show_notes(list(notes))
+            try:
+                entries = read_area_list(upload.getvalue(), source=f"The list {upload.name!r}")
+                agreement, notes = sh.compare_official(entries, [], vintage=result.vintage)
+            except AtlasError as exc:
+                notice(exc, kind="error")  # the group stays as it was
+            else:
+                st.session_state["sh_gap_upload"] = tuple(agreement["area_code"])
+                show_notes(list(notes))
         st.caption("An upload is not kept in the link.")
 
 
@@ -65,7 +72,7 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         shown = g.table.round(3)
         st.dataframe(shown, hide_index=True, use_container_width=True)
         st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
-        st.download_button(f"Download ({ind.label}, CSV)", "".join(f"# {x}\n" for x in g.header()) + shown.to_csv(index=False),
+        st.download_button(f"Download ({ind.label}, CSV)", csv_text(shown, header=g.header()),
                            file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
     options = sorted(all_periods, key=period_year)
     st.selectbox("Baseline period", options, key=widget("w_sh_baseline", view.baseline if view.baseline in options else options[0]),

@@ -14,6 +14,7 @@ from geo import codes, indicators
 from geo import gradient as gradient_mod
 from geo import spearhead as sh
 from geo.periods import period_year
+from geo.tables import csv_text
 from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import to_html
@@ -80,7 +81,7 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
                "standard error (t, 8 df). OHID's published SII simulates from each decile's interval instead.")
     show_notes(list(g.notes))
     st.download_button("Download the gradient table (CSV)",
-                       "".join(f"# {x}\n" for x in g.header()) + table.rename_axis("area_code").reset_index().to_csv(index=False),
+                       csv_text(table.rename_axis("area_code").reset_index(), header=g.header()),
                        file_name=f"gradient_{outcome}_{sex}_{period}.csv", mime="text/csv")
 
 

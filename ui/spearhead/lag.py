@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -17,6 +16,7 @@ from geo import lag as lag_mod
 from geo import spearhead as sh
 from geo.errors import AtlasError
 from geo.periods import period_year
+from geo.tables import csv_text
 from layers import spearhead as sh_layers
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, outline_layer
 from layers.legend import to_html
@@ -83,14 +83,10 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
     with st.expander("Every area: value and years behind"):
         st.dataframe(run.csv_table(), hide_index=True, use_container_width=True)
     st.download_button("Download years behind (CSV)",
-                       "".join(f"# {x}\n" for x in run.header()) + _lag_csv(run.csv_table()),
+                       csv_text(run.csv_table(), header=run.header()),
                        file_name=f"lag_{indicator_id}_{view.lsex}_{period}.csv", mime="text/csv")
 
 
-def _lag_csv(table: pd.DataFrame) -> str:
-    out = table.copy()
-    out["beyond_series"] = out["beyond_series"].map({True: "true", False: "false"})
-    return str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def _group_lag_line(view: SpearheadView, result: sh.SpearheadRun, indicator_id: str, period: str) -> None:

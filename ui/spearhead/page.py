@@ -18,7 +18,7 @@ from geo.schema import vintages
 from ui import upload
 from ui.spearhead import analyses, areas, gap, gradient, lag
 from ui.spearhead.state import LEVELS, TABS, WORSE, SpearheadView, read_view, write_param
-from ui.widgets import attribution_caption, compact_layout, show_notes, widget
+from ui.widgets import attribution_caption, compact_layout, notice, show_notes, widget
 
 __all__ = ["spearhead_page"]
 
@@ -53,7 +53,7 @@ def spearhead_page() -> None:
         else:
             gradient.show(view, result)
     except AtlasError as exc:
-        st.error(str(exc))
+        notice(exc, kind="error")
     attribution_caption()
 
 
@@ -121,8 +121,8 @@ def _with_own(view: SpearheadView, result: sh.SpearheadRun) -> sh.SpearheadRun:
         return result
     swap = view.swap
     if swap != criterion.ADD and swap not in {c.key for c in result.criteria}:
-        st.info(f"Ignored swap={swap!r} in the link (no such indicator for {result.period}); your column is added "
-                "as one more.", icon=":material/info:")
+        notice(f"Ignored swap={swap!r} in the link (no such indicator for {result.period}); your column is added "
+               "as one more.")
         swap = criterion.ADD
     indicator, values = held[view.own]
     own = criterion.OwnCriterion(view.own, indicator.label, view.opol,  # type: ignore[arg-type]  # checked by read_view
@@ -131,7 +131,7 @@ def _with_own(view: SpearheadView, result: sh.SpearheadRun) -> sh.SpearheadRun:
     try:
         return criterion.apply(result, own, values, threshold=view.threshold)
     except AtlasError as exc:
-        st.error(str(exc))
+        notice(exc, kind="error")
         return result
 
 
