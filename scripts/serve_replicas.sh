@@ -14,12 +14,15 @@
 # deploy/nginx.conf (sticky by cookie) on --port. Everything it starts is recorded in the
 # run folder (HGA_RUN_DIR, default artifacts/replicas): pids (the replicas, then nginx),
 # logs, and nginx's own files. stop ends exactly those processes, by id.
+# HGA_NGINX_CONF names another config to use in place of deploy/nginx.conf (same ports to
+# replace; the tests use it to run a copy with a short websocket idle timeout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 RUN_DIR=${HGA_RUN_DIR:-$REPO/artifacts/replicas}
 PYTHON=${HGA_PYTHON:-$REPO/.venv/bin/python}
 NGINX=${HGA_NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+NGINX_CONF=${HGA_NGINX_CONF:-$REPO/deploy/nginx.conf}
 REPLICAS=2
 PORT=8700
 FIRST_PORT=8701
@@ -78,6 +81,7 @@ healthy() {  # url timeout
 start() {
   [[ "$REPLICAS" =~ ^[1-8]$ ]] || die "--replicas must be 1 to 8; got '$REPLICAS'"
   [ -x "$NGINX" ] || die "nginx not found; install Debian's package: apt-get install nginx"
+  [ -f "$NGINX_CONF" ] || die "no nginx config at $NGINX_CONF (HGA_NGINX_CONF)"
   [ -f "$RUN_DIR/pids" ] && die "already running (see $RUN_DIR/pids); run: bash scripts/serve_replicas.sh stop"
   mkdir -p "$RUN_DIR/nginx/logs" "$RUN_DIR/nginx/tmp"
   : > "$RUN_DIR/pids"
@@ -108,11 +112,11 @@ start() {
       wait "$pid" || true  # a failed warm-up is in its log; the replica still serves
     done
   fi
-  # This run's ports in place of the defaults in deploy/nginx.conf.
+  # This run's ports in place of the defaults in deploy/nginx.conf (or HGA_NGINX_CONF).
   awk -v port="$PORT" -v upstream="$upstream" '
     /server 127\.0\.0\.1:87[0-9][0-9];/ { if (!done) { printf "%s", upstream; done = 1 } next }
     { sub(/listen 127\.0\.0\.1:8700;/, "listen 127.0.0.1:" port ";"); print }
-  ' deploy/nginx.conf | sed 's/\\n/\n/g' > "$RUN_DIR/nginx/nginx.conf"
+  ' "$NGINX_CONF" | sed 's/\\n/\n/g' > "$RUN_DIR/nginx/nginx.conf"
   "$NGINX" -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -t -q || { stop >/dev/null; die "nginx rejected the config; see above"; }
   "$NGINX" -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf"
   for _ in $(seq 1 50); do [ -s "$RUN_DIR/nginx/nginx.pid" ] && break; sleep 0.1; done
