@@ -5,6 +5,7 @@ Usage:
     .venv/bin/python scripts/loadtest.py --start-server            # starts one server, tests it, stops it
     .venv/bin/python scripts/loadtest.py --url http://127.0.0.1:8080 --pid-file artifacts/replicas/pids --sessions 20
     .venv/bin/python scripts/loadtest.py --url http://127.0.0.1:8501 --warm   # one session visits every view once
+    .venv/bin/python scripts/loadtest.py --url http://127.0.0.1:8700 --sessions 50 --rate 0 --source-addresses 5
 
 Each simulated person is one websocket session on ``/_stcore/stream`` speaking the
 protobufs that ship inside the ``streamlit`` package, as the browser does: a
@@ -27,6 +28,12 @@ an ``st.error`` box, a dropped connection or no answer within ``--view-timeout``
 Server CPU and memory come from ``/proc`` for the process ids given (``--pid``,
 ``--pid-file``, or the server ``--start-server`` started): CPU seconds used, mean CPU %,
 peak resident memory of each and of all together.
+
+Source addresses: nginx (deploy/nginx.conf) allows each client address 40 connections,
+so sessions to a ``127.0.0.1`` URL connect from ``127.0.0.1``, ``127.0.0.2``, ... in turn
+(all of 127.0.0.0/8 is loopback on Linux): ``--source-addresses N``, by default as many as
+keep each address to ``SESSIONS_PER_ADDRESS`` (20) sessions. Seen from nginx they are
+several people, as they would be.
 
 Bounded: localhost only, at most 100 sessions, 20 views a second, 600 s of steady
 load, and an overall ``--time-limit``. The report goes to stdout and, with every
@@ -64,6 +71,9 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_SESSIONS = 100
 MAX_RATE = 20.0
 MAX_DURATION = 600.0
+#: Sessions per client address by default: half of nginx's limit_conn of 40 per address.
+SESSIONS_PER_ADDRESS = 20
+MAX_SOURCE_ADDRESSES = 254
 SERVER_START_TIMEOUT = 90.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -111,18 +121,22 @@ class Result:
 class Session:
     """One browser tab: a websocket on ``/_stcore/stream`` that asks for views one at a time."""
 
-    def __init__(self, base: str, number: int, *, view_timeout: float) -> None:
+    def __init__(self, base: str, number: int, *, view_timeout: float, source: str | None = None) -> None:
         parts = urlsplit(base)
         scheme = "wss" if parts.scheme == "https" else "ws"
         self.ws_url = f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
         self.number = number
         self.view_timeout = view_timeout
+        #: The local address this session connects from (``None``: the system's choice).
+        self.source = source
         self.ws: ClientConnection | None = None
         self.busy = False
 
     async def open(self) -> None:
+        local: dict[str, Any] = {"local_addr": (self.source, 0)} if self.source else {}
+        # proxy=None: straight to this machine, whatever HTTP(S)_PROXY says.
         self.ws = await connect(self.ws_url, subprotocols=["streamlit"], max_size=None,  # type: ignore[list-item]
-                                open_timeout=self.view_timeout, ping_interval=None)
+                                open_timeout=self.view_timeout, ping_interval=None, proxy=None, **local)
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -361,8 +375,9 @@ def summarise(results: Sequence[Result]) -> dict[str, Any]:
 
 def print_report(report: dict[str, Any]) -> None:
     b = report["burst"]
-    print(f"burst: {b['sessions']} sessions opened at once; last served after {b['all_served_s']:.2f} s; "
-          f"median {b['median_s']:.2f} s; errors {b['errors']}")
+    n = len(report.get("source_addresses") or [None])
+    print(f"burst: {b['sessions']} sessions opened at once from {n} address{'es' if n > 1 else ''}; "
+          f"last served after {b['all_served_s']:.2f} s; median {b['median_s']:.2f} s; errors {b['errors']}")
     if report["steady"]:
         s = report["steady"]
         print(f"steady: {s['rate']} views/s for {s['duration']} s ({s['views']} views), errors {s['errors']}")
@@ -384,7 +399,9 @@ async def run(args: argparse.Namespace, base: str, pids: list[int], views: list[
     monitor = Monitor(pids)
     stop = asyncio.Event()
     watcher = asyncio.create_task(monitor.run(stop))
-    sessions = [Session(base, i, view_timeout=args.view_timeout) for i in range(args.sessions)]
+    sources = source_addresses(base, args.source_addresses, args.sessions)
+    sessions = [Session(base, i, view_timeout=args.view_timeout, source=sources[i % len(sources)])
+                for i in range(args.sessions)]
     try:
         t0 = time.perf_counter()
         first = await burst(base, sessions, *views[0])
@@ -400,6 +417,7 @@ async def run(args: argparse.Namespace, base: str, pids: list[int], views: list[
     lat = [r.latency for r in first]
     return {
         "url": base, "views": views, "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "source_addresses": [a or "default" for a in sources],
         "burst": {"sessions": len(first), "all_served_s": round(served, 3), "median_s": round(statistics.median(lat), 3),
                   "p95_s": round(percentile(lat, 95), 3), "errors": sum(1 for r in first if r.error)},
         "steady": {"rate": args.rate, "duration": args.duration, "views": len(rest),
@@ -432,6 +450,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--view", action="append", default=[], metavar="LABEL=URL",
                    help="views to ask for instead of the built-in list; the first is the burst's")
     p.add_argument("--view-timeout", type=float, default=60.0, help="seconds before a view counts as failed")
+    p.add_argument("--source-addresses", type=int, default=0, metavar="N",
+                   help="connect from 127.0.0.1 .. 127.0.0.N in turn (a 127.0.0.1 URL only); default: one address "
+                        f"per {SESSIONS_PER_ADDRESS} sessions, as nginx limits connections per address")
     p.add_argument("--time-limit", type=float, default=300.0, help="stop everything after this many seconds")
     p.add_argument("--warm", action="store_true", help="only fill the caches: one session visits every view once")
     p.add_argument("--out", type=Path, default=REPO / "artifacts" / "loadtest.json", help="where the full report goes")
@@ -444,11 +465,35 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error(f"--rate must be 0 to {MAX_RATE:g} and --duration 0 to {MAX_DURATION:g} s")
     if args.time_limit <= 0 or args.view_timeout <= 0:
         p.error("--time-limit and --view-timeout must be positive")
+    if not 0 <= args.source_addresses <= MAX_SOURCE_ADDRESSES:
+        p.error(f"--source-addresses must be 1 to {MAX_SOURCE_ADDRESSES} (0: one per {SESSIONS_PER_ADDRESS} sessions); "
+                f"got {args.source_addresses}")
     if args.url:
         host = urlsplit(args.url).hostname
         if host not in LOCAL_HOSTS or urlsplit(args.url).scheme not in ("http", "https"):
             p.error(f"expected an http URL on this machine (127.0.0.1 or localhost); got {args.url!r}")
+        if args.source_addresses > 1 and host != "127.0.0.1":
+            p.error(f"--source-addresses above 1 needs a http://127.0.0.1 URL (127.0.0.x connect to it); got {args.url!r}")
     return args
+
+
+def source_addresses(base: str, wanted: int, sessions: int) -> list[str | None]:
+    """The local addresses sessions connect from, in turn: 127.0.0.1 .. 127.0.0.N, or the system's choice.
+
+    ``wanted`` 0 means one address per SESSIONS_PER_ADDRESS sessions. Only a ``127.0.0.1``
+    URL is reached from several (an IPv4 loopback source cannot reach ``::1``).
+
+    >>> source_addresses("http://127.0.0.1:8700", 0, 50)
+    ['127.0.0.1', '127.0.0.2', '127.0.0.3']
+    >>> source_addresses("http://127.0.0.1:8700", 0, 20)
+    [None]
+    >>> source_addresses("http://localhost:8700", 0, 50)
+    [None]
+    """
+    if urlsplit(base).hostname != "127.0.0.1":
+        return [None]
+    n = wanted or -(-sessions // SESSIONS_PER_ADDRESS)
+    return [None] if n <= 1 else [f"127.0.0.{i}" for i in range(1, n + 1)]
 
 
 def views_from(specs: Sequence[str]) -> list[tuple[str, str]]:

@@ -78,12 +78,28 @@ def test_percentile_interpolates_like_numpy(values: list[float], q: float, expec
         pytest.param(["--url", "http://127.0.0.1:8501", "--rate", "50"], id="rate-too-high"),
         pytest.param(["--url", "http://127.0.0.1:8501", "--duration", "3600"], id="too-long"),
         pytest.param([], id="no-server"),
+        pytest.param(["--url", "http://127.0.0.1:8501", "--source-addresses", "255"], id="too-many-addresses"),
+        pytest.param(["--url", "http://localhost:8501", "--source-addresses", "3"], id="addresses-need-127.0.0.1"),
     ],
 )
 def test_refuses_unbounded_or_remote_runs(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         lt.parse(argv)
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "wanted", "sessions", "expected"),
+    [
+        pytest.param("http://127.0.0.1:8700", 0, 50, ["127.0.0.1", "127.0.0.2", "127.0.0.3"], id="auto-50"),
+        pytest.param("http://127.0.0.1:8700", 0, 20, [None], id="auto-20-one-address"),
+        pytest.param("http://127.0.0.1:8700", 2, 50, ["127.0.0.1", "127.0.0.2"], id="asked-for-2"),
+        pytest.param("http://localhost:8700", 0, 100, [None], id="localhost-not-spread"),
+    ],
+)
+def test_sessions_spread_over_loopback_addresses(url: str, wanted: int, sessions: int, expected: list[str | None]) -> None:
+    # nginx allows 40 connections per client address (deploy/nginx.conf): 20 sessions an address by default.
+    assert lt.source_addresses(url, wanted, sessions) == expected
 
 
 def test_bad_view_spec_is_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,6 +185,13 @@ def test_proxy_script_starts_serves_a_view_and_stops_cleanly(data_dir, tmp_path:
         conf = (run_dir / "nginx" / "nginx.conf").read_text()
         assert f"server 127.0.0.1:{first};" in conf and f"server 127.0.0.1:{second};" in conf
         assert "hash $hga_route consistent;" in conf
+        # The load test's sessions come from several addresses, so nginx's per-address limit is not theirs.
+        out = tmp_path / "spread.json"
+        assert lt.main(["--url", f"http://127.0.0.1:{port}", "--sessions", "3", "--source-addresses", "3", "--rate", "0",
+                        "--view", "page about=/about", "--time-limit", "120", "--out", str(out)]) == 0
+        seen = {line.split()[0] for line in (run_dir / "nginx" / "logs" / "access.log").read_text().splitlines()
+                if "/_stcore/stream" in line}
+        assert {"127.0.0.1", "127.0.0.2", "127.0.0.3"} <= seen
     finally:
         stopped = _serve("stop", run_dir)
     assert stopped.returncode == 0, stopped.stderr
