@@ -185,6 +185,8 @@ def test_proxy_script_starts_serves_a_view_and_stops_cleanly(data_dir, tmp_path:
         conf = (run_dir / "nginx" / "nginx.conf").read_text()
         assert f"server 127.0.0.1:{first};" in conf and f"server 127.0.0.1:{second};" in conf
         assert "hash $hga_route consistent;" in conf
+        # No full garbage collection after every script run (it held the interpreter for most of a burst).
+        assert all("--runner.postScriptGC\0false" in Path(f"/proc/{p}/cmdline").read_text() for p in pids[:2])
         # The load test's sessions come from several addresses, so nginx's per-address limit is not theirs.
         out = tmp_path / "spread.json"
         assert lt.main(["--url", f"http://127.0.0.1:{port}", "--sessions", "3", "--source-addresses", "3", "--rate", "0",
