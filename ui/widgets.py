@@ -8,6 +8,8 @@ Pages keep their whole view in ``st.query_params``; widgets write to it through
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from layers import assets
@@ -121,6 +123,8 @@ def compact_layout() -> None:
 # ---------------------------------------------------------------- text that may hold user input
 #: Characters Markdown (CommonMark, GFM and Streamlit's extensions) gives a meaning to: each is escaped.
 _MARKDOWN = frozenset("\\`*_{}[]()<>#+-.!|~:$=^&\"'")
+_JOINER = "\u2060"
+_ADDRESS = re.compile(r"(?i)(?:[a-z][a-z0-9+.-]*:/|www\.|@)")
 #: A note is one line; longer text (a hostile link) is cut here, so the page stays quick to draw.
 NOTE_LIMIT = 400
 
@@ -129,17 +133,21 @@ def as_text(text: object, *, limit: int = NOTE_LIMIT) -> str:
     r"""``text`` made to show as itself in any Streamlit element that renders Markdown.
 
     Every Markdown character is backslash-escaped (so ``[a](https://x)`` is no link and
-    ``![x](http://host/b.png)`` no image; an escaped ``:`` is no bare link either), line
-    breaks become spaces, and text over ``limit`` characters is cut with "...".
+    ``![x](http://host/b.png)`` no image), a bare address (``https://``, ``www.``, an e-mail)
+    gets an invisible word joiner so it is not made a link, line breaks become spaces, and
+    text over ``limit`` characters is cut with "...".
 
     Examples
     --------
-    >>> print(as_text("[log in](https://evil.example/x)"))
-    \[log in\]\(https\://evil\.example/x\)
+    >>> print(as_text("[log in](https://evil.example/x)").replace("\u2060", "^"))
+    \[log in\]\(https\:^//evil\.example/x\)
     """
     flat = " ".join(str(text).split())
     if len(flat) > limit:
         flat = flat[: limit - 3] + "..."
+    # GitHub-flavoured Markdown links bare addresses after escapes are read, so a word joiner (invisible)
+    # goes where the address would start: "https://", "www." and e-mail addresses stay words.
+    flat = _ADDRESS.sub(lambda m: m.group(0)[:-1] + _JOINER + m.group(0)[-1], flat)
     return "".join(f"\\{c}" if c in _MARKDOWN else c for c in flat)
 
 

@@ -17,8 +17,10 @@ from streamlit.testing.v1 import AppTest
 REPO = Path(__file__).resolve().parents[2]
 PHISH = "[Your session expired - log in again](https://evil.example/phish)"
 BEACON = "![x](http://host.example/beacon.png)"
-#: An unescaped "](" (a link or image) or a bare http(s):// (an automatic link).
-LIVE = re.compile(r"(?<!\\)\]\(|https?://")
+#: An unescaped "](" (a link or image) in the Markdown, or, once its escapes are read, a bare address that
+#: GitHub-flavoured Markdown would make a link (http://, www., an e-mail address).
+LIVE = re.compile(r"(?<!\\)\]\(")
+BARE = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|www\.|[a-z0-9._+-]@[a-z0-9]")
 PAGES = {
     "map": "from ui.map import map_page as page",
     "spearhead": "from ui.spearhead import spearhead_page as page",
@@ -55,7 +57,7 @@ def test_a_link_parameter_shows_as_text(data_dir, page: str, param: str, payload
     at = _page(page, {param: payload})
     assert [str(e.value) for e in at.exception] == []
     shown = _shown(at)
-    live = [text for text in shown if LIVE.search(text)]
+    live = [text for text in shown if LIVE.search(text) or BARE.search(re.sub(r"\\(.)", r"\1", text))]
     assert live == [], f"{page}?{param}= put live Markdown on the page"
     typed = [str(w.value) for w in [*at.text_area, *at.text_input]]  # a rule is shown where it is edited
     assert any("evil" in text or "beacon" in text for text in shown + typed), "the parameter was not shown at all"
