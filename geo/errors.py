@@ -17,6 +17,7 @@ __all__ = [
     "RawFileMissingError",
     "ValidationError",
     "UploadError",
+    "UploadLimitError",
     "RefreshError",
     "RuleError",
 ]
@@ -66,6 +67,21 @@ class ValidationError(AtlasError, ValueError):
 
 class UploadError(AtlasError, ValueError):
     """A file or parameter supplied by a user that cannot be used."""
+
+
+class UploadLimitError(UploadError):
+    """A user's file past a cap on what one upload may hold or cost (rows, cells, unpacked size, memory, time)."""
+
+    @classmethod
+    def over(cls, cap: str, found: str, limit: str) -> UploadLimitError:
+        """The one-line refusal: which cap, what the file holds, and the fix.
+
+        >>> print(UploadLimitError.over("row", "the file has more than 60,015 rows", "60,015 rows"))
+        Over the row cap: the file has more than 60,015 rows, where at most 60,015 rows are read;
+        save only the table you want to map as CSV and upload that.
+        """
+        return cls(f"Over the {cap} cap: {found}, where at most {limit} are read; "
+                   "save only the table you want to map as CSV and upload that.")
 
 
 class RuleError(AtlasError, ValueError):

@@ -14,7 +14,6 @@ import csv
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +21,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from geo.errors import UploadError
+from geo import workbook
+from geo.errors import UploadError, UploadLimitError
+from geo.workbook import Uncalculated
 
 __all__ = [
+    "MAX_CELLS",
     "MAX_COLUMNS",
     "MAX_ROWS",
     "SUPPRESSION_MARKERS",
@@ -47,8 +49,10 @@ __all__ = [
 #: Most rows and columns read from one table.
 MAX_ROWS = 60_000
 MAX_COLUMNS = 200
-#: Largest uncompressed size of an .xlsx (a zip), against decompression bombs.
-_MAX_UNZIPPED = 120 * 1024 * 1024
+#: Most cells read from one table: the rows times the widest row, and in a workbook every cell it declares (empty ones
+#: too). A workbook's cells are read at about 3 microseconds each, so a million cost 3 s of the reader's 5 s
+#: (geo.sandbox); a table of 33,755 LSOAs by 29 columns fits.
+MAX_CELLS = 1_000_000
 #: Cells that mean "suppressed" in official tables (compared lower-cased).
 SUPPRESSION_MARKERS: frozenset[str] = frozenset({"*", "..", "c", "x", "-", "~", "[c]", "[x]", "[low]"})
 
@@ -64,6 +68,8 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 #: 12,5 and ,5: a decimal comma.
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
+#: 12, -3.25: a plain number, short enough to be finite (read without the checks above).
+_PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,15})?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_SCAN = 15
 
@@ -80,13 +86,6 @@ class Problem:
     def describe(self) -> str:
         where = ", ".join(p for p in (f"row {self.row}" if self.row else "", f"column {self.column!r}" if self.column else "") if p)
         return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
-
-
-@dataclass(frozen=True)
-class Uncalculated:
-    """An Excel formula cell saved without its result (the workbook was written by a program, not Excel)."""
-
-    formula: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +134,8 @@ def parse_value(cell: object, *, decimal: Decimal = ".") -> tuple[float | None, 
     >>> parse_value("[c]")
     (None, 'suppressed', '')
     """
+    if decimal == "." and type(cell) is str and _PLAIN.fullmatch(cell):  # most cells: read at once, as below
+        return float(cell), "ok", ""
     if isinstance(cell, Uncalculated):
         shown = cell.formula if len(cell.formula) <= 40 else cell.formula[:37] + "..."
         return None, "missing", (f"the formula {shown!r} has no saved result; left blank. Open the file in Excel, "
@@ -225,6 +226,8 @@ def number_convention(cells: Iterable[object], *, delimiter: str | None = None) 
 
 def text(cell: object) -> str:
     """A cell as text (integral floats without ``.0``)."""
+    if type(cell) is str:
+        return cell.replace("\u00a0", " ").strip()
     if cell is None:
         return ""
     if isinstance(cell, Uncalculated):
@@ -271,13 +274,19 @@ def sheet_names(data: bytes, *, file_name: str) -> tuple[str, ...]:
     """The sheets of an .xlsx file (empty for CSV)."""
     if not is_excel(data, file_name):
         return ()
-    return tuple(_workbook(data).sheetnames)
+    return workbook.sheet_names(data)
 
 
 def read(data: bytes, *, file_name: str, sheet: str | None = None) -> Grid:
-    """The file's cells: an .xlsx sheet (``sheet`` required when several hold data) or a CSV."""
+    """The file's cells: an .xlsx sheet (``sheet`` required when several hold data) or a CSV.
+
+    Reading stops at the first cap passed (:data:`MAX_ROWS` and the header rows above them,
+    :data:`MAX_COLUMNS`, :data:`MAX_CELLS`, and a workbook's own in :mod:`geo.workbook`) with
+    an :class:`~geo.errors.UploadLimitError` that names the cap.
+    """
     if is_excel(data, file_name):
-        return _excel_grid(data, sheet)
+        found = workbook.read(data, sheet=sheet, max_rows=MAX_ROWS + _HEADER_SCAN, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS)
+        return Grid(found.rows, "Excel workbook", found.name, found.sheets)
     return _csv_grid(data)
 
 
@@ -289,88 +298,6 @@ def is_excel(data: bytes, file_name: str) -> bool:
             f"{file_name!r} is a {suffix} file; expected CSV or Excel .xlsx. Save it as .xlsx or CSV and upload it again."
         )
     return data[:4] == b"PK\x03\x04" or suffix in (".xlsx", ".xlsm")
-
-
-def _archive(data: bytes) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise UploadError(f"The file is not a readable .xlsx workbook ({exc}); save it again from Excel, or as CSV.") from None
-    if unzipped > _MAX_UNZIPPED:
-        raise UploadError(
-            f"The workbook unpacks to {unzipped / 1e6:,.0f} MB, over the {_MAX_UNZIPPED / 1e6:,.0f} MB limit; "
-            "save just the sheet you need, or as CSV."
-        )
-    return archive
-
-
-def _workbook(data: bytes, *, formulas: bool = False) -> Any:
-    _archive(data)
-    import openpyxl  # only Excel uploads need it
-
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=formulas, data_only=not formulas)
-    except Exception as exc:  # untrusted input: any failure inside openpyxl is the file's fault
-        raise UploadError(
-            f"The workbook could not be read ({type(exc).__name__}); save it again from Excel as .xlsx, or as CSV."
-        ) from None
-
-
-def _has_formulas(data: bytes) -> bool:
-    archive = _archive(data)
-    try:
-        return any(b"<f" in archive.read(info) for info in archive.infolist()
-                   if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
-        return False
-
-
-def _excel_grid(data: bytes, sheet: str | None) -> Grid:
-    book = _workbook(data)
-    names = tuple(book.sheetnames)
-    if sheet is None:
-        filled = [n for n in names if book[n].max_row > 1 or book[n].max_column > 1]
-        if len(filled) > 1:
-            raise UploadError(
-                f"The workbook has {len(filled)} sheets with data ({', '.join(repr(n) for n in filled)}); "
-                "choose one (in the app, or with --sheet NAME)."
-            )
-        sheet = filled[0] if filled else names[0]
-    if sheet not in names:
-        raise UploadError(f"No sheet {sheet!r} in the workbook; it has {', '.join(repr(n) for n in names)}.")
-    ws = book[sheet]
-    if ws.max_row > MAX_ROWS + _HEADER_SCAN or ws.max_column > MAX_COLUMNS:
-        raise UploadError(
-            f"Sheet {sheet!r} has {ws.max_row:,} rows and {ws.max_column:,} columns; "
-            f"at most {MAX_ROWS:,} rows and {MAX_COLUMNS} columns are read. Remove what is not needed."
-        )
-    try:
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        # A merged header cell holds its text in the top-left cell only: repeat it across the merge.
-        for merged in ws.merged_cells.ranges:
-            top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(grid) else None
-            for r in range(merged.min_row, min(merged.max_row, len(grid)) + 1):
-                for c in range(merged.min_col, merged.max_col + 1):
-                    if c <= len(grid[r - 1]):
-                        grid[r - 1][c - 1] = top
-        if _has_formulas(data):
-            _mark_uncalculated(grid, _workbook(data, formulas=True)[sheet])
-    except UploadError:
-        raise
-    except Exception as exc:  # untrusted input
-        raise UploadError(f"Sheet {sheet!r} could not be read ({type(exc).__name__}); save it again as .xlsx or CSV.") from None
-    return Grid(grid, "Excel workbook", sheet, names)
-
-
-def _mark_uncalculated(grid: list[list[object]], formulas: Any) -> None:
-    """Blank cells that hold a formula get :class:`Uncalculated`, so they are reported rather than silently blank."""
-    for r, row in enumerate(formulas.iter_rows(values_only=True)):
-        if r >= len(grid):
-            break
-        for c, cell in enumerate(row):
-            if isinstance(cell, str) and cell.startswith("=") and c < len(grid[r]) and grid[r][c] is None:
-                grid[r][c] = Uncalculated(cell)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -401,13 +328,18 @@ def _csv_grid(data: bytes) -> Grid:
         delimiter = max(",;\t|", key=first.count) if first else ","
     names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
     grid: list[list[object]] = []
+    most_rows, width = MAX_ROWS + _HEADER_SCAN, 0
     try:
         for record in csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter):
             grid.append(list(record))
-            if len(grid) > MAX_ROWS + _HEADER_SCAN:
-                raise UploadError(f"The file has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are read. Split it.")
+            width = max(width, len(record))
+            if len(grid) > most_rows:
+                raise UploadLimitError.over("row", f"the file has more than {most_rows:,} rows", f"{most_rows:,} rows")
             if len(record) > MAX_COLUMNS:
-                raise UploadError(f"Row {len(grid)} has {len(record)} columns; at most {MAX_COLUMNS} are read.")
+                raise UploadLimitError.over("column", f"row {len(grid):,} has {len(record):,} columns", f"{MAX_COLUMNS} columns")
+            if len(grid) * width > MAX_CELLS:  # the table pads every row to the widest
+                raise UploadLimitError.over("cell", f"the file spans {len(grid):,} rows by {width:,} columns "
+                                            f"({len(grid) * width:,} cells)", f"{MAX_CELLS:,} cells")
     except csv.Error as exc:
         raise UploadError(f"The file is not readable CSV near row {len(grid) + 1} ({exc}); check its quotes.") from None
     return Grid(grid, f"CSV, {encoding}, {names.get(delimiter, repr(delimiter))}-separated", delimiter=delimiter)
