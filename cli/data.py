@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo import _paths, refresh, uploads
+from geo import _paths, refresh, sandbox, uploads
 from geo.errors import AtlasError, UploadError
 from geo.fingertips import DEFAULT_BASE_URL, SERIES
 from geo.ingest import STAGES, BuildContext, run
@@ -81,7 +81,7 @@ def _check(args: argparse.Namespace) -> int:
             raise UploadError(f"No file {str(path)!r}; give the path of a CSV or .xlsx file.")
         if path.stat().st_size > uploads.MAX_BYTES:
             raise UploadError(f"{path.name} is {path.stat().st_size / _MB:,.1f} MB; the limit is {uploads.MAX_BYTES // _MB} MB.")
-        upload = uploads.validate(path.read_bytes(), file_name=path.name, sheet=args.sheet)
+        upload = sandbox.validate(path.read_bytes(), file_name=path.name, sheet=args.sheet)  # in a worker, with limits
     except (UploadError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from geo import boundaries, codes, crosswalk, shared, spreadsheet
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, Polarity, Source
 from geo.crosswalk import Mapped
-from geo.errors import AtlasError, UploadError
+from geo.errors import AtlasError, UploadError, UploadLimitError
 from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS, LEVELS
 from geo.search import normalise, search
 from geo.shared import SessionOwned
@@ -320,7 +320,8 @@ def validate(
     except RecursionError:
         raise UploadError("The file is nested too deeply to read; save it again as plain CSV.") from None
     except MemoryError:
-        raise UploadError("The file is too large to read in memory; upload a smaller file.") from None
+        raise UploadLimitError("The file needs more memory to read than one upload may use; "
+                               "save only the table you want to map as CSV and upload that.") from None
 
 
 def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[str, str], data_dir: Path) -> Upload:
@@ -420,7 +421,7 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
         seen[code] = i
         keep.append(i)
 
-    records: list[dict[str, object]] = []
+    records: list[tuple[object, ...]] = []  # tuples, not a dict per value: 700,000 values fit the reader's memory limit
     for j in value_cols:
         col = names[j]
         lo_j, hi_j = ci_pairs.get(j, (None, None))
@@ -430,8 +431,7 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
                 problems.append(Problem("warning", problem, first_row + i, col))
             lo = parse(body[i][lo_j])[0] if lo_j is not None else None
             hi = parse(body[i][hi_j])[0] if hi_j is not None else None
-            records.append({"area_code": row_codes[i], "column": col, "value": value, "lower_ci": lo, "upper_ci": hi,
-                            "status": status, "note": _note(body[i][j], status)})
+            records.append((row_codes[i], col, value, lo, hi, status, _note(body[i][j], status)))
     values = pd.DataFrame(records, columns=["area_code", "column", "value", "lower_ci", "upper_ci", "status", "note"])
     values = values.astype({"area_code": "str", "column": "str", "value": "float64", "lower_ci": "float64",
                             "upper_ci": "float64", "status": "str", "note": "str"})
