@@ -10,6 +10,7 @@ Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets on
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import boundaries, crosswalk, shared, uploads
+from geo import boundaries, crosswalk, sandbox, shared, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
@@ -161,25 +162,15 @@ def panel(view: View) -> None:
 
 def _check(file: Any, view: View) -> None:
     data = file.getvalue()
-    try:
-        sheets = uploads.sheet_names(data, file_name=file.name)
-    except AtlasError as exc:
-        st.error(_plain(str(exc), limit=400))
-        return
-    sheet = st.selectbox("Sheet", sheets, key="upload_sheet") if len(sheets) > 1 else None
     accept: dict[str, str] = st.session_state.setdefault(_ACCEPT, {})
-    key = (file.file_id, sheet, tuple(sorted(accept.items())))
-    cached = st.session_state.get(_CHECKED)
-    if cached is None or cached[0] != key:
-        try:
-            result: uploads.Upload | str = uploads.validate(data, file_name=file.name, sheet=sheet, accept=accept)
-        except AtlasError as exc:
-            result = str(exc)
-        cached = (key, result)
-        st.session_state[_CHECKED] = cached
-    upload = cached[1]
-    if isinstance(upload, str):
-        st.error(_plain(upload, limit=400))  # the previous layers stay as they were
+    checked = _parsed(data, file.name, st.session_state.get("upload_sheet"), accept)
+    if len(checked.sheets) > 1:
+        sheet = st.selectbox("Sheet", checked.sheets, key="upload_sheet")
+        if sheet != checked.sheet:  # the picker settled on another sheet than the one read
+            checked = _parsed(data, file.name, sheet, accept)
+    upload = checked.upload
+    if upload is None:
+        st.error(_plain(checked.error, limit=400))  # the previous layers stay as they were
         return
     st.caption(f"{_plain(upload.area_label)}: {upload.matched} of {upload.rows} rows matched. "
                f"{len(upload.columns)} column(s) of numbers. Numbers: {_plain(upload.numbers)}.")
@@ -189,6 +180,23 @@ def _check(file: Any, view: View) -> None:
         st.error("This file cannot be mapped yet: fix the errors listed above and upload it again.")
         return
     _options(upload, view)
+
+
+def _parsed(data: bytes, name: str, sheet: str | None, accept: dict[str, str]) -> sandbox.Checked:
+    """The file's sheets and check, parsed once per file, sheet and confirmed names, in a worker process.
+
+    Kept in this session's state only (an upload is its own session's), keyed by the content's
+    SHA-256: a rerun with the same file, or the same file uploaded again, parses nothing.
+    """
+    key = (hashlib.sha256(data).hexdigest(), name, tuple(sorted(accept.items())))
+    held = st.session_state.get(_CHECKED)
+    if held is not None and held[0] == key and (sheet is None or sheet == held[1].sheet or sheet not in held[1].sheets):
+        checked: sandbox.Checked = held[1]
+        return checked
+    with st.spinner("Reading your file..."):
+        checked = sandbox.check(data, file_name=name, sheet=sheet, accept=accept)
+    st.session_state[_CHECKED] = (key, checked)
+    return checked
 
 
 def _problems(upload: uploads.Upload) -> None:
