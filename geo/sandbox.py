@@ -139,10 +139,11 @@ def _answer(receive: Connection, worker: Any, seconds: float, memory: int) -> An
     try:
         if not receive.poll(_WAIT):
             raise UploadError(f"The file reader did not start within {_WAIT:.0f} s; try again in a minute.")
-        receive.recv()  # "ready": its limits are set, and from here the clock runs
-        if not receive.poll(seconds):
-            raise UploadLimitError(f"The file took more than {seconds:g} s to read, the limit for one upload; {_FIX}.")
         status, payload = receive.recv()
+        if status == "ready":  # its limits are set, and from here the clock runs
+            if not receive.poll(seconds):
+                raise UploadLimitError(f"The file took more than {seconds:g} s to read, the limit for one upload; {_FIX}.")
+            status, payload = receive.recv()
     except EOFError:  # the worker stopped without an answer: a limit enforced by the kernel, or a crash
         worker.join(1)
         if worker.exitcode == -signal.SIGXCPU:

@@ -187,6 +187,13 @@ def number_convention(cells: Iterable[object], *, delimiter: str | None = None) 
     for cell in cells:
         if not isinstance(cell, str):
             continue
+        if _PLAIN.fullmatch(cell):  # most cells, decided at once: 12 casts no vote, 12.5 one for points
+            dot = cell.find(".")
+            if dot < 0:
+                continue
+            if len(cell) - dot != 4 or dot - cell.startswith("-") > 3:  # not 1.234, which reads either way (below)
+                point.append(cell)
+                continue
         t = cell.replace("\u00a0", " ").replace("\u2212", "-").strip().removesuffix("%").strip()
         if _THOUSANDS.match(t):
             (ambiguous if t.count(",") == 1 and "." not in t else point).append(t)

@@ -421,10 +421,13 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
         seen[code] = i
         keep.append(i)
 
-    records: list[tuple[object, ...]] = []  # tuples, not a dict per value: 700,000 values fit the reader's memory limit
+    # One list per field, filled a column of the file at a time (not a record per value): 700,000 values stay
+    # within the memory one upload's reader may use (geo.sandbox).
+    fields: list[list[object]] = [[] for _ in range(7)]
     for j in value_cols:
         col = names[j]
         lo_j, hi_j = ci_pairs.get(j, (None, None))
+        records: list[tuple[object, ...]] = []
         for i in keep:
             value, status, problem = parse(body[i][j])
             if problem:
@@ -432,7 +435,9 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
             lo = parse(body[i][lo_j])[0] if lo_j is not None else None
             hi = parse(body[i][hi_j])[0] if hi_j is not None else None
             records.append((row_codes[i], col, value, lo, hi, status, _note(body[i][j], status)))
-    values = pd.DataFrame(records, columns=["area_code", "column", "value", "lower_ci", "upper_ci", "status", "note"])
+        for kept, items in zip(fields, zip(*records, strict=True), strict=False):  # nothing when no row is kept
+            kept.extend(items)
+    values = pd.DataFrame(dict(zip(["area_code", "column", "value", "lower_ci", "upper_ci", "status", "note"], fields, strict=True)))
     values = values.astype({"area_code": "str", "column": "str", "value": "float64", "lower_ci": "float64",
                             "upper_ci": "float64", "status": "str", "note": "str"})
     england: dict[str, float | None] = {names[j]: None for j in value_cols}

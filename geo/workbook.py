@@ -78,7 +78,12 @@ class Sheet:
 
 def sheet_names(data: bytes) -> tuple[str, ...]:
     """The workbook's sheets, in order (only the zip's directory and the workbook part are read)."""
-    return tuple(_book(data).sheets)
+    try:
+        return tuple(_book(data).sheets)
+    except (UploadError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # untrusted input: any other failure is the file's
+        raise _unreadable_book(exc) from None
 
 
 def read(data: bytes, *, sheet: str | None = None, max_rows: int, max_columns: int, max_cells: int) -> Sheet:
@@ -108,7 +113,11 @@ def read(data: bytes, *, sheet: str | None = None, max_rows: int, max_columns: i
     except (UploadError, MemoryError, RecursionError):
         raise
     except Exception as exc:  # untrusted input: any other failure is the file's
-        raise UploadError(f"The workbook could not be read ({type(exc).__name__}); save it again from Excel as .xlsx, or as CSV.") from None
+        raise _unreadable_book(exc) from None
+
+
+def _unreadable_book(exc: Exception) -> UploadError:
+    return UploadError(f"The workbook could not be read ({type(exc).__name__}); save it again from Excel as .xlsx, or as CSV.")
 
 
 # ---------------------------------------------------------------- the zip and its parts
