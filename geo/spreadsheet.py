@@ -5,7 +5,7 @@ whatever the encoding, delimiter or workbook; :func:`table` finds the header row
 (merged group rows above it prefix the names); :func:`number_convention` decides
 whether the file writes ``12,5`` or ``12.5``; :func:`parse_value` reads one cell.
 Anything wrong with the file raises :class:`~geo.errors.UploadError` with the fix.
-:func:`safe_for_spreadsheet` neutralises formula-like text in every export.
+:func:`geo.tables.safe_table` neutralises formula-like text in every export.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import pandas as pd
+from typing import Literal
 
 from geo import workbook
 from geo.errors import UploadError, UploadLimitError
@@ -40,7 +38,6 @@ __all__ = [
     "number_convention",
     "parse_value",
     "read",
-    "safe_for_spreadsheet",
     "sheet_names",
     "table",
     "text",
@@ -70,7 +67,6 @@ _DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
 #: 12, -3.25: a plain number, short enough to be finite (read without the checks above).
 _PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,15})?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_SCAN = 15
 
 
@@ -231,17 +227,22 @@ def number_convention(cells: Iterable[object], *, delimiter: str | None = None) 
     return Convention(decimal, line, tuple(problems))
 
 
+#: Characters people cannot see that spreadsheets and web pages leave in cells (zero-width space, non-joiner and
+#: joiner, word joiner, byte-order mark, soft hyphen): removed, so "E08000012\u200b" reads as the code it shows.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def text(cell: object) -> str:
-    """A cell as text (integral floats without ``.0``)."""
+    """A cell as text (integral floats without ``.0``; characters no one can see removed)."""
     if type(cell) is str:
-        return cell.replace("\u00a0", " ").strip()
+        return cell.translate(_INVISIBLE).replace("\u00a0", " ").strip()
     if cell is None:
         return ""
     if isinstance(cell, Uncalculated):
         return cell.formula
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    return str(cell).replace("\u00a0", " ").strip()
+    return str(cell).translate(_INVISIBLE).replace("\u00a0", " ").strip()
 
 
 def code_text(cell: object) -> str:
@@ -252,28 +253,6 @@ def code_text(cell: object) -> str:
 def looks_like_code(value: str) -> bool:
     """True for a GSS code (E06000001) or a pre-2009 district code (00BN)."""
     return bool(_GSS.match(value) or _OLD_LA.match(value))
-
-
-def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
-    leading apostrophe (the OWASP advice for CSV injection); numbers are untouched.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
-            continue
-        out[column] = series.map(_neutralise).astype(series.dtype)
-    renamed = {c: _neutralise(c) for c in out.columns if isinstance(c, str)}
-    return out.rename(columns=renamed)
-
-
-def _neutralise(cell: Any) -> Any:
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _NUMBER.match(cell.strip()):
-        return "'" + cell
-    return cell
 
 
 # ---------------------------------------------------------------- reading
@@ -367,6 +346,10 @@ def table(grid: list[list[object]]) -> Table:
     else:
         above = [i for i in nonblank if i < start]
         header_at = above[-1] if above else None
+    hidden = sum(1 for i in nonblank[: start + _HEADER_SCAN] for c in rows[i] if type(c) is str and c != c.translate(_INVISIBLE))
+    if hidden:
+        problems.append(Problem("warning", f"{hidden} cell(s) near the top held characters no one can see (zero-width "
+                                "spaces and the like), copied from a web page or document; they were removed"))
     if header_at is None:
         names = [f"column {j + 1}" for j in range(width)]
         problems.append(Problem("warning", "no header row; columns are named by position"))

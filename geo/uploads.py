@@ -38,7 +38,6 @@ from geo.spreadsheet import (
     Problem,
     Uncalculated,
     parse_value,
-    safe_for_spreadsheet,
     sheet_names,
 )
 from geo.spreadsheet import code_text as _code
@@ -57,7 +56,6 @@ __all__ = [
     "layer",
     "parse_value",
     "routes",
-    "safe_for_spreadsheet",
     "sheet_names",
     "to_map",
     "validate",

@@ -9,7 +9,6 @@ import io
 import math
 
 import openpyxl
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,26 +51,6 @@ from geo.schema import STATUSES
 def test_parse_value(cell: object, expected: tuple[float | None, str], options: dict[str, str]) -> None:
     value, status, _ = spreadsheet.parse_value(cell, **options)  # type: ignore[arg-type]
     assert (value, status) == expected
-
-
-@pytest.mark.parametrize(
-    ("cell", "expected"),
-    [
-        pytest.param("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", id="equals"),
-        pytest.param("+cmd", "'+cmd", id="plus"),
-        pytest.param("-2+3", "'-2+3", id="minus-formula"),
-        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
-        pytest.param("\tx", "'\tx", id="tab"),
-        pytest.param("-2.5", "-2.5", id="negative-number-text-kept"),
-        pytest.param("Hartlepool", "Hartlepool", id="plain-name"),
-    ],
-)
-def test_safe_for_spreadsheet_neutralises_formulas(cell: str, expected: str) -> None:
-    frame = pd.DataFrame({"area_name": [cell], "value": [1.0]})
-    out = spreadsheet.safe_for_spreadsheet(frame)
-    assert out["area_name"].iloc[0] == expected
-    assert out["value"].iloc[0] == 1.0
-    assert frame["area_name"].iloc[0] == cell  # the input is untouched
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from geo import boundaries, indicators, uploads
 from geo.catalogue import load_catalogue
 from geo.errors import UploadError
 from geo.schema import INDICATOR_COLUMNS, STATUSES
+from geo.tables import safe_table
 from geo.view import resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
@@ -339,7 +340,7 @@ def test_download_of_an_uploaded_layer_is_safe_in_a_spreadsheet(data_dir) -> Non
     _, values = uploads.layer(mapped, "Smokers", indicator_id="upload:1:Smokers", file_name="f.csv", period="=1+1")
     joined, _ = indicators.join(boundaries.load("lad", "2019"), values)
     view = View("lad", "2019", "upload:1:Smokers", "=1+1", "persons")
-    table = uploads.safe_for_spreadsheet(indicators.tidy_table(joined, view=view, classification=None))
+    table = safe_table(indicators.tidy_table(joined, view=view, classification=None))
     csv = table.to_csv(index=False)
     assert "\n=" not in csv and ",=" not in csv
     assert set(table["period"]) == {"'=1+1"}
@@ -393,3 +394,11 @@ def test_excel_column_of_formulas_without_results_says_so(data_dir) -> None:
     up = _check(buffer.getvalue(), "f.xlsx")
     assert up.columns == ("rate",)
     assert any(p.column == "double" and "formulas with no saved results" in p.message for p in up.problems)
+
+
+@pytest.mark.parametrize("header", [pytest.param("", id="no-header"), pytest.param("LSOA11CD,rate\n", id="header")])
+def test_an_invisible_character_after_a_code_is_removed_and_said(header: str, data_dir) -> None:
+    data = (header + "E01006512\u200b,11.5\nE01006513,12.0\nE01006514\ufeff,13.0\n").encode()
+    upload = uploads.validate(data, file_name="codes.csv", data_dir=data_dir)
+    assert (upload.rows, upload.matched) == (3, 3)  # the first row is data, not a header
+    assert any("no one can see" in p.message for p in upload.problems)
