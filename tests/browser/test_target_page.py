@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from geo import target
+from geo.rules import rule_id
 from tests.browser.conftest import MAP_FRAME, axe_violations, settle
 
 pytestmark = pytest.mark.browser
@@ -199,11 +200,12 @@ def test_an_uploaded_lsoa_column_is_a_rule_term(app_url, page, tmp_path, data_di
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
     settle(pg)
+    indicator_id = pg.evaluate("() => new URLSearchParams(location.search).get('indicator')")  # upload:<token>:1:fuel
     pg.get_by_role("link", name="Target small areas").click()  # the same session, as a person moves between pages
     settle(pg)
     box = pg.get_by_role("textbox", name="Rule over small-area indicators")
     box.click()
-    box.fill("upload_1_fuel >= 20")
+    box.fill(f"{rule_id(indicator_id)} >= 20")  # the id the page lists under "Your uploaded columns"
     pg.keyboard.press("Control+Enter")
     assert _matched_polygons(pg, len(picked)) == len(picked)
     assert pg.get_by_text("Ranked list (3)").first.is_visible()
