@@ -617,7 +617,9 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")
         cols[1].download_button(
             "Small areas (CSV)",
-            lambda: csv_text(indicators.tidy_table(small.joined, view=small_view, classification=None)),
+            # Written with the page (a few hundred rows), not when pressed: a click that lands while the map's
+            # drill-down reruns the page would otherwise ask for a callable the rerun has dropped, and spin.
+            csv_text(indicators.tidy_table(small.joined, view=small_view, classification=None)),
             file_name=f"{small.indicator.indicator_id}_lsoa_in_{view.area_code}.csv", mime="text/csv",
             help="The small areas drawn inside the selected area.",
         )

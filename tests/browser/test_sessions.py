@@ -75,6 +75,8 @@ def _download(page, name: str) -> pd.DataFrame:
     spinning), so up to three clicks, 20 s apart."""
     for attempt in range(3):
         settle(page)
+        page.wait_for_timeout(1_500)  # a map component's late value can start one more run: let it come and go
+        settle(page)
         try:
             with page.expect_download(timeout=20_000) as download:
                 page.get_by_role("button", name=name, exact=True).click()
@@ -82,6 +84,7 @@ def _download(page, name: str) -> pd.DataFrame:
         except Exception:
             if attempt == 2:
                 raise
+
     text = Path(download.value.path()).read_text(encoding="utf-8")
     return pd.read_csv(io.StringIO(text), comment="#", dtype={"area_code": str})
 
