@@ -154,7 +154,7 @@ def england(indicator_id: str, *, period: str, sex: str) -> float | None:
 # ---------------------------------------------------------------- keys
 def view_key(view: View, *, method: str) -> tuple[str, ...] | None:
     """The key of a view's national layer: (indicator, level, vintage, period, sex, method); ``None`` for uploads."""
-    if view.indicator_id.startswith(UPLOAD_PREFIX):
+    if shared.is_session_owned(view.indicator_id):
         return None
     return (view.indicator_id, view.level, view.vintage, view.period, view.sex, method)
 
@@ -299,7 +299,7 @@ def layer(key: tuple[Hashable, ...] | None, build: Callable[[], folium.FeatureGr
     ``key`` must hold everything the layer depends on, e.g. ``drawn(...).key`` and the
     drilled area's code. Returns a new :class:`FrozenLayer` for a shared layer.
     """
-    if key is None or any(isinstance(k, str) and k.startswith(UPLOAD_PREFIX) for k in key):
+    if key is None or shared.is_session_owned(key):
         return build()
     return FrozenLayer(_shared_layer(key, _build=build))
 
@@ -328,12 +328,12 @@ def small_areas(view: View, build: Callable[[Drill], T | None]) -> T | None:
     the small-area indicator is an upload.
     """
     drill = Drill(view.level, view.vintage, view.area_code or "", view.lsoa_indicator)
-    if not view.area_code or (view.lsoa_indicator or "").startswith(UPLOAD_PREFIX):
+    if not view.area_code or shared.is_session_owned(view.lsoa_indicator):
         return build(drill)
-    shared = _shared_small_areas(drill, _build=build)
-    if shared is None:
+    kept = _shared_small_areas(drill, _build=build)
+    if kept is None:
         return None
-    bundle, rendered = shared
+    bundle, rendered = kept
     out: T = dataclasses.replace(bundle, layer=FrozenLayer(rendered))  # type: ignore[type-var]
     return out
 
@@ -369,7 +369,7 @@ def lsoa_deciles(area_code: str, *, level: str, vintage: str) -> pd.DataFrame:
 
 def trend(indicator_id: str, area_code: str, *, level: str, sex: str) -> pd.DataFrame:
     """:func:`geo.profile.trend`, shared (not for an upload): never mutate it; an ``AtlasError`` is not kept."""
-    if indicator_id.startswith(UPLOAD_PREFIX):
+    if shared.is_session_owned(indicator_id):
         return area_profile.trend(indicator_id, area_code, level=level, sex=sex)
     return _shared_trend(indicator_id, area_code, level=level, sex=sex)
 
@@ -391,7 +391,7 @@ def years_behind(area_code: str, area_name: str, *, level: str, vintage: str) ->
 def national_table(view: View, *, method: str, joined: gpd.GeoDataFrame, indicator: Indicator, scheme: Scheme,
                    classification: Classification | None, categories: pd.Series | None) -> dict[str, Any]:
     """The national small-area map's value table; shared unless the view is an upload (built afresh then)."""
-    if view.indicator_id.startswith(UPLOAD_PREFIX):
+    if shared.is_session_owned(view.indicator_id):
         return _national_table(view.indicator_id, view.vintage, view.period, view.sex, method, _joined=joined,
                                _indicator=indicator, _scheme=scheme, _classification=classification,
                                _categories=categories)
