@@ -24,6 +24,7 @@ _STAGE_MODULES: tuple[str, ...] = (
     "geo.ingest.summaries",
     "geo.ingest.outcomes",
     "geo.ingest.tiles",
+    "geo.ingest.postcodes",
     "geo.ingest.catalogue",
 )
 

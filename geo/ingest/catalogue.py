@@ -81,11 +81,29 @@ BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
         "raw_file": "boundaries/martinjc_uk_geojson/ + boundaries/drkane_geo_lookups/lsoa21_by_lad/",
         "licence": "Open Government Licence v3.0 (derived from ONS boundaries)",
     },
+    {
+        "what": "Postcode to Output Area, LSOA 2011 and LAD lookup, May 2022 (every English postcode, live and "
+        "terminated; data/lookups/postcodes.parquet)",
+        "publisher": "Office for National Statistics (Open Geography Portal). Contains OS data © Crown copyright "
+        "and database right 2022. Contains Royal Mail data © Royal Mail copyright and database right 2022",
+        "raw_file": "postcodes/PCD_OA_LSOA_MSOA_LAD_MAY22_UK_LU.csv.xz",
+        "licence": "Open Government Licence v3.0",
+    },
+    {
+        "what": "OS Code-Point Open, April 2025: coordinates and 2025 ward of every live postcode (postcode "
+        "positions, LSOA residential centres and best-fit wards are derived from it)",
+        "publisher": "Ordnance Survey. Contains OS data © Crown copyright and database right 2025. Contains Royal "
+        "Mail data © Royal Mail copyright and database right 2025. Contains National Statistics data © Crown "
+        "copyright and database right 2025",
+        "raw_file": "postcodes/codepo_gb.zip",
+        "licence": "OS OpenData licence (compatible with the Open Government Licence v3.0)",
+    },
 )
 
 ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-    "Contains OS data © Crown copyright and database right 2025. Contains public sector "
+    "Contains OS data © Crown copyright and database right 2025. Contains Royal Mail data © Royal "
+    "Mail copyright and database right 2025. Contains public sector "
     "information licensed under the Open Government Licence v3.0 (MHCLG, OHID, DESNZ/BEIS). "
     "LSOA 2011 boundaries converted by Martin Chorley (CC BY 4.0)."
 )
