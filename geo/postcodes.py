@@ -27,18 +27,20 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo import shared
+from geo import boundaries, shared
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError
 
 __all__ = [
     "ATTRIBUTION",
     "LOOKUP_ROUTES",
+    "Place",
     "Postcode",
     "PostcodeResult",
     "find",
     "looks_like_postcode",
     "normalise",
+    "places",
 ]
 
 #: The attribution the OS, Royal Mail and ONS licences ask for wherever postcode-derived figures appear.
@@ -250,3 +252,52 @@ def _row(table: _Table, i: int, pc: str) -> Postcode:
         easting=num("easting"),
         northing=num("northing"),
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """One area a postcode lies in."""
+
+    label: str
+    level: str
+    vintage: str
+    area_code: str
+    area_name: str
+
+
+#: The areas :func:`places` names for a postcode: (label, level, vintage, parent column, LSOA vintage).
+_PARENTS: tuple[tuple[str, str, str, str], ...] = (
+    ("District (2023 code set)", "lad", "2023", "2021"),
+    ("District (2019 code set)", "lad", "2019", "2011"),
+    ("District before April 2009", "lad", "2008", "2011"),
+    ("Upper-tier authority (2023)", "utla", "2023", "2021"),
+    ("Region", "region", "2019", "2011"),
+)
+
+
+def places(postcode: Postcode, *, data_dir: Path = DATA_DIR) -> list[Place]:
+    """The small areas, ward, districts and region a postcode lies in, named."""
+    out: list[Place] = []
+    for label, vintage, code in (("Small area (LSOA 2021)", "2021", postcode.lsoa21_code),
+                                 ("Small area (LSOA 2011)", "2011", postcode.lsoa11_code)):
+        if code:
+            out.append(Place(label, "lsoa", vintage, code, _name("lsoa", vintage, code, data_dir)))
+    if postcode.ward_code:
+        out.append(Place("Ward (2025)", "ward", "2025", postcode.ward_code, postcode.ward_name or ""))
+    for label, level, vintage, lsoa_vintage in _PARENTS:
+        lsoa = postcode.lsoa21_code if lsoa_vintage == "2021" else postcode.lsoa11_code
+        if not lsoa:
+            continue
+        try:
+            parent = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir).get(lsoa)
+        except DataUnavailableError:
+            continue
+        if isinstance(parent, str) and parent:
+            out.append(Place(label, level, vintage, parent, _name(level, vintage, parent, data_dir)))
+    return out
+
+
+def _name(level: str, vintage: str, code: str, data_dir: Path) -> str:
+    names = boundaries.area_lookup(level, vintage, data_dir=data_dir).set_index("area_code")["area_name"]
+    name = names.get(code)
+    return str(name) if isinstance(name, str) else ""
