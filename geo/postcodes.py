@@ -38,8 +38,10 @@ __all__ = [
     "Postcode",
     "PostcodeResult",
     "find",
+    "find_many",
     "looks_like_postcode",
     "normalise",
+    "normalise_many",
     "places",
 ]
 
@@ -142,6 +144,16 @@ def normalise(text: str) -> str | None:
     return f"{outward} {inward}"
 
 
+def normalise_many(texts: pd.Series) -> pd.Series:
+    """Vectorised :func:`normalise`: the common well-formed case by regex, the rest one by one."""
+    keys = texts.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
+    good = keys.str.fullmatch(_FULL.pattern.strip("^$")).fillna(False).astype(bool)
+    out = (keys.str[:-3] + " " + keys.str[-3:]).where(good)
+    rest = ~good & texts.notna()
+    out[rest] = texts[rest].map(normalise)
+    return out.astype("object").where(out.notna(), None)
+
+
 def _key(text: str) -> str:
     return _SPACES.sub("", str(text)).upper()
 
@@ -225,6 +237,35 @@ def find(text: str, *, data_dir: Path = DATA_DIR) -> PostcodeResult:
         where = f"it was in small area {postcode.lsoa11_code}" if postcode.lsoa11_code else "its place is not held"
         return PostcodeResult(typed, "terminated", f"{pc} was terminated in {postcode.terminated}; {where}.", postcode)
     return PostcodeResult(typed, "live", f"{pc}: small area {postcode.lsoa21_code or postcode.lsoa11_code}.", postcode)
+
+
+def find_many(postcodes: pd.Series, *, data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Vectorised :func:`find` for normalised postcodes (``None`` where not shaped like one).
+
+    Returns, aligned with ``postcodes``: ``status`` (as :func:`find`), ``lsoa11_code``,
+    ``lsoa21_code`` and ``terminated`` (bool).
+    """
+    table = _table(data_dir)
+    text = postcodes.astype("string").fillna("")
+    keys = text.str.replace(" ", "", regex=False).to_numpy(dtype="S7")
+    i = np.minimum(np.searchsorted(table.keys, keys), len(table.keys) - 1)
+    hit = (table.keys[i] == keys) & (text != "").to_numpy()
+    j = np.minimum(np.searchsorted(table.elsewhere_keys, keys), len(table.elsewhere_keys) - 1)
+    other = ~hit & (table.elsewhere_keys[j] == keys) & (text != "").to_numpy()
+    no_place = other & (table.elsewhere_where[j] == "-")
+    term = np.where(hit, table.columns["terminated"][i], 0)
+    status = np.select(
+        [text.to_numpy() == "", hit & (term > 0), hit, no_place, other,
+         text.str.match(_NON_GEOGRAPHIC.pattern).fillna(False).to_numpy(dtype=bool)],
+        ["invalid", "terminated", "live", "non-geographic", "elsewhere", "non-geographic"],
+        default="unknown",
+    )
+    out = pd.DataFrame({"status": status, "terminated": hit & (term > 0)}, index=postcodes.index)
+    for name, col in (("lsoa11_code", "lsoa11cd"), ("lsoa21_code", "lsoa21cd")):
+        codes = np.where(hit, table.columns[col][i], -1)
+        cats = np.concatenate([table.categories[col], np.array([None], dtype=object)])
+        out[name] = cats[np.where(codes < 0, len(cats) - 1, codes)]
+    return out
 
 
 def _row(table: _Table, i: int, pc: str) -> Postcode:

@@ -1,0 +1,101 @@
+"""Counting a list of postcodes into areas: every row accounted for, suppression, rates, no postcode kept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo import shared
+from geo._paths import DATA_DIR
+from geo.errors import UploadError
+from geo.tallies import Tally, extract_postcode, postcode_share, tally
+
+pytestmark = pytest.mark.skipif(not (DATA_DIR / "lookups" / "postcodes.parquet").exists(),
+                                reason="postcode table not built")
+
+# E01006515 (LSOA 2011, Liverpool): L1 0AA lies in it.
+LIVERPOOL_LSOA11 = "E01006515"
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param("not a postcode", "invalid", id="words"),
+        pytest.param("EH1 1YZ", "elsewhere", id="scotland"),
+        pytest.param("CF10 1AA", "elsewhere", id="wales"),
+        pytest.param("BT1 1AA", "elsewhere", id="northern-ireland"),
+        pytest.param("BF1 3AA", "non-geographic", id="bfpo"),
+        pytest.param("ZZ9 9ZZ", "non-geographic", id="non-geographic"),
+        pytest.param("L1 9ZZ", "unknown", id="unknown"),
+    ],
+)
+def test_each_unplaced_row_is_listed_with_its_row_number(cell: str, reason: str) -> None:
+    result = tally(pd.Series(["L1 0AA", cell, "l10aa"]))
+    assert result.rows_read == 3 and result.counted == 2
+    assert result.not_counted.to_dict("records") == [{"row": 3, "reason": reason}]
+    assert any("rows 3." in line for line in result.report())
+
+
+@pytest.mark.parametrize("cell", ["l10aa", "L1  0AA", "L1 OAA", "Flat 1, 2 Hope St, Liverpool L1 0AA"],
+                         ids=["lowercase", "doubled-space", "letter-o", "address"])
+def test_spellings_and_addresses_are_placed(cell: str) -> None:
+    result = tally(pd.Series([cell] * 5))
+    t = result.table("lsoa", "2011").set_index("area_code")
+    assert t.loc[LIVERPOOL_LSOA11, "count"] == 5
+
+
+def test_small_counts_are_suppressed_everywhere() -> None:
+    result = tally(pd.Series(["L1 0AA"] * 4 + ["SW1A 1AA"] * 6), threshold=5)
+    lsoa = result.table("lsoa", "2011").set_index("area_code")
+    assert lsoa.loc[LIVERPOOL_LSOA11, "suppressed"] and pd.isna(lsoa.loc[LIVERPOOL_LSOA11, "count"])
+    assert pd.isna(lsoa.loc[LIVERPOOL_LSOA11, "rate_per_1000"])
+    assert "fewer than 5" in lsoa.loc[LIVERPOOL_LSOA11, "note"]
+    assert lsoa.loc["E01004736", "count"] == 6 and not lsoa.loc["E01004736", "suppressed"]
+    lad = result.table("lad", "2023").set_index("area_code")
+    assert lad.loc["E08000012", "suppressed"]  # Liverpool: 4 < 5
+
+
+def test_threshold_can_be_lowered_and_counts_weight_rows() -> None:
+    result = tally(pd.Series(["L1 0AA", "L1 0AA", "SW1A 1AA"]), counts=pd.Series(["2", "", "7"]), threshold=1)
+    lsoa = result.table("lsoa", "2011").set_index("area_code")
+    assert lsoa.loc[LIVERPOOL_LSOA11, "count"] == 3  # 2 + a blank count of 1
+    lad = result.table("lad", "2023").set_index("area_code")
+    assert lad.loc["E09000033", "count"] == 7
+    assert lad.loc["E09000033", "rate_per_1000"] == pytest.approx(round(7000 / lad.loc["E09000033", "population"], 1))
+
+
+def test_a_bad_count_is_a_listed_row_not_a_guess() -> None:
+    result = tally(pd.Series(["L1 0AA", "L1 0AA"]), counts=pd.Series(["1.5", "-2"]))
+    assert result.counted == 0 and set(result.not_counted["reason"]) == {"bad_count"}
+
+
+def test_threshold_below_one_is_refused() -> None:
+    with pytest.raises(UploadError, match="threshold"):
+        tally(pd.Series(["L1 0AA"]), threshold=0)
+
+
+def test_no_output_carries_a_postcode_and_the_tally_is_session_owned() -> None:
+    result = tally(pd.Series(["L1 0AA"] * 6 + ["EH1 1YZ"]))
+    for table in result.tables.values():
+        assert not table.astype(str).apply(lambda col: col.str.contains(r"[A-Z]{1,2}\d", regex=True)
+                                           & ~col.str.startswith("E")).any().any()
+    assert "EH1" not in " ".join(result.report())
+    assert isinstance(result, Tally) and shared.is_session_owned(result)
+
+
+_CELLS = st.sampled_from(["L1 0AA", "l10aa", "SW1A 1AA", "", "x", "EH1 1YZ", "BF1 3AA", "L1 9ZZ", "SW1A 1AA ", None])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_CELLS, min_size=1, max_size=40))
+def test_placed_and_not_counted_add_up_to_rows_read(cells: list[str | None]) -> None:
+    result = tally(pd.Series(cells, dtype="object"))
+    assert result.counted + len(result.not_counted) == result.rows_read == len(cells)
+
+
+def test_a_postcode_column_is_recognised() -> None:
+    assert postcode_share(pd.Series(["L1 0AA", "sw1a1aa", None, "x"])) == pytest.approx(2 / 3)
+    assert extract_postcode("2 Hope St, L1 0AA") == "L1 0AA"
