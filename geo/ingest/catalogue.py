@@ -25,6 +25,7 @@ from geo.errors import ValidationError
 from geo.ingest._common import BuildContext, Output, Stage
 from geo.ingest.labels import order_key, relabel
 from geo.ingest.outcomes import describe as describe_pct_sha
+from geo.ingest.summaries import describe as describe_old_districts
 from geo.schema import ENGLAND_CODE
 from geo.spearhead_rules import describe as describe_spearhead
 
@@ -184,7 +185,7 @@ def _build(ctx: BuildContext) -> list[Output]:
         if ind.group not in GROUPS:
             raise ValidationError(f"{indicator_id}: group {ind.group!r} is not one of {GROUPS}.")
         levels_map = {lv: tuple(sorted(v)) for lv, v in entry["levels"].items()}  # type: ignore[attr-defined]
-        kept.append(describe_pct_sha(replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"])))))  # type: ignore[call-overload]
+        kept.append(describe_old_districts(describe_pct_sha(replace(ind, levels=levels_map, periods=tuple(sorted(entry["periods"]))))))  # type: ignore[call-overload]
     _log_label_problems(ctx, kept)
     records = [ind.to_dict() for ind in sorted(kept, key=order_key)]
     catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES),
