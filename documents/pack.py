@@ -156,14 +156,31 @@ class _Page(FPDF):
         return None
 
 
+#: (sentence size in pt, line height in mm, tallest map in mm), tried in turn until the pack fits one page.
+_PDF_FITS: Final = ((11.0, 5.6, 100.0), (10.0, 5.0, 95.0), (10.0, 5.0, 85.0), (9.0, 4.5, 80.0), (9.0, 4.5, 70.0))
+
+
 def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
     """The one-page pack as an A4 PDF with extractable text; ``map_image`` defaults to :func:`map_png`.
+
+    The sentences are set at 11 pt beside a map up to 100 mm tall, smaller (to 9 pt, the
+    map to 70 mm) when they need the room.
 
     Raises
     ------
     ValueError
         The content does not fit one page (it always should; checked rather than assumed).
     """
+    image = map_image if map_image is not None else map_png(pack)
+    for size, line, map_h in _PDF_FITS:
+        pdf = _pdf(pack, image, size=size, line=line, map_h=map_h)
+        if pdf.page_no() == 1 and pdf.get_y() <= pdf.h - 8:
+            return bytes(pdf.output())
+    raise ValueError(f"The pack for {pack.area.area_name} does not fit one A4 page even at 9 pt beside a 70 mm map; "
+                     "shorten its sentences or sources.")
+
+
+def _pdf(pack: Pack, image: bytes, *, size: float, line: float, map_h: float) -> FPDF:
     pdf = _Page(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(12, 10, 12)
@@ -182,10 +199,9 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
         pdf.cell(width, 5, f"About {pack.population[0]:,.0f} people live here ({pack.population[1]}).",
                  new_x="LMARGIN", new_y="NEXT")
     top = pdf.get_y() + 2
-    image = map_image if map_image is not None else map_png(pack)
     with Image.open(io.BytesIO(image)) as im:
         aspect = im.height / im.width
-    map_w = min(width * 0.64, 100.0 / aspect)  # at most 100 mm tall
+    map_w = min(width * 0.64, map_h / aspect)
     box_h = map_w * aspect
     pdf.image(io.BytesIO(image), x=pdf.l_margin, y=top, w=map_w, h=box_h)
     chart = trend_png(pack)
@@ -194,7 +210,7 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
     pdf.set_y(top + box_h + 2)
     pdf.set_font("DejaVu", "B", 12)
     pdf.cell(width, 7, "How it compares with England", new_x="LMARGIN", new_y="NEXT")
-    _bullets(pdf, pack.sentences, size=11, line=5.6, gap=1)
+    _bullets(pdf, pack.sentences, size=size, line=line, gap=1)
     _bullets(pdf, pack.lag, size=9, line=4.6)
     pdf.ln(1.5)
     pdf.set_font("DejaVu", "B", 10)
@@ -205,9 +221,7 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
     _bullets(pdf, pack.sources, size=7, line=3.4)
     pdf.ln(1)
     pdf.multi_cell(width, 3.4, pack.attribution, new_x="LMARGIN", new_y="NEXT", align="L")
-    if pdf.page_no() != 1 or pdf.get_y() > pdf.h - 8:
-        raise ValueError(f"The pack for {pack.area.area_name} does not fit one A4 page; shorten its sources.")
-    return bytes(pdf.output())
+    return pdf
 
 
 def _bullets(pdf: FPDF, items: Sequence[str], *, size: float, line: float, gap: float = 0.0) -> None:

@@ -20,6 +20,7 @@ from geo import boundaries, indicators, lag, profile
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import load_catalogue
+from geo.comparison import Versus, difference
 from geo.errors import AtlasError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, vintages
 
@@ -52,6 +53,7 @@ class Figure:
     period: str
     value: float
     england: float
+    verdict: str  # geo.comparison's: better, similar, worse, higher, lower, no interval
     sentence: str
 
 
@@ -95,31 +97,33 @@ def _fmt(value: float, decimals: int = 1) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def figure_sentence(indicator_id: str, sex: str, *, period: str, value: float, england: float, unit: str,
-                    label: str) -> str:
+def figure_sentence(indicator_id: str, sex: str, *, period: str, versus: Versus, unit: str, label: str) -> str:
     """One figure in plain English against England, e.g. "Men here can expect to live 74.1 years (...)".
 
-    The difference is plain arithmetic on the published values, not a significance test.
+    A difference is plain arithmetic on the published values; whether it is significant
+    is said by :meth:`geo.comparison.Versus.sentence`, the words the map panel and summary use.
     """
-    diff = value - england
+    value, england = versus.value, versus.england
+    if value is None or england is None:
+        raise ValueError(f"figure_sentence needs a value and England's value; got {value!r} and {england!r}.")
     who = {"male": "Men", "female": "Women"}.get(sex, "People")
     if indicator_id in ("le_birth", "hle_birth"):
+        diff = value - england
         more = "more" if diff > 0 else "fewer"
         health = " in good health" if indicator_id == "hle_birth" else ""
         years = "year" if round(abs(diff), 1) == 1 else "years"
         gap = f"{_fmt(abs(diff))} {years} {more} than" if round(diff, 1) else "the same as"
-        return (f"{who} here can expect to live {_fmt(value)} years{health} ({period}), "
-                f"{gap} the England average of {_fmt(england)}.")
-    if indicator_id == "sii_le":
-        return (f"Between the most and least deprived parts of the area, {who.lower()}'s life expectancy differs by "
-                f"{_fmt(value)} years ({period}); across England the gap is {_fmt(england)} years.")
-    if indicator_id == "fuel_poverty":
-        return (f"{_fmt(value)}% of households were in fuel poverty in {period}, "
-                f"against {_fmt(england)}% across England.")
-    ratio = value / england if england else float("nan")
-    compare = (f"{abs(ratio - 1):.0%} {'higher' if ratio > 1 else 'lower'} than" if round(ratio, 2) != 1
-               else "about the same as")
-    return (f"{label}: {_fmt(value)} {unit} in {period}, {compare} England's {_fmt(england)}.")
+        lead = (f"{who} here can expect to live {_fmt(value)} years{health} ({period}), "
+                f"{gap} the England average of {_fmt(england)}")
+    elif indicator_id == "sii_le":
+        lead = (f"Between the most and least deprived parts of the area, {who.lower()}'s life expectancy differs by "
+                f"{_fmt(value)} years ({period}); across England the gap is {_fmt(england)} years")
+    elif indicator_id == "fuel_poverty":
+        lead = (f"{_fmt(value)}% of households were in fuel poverty in {period}, "
+                f"against {_fmt(england)}% across England")
+    else:
+        lead = f"{label}: {_fmt(value)} {unit} in {period}, {difference(value, england)}"
+    return versus.sentence(lead) + "."
 
 
 def _figures(area: Area, data_dir: Path) -> tuple[Figure, ...]:
@@ -128,36 +132,18 @@ def _figures(area: Area, data_dir: Path) -> tuple[Figure, ...]:
     catalogue = load_catalogue(data_dir)
     out: list[Figure] = []
     for key in FIGURES:
-        h = items.get(key)
-        if h is None and key[0] in catalogue and area.level in catalogue[key[0]].levels:
-            h = _latest(key[0], key[1], area, data_dir)
+        # geo.profile.HEADLINES may leave a figure out; read it the same way, so the panel and pack agree.
+        h = items.get(key) or profile.headline(key[0], key[1], area.area_code, level=area.level, data_dir=data_dir)
         if h is None or h.value is None or h.england is None or h.status != "ok":
             continue
         ind = catalogue[key[0]]
-        out.append(Figure(key[0], key[1], h.period, h.value, h.england,
-                          figure_sentence(key[0], key[1], period=h.period, value=h.value, england=h.england,
-                                          unit=ind.unit, label=ind.label)))
+        versus = h.versus
+        out.append(Figure(key[0], key[1], h.period, h.value, h.england, versus.verdict,
+                          figure_sentence(key[0], key[1], period=h.period, versus=versus, unit=ind.unit,
+                                          label=ind.label)))
         if len(out) == MAX_FIGURES:
             break
     return tuple(out)
-
-
-def _latest(indicator_id: str, sex: str, area: Area, data_dir: Path) -> profile.Headline | None:
-    # geo.profile.HEADLINES leaves some figures out (e.g. men's healthy life expectancy); read them the same way.
-    try:
-        rows = indicators.load(indicator_id, level=area.level, sex=sex, data_dir=data_dir)
-    except AtlasError:
-        return None
-    mine = rows[(rows["area_code"] == area.area_code) & (rows["status"] == "ok")]
-    if mine.empty:
-        return None
-    row = mine.sort_values(["period", "vintage"]).iloc[-1]
-    eng = indicators.england_value(indicator_id, period=str(row["period"]), sex=sex, data_dir=data_dir)
-    if eng is None or pd.isna(eng["value"]):
-        return None
-    ind = load_catalogue(data_dir)[indicator_id]
-    return profile.Headline(ind, sex, str(row["period"]), str(row["vintage"]), float(row["value"]), None, None,
-                            "ok", float(eng["value"]), "not compared", None, 0)
 
 
 def _population(area: Area, data_dir: Path) -> tuple[float, str] | None:

@@ -14,11 +14,12 @@ import pandas as pd
 from geo import boundaries, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
-from geo.classify import compare_with_england
+from geo.comparison import Versus, compare, difference, note_without_verdict, published_verdict
 from geo.errors import AtlasError
 from geo.schema import ENGLAND_CODE
 
-__all__ = ["HEADLINES", "Headline", "headlines", "trend", "lsoa_deciles", "population", "summary_sentences"]
+__all__ = ["HEADLINES", "Headline", "headline", "headlines", "lsoa_deciles", "panel_lines", "population",
+           "summary_sentences", "trend"]
 
 #: (indicator_id, sex) shown in every profile, in order; absent ones are skipped.
 HEADLINES: tuple[tuple[str, str], ...] = (
@@ -53,7 +54,6 @@ class Headline:
     upper_ci: float | None
     status: str
     england: float | None
-    comparison: str
     rank: int | None
     of: int
     note: str = ""
@@ -61,6 +61,20 @@ class Headline:
     @property
     def sex_label(self) -> str:
         return "" if self.sex == "persons" else self.sex
+
+    @property
+    def versus(self) -> Versus:
+        """The value against England's by :func:`geo.comparison.compare` (the one rule every page uses).
+
+        Without an interval, the publisher's own comparison (kept in ``note``) is used where it gives one.
+        """
+        return compare(self.value, lower_ci=self.lower_ci, upper_ci=self.upper_ci, england=self.england,
+                       polarity=self.indicator.polarity, published=published_verdict(self.note))
+
+    @property
+    def comparison(self) -> str:
+        """The verdict: better, similar, worse, higher, lower, no interval, no England value or missing."""
+        return self.versus.verdict
 
 
 def _latest_rows(indicator_id: str, level: str, area_code: str, sex: str, data_dir: Path) -> pd.DataFrame:
@@ -76,52 +90,40 @@ def _latest_rows(indicator_id: str, level: str, area_code: str, sex: str, data_d
     return rows[(rows["period"] == period) & (rows["vintage"] == vintage)]
 
 
+def headline(indicator_id: str, sex: str, area_code: str, *, level: str,
+             data_dir: Path = DATA_DIR) -> Headline | None:
+    """The area's latest value of one indicator, with England's and its rank; ``None`` when not held."""
+    catalogue = load_catalogue(data_dir)
+    if indicator_id not in catalogue or level not in catalogue[indicator_id].levels:
+        return None
+    ind = catalogue[indicator_id]
+    rows = _latest_rows(indicator_id, level, area_code, sex, data_dir)
+    if rows.empty:
+        return None
+    row = rows[rows["area_code"] == area_code].iloc[0]
+    period, vintage = str(row["period"]), str(row["vintage"])
+    eng = indicators.england_value(indicator_id, period=period, sex=sex, data_dir=data_dir)
+    rank = _ranks(rows, ind.polarity).get(area_code)
+    return Headline(
+        indicator=ind,
+        sex=sex,
+        period=period,
+        vintage=vintage,
+        value=None if pd.isna(row["value"]) else float(row["value"]),
+        lower_ci=None if pd.isna(row["lower_ci"]) else float(row["lower_ci"]),
+        upper_ci=None if pd.isna(row["upper_ci"]) else float(row["upper_ci"]),
+        status=str(row["status"]),
+        england=None if eng is None or pd.isna(eng["value"]) else float(eng["value"]),
+        rank=None if rank is None or pd.isna(rank) else int(rank),
+        of=int(rows["value"].notna().sum()),
+        note="" if pd.isna(row.get("note")) else str(row.get("note")),
+    )
+
+
 def headlines(area_code: str, *, level: str, data_dir: Path = DATA_DIR) -> list[Headline]:
     """The area's latest value of each headline indicator held for it."""
-    catalogue = load_catalogue(data_dir)
-    out: list[Headline] = []
-    for indicator_id, sex in HEADLINES:
-        if indicator_id not in catalogue or level not in catalogue[indicator_id].levels:
-            continue
-        ind = catalogue[indicator_id]
-        rows = _latest_rows(indicator_id, level, area_code, sex, data_dir)
-        if rows.empty:
-            continue
-        row = rows[rows["area_code"] == area_code].iloc[0]
-        period, vintage = str(row["period"]), str(row["vintage"])
-        eng = indicators.england_value(indicator_id, period=period, sex=sex, data_dir=data_dir)
-        england = None if eng is None or pd.isna(eng["value"]) else float(eng["value"])
-        comparison = "not compared"
-        if england is not None:
-            comparison = str(
-                compare_with_england(
-                    pd.Series([row["value"]]),
-                    pd.Series([row["lower_ci"]]),
-                    pd.Series([row["upper_ci"]]),
-                    england_value=england,
-                    polarity=ind.polarity,
-                ).iloc[0]
-            )
-        ranks = _ranks(rows, ind.polarity)
-        rank = ranks.get(area_code)
-        out.append(
-            Headline(
-                indicator=ind,
-                sex=sex,
-                period=period,
-                vintage=vintage,
-                value=None if pd.isna(row["value"]) else float(row["value"]),
-                lower_ci=None if pd.isna(row["lower_ci"]) else float(row["lower_ci"]),
-                upper_ci=None if pd.isna(row["upper_ci"]) else float(row["upper_ci"]),
-                status=str(row["status"]),
-                england=england,
-                comparison=comparison,
-                rank=None if rank is None or pd.isna(rank) else int(rank),
-                of=int(rows["value"].notna().sum()),
-                note="" if pd.isna(row.get("note")) else str(row.get("note")),
-            )
-        )
-    return out
+    found = (headline(indicator_id, sex, area_code, level=level, data_dir=data_dir) for indicator_id, sex in HEADLINES)
+    return [h for h in found if h is not None]
 
 
 def _ranks(rows: pd.DataFrame, polarity: str) -> dict[str, float]:
@@ -190,14 +192,10 @@ def population(area_code: str, *, level: str, vintage: str, data_dir: Path = DAT
 
 
 def summary_sentences(name: str, items: list[Headline]) -> list[str]:
-    """Plain-English sentences for a one-page summary, one per headline held."""
-    words = {
-        "better": "better than England",
-        "worse": "worse than England",
-        "similar": "similar to England",
-        "higher": "higher than England",
-        "lower": "lower than England",
-    }
+    """Plain-English sentences for a one-page summary, one per headline held.
+
+    Each compares with England by :meth:`geo.comparison.Versus.sentence`, as the map panel and the pack do.
+    """
     sentences = []
     for h in items:
         if h.value is None:
@@ -205,14 +203,36 @@ def summary_sentences(name: str, items: list[Headline]) -> list[str]:
             continue
         what = f"{h.indicator.label}{' for ' + h.sex_label + 's' if h.sex_label else ''} in {h.period}"
         text = f"{what} was {_fmt(h.value)} {h.indicator.unit}"
-        if h.england is not None:
-            text += f", against {_fmt(h.england)} for England"
-            if h.comparison in words:
-                text += f" ({words[h.comparison]})"
-        if h.rank is not None:
-            text += f"; it ranks {h.rank} of {h.of} (1 = best)" if h.indicator.polarity != "none" else ""
-        sentences.append(text + ".")
+        if h.rank is not None and h.indicator.polarity != "none":
+            text += f" (rank {h.rank} of {h.of}, 1 = best)"
+        lead = text if h.england is None else f"{text}, {difference(h.value, h.england, unit=h.indicator.unit)}"
+        sentences.append(h.versus.sentence(lead) + ".")
     return sentences
+
+
+def panel_lines(items: list[Headline]) -> list[str]:
+    """The map panel's list against England (Markdown), one line per headline, worded by :mod:`geo.comparison`."""
+    lines = []
+    for h in items:
+        sex = f" ({h.sex_label})" if h.sex_label else ""
+        england = "" if h.england is None else f"; England {h.england:,.1f}"
+        rank = f"; rank {h.rank} of {h.of}" if h.rank else ""
+        rest = note_without_verdict(h.note)  # the publisher's comparison is the verdict, not a note
+        note = f" *({rest})*" if rest else ""
+        lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
+                     f"{england} — **{h.versus.short()}**{rank}{note}")
+    return lines
+
+
+def _value_text(h: Headline) -> str:
+    if h.status == "suppressed":
+        return "suppressed"
+    if h.value is None:
+        return "no data"
+    text = f"{h.value:,.1f}"
+    if h.lower_ci is not None and h.upper_ci is not None:
+        text += f" ({h.lower_ci:,.1f}-{h.upper_ci:,.1f})"
+    return text
 
 
 def _fmt(value: float) -> str:

@@ -509,19 +509,8 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
     items = view_cache.headlines(code, level=level)
     if items:
-        st.markdown("**Against England** (latest period held; rank 1 = best)")
-        words = {"better": "better than England", "worse": "worse than England", "similar": "similar to England",
-                 "higher": "higher than England", "lower": "lower than England"}
-        lines = []
-        for h in items:
-            sex = f" ({h.sex_label})" if h.sex_label else ""
-            england = "" if h.england is None else f"; England {h.england:,.1f}"
-            verdict = f" — **{words[h.comparison]}**" if h.comparison in words else ""
-            rank = f"; rank {h.rank} of {h.of}" if h.rank else ""
-            note = f" *({h.note})*" if h.note else ""
-            lines.append(f"- {h.indicator.label}{sex}, {h.period}: **{_value_text(h)}** {h.indicator.unit}"
-                         f"{england}{verdict}{rank}{note}")
-        st.markdown("\n".join(lines))
+        st.markdown("**Against England** (latest period held; 95% confidence intervals; rank 1 = best)")
+        st.markdown("\n".join(area_profile.panel_lines(items)))  # worded by geo.comparison, as the pack is
     from geo.lag import area_sentences  # years behind England (issue 14)
 
     if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
@@ -588,17 +577,6 @@ def _trend(view: View, code: str, level: str, name: str) -> None:
 
 def _attribution() -> str:
     return str(view_cache.catalogue_json()["attribution"])
-
-
-def _value_text(h: area_profile.Headline) -> str:
-    if h.status == "suppressed":
-        return "suppressed"
-    if h.value is None:
-        return "no data"
-    text = f"{h.value:,.1f}"
-    if h.lower_ci is not None and h.upper_ci is not None:
-        text += f" ({h.lower_ci:,.1f}-{h.upper_ci:,.1f})"
-    return text
 
 
 # ---------------------------------------------------------------- downloads

@@ -12,7 +12,7 @@ import pytest
 
 from cli.main import main
 from documents.pack import map_png, pack_html, pack_pdf
-from geo import pack
+from geo import comparison, pack, profile
 
 LIVERPOOL = "E08000012"
 
@@ -66,3 +66,57 @@ def test_cli_makes_all_three(data_dir, tmp_path) -> None:
     out = {k: tmp_path / f"pack.{k}" for k in ("pdf", "html", "png")}
     assert main(["pack", LIVERPOOL, "--pdf", str(out["pdf"]), "--html", str(out["html"]), "--png", str(out["png"])]) == 0
     assert all(p.stat().st_size > 1000 for p in out.values())
+
+
+# ---------------------------------------------------------------- the pack and the map panel agree (issue 19)
+AGREEMENT_AREAS = [pytest.param("E07000062", id="hastings"), pytest.param("E09000030", id="tower-hamlets")]
+_VERDICTS = {verdict: phrase for verdict, phrase in comparison.PHRASES.items() if verdict != "missing"}
+
+
+def _verdicts_in(text: str) -> list[str]:
+    """The comparison verdicts a text states, by geo.comparison's words ("higher than England's 30.2" is a number)."""
+    text = " ".join(text.split())
+    return [v for v, phrase in _VERDICTS.items() if re.search(re.escape(phrase) + r"(?!['’]s)", text)]
+
+
+def _one_verdict(text: str) -> str:
+    found = _verdicts_in(text)
+    assert len(found) == 1, f"expected one comparison with England, found {found} in: {text}"
+    return found[0]
+
+
+def _items(html_page: str, heading: str) -> list[str]:
+    """The text of each <li> in the list after ``heading``."""
+    section = html_page.split(f"<h2>{heading}</h2>", 1)[1].split("</ul>", 1)[0]
+    return [html.unescape(re.sub(r"<[^>]+>", "", li)) for li in re.findall(r"<li>(.*?)</li>", section, re.DOTALL)]
+
+
+@pytest.mark.parametrize("code", AGREEMENT_AREAS)
+def test_the_pack_says_what_the_map_panel_says(code: str, data_dir, tmp_path, capsys) -> None:
+    made = pack.build(code, data_dir=data_dir)
+    items = profile.headlines(code, level=made.area.level, data_dir=data_dir)
+    panel = {(h.indicator.indicator_id, h.sex): _one_verdict(line)
+             for h, line in zip(items, profile.panel_lines(items), strict=True)}
+    summary = {(h.indicator.indicator_id, h.sex): _one_verdict(s)
+               for h, s in zip(items, profile.summary_sentences(made.area.area_name, items), strict=True)}
+    summary_page = profile.summary_html(made.area.area_name, code, level_label="Local authority district", items=items,
+                                        population=None, deciles=None, attribution="OGL")
+    summary_html = dict(zip(summary, map(_one_verdict, _items(summary_page, "How it compares with England")),
+                            strict=True))
+    keys = [(f.indicator_id, f.sex) for f in made.figures]
+    assert any(k == ("u75_cvd_prev", "persons") for k in keys), "heart and stroke deaths are in the pack"
+
+    pack_html_items = _items(pack_html(made), "How it compares with England")[: len(keys)]
+    assert main(["pack", code, "--pdf", str(tmp_path / "pack.pdf")]) == 0
+    cli_lines = [line[2:] for line in capsys.readouterr().out.splitlines() if line.startswith("- ")][: len(keys)]
+    pdf_text = _pdf_text((tmp_path / "pack.pdf").read_bytes(), tmp_path)
+    pdf_bullets = [" ".join(b.split()) for b in pdf_text.split("•")[1:]][: len(keys)]
+    surfaces = {"pack": [f.sentence for f in made.figures], "HTML": pack_html_items, "CLI": cli_lines,
+                "PDF": pdf_bullets}
+    for key, figure in zip(keys, made.figures, strict=True):
+        assert figure.verdict == panel[key] == summary[key] == summary_html[key], key
+    for surface, texts in surfaces.items():
+        assert len(texts) == len(keys), surface
+        for key, figure, text in zip(keys, made.figures, texts, strict=True):
+            assert f"{figure.value:,.1f}" in text, (surface, key, text)  # the bullet is this figure's
+            assert _one_verdict(text) == panel[key], (surface, key, text)

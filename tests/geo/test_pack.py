@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import pytest
 
-from geo import indicators, pack, profile
+from geo import comparison, indicators, pack, profile
 
 LIVERPOOL = "E08000012"
 
 
+NO_CI = "; no confidence interval is held, so we cannot say whether the difference is significant."
+
+
 @pytest.mark.parametrize(
-    ("indicator_id", "sex", "value", "england", "expected"),
+    ("indicator_id", "sex", "value", "ci", "england", "expected"),
     [
-        pytest.param("le_birth", "male", 74.1, 79.4,
-                     "Men here can expect to live 74.1 years (P), 5.3 years fewer than the England average of 79.4.",
-                     id="issue-example"),
-        pytest.param("le_birth", "female", 84.2, 83.2,
-                     "Women here can expect to live 84.2 years (P), 1.0 year more than the England average of 83.2.",
-                     id="one-year-more"),
-        pytest.param("le_birth", "male", 79.4, 79.4,
-                     "Men here can expect to live 79.4 years (P), the same as the England average of 79.4.",
+        pytest.param("le_birth", "male", 74.1, None, 79.4,
+                     "Men here can expect to live 74.1 years (P), 5.3 years fewer than the England average of 79.4"
+                     + NO_CI, id="issue-example"),
+        pytest.param("le_birth", "female", 84.2, None, 83.2,
+                     "Women here can expect to live 84.2 years (P), 1.0 year more than the England average of 83.2"
+                     + NO_CI, id="one-year-more"),
+        pytest.param("le_birth", "male", 79.4, None, 79.4,
+                     "Men here can expect to live 79.4 years (P), the same as the England average of 79.4" + NO_CI,
                      id="same"),
-        pytest.param("fuel_poverty", "persons", 18.7, 13.2,
-                     "18.7% of households were in fuel poverty in P, against 13.2% across England.", id="fuel"),
-        pytest.param("u75_prev", "persons", 230.8, 145.8,
-                     "Label: 230.8 per 100,000 in P, 58% higher than England's 145.8.", id="ratio"),
+        pytest.param("le_birth", "female", 82.9, (82.5, 83.3), 83.5,
+                     "Women here can expect to live 82.9 years (P), 0.6 years fewer than the England average of 83.5: "
+                     "worse than England at 95% confidence (the area's 95% confidence interval, 82.5 to 83.3, lies "
+                     "wholly below England's value).", id="fewer-and-worse"),
+        pytest.param("fuel_poverty", "persons", 18.7, None, 13.2,
+                     "18.7% of households were in fuel poverty in P, against 13.2% across England" + NO_CI, id="fuel"),
+        pytest.param("u75_prev", "persons", 230.8, None, 145.8,
+                     "Label: 230.8 per 100,000 in P, 58% higher than England's 145.8" + NO_CI, id="ratio-no-ci"),
+        pytest.param("u75_cvd_prev", "persons", 32.4, (25.9, 40.1), 30.2,
+                     "Label: 32.4 per 100,000 in P, 7% higher than England's 30.2, but similar to England: the "
+                     "difference is not significant at 95% confidence (the area's 95% confidence interval, 25.9 to "
+                     "40.1, includes England's value).", id="hastings-higher-but-similar"),
     ],
 )
-def test_figure_sentence(indicator_id: str, sex: str, value: float, england: float, expected: str) -> None:
-    got = pack.figure_sentence(indicator_id, sex, period="P", value=value, england=england, unit="per 100,000",
-                               label="Label")
+def test_figure_sentence(indicator_id: str, sex: str, value: float, ci: tuple[float, float] | None, england: float,
+                         expected: str) -> None:
+    lower, upper = ci or (None, None)
+    versus = comparison.compare(value, lower_ci=lower, upper_ci=upper, england=england, polarity="lower_is_better"
+                                if indicator_id not in ("le_birth", "hle_birth") else "higher_is_better")
+    got = pack.figure_sentence(indicator_id, sex, period="P", versus=versus, unit="per 100,000", label="Label")
     assert got == expected
 
 

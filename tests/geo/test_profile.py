@@ -5,29 +5,57 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import indicators, profile
+from geo import comparison, indicators, profile
 from geo.catalogue import Indicator, Source
 
 
-def _headline(value: float | None, comparison: str = "worse") -> profile.Headline:
+def _headline(value: float | None, ci: tuple[float, float] | None = None, note: str = "") -> profile.Headline:
     ind = Indicator("le_birth", "Life expectancy at birth", "d", "years", "higher_is_better", "Life expectancy",
                     Source("ONS <b>", "LE", "x"), short_title="Life expectancy")
-    return profile.Headline(ind, "female", "2021-23", "2023", value, None, None, "ok" if value else "suppressed",
-                            83.1, comparison, 250 if value else None, 294)
+    lower, upper = ci or (None, None)
+    return profile.Headline(ind, "female", "2021-23", "2023", value, lower, upper, "ok" if value else "suppressed",
+                            83.1, 250 if value else None, 294, note)
 
 
 @pytest.mark.parametrize(
-    ("value", "comparison", "expected"),
+    ("value", "ci", "expected"),
     [
-        pytest.param(80.2, "worse", "was 80.2 years, against 83.1 for England (worse than England); it ranks 250 of 294",
-                     id="worse"),
-        pytest.param(84.0, "better", "(better than England)", id="better"),
-        pytest.param(None, "missing", "is not available", id="suppressed"),
+        pytest.param(80.2, (79.8, 80.6), "was 80.2 years (rank 250 of 294, 1 = best), 2.9 years fewer than England's "
+                     "83.1: worse than England at 95% confidence (the area's 95% confidence interval, 79.8 to 80.6, "
+                     "lies wholly below England's value).", id="worse"),
+        pytest.param(84.0, (83.5, 84.5), "0.9 years more than England's 83.1: better than England at 95% confidence",
+                     id="better"),
+        pytest.param(83.6, (82.9, 84.3), "0.5 years more than England's 83.1, but similar to England: the difference "
+                     "is not significant at 95% confidence", id="more-but-similar"),
+        pytest.param(80.2, None, "2.9 years fewer than England's 83.1; no confidence interval is held, so we cannot "
+                     "say whether the difference is significant.", id="no-ci-held"),
+        pytest.param(None, None, "is not available", id="suppressed"),
     ],
 )
-def test_summary_sentences(value, comparison, expected) -> None:
-    [sentence] = profile.summary_sentences("Blackpool", [_headline(value, comparison)])
+def test_summary_sentences(value, ci, expected) -> None:
+    [sentence] = profile.summary_sentences("Blackpool", [_headline(value, ci)])
     assert expected in sentence
+
+
+@pytest.mark.parametrize(
+    ("value", "ci", "note", "expected"),
+    [
+        pytest.param(80.2, (79.8, 80.6), "", "**80.2 (79.8-80.6)** years; England 83.1 — **worse than England "
+                     "(significant at 95% confidence)**; rank 250 of 294", id="worse"),
+        pytest.param(83.6, (82.9, 84.3), "", "— **similar to England (not significantly different at 95% confidence)**",
+                     id="similar"),
+        pytest.param(80.2, None, "", "**80.2** years; England 83.1 — **not tested: no confidence interval is held**",
+                     id="no-ci-held"),
+        pytest.param(83.0, None, f"{comparison.PUBLISHED_NOTE}similar; code recoded in 2023",
+                     "— **similar to England (not significantly different at 95% confidence, as published by OHID)**; "
+                     "rank 250 of 294 *(code recoded in 2023)*", id="publisher-says-similar"),
+    ],
+)
+def test_panel_lines_word_the_comparison_as_the_sentences_do(value, ci, note, expected) -> None:
+    h = _headline(value, ci, note)
+    [line] = profile.panel_lines([h])
+    assert expected in line
+    assert h.versus.phrase in line and h.versus.phrase in profile.summary_sentences("Blackpool", [h])[0]
 
 
 def test_summary_html_escapes_everything() -> None:
