@@ -10,7 +10,7 @@ stage writes:
   ward (2025) and easting/northing where Code-Point holds them;
 - ``lookups/wards.parquet``: ward names from the Code-Point code list;
 - ``lookups/postcode_centres.parquet``: per LSOA (2011 and 2021), the mean position of
-  its live residential postcodes (user type 0), the polygon's centre, and the best-fit
+  its live residential postcodes (user type 0), the polygon's centroid, and the best-fit
   ward (the ward holding most of the LSOA's live postcodes) with its share.
 
 LSOA 2021 comes from the atlas's LSOA 2011-2021 lookup where the 2011 LSOA is unchanged
@@ -159,7 +159,7 @@ def _centres(ctx: BuildContext, table: pd.DataFrame) -> pd.DataFrame:
             easting=("easting", "mean"), northing=("northing", "mean"), postcodes=("key", "size")
         )
         polys = gpd.read_parquet(ctx.out(f"boundaries/lsoa_{vintage}.parquet"), columns=["area_code", "geometry"])
-        inner = polys.to_crs(27700).representative_point()
+        inner = polys.to_crs(27700).centroid  # the geometric centre distances started from
         centre = pd.DataFrame(
             {"area_code": polys["area_code"], "poly_easting": inner.x.round(), "poly_northing": inner.y.round()}
         ).set_index("area_code")
