@@ -2,7 +2,9 @@
 
 :func:`resolve_area` turns a code of any vintage (a local authority, upper-tier
 authority, PCT or region) or ``"england"`` into an :class:`Area`, using the latest
-boundary set that holds the code (:func:`geo.codes.detect`).
+boundary set that holds the code (:func:`geo.codes.detect`). :func:`without_value` says
+which areas of a map have no value to draw: the one count behind the join check, the
+legend's "No data (N areas)" and an upload's preview.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import pandas as pd
+
 from geo import boundaries
 from geo._paths import DATA_DIR
 from geo.codes import detect
 from geo.errors import UnknownAreaCodeError, UploadError
 from geo.schema import AREA_LABELS, ENGLAND_CODE
 
-__all__ = ["ENGLAND", "LIST_BYTES", "LIST_ENTRIES", "Area", "read_area_list", "read_area_list_file", "resolve_area"]
+__all__ = [
+    "ENGLAND", "LIST_BYTES", "LIST_ENTRIES", "Area", "read_area_list", "read_area_list_file", "resolve_area", "without_value",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,26 @@ def resolve_area(code: str, *, data_dir: Path = DATA_DIR) -> Area:
     names = boundaries.area_lookup(found.level, found.vintage, data_dir=data_dir)
     name = str(names.loc[names["area_code"] == cleaned.upper(), "area_name"].iloc[0])
     return Area(cleaned.upper(), name, found.level, found.vintage)
+
+
+# ---------------------------------------------------------------- areas with no value
+def without_value(status: pd.Series, value: pd.Series) -> pd.Series:
+    """Which areas of a map have no value to draw (drawn as "No data"), aligned with ``status``.
+
+    An area has no value when it has no row (``status`` missing or blank after a join), or
+    a row whose value is blank or unreadable (``status`` "missing", or "ok" with no value).
+    Suppressed areas are counted apart (they have a status of their own). The join check,
+    the legend and an upload's preview all count with this, so they give one number.
+
+    Examples
+    --------
+    >>> status = pd.Series(["ok", "ok", "missing", "suppressed", None])
+    >>> without_value(status, pd.Series([1.0, None, None, None, None])).tolist()
+    [False, True, True, False, True]
+    """
+    given = status.astype("object").where(status.notna(), "missing").astype("str")
+    has_value = value.notna().to_numpy()
+    return pd.Series((given.to_numpy() != "suppressed") & ((given.to_numpy() != "ok") | ~has_value), index=status.index)
 
 
 # ---------------------------------------------------------------- a user's list of areas

@@ -134,6 +134,8 @@ def display_unit(unit: str, *, value_type: str = "") -> tuple[str, float]:
     if value_type != "proportion" or unit.lstrip().startswith("%"):
         return unit, 1.0
     shown = re.sub(r"\s*\(0-1\)", "", unit).strip()
+    if not shown:  # a proportion with no unit given (an uploaded column): "%", never "% ()"
+        return "%", 100.0
     shown = re.sub(r"^proportion\b", "%", shown) if shown.startswith("proportion") else f"% ({shown})"
     return shown, 100.0
 

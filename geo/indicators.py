@@ -18,6 +18,7 @@ import pyarrow.dataset as ds
 
 from geo import shared
 from geo._paths import DATA_DIR, refreshed_dir
+from geo.areas import without_value
 from geo.catalogue import get
 from geo.errors import DataUnavailableError
 from geo.schema import ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS
@@ -148,7 +149,10 @@ class JoinReport:
     """What a join of values to boundaries could not match."""
 
     values_without_area: tuple[str, ...]
+    #: Areas drawn as "No data" (:func:`geo.areas.without_value`: no row, or a blank value): the legend's count.
     areas_without_value: tuple[str, ...]
+    #: Of those, the areas with no row at all.
+    areas_without_row: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -164,7 +168,9 @@ class JoinReport:
                 f"({shown}{more})"
             )
         if self.areas_without_value:
-            parts.append(f"{len(self.areas_without_value)} area(s) on the map have no row in the data")
+            blank = len(self.areas_without_value) - len(self.areas_without_row)
+            why = f" ({blank} of them have a row with no value in it)" if blank else ""
+            parts.append(f"{len(self.areas_without_value)} area(s) on the map have no value{why}")
         return "; ".join(parts) if parts else "every code matched"
 
 
@@ -183,7 +189,8 @@ def join(boundaries: gpd.GeoDataFrame, values: pd.DataFrame) -> tuple[gpd.GeoDat
     merged["status"] = merged["status"].fillna("missing")
     report = JoinReport(
         values_without_area=tuple(sorted(set(values["area_code"]) - set(boundaries["area_code"]))),
-        areas_without_value=tuple(sorted(set(boundaries["area_code"]) - set(values["area_code"]))),
+        areas_without_value=tuple(sorted(merged.loc[without_value(merged["status"], merged["value"]), "area_code"])),
+        areas_without_row=tuple(sorted(set(boundaries["area_code"]) - set(values["area_code"]))),
     )
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=boundaries.crs), report
 

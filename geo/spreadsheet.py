@@ -2,7 +2,8 @@
 
 :func:`read` turns bytes (never a path on shared storage) into a :class:`Grid`,
 whatever the encoding, delimiter or workbook; :func:`table` finds the header row
-(merged group rows above it prefix the names); :func:`number_convention` decides
+above the first areas (merged group rows above it prefix the names; title lines above
+it and notes below the data are skipped and listed); :func:`number_convention` decides
 whether the file writes ``12,5`` or ``12.5``; :func:`parse_value` reads one cell.
 Anything wrong with the file raises :class:`~geo.errors.UploadError` with the fix.
 :func:`geo.tables.safe_table` neutralises formula-like text in every export.
@@ -14,7 +15,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -68,6 +69,11 @@ _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
 #: 12, -3.25: a plain number, short enough to be finite (read without the checks above).
 _PLAIN = re.compile(r"-?\d{1,15}(\.\d{1,15})?")
 _HEADER_SCAN = 15
+#: Non-blank rows searched for the first area (title lines and notes above the header are skipped).
+_TITLE_SCAN = 30
+#: A line below the data that starts so is a note ("Source: NHS Digital", "1. Figures are rounded"), not an area.
+_NOTE = re.compile(r"(sources?|notes?|footnotes?|contains|copyright|crown copyright|data|figures|please|see|"
+                   r"last updated|published|next update|produced|released)\b|[©*\[]|\(c\)|\d{1,2}\s*[.):]\s", re.I)
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,17 @@ class Grid:
 
 @dataclass(frozen=True, eq=False)
 class Table:
-    """Column names, data rows (padded to one width), the spreadsheet row number of the first, and problems."""
+    """Column names, data rows (padded to one width), the spreadsheet row number of the first, problems, and the
+    title and footer lines skipped above and below the table."""
 
     names: list[str]
     body: list[list[object]]
     first_row: int
     problems: list[Problem]
+    #: Lines skipped above the header (a title, a subtitle): (spreadsheet row, the line's text).
+    title: tuple[tuple[int, str], ...] = ()
+    #: Lines skipped below the data (a source, notes): (spreadsheet row, the line's text).
+    footer: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -331,31 +342,56 @@ def _csv_grid(data: bytes) -> Grid:
     return Grid(grid, f"CSV, {encoding}, {names.get(delimiter, repr(delimiter))}-separated", delimiter=delimiter)
 
 
-def table(grid: list[list[object]]) -> Table:
-    """Header names, data rows and the spreadsheet row number of the first data row."""
+def table(grid: list[list[object]], *, is_area: Callable[[str], bool] | None = None) -> Table:
+    """Header names, data rows and the spreadsheet row number of the first data row.
+
+    The header is the row above the first rows of areas: cells ``is_area`` accepts (by
+    default, cells that look like area codes), in one column for several rows. Rows above
+    it that label groups of columns (merged cells, the first column blank) prefix the
+    names; other lines above it (a title, a subtitle) are skipped and listed in
+    :attr:`Table.title`. Below the last area, the lines that read as notes (one cell, no
+    numbers, or "Source: ...", "1. Figures are rounded") are skipped and listed in
+    :attr:`Table.footer`: they are never read as areas.
+    """
     problems: list[Problem] = []
-    rows = [r for r in grid]
+    rows = grid
     nonblank = [i for i, r in enumerate(rows) if any(text(c) for c in r)]
     if not nonblank:
         raise UploadError("The file is empty; expected a header row and one row per area.")
     width = max(len(r) for r in rows)
-    start = next((i for i in nonblank[:_HEADER_SCAN] if any(looks_like_code(code_text(c)) for c in rows[i])), None)
-    if start is None:
-        header_at: int | None = nonblank[0]
-        start = nonblank[0] + 1
+    test = is_area or _code_like
+    found = _first_areas(rows, nonblank, test)
+    key: int | None = None
+    if found is None:
+        # No areas to go by: the header is the first row as wide as the rows below it (a title line is narrower).
+        wide = _typical_width(rows, nonblank[:200]) >= 2
+        header_at: int | None = next((i for i in nonblank[:_TITLE_SCAN] if not wide or _width(rows[i]) >= 2), nonblank[0])
+        assert header_at is not None
+        start = header_at + 1
     else:
+        start, key = found
         above = [i for i in nonblank if i < start]
         header_at = above[-1] if above else None
     hidden = sum(1 for i in nonblank[: start + _HEADER_SCAN] for c in rows[i] if type(c) is str and c != c.translate(_INVISIBLE))
     if hidden:
         problems.append(Problem("warning", f"{hidden} cell(s) near the top held characters no one can see (zero-width "
                                 "spaces and the like), copied from a web page or document; they were removed"))
+    title: list[tuple[int, str]] = []
     if header_at is None:
         names = [f"column {j + 1}" for j in range(width)]
         problems.append(Problem("warning", "no header row; columns are named by position"))
     else:
-        # Rows above the header that label groups of columns (merged cells) prefix the names.
-        groups = [rows[i] for i in nonblank if i < header_at and len({text(c) for c in rows[i]} - {""}) > 1]
+        # Rows above the header that label groups of columns (merged cells over the values, none over the
+        # table's first column) prefix the names; any other line there is a title, skipped.
+        edge = next((j for j, c in enumerate(rows[header_at]) if text(c)), 0)
+        groups = []
+        for i in nonblank:
+            if i >= header_at:
+                break
+            if edge < len(rows[i]) and text(rows[i][edge]):
+                title.append((i + 1, _line(rows[i])))
+            else:
+                groups.append(rows[i])
         names = []
         for j in range(width):
             parts = [text(g[j]) if j < len(g) else "" for g in groups]
@@ -370,7 +406,76 @@ def table(grid: list[list[object]]) -> Table:
         name = name[:80]
         seen[name] = seen.get(name, 0) + 1
         names[j] = name if seen[name] == 1 else f"{name} ({seen[name]})"
-    body = [list(r) + [None] * (width - len(r)) for r in rows[start:]]
+    end = len(rows) if key is None else _footer_start(rows, start, key, test)
+    footer = tuple((i + 1, _line(rows[i])) for i in range(end, len(rows)) if any(text(c) for c in rows[i]))
+    body = [list(r) + [None] * (width - len(r)) for r in rows[start:end]]
     if not any(any(text(c) for c in r) for r in body):
         raise UploadError("The file has a header but no rows of data; expected one row per area below the header.")
-    return Table(names, body, start + 1, problems)
+    return Table(names, body, start + 1, problems, tuple(title), footer)
+
+
+def _code_like(cell: str) -> bool:
+    return looks_like_code(cell.upper())
+
+
+def _width(row: list[object]) -> int:
+    return sum(1 for c in row if text(c))
+
+
+def _typical_width(rows: list[list[object]], at: list[int]) -> int:
+    widths = sorted(_width(rows[i]) for i in at)
+    return widths[len(widths) // 2] if widths else 0
+
+
+def _line(row: list[object]) -> str:
+    """A skipped line as one text: its cells joined (a merged title's repeats once)."""
+    parts: list[str] = []
+    for c in row:
+        t = text(c)
+        if t and (not parts or parts[-1] != t):
+            parts.append(t)
+    return ", ".join(parts)
+
+
+def _first_areas(rows: list[list[object]], nonblank: list[int], is_area: Callable[[str], bool]) -> tuple[int, int] | None:
+    """(row, column) of the first area among the first rows with more areas below it in the same column.
+
+    Rows between it and the next area must hold figures (a near-miss name beside its value), not labels: a
+    subtitle that names an area ("England") above the header is not the first area.
+    """
+    def area(i: int, j: int) -> bool:
+        return j < len(rows[i]) and bool(text(rows[i][j])) and is_area(text(rows[i][j]))
+
+    for pos, i in enumerate(nonblank[:_TITLE_SCAN]):
+        following = nonblank[pos + 1: pos + 6]
+        for j in (j for j in range(len(rows[i])) if area(i, j)):
+            nxt = next((n for n, k in enumerate(following) if area(k, j)), None)
+            if following and (nxt is None or not all(_figures(rows[k], j) for k in following[:nxt])):
+                continue
+            return i, j
+    return None
+
+
+def _figures(row: list[object], key: int) -> bool:
+    """True when a row holds a figure (a digit or a suppression marker) beside its area cell."""
+    cells = ((j, text(c)) for j, c in enumerate(row) if j != key)
+    return any(any(ch.isdigit() for ch in t) or t.lower() in SUPPRESSION_MARKERS for _, t in cells if t)
+
+
+def _footer_start(rows: list[list[object]], start: int, key: int, is_area: Callable[[str], bool]) -> int:
+    """The first row of the notes below the data (``len(rows)`` when there are none)."""
+    def area(i: int) -> bool:
+        return key < len(rows[i]) and bool(text(rows[i][key])) and is_area(text(rows[i][key]))
+
+    last = next((i for i in range(len(rows) - 1, start - 1, -1) if area(i)), start)
+    wide = _typical_width(rows, [i for i in range(start, min(last + 1, start + 200)) if area(i)]) >= 2
+    for i in range(last + 1, len(rows)):
+        if any(text(c) for c in rows[i]) and _note(rows[i], key, wide=wide):
+            return i
+    return len(rows)
+
+
+def _note(row: list[object], key: int, *, wide: bool) -> bool:
+    """True for a line below the data that is a note: one cell in a wider table, "Source: ...", or no figures."""
+    cells = [t for t in (text(c) for c in row) if t]
+    return (wide and len(cells) == 1) or bool(_NOTE.match(cells[0])) or not _figures(row, key)

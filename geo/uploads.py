@@ -8,7 +8,8 @@ returns or raises :class:`~geo.errors.UploadError`; nothing else escapes, whatev
 the file. Reading the file's cells and numbers is :mod:`geo.spreadsheet`.
 :func:`to_map` carries an upload onto a map's boundaries (:mod:`geo.crosswalk`),
 summing counts and population-weighting rates, or refusing with the reason.
-:func:`layer` builds the session-only :class:`~geo.catalogue.Indicator` for one column.
+:func:`layer` (:mod:`geo.upload_layer`, with the column's scale and a preview) builds the
+session-only :class:`~geo.catalogue.Indicator` for one column.
 
 ``python -m geo check FILE [--sheet NAME]`` prints the same report.
 """
@@ -17,19 +18,17 @@ summing counts and population-weighting rates, or refusing with the reason.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from geo import boundaries, codes, crosswalk, shared, spreadsheet
 from geo._paths import DATA_DIR
-from geo.catalogue import Indicator, Polarity, Source
 from geo.crosswalk import Mapped
 from geo.errors import AtlasError, UploadError, UploadLimitError
-from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, INDICATOR_COLUMNS, LEVEL_LABELS, LEVELS
+from geo.schema import BOUNDARY_SETS, ENGLAND_CODE, LEVEL_LABELS, LEVELS
 from geo.search import normalise, search
 from geo.shared import SessionOwned
 from geo.spreadsheet import (
@@ -43,6 +42,7 @@ from geo.spreadsheet import (
 from geo.spreadsheet import code_text as _code
 from geo.spreadsheet import looks_like_code as _looks_like_code
 from geo.spreadsheet import text as _text
+from geo.upload_layer import GROUP, UploadedIndicator, layer
 
 __all__ = [
     "GROUP",
@@ -64,22 +64,12 @@ __all__ = [
 #: Largest file accepted, in bytes: the app's upload limit (.streamlit/config.toml, maxUploadSize = 5).
 MAX_BYTES = 5 * 1024 * 1024
 _MB = 1024 * 1024
-#: The picker's group for uploaded columns.
-GROUP = "Your data"
 #: How a column's values combine when areas merge: counts add up, rates need weights.
 KINDS: tuple[str, ...] = ("count", "rate")
 
 _NHS = re.compile(r"^[0-9A-Z]{3}$")
 _CI_LOWER = ("lower_ci", "lower ci", "lci", "lower 95% ci", "lower 95 ci", "lower", "lower limit", "lower 95% limit")
 _CI_UPPER = ("upper_ci", "upper ci", "uci", "upper 95% ci", "upper 95 ci", "upper", "upper limit", "upper 95% limit")
-
-
-@dataclass(frozen=True)
-class UploadedIndicator(Indicator, SessionOwned):
-    """An indicator made from one uploaded column: it belongs to the session that uploaded it.
-
-    Shared caches refuse it (:mod:`geo.shared`), and so anything holding it.
-    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,6 +102,8 @@ class Upload(SessionOwned):
     problems: tuple[Problem, ...]
     suggestions: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     numbers: str = "decimal points"
+    #: One line each for the title lines skipped above the header and the notes skipped below the data.
+    skipped: tuple[str, ...] = ()
 
     @property
     def mappable(self) -> bool:
@@ -133,6 +125,7 @@ class Upload(SessionOwned):
             f"{self.matched} of {self.rows} area rows matched",
             "England row: " + ("yes" if any(v is not None for v in self.england.values()) else "no"),
             f"Numbers: {self.numbers}",
+            *self.skipped,
         ]
         if self.columns:
             lines.append("Would map:")
@@ -164,6 +157,24 @@ class Upload(SessionOwned):
 def _nhs_pct(data_dir: Path) -> dict[str, str]:
     table = boundaries.area_lookup("pct", "2011", data_dir=data_dir)
     return {str(o).upper(): str(c) for o, c in zip(table["area_code_old"], table["area_code"], strict=True) if isinstance(o, str)}
+
+
+@shared.cached(max_entries=2, scope="bundled")
+def _known_names(data_dir: Path) -> frozenset[str]:
+    """Every area name the atlas holds (normalised, LSOAs aside), and England."""
+    return frozenset({"england"}.union(*(_names_index(b.level, b.vintage, data_dir)[0] for b in BOUNDARY_SETS
+                                         if b.level != "lsoa")))
+
+
+def _area_test(data_dir: Path) -> Callable[[str], bool]:
+    """Whether a cell names an area: an area code (ONS, pre-2009, NHS PCT) or an area's name, of any set."""
+    names, nhs = _known_names(data_dir), _nhs_pct(data_dir)
+
+    def is_area(cell: str) -> bool:
+        code = cell.strip().upper()
+        return _looks_like_code(code) or code in nhs or normalise(cell) in names
+
+    return is_area
 
 
 @shared.cached(max_entries=32, scope="bundled")
@@ -331,7 +342,7 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
     if not data.strip():
         raise UploadError("The file is empty; expected a header row and one row per area.")
     grid = spreadsheet.read(data, file_name=file_name, sheet=sheet)
-    found_table = spreadsheet.table(grid.rows)
+    found_table = spreadsheet.table(grid.rows, is_area=_area_test(data_dir))
     names, body, first_row, problems = found_table.names, found_table.body, found_table.first_row, found_table.problems
     numbers = spreadsheet.number_convention((c for r in body for c in r), delimiter=grid.delimiter)
     problems += numbers.problems
@@ -451,7 +462,20 @@ def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[st
         columns=tuple(names[j] for j in value_cols), percent=tuple(names[j] for j in value_cols if j in percent),
         has_ci=tuple(names[j] for j in ci_pairs), values=values, england=england, problems=tuple(problems),
         suggestions=suggestions, numbers=numbers.line,
+        skipped=tuple(line for line in (_skipped("title", found_table.title, "above the header"),
+                                        _skipped("footer", found_table.footer, "below the data")) if line),
     )
+
+
+def _skipped(kind: str, lines: tuple[tuple[int, str], ...], where: str) -> str:
+    """ "Skipped 2 title lines above the header (rows 1-2): 'Table 3: ...', ..." (empty when none)."""
+    if not lines:
+        return ""
+    n, first, last = len(lines), lines[0][0], lines[-1][0]
+    shown = ", ".join(repr(t if len(t) <= 60 else t[:57] + "...") for _, t in lines[:3])
+    more = f" and {n - 3} more" if n > 3 else ""
+    rows = f"row {first}" if n == 1 else f"rows {first}-{last}"
+    return f"Skipped {n} {kind} line{'s' if n != 1 else ''} {where} ({rows}): {shown}{more}"
 
 
 def _note(cell: object, status: str) -> str:
@@ -540,56 +564,3 @@ def routes(upload: Upload, *, data_dir: Path = DATA_DIR) -> list[str]:
         except AtlasError as exc:
             lines.append(f"{crosswalk.set_label(*target)}: cannot be drawn ({str(exc).split(';')[0]})")
     return lines
-
-
-# ---------------------------------------------------------------- a session layer
-def layer(
-    mapped: Mapped,
-    column: str,
-    *,
-    indicator_id: str,
-    file_name: str,
-    period: str,
-    unit: str = "",
-    value_type: str = "rate",
-    polarity: Polarity = "none",
-    has_ci: bool = False,
-) -> tuple[Indicator, pd.DataFrame]:
-    """A session-only indicator for one uploaded column, and its values in :data:`INDICATOR_COLUMNS`."""
-    mine = mapped.values[mapped.values["column"] == column]
-    title = column.strip() or "Your values"
-    label = title if len(title) <= 38 else title[:35] + "..."
-    indicator = UploadedIndicator(
-        indicator_id=indicator_id,
-        title=f"{title} (your file)",
-        description=f"Column {column!r} of your file {file_name!r}, uploaded in this session only.",
-        unit=unit,
-        polarity=polarity,
-        group=GROUP,
-        source=Source(publisher=f"Your file {file_name}", dataset=file_name, raw_file=file_name, licence="Your own data"),
-        value_type=value_type,
-        levels={mapped.level: (mapped.vintage,)},
-        periods=(period,),
-        has_ci=has_ci,
-        derived=False,
-        short_title=label,
-    )
-    values = pd.DataFrame(
-        {
-            "indicator_id": indicator_id,
-            "area_code": mine["area_code"].to_numpy(),
-            "level": mapped.level,
-            "vintage": mapped.vintage,
-            "period": period,
-            "sex": "persons",
-            "value": mine["value"].to_numpy(dtype="float64"),
-            "lower_ci": mine["lower_ci"].to_numpy(dtype="float64"),
-            "upper_ci": mine["upper_ci"].to_numpy(dtype="float64"),
-            "count": np.full(len(mine), np.nan),
-            "denominator": np.full(len(mine), np.nan),
-            "status": mine["status"].to_numpy(),
-            "note": mine["note"].replace("", None).to_numpy(),
-        },
-        columns=list(INDICATOR_COLUMNS),
-    )
-    return indicator, values.reset_index(drop=True)

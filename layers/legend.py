@@ -24,6 +24,7 @@ import pandas as pd
 from branca.element import MacroElement
 from folium.template import Template
 
+from geo.areas import without_value
 from geo.catalogue import Indicator
 from geo.classify import ENGLAND_DESCRIPTION, Classification, number_format
 from layers.choropleth import set_stable_ids
@@ -132,7 +133,8 @@ def build_legend(
                 entries.append(LegendEntry(colour, COMPARISON_LABELS[category], count, swatch_css(category, scheme=scheme)))
         method = f"{ENGLAND_DESCRIPTION}: an area differs when its 95% confidence interval excludes England's value"
     n_suppressed = int((status == "suppressed").sum())
-    n_missing = len(status) - n_suppressed - int(shown.sum())
+    # "No data" counts as the join check does (geo.areas.without_value): no row, or no value to colour by.
+    n_missing = int(without_value(status, keys.mask(keys.astype("object") == "missing")).sum())
     for key, count in (("suppressed", n_suppressed), ("missing", n_missing)):
         if count:
             entries.append(LegendEntry(STATUS_COLOURS[key], STATUS_LABELS[key], count, swatch_css(key, scheme=scheme)))

@@ -72,3 +72,50 @@ def test_a_pipe_or_a_folder_is_refused_without_reading(tmp_path) -> None:
         read_area_list_file(fifo)
     with pytest.raises(UploadError, match="not a regular file"):
         read_area_list_file(tmp_path)
+
+
+# ---------------------------------------------------------------- one count of areas with no value
+@pytest.mark.parametrize(
+    ("text", "target", "no_value"),
+    [
+        # 3 rows, one blank: the join check once said "294 with no row" where the legend said "No data (295)".
+        pytest.param("code,v\nE06000001,1.5\nE06000002,\nE06000003,2.5\n", ("lad", "2025"), 296 - 2, id="a-blank-value"),
+        pytest.param("code,v\nE06000001,1.5\nE06000002,abc\nE06000003,[c]\n", ("lad", "2025"), 296 - 2,
+                     id="unreadable-and-suppressed"),
+        # Five of Cumbria's six 2021 districts: Cumberland (three of them) is whole, Westmorland and Furness
+        # (Barrow missing) has a row but no value on the 2023 map.
+        pytest.param("code,v\nE07000026,1\nE07000028,2\nE07000029,3\nE07000030,4\nE07000031,5\n", ("lad", "2023"),
+                     296 - 1, id="carried-with-a-part-missing"),
+    ],
+)
+def test_the_join_check_the_legend_and_the_preview_count_alike(data_dir, text: str, target: tuple[str, str],
+                                                              no_value: int) -> None:
+    import re
+
+    from geo import boundaries, codes, indicators, upload_layer, uploads
+    from geo.classify import classify
+    from layers.legend import build_legend, to_html
+    from layers.style import scheme_for
+
+    up = uploads.validate(text.encode(), file_name="f.csv")
+    mapped = uploads.to_map(up, level=target[0], vintage=target[1], kinds={"v": "count"})
+    ind, values = uploads.layer(mapped, "v", indicator_id="upload:t:1:v", file_name="f.csv", period="p")
+    joined, report = indicators.join(boundaries.load(*target), values)
+    classes = classify(joined["value"], method="quantiles", k=2)
+    legend = to_html(build_legend(indicator=ind, period="p", scheme=scheme_for("none", method="quantiles", k=classes.k),
+                                  england_value=None, classification=classes, statuses=joined["status"]))
+    seen = upload_layer.preview(mapped, "v", names=codes.area_names(*target), value_type="rate", unit="")
+    in_legend = re.search(r"No data <span[^>]*>\((\d+) areas\)", legend)
+    assert in_legend is not None
+    assert len(report.areas_without_value) == int(in_legend.group(1)) == seen.without_value == no_value
+    assert f"{no_value} area(s) on the map have no value" in report.describe()
+
+
+def test_without_value_leaves_suppressed_areas_to_their_own_count() -> None:
+    import pandas as pd
+
+    from geo.areas import without_value
+
+    status = pd.Series(["ok", "ok", "missing", "suppressed", None], index=[5, 6, 7, 8, 9])
+    found = without_value(status, pd.Series([1.0, None, None, None, None], index=status.index))
+    assert found.index.tolist() == [5, 6, 7, 8, 9] and found.tolist() == [False, True, True, False, True]

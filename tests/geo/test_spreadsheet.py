@@ -135,3 +135,49 @@ def test_property_parse_value_never_raises(cell: object, decimal: str) -> None:
 def test_property_number_convention_never_raises(cells: list[str], delimiter: str | None) -> None:
     found = spreadsheet.number_convention(cells, delimiter=delimiter)
     assert found.decimal in (".", ",") and found.line
+
+
+# ---------------------------------------------------------------- the header, titles and notes
+_ROWS = [["E06000001", "Hartlepool", "22.4"], ["E06000002", "Middlesbrough", "25.1"], ["E06000003", "Redcar", "21.7"]]
+_TITLE = ["Table 3: Child obesity by local authority", " 2019/20"]  # a title's unquoted comma splits it in two
+_NOTES = [["Source: NHS Digital"], ["1. Figures are rounded"],
+          ["Contains public sector information licensed under the Open Government Licence v3.0."]]
+
+
+@pytest.mark.parametrize(
+    ("grid", "names", "title", "footer"),
+    [
+        pytest.param([["code", "name", "rate"], *_ROWS], ["code", "name", "rate"], (), (), id="plain"),
+        pytest.param([_TITLE, [], ["code", "name", "rate"], *_ROWS, [], *_NOTES], ["code", "name", "rate"],
+                     ((1, "Table 3: Child obesity by local authority, 2019/20"),),
+                     ((8, "Source: NHS Digital"), (9, "1. Figures are rounded"),
+                      (10, "Contains public sector information licensed under the Open Government Licence v3.0.")),
+                     id="government-csv"),
+        pytest.param([["Table 1"] * 3, ["England, 2019/20", None, None], [None, None, "Male"], ["code", "name", "rate"],
+                      *_ROWS, ["Source: ONS, 2020", None, None]],
+                     ["code", "name", "Male rate"], ((1, "Table 1"), (2, "England, 2019/20")), ((8, "Source: ONS, 2020"),),
+                     id="excel-merged-title-group-and-note"),
+        pytest.param([["code", "name", "rate"], *_ROWS, ["E06000004", "Stockton", ""]], ["code", "name", "rate"], (), (),
+                     id="last-row-blank-value-kept"),
+    ],
+)
+def test_table_skips_title_and_footer_lines(grid: list[list[object]], names: list[str],
+                                            title: tuple[tuple[int, str], ...], footer: tuple[tuple[int, str], ...]) -> None:
+    found = spreadsheet.table(grid)
+    assert found.names == names
+    assert found.title == title and found.footer == footer
+    codes = [r[0] for r in found.body if r[0]]
+    assert codes[:3] == ["E06000001", "E06000002", "E06000003"]
+    assert not any("Source" in str(r[0]) or "Table" in str(r[0]) for r in found.body)
+
+
+def test_table_finds_a_header_of_names_below_a_title() -> None:
+    known = {"hartlepool", "middlesbrough", "redcar"}
+    grid = [_TITLE, [], ["Local authority", "Obesity"], ["Hartlepool", "22.4"], ["Middlesbrogh", "25.1"],
+            ["Redcar", "21.7"], ["Middlesbrogh", "1.5"], [], *_NOTES]
+
+    found = spreadsheet.table(grid, is_area=lambda cell: cell.lower() in known)
+    assert found.names == ["Local authority", "Obesity"] and found.first_row == 4
+    # A near miss among the areas (or at their end) with a number beside it is a row to confirm, not a note.
+    assert [r[0] for r in found.body if r[0]] == ["Hartlepool", "Middlesbrogh", "Redcar", "Middlesbrogh"]
+    assert [row for row, _ in found.title] == [1] and [row for row, _ in found.footer] == [9, 10, 11]

@@ -185,6 +185,50 @@ def test_text_column_and_no_numbers(data_dir) -> None:
     assert any(p.column == "comment" and "text" in p.message for p in up.problems)
 
 
+# ---------------------------------------------------------------- files as government sites publish them
+_TITLE_LINE = "'Table 3: Child obesity by local authority"
+_FOOTER_LINES = ("Source: NHS Digital", "1. Figures are rounded", "Contains public sector information")
+
+
+@pytest.mark.parametrize(
+    ("name", "found_by", "titles"),
+    [
+        pytest.param("gov_title_footer.csv", "Area code", "Skipped 1 title line above the header (row 1)", id="csv-codes"),
+        pytest.param("gov_title_footer_names.csv", "Local authority", "Skipped 1 title line above the header (row 1)",
+                     id="csv-names"),
+        pytest.param("gov_title_footer.xlsx", "Area code", "Skipped 2 title lines above the header (rows 1-2)",
+                     id="xlsx-codes"),
+    ],
+)
+def test_a_government_file_skips_its_title_and_notes(data_dir, name: str, found_by: str, titles: str) -> None:
+    up = _check(_fixture(name), name)
+    assert up.columns == ("Prevalence of obesity (%)",)
+    assert found_by in up.detected_from
+    assert (up.rows, up.matched) == (21, 21)
+    assert up.problems == () and not up.suggestions  # no title or note offered as an area, none counted unmatched
+    title, footer = up.skipped
+    assert title.startswith(titles) and _TITLE_LINE in title
+    assert footer.startswith("Skipped 3 footer lines below the data") and all(f in footer for f in _FOOTER_LINES)
+    report = up.report()
+    assert title in report and footer in report and "did you mean" not in report
+
+
+@pytest.mark.parametrize("name", ["gov_title_footer.csv", "gov_title_footer.xlsx"])
+def test_check_command_reports_the_skipped_lines(data_dir, capsys, name: str) -> None:
+    assert main(["check", str(FIXTURES / name)]) == 0
+    out = capsys.readouterr().out
+    assert "Skipped 3 footer lines below the data" in out and "title line" in out
+    assert "'Prevalence of obesity (%)': 20 values, 0 suppressed, 1 blank or unreadable" in out
+    assert "unknown code" not in out and "SOURCE" not in out
+
+
+def test_a_subtitle_naming_england_is_not_the_first_area(data_dir) -> None:
+    text = "Obesity by local authority\nEngland\n\nArea code,Rate\nE06000001,22.4\nE06000002,25.1\n"
+    up = _check(text.encode())
+    assert up.code_column == "Area code" and up.columns == ("Rate",) and up.matched == 2
+    assert "Skipped 2 title lines" in up.skipped[0]
+
+
 # ---------------------------------------------------------------- onto a map
 def test_same_boundaries_keep_values(data_dir) -> None:
     up = _check(_fixture("lad2019_rates.csv"))
