@@ -63,7 +63,7 @@ SIGNIFICANT: Final = frozenset({"better", "worse", "higher", "lower"})
 #: How the build writes a publisher's own comparison in a row's note (geo/ingest/health.py, Fingertips files).
 PUBLISHED_NOTE: Final = "compared with England (Fingertips, 95% CI): "
 _PUBLISHED = re.compile(re.escape(PUBLISHED_NOTE) + r"(better|similar|worse|higher|lower)\b")
-_BY_PUBLISHER: Final = "OHID's published comparison; the interval itself is not held here"
+_BY_PUBLISHER: Final = "OHID's published comparison"
 
 
 def published_verdict(note: str | None) -> str | None:
@@ -112,15 +112,16 @@ class Versus:
         """Whether the area's interval was tested against England's value."""
         return self.verdict in SIGNIFICANT or self.verdict == "similar"
 
-    def _interval(self) -> str:
+    def _reason(self) -> str:
+        """Why the verdict: "95% confidence interval 25.9 to 40.1 includes England's value", or who tested it."""
         if self.basis == "published":
             return _BY_PUBLISHER
         lo, hi = self.lower_ci, self.upper_ci
         assert lo is not None and hi is not None and self.england is not None
-        where = f"the area's 95% confidence interval, {_fmt(lo)} to {_fmt(hi)},"
+        where = f"95% confidence interval {_fmt(lo)} to {_fmt(hi)}"
         if self.verdict == "similar":
             return f"{where} includes England's value"
-        return f"{where} lies wholly {'above' if lo > self.england else 'below'} England's value"
+        return f"{where}, wholly {'above' if lo > self.england else 'below'} England's value"
 
     def short(self) -> str:
         """The verdict for a list such as the map panel, e.g. "worse than England (95% confidence)"."""
@@ -140,19 +141,18 @@ class Versus:
         never reads as a significant one when the interval says otherwise.
         """
         lead = difference.strip()
+        at = " at 95% confidence" if self.basis == "published" else ""
         if self.verdict in SIGNIFICANT:
-            verdict = f"{self.phrase} at 95% confidence ({self._interval()})"
+            verdict = f"{self.phrase}{at} ({self._reason()})"
             return f"{lead}: {verdict}" if lead else verdict
         if self.verdict == "similar":
-            if lead:
-                return (f"{lead}, but {self.phrase}: the difference is not significant at 95% confidence "
-                        f"({self._interval()})")
-            return f"{self.phrase} at 95% confidence ({self._interval()})"
+            verdict = f"{self.phrase}: not a significant difference{at} ({self._reason()})"
+            return f"{lead}, but {verdict}" if lead else verdict
         if self.verdict == "no interval":
             why = f"{self.phrase}, so we cannot say whether the difference is significant"
             return f"{lead}; {why}" if lead else f"not tested against England: {why}"
         if self.verdict == "no England value":
-            return f"{lead}; {self.phrase}, so it is not compared" if lead else f"not compared: {self.phrase}"
+            return f"{lead} ({self.phrase})" if lead else f"not compared: {self.phrase}"
         return f"{lead}; {self.phrase}" if lead else self.phrase
 
 

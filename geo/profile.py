@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import boundaries, indicators
+from geo import boundaries, derived, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
 from geo.comparison import Versus, compare, difference, note_without_verdict, published_verdict
@@ -77,27 +77,31 @@ class Headline:
         return self.versus.verdict
 
 
-def _latest_rows(indicator_id: str, level: str, area_code: str, sex: str, data_dir: Path) -> pd.DataFrame:
+def _latest_rows(indicator_id: str, level: str, area_code: str, sex: str, data_dir: Path,
+                 period: str | None = None) -> pd.DataFrame:
     try:
         rows = indicators.load(indicator_id, level=level, sex=sex, data_dir=data_dir)
     except AtlasError:
         return pd.DataFrame()
-    mine = rows[rows["area_code"] == area_code]
+    mine = rows[(rows["area_code"] == area_code) & ((rows["period"] == period) if period else True)]
     if mine.empty:
         return pd.DataFrame()
-    period = sorted(mine["period"].unique())[-1]
-    vintage = sorted(mine.loc[mine["period"] == period, "vintage"].unique())[-1]
+    period = period or sorted(mine["period"].unique())[-1]
+    mine = mine[mine["period"] == period]
+    # An official figure wins over one carried from other areas (geo.derived), then the latest code set.
+    ranked = mine.assign(_carried=derived.kind_of(mine["note"]) != "published")
+    vintage = ranked.sort_values(["_carried", "vintage"], ascending=[True, False])["vintage"].iloc[0]
     return rows[(rows["period"] == period) & (rows["vintage"] == vintage)]
 
 
-def headline(indicator_id: str, sex: str, area_code: str, *, level: str,
+def headline(indicator_id: str, sex: str, area_code: str, *, level: str, period: str | None = None,
              data_dir: Path = DATA_DIR) -> Headline | None:
-    """The area's latest value of one indicator, with England's and its rank; ``None`` when not held."""
+    """The area's value of one indicator (latest, or for ``period``), with England's and its rank; ``None`` when not held."""
     catalogue = load_catalogue(data_dir)
     if indicator_id not in catalogue or level not in catalogue[indicator_id].levels:
         return None
     ind = catalogue[indicator_id]
-    rows = _latest_rows(indicator_id, level, area_code, sex, data_dir)
+    rows = _latest_rows(indicator_id, level, area_code, sex, data_dir, period)
     if rows.empty:
         return None
     row = rows[rows["area_code"] == area_code].iloc[0]
@@ -204,7 +208,7 @@ def summary_sentences(name: str, items: list[Headline]) -> list[str]:
         what = f"{h.indicator.label}{' for ' + h.sex_label + 's' if h.sex_label else ''} in {h.period}"
         text = f"{what} was {_fmt(h.value)} {h.indicator.unit}"
         if h.rank is not None and h.indicator.polarity != "none":
-            text += f" (rank {h.rank} of {h.of}, 1 = best)"
+            text += f" (rank {h.rank} of {h.of})"
         lead = text if h.england is None else f"{text}, {difference(h.value, h.england, unit=h.indicator.unit)}"
         sentences.append(h.versus.sentence(lead) + ".")
     return sentences
@@ -263,9 +267,9 @@ def summary_html(
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{e(name)}: health and deprivation summary</title>",
         # Sized to print on one A4 or Letter page at the browser's default margins.
-        "<style>@page{margin:12mm}body{font:12px/1.35 system-ui,sans-serif;max-width:46em;margin:1em auto;"
+        "<style>@page{margin:12mm}body{font:11.5px/1.35 system-ui,sans-serif;max-width:46em;margin:1em auto;"
         "padding:0 1em}h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin:.6em 0 .2em}"
-        "li{margin:.15em 0}ul{margin:.2em 0}.src{font-size:.75em;line-height:1.25;color:#444}figure{float:right;width:320px;margin:0 0 .5em 1em}"
+        "li{margin:.15em 0}ul{margin:.2em 0}.src{font-size:.75em;line-height:1.25;color:#444}figure{float:right;width:280px;margin:0 0 .5em 1em}"
         "figure svg{max-width:100%;height:auto}h2{clear:none}</style></head><body>",
         f"<h1>{e(name)}</h1><p>{e(level_label)} · {e(code)}</p>",
     ]
@@ -286,5 +290,6 @@ def summary_html(
         )
     sources = sorted({f"{h.indicator.source.publisher}: {h.indicator.source.dataset}" for h in items})
     parts.append("<h2>Sources</h2><ul class='src'>" + "".join(f"<li>{e(s)}</li>" for s in sources) + "</ul>")
-    parts.append(f"<p class='src'>{e(attribution)}</p></body></html>")
+    parts.append(f"<p class='src'>Each figure is the latest period held; ranks run from 1 = best. {e(attribution)}</p>"
+                 "</body></html>")
     return "".join(parts)

@@ -63,14 +63,14 @@ def test_the_map_colours_and_the_words_use_the_same_rule(value, lower_ci, upper_
     ("value", "lower_ci", "upper_ci", "polarity", "must", "must_not"),
     [
         pytest.param(32.4, 25.9, 40.1, "lower_is_better", ["8% higher than England's 30.0, but similar to England",
-                                                           "not significant at 95% confidence", "25.9 to 40.1"],
+                                                           "not a significant difference", "25.9 to 40.1 includes"],
                      ["worse than England"], id="higher-but-similar"),
-        pytest.param(42.1, 35.6, 49.5, "lower_is_better", ["40% higher than England's 30.0: worse than England at 95%",
-                                                           "35.6 to 49.5", "wholly above"],
+        pytest.param(42.1, 35.6, 49.5, "lower_is_better", ["40% higher than England's 30.0: worse than England (95% confidence",
+                                                           "35.6 to 49.5, wholly above"],
                      ["similar"], id="higher-and-worse"),
-        pytest.param(21.0, 15.0, 25.0, "lower_is_better", ["30% lower than England's 30.0: better than England at 95%",
+        pytest.param(21.0, 15.0, 25.0, "lower_is_better", ["30% lower than England's 30.0: better than England (95% confidence",
                                                            "wholly below"], ["similar"], id="lower-and-better"),
-        pytest.param(42.1, 35.6, 49.5, "none", ["higher than England at 95%"], ["worse", "better"],
+        pytest.param(42.1, 35.6, 49.5, "none", ["higher than England (95% confidence interval 35.6 to 49.5"], ["worse", "better"],
                      id="no-polarity-higher"),
         pytest.param(33.3, None, None, "lower_is_better",
                      ["11% higher than England's 30.0; no confidence interval is held, so we cannot say whether the "
@@ -119,7 +119,8 @@ def test_difference_is_arithmetic_in_the_units_people_read(value, england, unit,
 
 def test_a_sentence_without_a_difference_still_gives_the_reason() -> None:
     versus = comparison.compare(31.0, lower_ci=25.0, upper_ci=35.0, england=ENGLAND, polarity="none")
-    assert versus.sentence().startswith("similar to England at 95% confidence (the area's 95% confidence interval")
+    assert versus.sentence() == ("similar to England: not a significant difference (95% confidence interval 25.0 to "
+                                 "35.0 includes England's value)")
     untested = comparison.compare(31.0, lower_ci=math.nan, upper_ci=math.nan, england=ENGLAND, polarity="none")
     assert untested.sentence() == ("not tested against England: no confidence interval is held, so we cannot say "
                                    "whether the difference is significant")

@@ -20,13 +20,12 @@ def _headline(value: float | None, ci: tuple[float, float] | None = None, note: 
 @pytest.mark.parametrize(
     ("value", "ci", "expected"),
     [
-        pytest.param(80.2, (79.8, 80.6), "was 80.2 years (rank 250 of 294, 1 = best), 2.9 years fewer than England's "
-                     "83.1: worse than England at 95% confidence (the area's 95% confidence interval, 79.8 to 80.6, "
-                     "lies wholly below England's value).", id="worse"),
-        pytest.param(84.0, (83.5, 84.5), "0.9 years more than England's 83.1: better than England at 95% confidence",
+        pytest.param(80.2, (79.8, 80.6), "was 80.2 years (rank 250 of 294), 2.9 years fewer than England's 83.1: worse "
+                     "than England (95% confidence interval 79.8 to 80.6, wholly below England's value).", id="worse"),
+        pytest.param(84.0, (83.5, 84.5), "0.9 years more than England's 83.1: better than England (95% confidence interval",
                      id="better"),
-        pytest.param(83.6, (82.9, 84.3), "0.5 years more than England's 83.1, but similar to England: the difference "
-                     "is not significant at 95% confidence", id="more-but-similar"),
+        pytest.param(83.6, (82.9, 84.3), "0.5 years more than England's 83.1, but similar to England: not a significant "
+                     "difference (95% confidence interval 82.9 to 84.3 includes England's value)", id="more-but-similar"),
         pytest.param(80.2, None, "2.9 years fewer than England's 83.1; no confidence interval is held, so we cannot "
                      "say whether the difference is significant.", id="no-ci-held"),
         pytest.param(None, None, "is not available", id="suppressed"),
