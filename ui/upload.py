@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import boundaries, crosswalk, sandbox, shared, uploads
+from geo import boundaries, codes, crosswalk, sandbox, shared, upload_layer, uploads
 from geo.catalogue import Indicator
 from geo.errors import AtlasError
 from geo.schema import LEVEL_LABELS, boundary_set
@@ -39,6 +39,7 @@ PREFIX = UPLOAD_PREFIX
 _LAYERS = "_uploads"
 _COUNT = "_upload_n"
 _CHECKED = "_upload_checked"
+_MAPPED = "_upload_mapped"
 _ACCEPT = "_upload_accept"
 _TOKEN = "_upload_token"
 _SHOWN_PROBLEMS = 40
@@ -172,8 +173,12 @@ def _check(file: Any, view: View) -> None:
     if upload is None:
         st.error(_plain(checked.error, limit=400))  # the previous layers stay as they were
         return
+    columns = ", ".join(f"“{_plain(c, limit=40)}”" for c in upload.columns[:6]) + (" ..." if len(upload.columns) > 6 else "")
     st.caption(f"{_plain(upload.area_label)}: {upload.matched} of {upload.rows} rows matched. "
-               f"{len(upload.columns)} column(s) of numbers. Numbers: {_plain(upload.numbers)}.")
+               f"{len(upload.columns)} column(s) of numbers{': ' + columns if columns else ''}. "
+               f"Numbers: {_plain(upload.numbers)}.")
+    for line in upload.skipped:  # a title above the header, notes below the data: never read as areas
+        st.caption(_plain(line, limit=400) + ".")
     _problems(upload)
     _confirm_names(upload)
     if not upload.mappable:
@@ -268,18 +273,80 @@ def _options(upload: uploads.Upload, view: View) -> None:
             ))
     value_type = st.selectbox("The numbers are", list(_VALUE_TYPES), format_func=_VALUE_TYPES.__getitem__,
                               index=1 if upload.percent else 0, key="upload_value_type")
+    units, ready = _units(upload, value_type)
     polarity = st.selectbox("Which way is better", list(_POLARITY), format_func=_POLARITY.__getitem__,
                             key="upload_polarity")
     period = st.text_input("Period (shown in the legend)", value="your file", max_chars=30, key="upload_period")
-    if not st.button("Add to map", key="upload_add", type="primary"):
-        return
     try:
-        mapped = uploads.to_map(upload, level=target[0], vintage=target[1], kinds=kinds)
+        mapped = _mapped(upload, target, kinds)
     except AtlasError as exc:
         st.error(_plain(str(exc), limit=500))  # nothing is added; earlier layers stay
         return
+    if ready:
+        _preview(upload, mapped, units, method=view.method)
+    else:
+        st.caption("Choose how your percentages are written (above) to see them as the map will draw them.")
+    if not st.button("Add to map", key="upload_add", type="primary", disabled=not ready):
+        return
     small = _small_areas(upload, mapped, kinds)
-    _add(upload, mapped, small, value_type=value_type, polarity=polarity, period=_plain(period, limit=30) or "your file")
+    _add(upload, mapped, small, units=units, polarity=polarity, period=_plain(period, limit=30) or "your file")
+
+
+def _units(upload: uploads.Upload, value_type: str) -> tuple[dict[str, tuple[str, str]], bool]:
+    """Each column's (value_type, unit) as drawn, asking the scale of percentages the data cannot tell; and whether
+    every question is answered."""
+    units: dict[str, tuple[str, str]] = {}
+    ready = True
+    for i, col in enumerate(upload.columns):
+        kind = "proportion" if col in upload.percent else value_type
+        if kind != "proportion":
+            units[col] = (kind, upload_layer.unit_for(kind, None))
+            continue
+        column = upload.values.loc[upload.values["column"] == col, "value"]
+        reading = upload_layer.percent_scale(column, signed=col in upload.percent)
+        name = _plain(col, limit=40)
+        scale: upload_layer.Scale | None = reading.scale
+        if scale is None:
+            example = reading.example or 0.0
+            choices: dict[upload_layer.Scale, str] = {
+                "0-1": f"{example * 100:.6g}% (your file holds proportions, 0 to 1)",
+                "0-100": f"{example:.6g}% (your file holds percentages, 0 to 100)"}
+            scale = st.radio(f"“{name}”: {_plain(reading.reason, limit=200)}, so the file cannot tell its scale. "
+                             f"A value of {example:.6g} means", list(choices),
+                             format_func=choices.__getitem__, index=None, key=f"upload_scale_{i}")
+            ready = ready and scale is not None
+        else:
+            st.caption(f"“{name}”: {_plain(reading.reason, limit=300)}.")
+        units[col] = ("proportion", upload_layer.unit_for("proportion", scale))
+    return units, ready
+
+
+def _mapped(upload: uploads.Upload, target: tuple[str, str], kinds: dict[str, str]) -> uploads.Mapped:
+    """:func:`geo.uploads.to_map` of this file onto ``target``, once per file, target and kinds (this session's)."""
+    held = st.session_state.get(_CHECKED)
+    key = (held[0] if held else upload.file_name, upload.sheet, target, tuple(sorted(kinds.items())))
+    kept = st.session_state.get(_MAPPED)
+    if kept is not None and kept[0] == key:
+        mapped: uploads.Mapped = kept[1]
+        return mapped
+    mapped = uploads.to_map(upload, level=target[0], vintage=target[1], kinds=kinds)
+    st.session_state[_MAPPED] = (key, mapped)
+    return mapped
+
+
+def _preview(upload: uploads.Upload, mapped: uploads.Mapped, units: dict[str, tuple[str, str]], *, method: str) -> None:
+    """The first rows as the map will draw them, and how many of the map's areas will show No data."""
+    names = codes.area_names(mapped.level, mapped.vintage)
+    for col in upload.columns[:3]:
+        value_type, unit = units[col]
+        seen = upload_layer.preview(mapped, col, names=names, value_type=value_type, unit=unit, method=method)
+        st.markdown(f"**Preview: “{_plain(col, limit=40)}” as the map will draw it**")
+        if seen.rows:
+            # st.table writes text nodes: names and values show as text, never as HTML.
+            st.table(pd.DataFrame({"Area": [a for a, _ in seen.rows], "Value": [v for _, v in seen.rows]})
+                     .set_index("Area"))
+        st.caption(f"{seen.areas - seen.without_value:,} of the map's {seen.areas:,} areas will have a value; "
+                   f"{seen.without_value:,} will show No data.")
 
 
 @shared.cached(max_entries=64)
@@ -303,8 +370,8 @@ def _small_areas(upload: uploads.Upload, mapped: uploads.Mapped, kinds: dict[str
         return None
 
 
-def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped | None, *, value_type: str,
-         polarity: Any, period: str) -> None:
+def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped | None, *,
+         units: dict[str, tuple[str, str]], polarity: Any, period: str) -> None:
     n = int(st.session_state.get(_COUNT, 0)) + 1
     added: list[str] = []
     name = _plain(upload.file_name, limit=60)
@@ -314,7 +381,7 @@ def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped |
             indicator_id += "_"
         indicator, table = uploads.layer(
             mapped, col, indicator_id=indicator_id, file_name=name, period=period,
-            unit="%" if col in upload.percent else "", value_type="proportion" if col in upload.percent else value_type,
+            unit=units[col][1], value_type=units[col][0],
             polarity=polarity, has_ci=col in upload.has_ci,
         )
         label = _plain(col, limit=38) or "Your values"

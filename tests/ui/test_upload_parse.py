@@ -3,6 +3,12 @@
 Each test counts calls to :func:`geo.sandbox.check` (the one parse: the sheets and the check,
 in a worker process) while one session uploads a file and the page reruns, as it does on
 every click. Before, every rerun read the file again, twice (its sheet names, then the check).
+
+The panel's questions and preview: a column of percentages is drawn as written when its
+values tell their scale and asked about when they cannot, three rows are shown as the
+map will draw them before *Add to map*, a government file's skipped title and notes are
+said in one line each, and the join check and the legend give one count of areas with
+no value.
 """
 
 from __future__ import annotations
@@ -97,3 +103,75 @@ def test_a_hostile_workbook_is_refused_in_one_line_and_the_page_carries_on(data_
     assert any("Over the compression ratio cap" in e.value for e in at.error)
     at.run()
     assert len(parses) == 1
+
+
+# ---------------------------------------------------------------- the scale of percentages, the preview, the count
+def _legend_text(at: AppTest) -> str:
+    import html
+    import re
+
+    found = [m.value for m in at.markdown if "hga-legend" in m.value]
+    return re.sub(r"<[^>]+>", " ", html.unescape(found[0])) if found else ""
+
+
+def _preview(at: AppTest) -> list[tuple[str, str]]:
+    frames = [t.value for t in at.table if list(t.value.columns) == ["Value"]]
+    return [(str(i), str(v)) for f in frames for i, v in f["Value"].items()]
+
+
+def test_percentages_on_a_0_100_scale_are_drawn_as_written(data_dir, parses: list[dict[str, Any]]) -> None:
+    at = _page()
+    data = (FIXTURES / "lad_percent_0_100.csv").read_bytes()
+    at.file_uploader(key="upload_file").set_value(("obesity.csv", data, "text/csv")).run()
+    at.selectbox(key="upload_value_type").set_value("proportion").run()
+    assert not [r for r in at.radio if str(r.key).startswith("upload_scale_")], "the data tell their scale: no question"
+    assert any("already percentages (0-100)" in c.value for c in at.caption)
+    assert _preview(at) == [("Cornwall", "18.9%"), ("Hartlepool", "22.4%"), ("Middlesbrough", "25.1%")]
+    at.button(key="upload_add").click().run()
+    assert _errors(at) == []
+    legend = _legend_text(at)
+    assert "18.9%" in legend and "1,890" not in legend and "()" not in legend
+
+
+@pytest.mark.parametrize(("scale", "cornwall"), [pytest.param("0-1", "18.9%", id="proportions"),
+                                                  pytest.param("0-100", "0.189%", id="small-percentages")])
+def test_percentages_between_0_and_1_ask_their_scale(data_dir, parses: list[dict[str, Any]], scale: str,
+                                                     cornwall: str) -> None:
+    at = _page()
+    data = b"code,Obesity\nE06000052,0.189\nE06000001,0.224\nE06000002,0.251\n"
+    at.file_uploader(key="upload_file").set_value(("obesity.csv", data, "text/csv")).run()
+    at.selectbox(key="upload_value_type").set_value("proportion").run()
+    question = at.radio(key="upload_scale_0")
+    assert question.value is None and "cannot tell" in question.label
+    assert at.button(key="upload_add").disabled and _preview(at) == []
+    question.set_value(scale).run()
+    assert not at.button(key="upload_add").disabled
+    assert _preview(at)[0] == ("Cornwall", cornwall)
+    at.button(key="upload_add").click().run()
+    assert cornwall in _legend_text(at)
+
+
+def test_a_government_file_says_what_it_skipped(data_dir, parses: list[dict[str, Any]]) -> None:
+    at = _page()
+    data = (FIXTURES / "gov_title_footer.csv").read_bytes()
+    at.file_uploader(key="upload_file").set_value(("table3.csv", data, "text/csv")).run()
+    captions = [c.value for c in at.caption]
+    assert any("21 of 21 rows matched" in c and "“Prevalence of obesity (%)”" in c for c in captions)
+    assert any(c.startswith("Skipped 1 title line above the header") for c in captions)
+    assert any(c.startswith("Skipped 3 footer lines below the data") and "Source: NHS Digital" in c for c in captions)
+    assert not any("problem" in e.label for e in at.expander)
+
+
+def test_the_join_check_and_the_legend_give_one_count(data_dir, parses: list[dict[str, Any]]) -> None:
+    import re
+
+    at = _page()
+    data = (FIXTURES / "lad_percent_0_100.csv").read_bytes()  # Rutland's row has a blank value
+    at.file_uploader(key="upload_file").set_value(("obesity.csv", data, "text/csv")).run()
+    preview = next(c.value for c in at.caption if "will show No data" in c.value)
+    at.button(key="upload_add").click().run()
+    join = next(c.value for c in at.caption if c.value.startswith("Join check"))
+    counted = re.search(r"(\d+) area\(s\) on the map have no", join)
+    legend = re.search(r"No data\s+\((\d+) areas\)", _legend_text(at))
+    assert counted and legend and counted.group(1) == legend.group(1)
+    assert f"{legend.group(1)} will show No data" in preview
