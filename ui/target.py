@@ -408,7 +408,7 @@ def _columns(result: target.TargetResult) -> dict[str, Any]:
     }
     for i in result.rule.indicator_ids:
         ind = _indicator(result, i)
-        config[i] = number(i, width="small", help=f"{ind.label} ({ind.unit})")
+        config[i] = number(i, width="small", help=f"{ind.label} ({ind.unit})" if ind.unit else ind.label)
     return config
 
 
