@@ -207,7 +207,9 @@ def export_map(
         raise ValueError("Expected a title and an attribution for the downloadable map; got an empty one.")
     if not legends:
         raise ValueError("Expected at least one legend for the downloadable map; pass legends=[legend, ...].")
-    m = base_map(location=centre or ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM if zoom is None else zoom)
+    # The page is the map: nothing to scroll, so the wheel zooms it at once.
+    m = base_map(location=centre or ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM if zoom is None else zoom,
+                 wheel_after_focus=False)
     for layer in layers:
         _detached_copy(layer).add_to(m)
     if bounds is not None:

@@ -42,6 +42,7 @@ from geo.catalogue import Indicator
 from geo.classify import Classification, NumberFormat, number_format, rank_label, rank_of
 from geo.errors import DataUnavailableError, ValidationError
 from layers import js
+from layers.interaction import WheelAfterFocus
 from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
 
 __all__ = [
@@ -68,10 +69,15 @@ def base_map(
     min_zoom: int = 5,
     max_zoom: int = 15,
     prefer_canvas: bool = False,
+    wheel_after_focus: bool = True,
 ) -> folium.Map:
     """An empty map of England; the same arguments always give the same page.
 
     Tooltips on it stay inside the map and close when its layers change.
+
+    ``wheel_after_focus``: the mouse wheel scrolls the page past the map until the map is
+    clicked or focused (Ctrl + wheel zooms at once; :class:`layers.interaction.WheelAfterFocus`),
+    as people expect of a map embedded in a page. Off for a page that is only the map.
 
     No base tiles unless asked for: the polygons need none, and tiles need the
     internet. ``prefer_canvas`` stays off by default: the SVG renderer draws the
@@ -97,7 +103,9 @@ def base_map(
         zoom_control=True,
     )
     _MapBehaviour().add_to(m)
-    seed = json.dumps([list(location), zoom_start, tiles, attribution, min_zoom, max_zoom, prefer_canvas])
+    if wheel_after_focus:
+        WheelAfterFocus().add_to(m)
+    seed = json.dumps([list(location), zoom_start, tiles, attribution, min_zoom, max_zoom, prefer_canvas, wheel_after_focus])
     return set_stable_ids(m, seed=f"map:{seed}")
 
 
@@ -120,6 +128,7 @@ def choropleth_layer(
     fill_opacity: float | None = None,
     precision: int = 5,
     within: tuple[float, float, float, float] | None = None,
+    opens: bool = True,
 ) -> folium.FeatureGroup:
     """One indicator on one boundary set, as a feature group holding one GeoJSON layer.
 
@@ -151,6 +160,10 @@ def choropleth_layer(
         Draw only the areas that reach into these bounds (e.g. around a drilled-down
         area), so the browser is not sent the whole country again. Ranks, classes
         and the legend still count every area in ``gdf``.
+    opens : bool
+        Whether pressing Enter on the map opens (clicks) this layer's area under the centre
+        (:class:`layers.interaction.KeyboardDrill`): the districts do; the small areas
+        drawn inside an opened area do not, and are read out with it.
 
     The tooltip also shows each row's ``note`` (escaped) when ``gdf`` has one, e.g.
     "Combined figure for Cornwall and Isles of Scilly"; rows without a note show
@@ -246,10 +259,11 @@ def choropleth_layer(
         zoom_on_click=False,
         control=False,
     )
+    _KeyboardTarget(title=f"{title}, {period}", opens=opens).add_to(layer)
     group = folium.FeatureGroup(name=e(name))
     _HatchDefs().add_to(group)
     layer.add_to(group)
-    seed = json.dumps([name, fields, aliases, data, styles, highlight], sort_keys=True, default=str)
+    seed = json.dumps([name, fields, aliases, data, styles, highlight, opens], sort_keys=True, default=str)
     return set_stable_ids(group, seed=f"choropleth:{seed}")
 
 
@@ -308,6 +322,23 @@ SCRIPT
         self._name = "HatchDefs"
         self.hatch_id = HATCH_ID
         self.svg = hatch_svg()
+
+
+class _KeyboardTarget(MacroElement):
+    """Marks its GeoJSON layer for the map's keyboard: what its values are (escaped) and whether Enter opens its areas."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.hgaKeys = {{ this.about|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, title: str, opens: bool) -> None:
+        super().__init__()
+        self._name = "KeyboardTarget"
+        self.about = {"title": html.escape(title), "opens": opens}
 
 
 #: Tooltip text wraps (long notes) and the base map's zoom buttons do not print.

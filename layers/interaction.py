@@ -1,4 +1,4 @@
-"""How the map behaves under a person's mouse inside the Streamlit page.
+"""How the map behaves under a person's mouse and keyboard inside the Streamlit page.
 
 The map lives in an iframe below the page's header. Leaflet focuses its container
 on mouse down (for keyboard control) with a plain ``focus()``, which makes the
@@ -10,17 +10,32 @@ streamlit-folium tells the server about a click only after a quarter-second paus
 (it waits for more map events); :class:`PromptClick` sends a click on an area at
 once, so drilling down starts 250 ms sooner.
 
+Keyboard (:data:`KEYBOARD_JS`, one per map): the focused map shows a focus ring and a
+cross at its centre, has an accessible name, the arrow keys move it, the area under the
+cross is shown and read out in a live region, and Enter opens it as a click does. The
+national small-area layer (:mod:`layers.national`) and the district map
+(:class:`KeyboardDrill`) give it what lies under a point.
+
+Wheel (:class:`WheelAfterFocus`): an embedded map lets the wheel scroll the page until it
+is clicked or focused, as people expect of maps in a page; Ctrl + wheel zooms at once.
+
 The scripts are in ``static/js/interaction.js`` (see :mod:`layers.js`).
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from branca.element import MacroElement
 from jinja2 import Template
 
 from layers import js
 
-__all__ = ["PromptClick", "SteadyFocus"]
+__all__ = ["KEYBOARD_JS", "KeyboardDrill", "PromptClick", "SteadyFocus", "WheelAfterFocus"]
+
+#: The map's keyboard, as a function expression ``function (map) {...}`` returning the one keyboard of
+#: ``map`` (made on the first call): focus ring, label, cross, live region, Enter. In ``static/js/interaction.js``.
+KEYBOARD_JS: Final = js.inline("interaction.js", "keyboard")
 
 
 class SteadyFocus(MacroElement):
@@ -52,4 +67,36 @@ class PromptClick(MacroElement):
 SCRIPT
         {% endmacro %}
         """.replace("SCRIPT", js.inline("interaction.js", "promptClick", indent=8, MAP="{{ this._parent.get_name() }}"))
+    )
+
+
+class KeyboardDrill(MacroElement):
+    """The district map by keyboard: the area under the centre is hovered and read out; Enter opens it.
+
+    The areas are the features of the GeoJSON layers that :func:`layers.choropleth.choropleth_layer`
+    marks; Enter clicks the topmost one under the centre (as the mouse does) when its layer
+    opens, so the map's click handler drills down.
+    """
+
+    _name = "KeyboardDrill"
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+SCRIPT
+        {% endmacro %}
+        """.replace("SCRIPT", js.inline("interaction.js", "keyboardDrill", indent=8, MAP="{{ this._parent.get_name() }}",
+                                        KEYS=KEYBOARD_JS))
+    )
+
+
+class WheelAfterFocus(MacroElement):
+    """The wheel scrolls the page past the map until the map is clicked or focused; Ctrl + wheel zooms."""
+
+    _name = "WheelAfterFocus"
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+SCRIPT
+        {% endmacro %}
+        """.replace("SCRIPT", js.inline("interaction.js", "wheelAfterFocus", indent=8, MAP="{{ this._parent.get_name() }}"))
     )

@@ -30,9 +30,11 @@ the legend's own number format) and are written in the browser by :data:`TEXT_JS
 exactly as the other levels' tooltips write them; deciles travel as their few texts.
 The offline file (:func:`offline_map`) carries the gzip topology in the page.
 
-Keyboard: the focused map shows a focus ring and a cross at its centre; the arrow
+Keyboard: the map's keyboard (:data:`layers.interaction.KEYBOARD_JS`, shared with the
+district map): the focused map shows a focus ring and a cross at its centre; the arrow
 keys move the map, the area under the cross is shown and read out (a live region),
-and Enter or Space opens it as a click does.
+and Enter or Space opens it as a click does. This layer tells it which small area
+lies under a point.
 
 Text safety: names, codes and values are written into the tooltip with
 ``textContent`` (never as markup), and the table reaches the script as JSON through
@@ -60,6 +62,7 @@ from geo.errors import ValidationError
 from layers import js
 from layers.assets import export_map
 from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
+from layers.interaction import KEYBOARD_JS
 from layers.legend import Legend
 from layers.style import STATUS_COLOURS, STATUS_LABELS, Scheme, style_for
 
@@ -344,7 +347,7 @@ SCRIPT
         {% endmacro %}
         """.replace("SCRIPT", js.inline(
             "national.js", "national", indent=8, MISSING_FILL='"{{ this.missing_fill }}"', TEXT_OF="{{ this.text_js }}",
-            MAP="{{ this.map_name }}", GROUP="{{ this._parent.get_name() }}", TABLE="{{ this.table|tojson }}"))
+            KEYS="{{ this.keys_js }}", MAP="{{ this.map_name }}", GROUP="{{ this._parent.get_name() }}", TABLE="{{ this.table|tojson }}"))
     )
 
     def __init__(self, table: dict[str, Any]) -> None:
@@ -353,6 +356,7 @@ SCRIPT
         self.missing_fill = STATUS_COLOURS["missing"]
         self.unit_mark = UNIT_MARK
         self.text_js = TEXT_JS
+        self.keys_js = KEYBOARD_JS
 
     def render(self, **kwargs: Any) -> Any:
         # The map is the feature group's parent; st_folium renames it map_div after rendering.

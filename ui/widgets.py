@@ -3,12 +3,17 @@
 Data every session shares comes from :mod:`ui.cache`; nothing here is cached.
 
 Pages keep their whole view in ``st.query_params``; widgets write to it through
-:func:`set_param` and :func:`select_area`, so a link always reproduces the view.
+:func:`set_param`, :func:`select_area` and :func:`write_params`, so a link always
+reproduces the view. Each user action writes the URL once: every write is a step in
+the browser's history, so two writes for one click would make Back show a view the
+user never saw.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -24,11 +29,13 @@ __all__ = [
     "notice",
     "attribution_caption",
     "compact_layout",
+    "focus_heading",
     "map_clicked",
     "select_area",
     "set_param",
     "show_notes",
     "widget",
+    "write_params",
 ]
 
 ATTRIBUTION = (
@@ -60,12 +67,22 @@ def guard_link() -> list[str]:
     return notes
 
 
+def write_params(changes: Mapping[str, str | None]) -> None:
+    """Change the URL's parameters in one write (one step in the browser's history); ``None`` removes one.
+
+    Parameters keep their order; new ones go at the end. Nothing is written when nothing changes.
+    """
+    current = {k: st.query_params[k] for k in st.query_params}
+    wanted = {k: v for k, v in current.items() if changes.get(k, v) is not None}
+    wanted.update({k: v for k, v in changes.items() if v is not None})
+    if list(wanted.items()) != list(current.items()):
+        st.query_params.from_dict(wanted)
+
+
 def set_param(name: str, widget_key: str) -> None:
     """Widget callback: copy a widget's value into the URL (a new level or vintage drops the area)."""
     value = st.session_state[widget_key]
-    st.query_params[name] = value
-    if name in ("level", "vintage"):
-        st.query_params.pop("area", None)
+    write_params({name: value, **({"area": None} if name in ("level", "vintage") else {})})
 
 
 def map_clicked(area_code: str | None, codes: frozenset[str]) -> None:
@@ -76,16 +93,12 @@ def map_clicked(area_code: str | None, codes: frozenset[str]) -> None:
     drawing = (st.session_state.get("atlas_map") or {}).get("last_active_drawing") or {}
     code = (drawing.get("properties") or {}).get("area_code")
     if code and code in codes and code != area_code:
-        select_area(code)
-        st.query_params.pop("lsoa", None)
+        select_area(code, lsoa=None)
 
 
-def select_area(code: str | None) -> None:
-    """Select (or, with ``None``, clear) the drilled-down area in the URL."""
-    if code:
-        st.query_params["area"] = code
-    else:
-        st.query_params.pop("area", None)
+def select_area(code: str | None, **others: str | None) -> None:
+    """Select (or, with ``None``, clear) the drilled-down area in the URL, with ``others`` in the same write."""
+    write_params({"area": code or None, **others})
 
 
 def widget(key: str, value: str) -> str:
@@ -115,9 +128,53 @@ h1 { font-size: 1.6rem !important; padding: 0 0 0.2rem 0 !important; }
 """
 
 
+#: Links and buttons that move about the app (the page navigation, the breadcrumb) show where the keyboard is.
+_FOCUS_CSS = """
+<style>
+[data-testid="stSidebarNav"] a:focus-visible, [data-testid="stSidebarNavLink"]:focus-visible,
+[data-testid="stMain"] a:focus-visible, [data-testid="stMain"] button:focus-visible {
+  outline: 3px solid #1a1a1a !important; outline-offset: 2px !important; box-shadow: 0 0 0 5px #fff !important;
+}
+</style>
+"""
+
+
 def compact_layout() -> None:
     """Tighten Streamlit's default spacing so the map fits a laptop screen; print a clean page."""
-    st.html(_LAYOUT_CSS + f"<style>{assets.PRINT_CSS}</style>")
+    st.html(_LAYOUT_CSS + _FOCUS_CSS + f"<style>{assets.PRINT_CSS}</style>")
+
+
+#: Moves the keyboard to a heading once it is drawn: unless the person is elsewhere on purpose (typing
+#: in a box, or on the map after clicking it with the mouse), focus lost with a removed button (a search
+#: hit, a breadcrumb) or left on the map by the keyboard lands on the heading, not the top of the page.
+_FOCUS_JS = """
+(function (id, name) {
+  var tries = 0;
+  (function wait() {
+    var h = document.getElementById(id), app = document.querySelector("[data-testid='stApp']");
+    var ready = h && h.textContent.trim() === name && app && app.getAttribute("data-test-script-state") === "notRunning";
+    if (!ready) { if (++tries < 100) { setTimeout(wait, 100); } return; }
+    if (h.getAttribute("data-hga-focused") === name) { return; }  // this heading had its turn
+    h.setAttribute("data-hga-focused", name);
+    var a = document.activeElement;
+    if (a && a.tagName === "IFRAME") {
+      var inner = null;
+      try { inner = a.contentDocument && a.contentDocument.activeElement; } catch (e) { return; }
+      if (!(inner && inner.classList.contains("leaflet-container") && inner.matches(":focus-visible"))) { return; }
+    } else if (a && a !== document.body) { return; }
+    h.setAttribute("tabindex", "-1");
+    h.focus();
+  })();
+})(ID, NAME);
+"""
+
+
+def focus_heading(anchor: str, name: str) -> None:
+    """After a drill-down, move the keyboard's focus to the heading ``name`` (``st.subheader(name, anchor=anchor)``)."""
+    def literal(text: str) -> str:  # a JS string that cannot close the script element
+        return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    script = _FOCUS_JS.replace("ID, NAME", f"{literal(anchor)}, {literal(name)}")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------- text that may hold user input

@@ -3,9 +3,10 @@
 // docstring for how it draws, hit-tests and reads out; layers/js.py for the markers.
 //
 // The page receives the marked lines with MAP, GROUP and TABLE as the map, the feature group and
-// the value table (JSON), MISSING_FILL as the hatch's background colour (a JS string) and TEXT_OF as
-// format.js's valueText. node runs the same lines by calling national(...) with stand-ins (tests/js).
-function national(MISSING_FILL, TEXT_OF, MAP, GROUP, TABLE) {
+// the value table (JSON), MISSING_FILL as the hatch's background colour (a JS string), TEXT_OF as
+// format.js's valueText and KEYS as interaction.js's keyboard. node runs the same lines by calling
+// national(...) with stand-ins (tests/js).
+function national(MISSING_FILL, TEXT_OF, KEYS, MAP, GROUP, TABLE) {
     // @inline begin national
     (function (map, group, table) {
     var H = window.hgaNational;
@@ -275,46 +276,30 @@ function national(MISSING_FILL, TEXT_OF, MAP, GROUP, TABLE) {
             // streamlit-folium listens for clicks on the group and reads the clicked layer's GeoJSON.
             H.owner.fire("click", {latlng: e.latlng, layer: {toGeoJSON: function () { return feature; }}});
         };
-        // ---- keyboard: the focused map shows a cross at its centre; arrows pan, +/- zoom (Leaflet),
-        // the area under the cross is hovered (and read out), Enter or Space opens it.
+        // ---- keyboard (interaction.js's keyboard, shared with the district map): the focused map shows a
+        // cross at its centre; arrows pan, +/- zoom (Leaflet), the area under the cross is hovered (and read
+        // out), Enter or Space opens it.
         H.keys = function () {
-            var el = map.getContainer();
-            if (el.hgaKeys) { return; }
-            el.hgaKeys = true;
-            var css = document.createElement("style");
-            css.textContent = ".leaflet-container.hga-national:focus-visible{outline:3px solid #1a1a1a;outline-offset:-3px;" +
-                "box-shadow:inset 0 0 0 6px #fff}.hga-cross{display:none;position:absolute;left:50%;top:50%;width:24px;" +
-                "height:24px;margin:-12px 0 0 -12px;z-index:800;pointer-events:none}" +
-                ".leaflet-container.hga-national:focus-visible .hga-cross{display:block}" +
-                ".hga-say{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
-            document.head.appendChild(css);
-            el.classList.add("hga-national");
-            el.setAttribute("role", "application");
-            el.setAttribute("aria-label", "Map of every small area in England. Arrow keys move the map, plus and " +
-                "minus zoom, Enter opens the small area under the cross at the centre.");
-            var cross = L.DomUtil.create("div", "hga-cross", el);
-            cross.innerHTML = '<svg width="24" height="24" viewBox="0 0 24 24" aria-hidden="true">' +
-                '<path d="M12 1v22M1 12h22" stroke="#fff" stroke-width="5"/><path d="M12 1v22M1 12h22" stroke="#000" stroke-width="2"/></svg>';
-            H.say = L.DomUtil.create("div", "hga-say", el);
-            H.say.setAttribute("aria-live", "polite");
-            var keyboard = function () { return document.activeElement === el && el.matches(":focus-visible"); };
-            var centre = function () {
-                if (!keyboard() || !H.data) { return; }
-                var c = map.getCenter(), i = H.hit(c);
-                // Below the cross, not over it; a mouse move puts it back to the pointer's right.
-                H.tip.options.direction = "bottom"; H.tip.options.offset = [0, 18];
-                H.onMove({latlng: c, keyboard: true});
-                H.say.textContent = i < 0 ? "No small area under the cross." :
-                    H.data.names[i] + ", " + H.data.codes[i] + ": " + H.text(i) + ". Press Enter to open it.";
-            };
-            el.addEventListener("focus", function () { setTimeout(centre, 0); });
-            el.addEventListener("blur", function () { H.leave(); });
-            map.on("moveend", centre);
-            el.addEventListener("keydown", function (e) {
-                if ((e.key !== "Enter" && e.key !== " ") || e.target !== el) { return; }
-                e.preventDefault();
-                H.onClick({latlng: map.getCenter()});
+            (KEYS)(map).use({
+                name: "national",
+                priority: 0,
+                label: "Map of every small area in England. Arrow keys move the map, plus and minus zoom, Enter " +
+                    "opens the small area under the cross at the centre.",
+                none: "No small area under the cross.",
+                active: function () { return !!(H.renderer && H.renderer._map && H.data); },
+                find: function (c) {
+                    var i = H.hit(c);
+                    return i < 0 ? null : {say: H.data.names[i] + ", " + H.data.codes[i] + ": " + H.text(i) + ". Press Enter to open it.",
+                                           open: function () { H.onClick({latlng: c}); }};
+                },
+                show: function (c) {
+                    // Below the cross, not over it; a mouse move puts it back to the pointer's right.
+                    H.tip.options.direction = "bottom"; H.tip.options.offset = [0, 18];
+                    H.onMove({latlng: c, keyboard: true});
+                },
+                leave: function () { H.leave(); },
             });
+            map.getContainer().classList.add("hga-national");
         };
         H.check = function () {
             var t = H.table, codes = H.data.codes;

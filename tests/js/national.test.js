@@ -9,6 +9,7 @@ const {FakeMap, Evented, browser, script, until} = require("./fakes.js");
 
 const {national} = script("national.js");
 const {format, valueText} = script("format.js");
+const {keyboard} = script("interaction.js");
 const TEXT_OF = valueText(format(), "~");
 const URL = "../../app/static/national/lsoa_2021.topo.json.gz";
 const CODES = ["E01000001", "E01000002", "E01000003", "E01000004", "E01000005"];
@@ -71,7 +72,7 @@ async function page(options) {
     const b = browser(o.files);
     const map = new FakeMap(b.document, o.center, o.zoom);
     const group = new Evented();
-    national("#F2F2F2", TEXT_OF, map, group, o.table);
+    national("#F2F2F2", TEXT_OF, keyboard(), map, group, o.table);
     const H = b.window.hgaNational;
     if (o.wait !== false) { await until(function () { return b.window.hgaNationalPainted === 1; }, "the first paint"); }
     return {b: b, map: map, group: group, H: H, clicks: clicks(group)};
@@ -118,7 +119,7 @@ test("the geometry is fetched once and each table colours it", async function (t
     assert.deepEqual(p.H.latlngs(0), [[[52, -1], [53, -1], [53, -2], [52, -2], [52, -1]]]);
     // A second table (another view) recolours the same geometry: nothing is fetched again.
     const group = new Evented();
-    national("#F2F2F2", TEXT_OF, p.map, group, valueTable({cls: "&&&&&"}));
+    national("#F2F2F2", TEXT_OF, keyboard(), p.map, group, valueTable({cls: "&&&&&"}));
     await until(function () { return p.b.window.hgaNationalPainted === 2; }, "the second paint");
     assert.deepEqual(p.b.fetched, [URL]);
     assert.deepEqual(p.H.buckets, [[], [], [], [0, 1, 2, 3, 4]]);
@@ -188,11 +189,11 @@ test("the keyboard: arrows move the map, the area under the cross is read out, E
     const p = await page();
     t.after(p.b.restore);
     const el = p.map.getContainer();
-    const say = function () { return p.H.say.textContent; };
+    const say = function () { return el.hgaKeys.say.textContent; };
     assert.equal(el.getAttribute("role"), "application");
     assert.match(el.getAttribute("aria-label"), /Arrow keys move the map/);
-    assert.ok(el.classList.contains("hga-national"));
-    assert.equal(p.H.say.getAttribute("aria-live"), "polite");
+    assert.ok(el.classList.contains("hga-keys") && el.classList.contains("hga-national"));
+    assert.equal(el.hgaKeys.say.getAttribute("aria-live"), "polite");
 
     // Focus from the keyboard (focus-visible): the area under the centre is hovered and read out.
     p.b.document.activeElement = el;

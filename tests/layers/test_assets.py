@@ -279,6 +279,7 @@ def test_exported_map_has_heading_legends_attribution_and_loads_nothing(squares,
     assert page.count('class="hga-legend"') == 2
     assert "Crown copyright" in page and "Open Government Licence v3.0" in page
     assert _export(squares, indicator) == page  # same input, same file
+    assert "Ctrl + scroll" not in page  # the page is the map: the wheel zooms it at once
 
 
 def test_exported_map_opens_where_the_user_was_looking(squares, indicator) -> None:

@@ -309,3 +309,21 @@ def test_feature_collection_is_in_longitude_latitude(crs: str, point: tuple[floa
     gdf = gpd.GeoDataFrame(geometry=[shapely.Point(point).buffer(1e-3 if crs == "EPSG:4326" else 100)], crs=crs)
     x, y = _feature_collection(gdf, [{}], precision=4)["features"][0]["geometry"]["coordinates"][0][0]
     assert -2.0 < x < -1.0 and 52.0 < y < 53.0
+
+
+@pytest.mark.parametrize(("opens", "word"), [pytest.param(True, "true", id="districts"), pytest.param(False, "false", id="small-areas")])
+def test_the_layer_tells_the_maps_keyboard_its_title_and_whether_enter_opens_it(squares, indicator, opens, word) -> None:
+    layer = _layer(squares, indicator, opens=opens)
+    geojson = _geojson(layer)
+    page = _page(squares, indicator, opens=opens)
+    # The title is escaped like every property (the keyboard reads them as text); tojson escapes it again.
+    assert re.search(rf'{geojson.get_name()}\.hgaKeys = \{{"opens": {word}, "title": '
+                     r'"Life expectancy \\u0026lt;test\\u0026gt;[^"]*, 2016-18"\};', page)
+    assert _layer(squares, indicator, opens=not opens).get_name() != layer.get_name()
+
+
+def test_base_map_leaves_the_wheel_to_the_page_until_the_map_is_clicked_or_focused() -> None:
+    page = base_map().get_root().render()
+    assert "wheel.disable();" in page and "Click the map or use Ctrl + scroll to zoom" in page
+    whole_page = base_map(wheel_after_focus=False).get_root().render()  # a page that is only the map zooms at once
+    assert "wheel.disable();" not in whole_page and "Ctrl + scroll" not in whole_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import folium
 
-from layers.interaction import PromptClick, SteadyFocus
+from layers.interaction import KEYBOARD_JS, KeyboardDrill, PromptClick, SteadyFocus, WheelAfterFocus
 
 
 def test_steady_focus_patches_the_maps_container_focus() -> None:
@@ -24,3 +24,27 @@ def test_prompt_click_sends_the_components_value_once() -> None:
     assert "data.previous_data = value" in html
     assert "lib.setComponentValue(value)" in html
     assert "returned_objects.indexOf(k)" in html
+
+
+def test_keyboard_drill_gives_the_district_map_a_labelled_keyboard_that_opens_areas() -> None:
+    m = folium.Map(location=(52.8, -1.6), zoom_start=6, tiles=None)
+    KeyboardDrill().add_to(m)
+    html = m.get_root().render()
+    # The shared keyboard (ring, label, cross, live region, Enter), called with this map ...
+    flat = "".join(html.split())
+    assert "(" + "".join(KEYBOARD_JS.split()) + ")(map).use({" in flat
+    assert f"}})({m.get_name()});" in flat
+    assert ".leaflet-container.hga-keys:focus-visible{outline:3px solid" in html
+    assert 'K.say.setAttribute("aria-live", "polite")' in html
+    # ... and told what lies under the centre: the marked GeoJSON layers' areas, Enter clicking one that opens.
+    assert 'name: "areas"' in html and "Map of areas. Arrow keys move the map" in html
+    assert 'opens.layer.fire("click", {latlng: c}, true)' in html
+
+
+def test_wheel_after_focus_leaves_the_wheel_to_the_page_until_the_map_is_focused() -> None:
+    m = folium.Map(location=(52.8, -1.6), zoom_start=6, tiles=None)
+    WheelAfterFocus().add_to(m)
+    html = m.get_root().render()
+    assert f"}})({m.get_name()});" in html
+    assert "wheel.disable();" in html and 'el.addEventListener("focus", on);' in html
+    assert "Click the map or use Ctrl + scroll to zoom" in html

@@ -14,6 +14,7 @@ import pytest
 from geo.classify import classify, number_format
 from geo.errors import ValidationError
 from layers.choropleth import _value_text
+from layers.interaction import KEYBOARD_JS
 from layers.national import TEXT_JS, national_layer, topology_url
 from layers.style import STATUS_LABELS, scheme_for
 
@@ -75,6 +76,8 @@ def test_text_reaches_the_script_as_escaped_json(joined, indicator) -> None:
     assert "Life expectancy <test>" not in page  # the indicator's label, escaped by tojson
     assert "Life expectancy \\u003ctest\\u003e" in page
     assert '"selected": "E01000002"' in page
+    # The map's keyboard is the one the district map has (layers.interaction), told about the small areas.
+    assert "".join(KEYBOARD_JS.split()) in "".join(page.split()) and 'name: "national"' in page
 
 
 def test_same_view_gives_the_same_script(joined, indicator) -> None:
