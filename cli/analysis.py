@@ -88,7 +88,8 @@ def add_spearhead(sub: SubParsers) -> None:
     p.add_argument("--out", type=Path, default=Path("spearhead.csv"), help="CSV to write (default: %(default)s)")
     p.add_argument("--threshold", type=int, default=3, help="indicators needed to qualify (default: %(default)s)")
     p.add_argument("--fraction", type=float, default=0.2, help="worst fraction per indicator (default: %(default)s)")
-    p.add_argument("--vintage", default=None, help="LA code set, e.g. 2019 (default: the one most areas hold fully)")
+    p.add_argument("--vintage", default=None,
+                   help="LA code set, e.g. 2019 (default: the one the period's figures were published on)")
     p.add_argument("--reconstruct-2004", action="store_true",
                    help="the 2004 reconstruction: 2001-03 and IMD 2004 (male life expectancy and the official "
                         "under-75 series are held after `python -m geo refresh`)")
@@ -99,9 +100,12 @@ def _spearhead(args: argparse.Namespace) -> int:
     period = "2001-03" if args.reconstruct_2004 else args.period
     result = spearhead.run(period, vintage=args.vintage, fraction=args.fraction, threshold=args.threshold,
                            imd_edition="2004" if args.reconstruct_2004 else None)
-    write_csv(result.table(), result.header(), args.out)
-    qualifying = int(result.assessment.table["qualifies"].sum())
-    print(f"{qualifying} of {len(result.assessment.table)} areas qualify ({result.rests_on}); wrote {args.out}")
+    reasons = spearhead.undecided_reasons(result)
+    write_csv(spearhead.table_with_reasons(result, reasons), result.header(), args.out)
+    t = result.assessment.table
+    print(f"{int(t['qualifies'].sum())} of {len(t)} areas qualify ({result.rests_on}); {int(t['undecided'].sum())} "
+          f"undecided (column undecided_why says which values are missing and why); wrote {args.out}")
+    print(f"Code set: {result.code_set}")
     return 0
 
 
@@ -160,6 +164,8 @@ def _gap(args: argparse.Namespace) -> int:
                             target_period=args.target, group_label=label)
         frames.append(tracked.table.assign(indicator_id=tracked.indicator.indicator_id, sex=tracked.indicator.sex))
         header += tracked.header()
+        print(f"{tracked.indicator.label} ({tracked.indicator.sex}): population weights "
+              f"{gap.years_used(tracked.table)}")
     write_csv(pd.concat(frames, ignore_index=True), header, args.out)
     print(f"{len(members)} areas; wrote {args.out}")
     return 0
@@ -185,9 +191,16 @@ def _lag(args: argparse.Namespace) -> int:
     result = lag.run(args.indicator, period=args.period, sex=args.sex, level=args.level, vintage=args.vintage)
     write_csv(result.csv_table(), result.header(), args.out)
     t = result.table
-    print(f"{int(t['value'].notna().sum())} areas with a value; {int(t['beyond_series'].fillna(False).sum())} beyond "
-          f"the series (more than {period_year(args.period) - period_year(result.first_period):g} years); "
-          f"wrote {args.out}")
+    behind = t[(t["years_behind"] > 0) & ~t["beyond_series"].fillna(False).astype(bool)]
+    spans = (f"; {len(behind)} behind within the series: {behind['years_behind'].min():g} to "
+             f"{behind['years_behind'].max():g} years, with gaps of {behind['gap'].min():.1f} to "
+             f"{behind['gap'].max():.1f} years" if len(behind) else "")
+    print(f"{int(t['value'].notna().sum())} areas with a value{spans}; {int(t['beyond_series'].fillna(False).sum())} "
+          f"beyond the series (more than {period_year(args.period) - period_year(result.first_period):g} years, a "
+          f"floor); every years_behind figure has its gap (England minus the area, in years) in the gap column")
+    if result.flat:
+        print(result.flat)
+    print(f"wrote {args.out}")
     return 0
 
 

@@ -33,6 +33,12 @@ a new record, not new code.
   :attr:`GapResult.method`). The official 2010-target figure pooled the group's
   deaths and populations into one life table; the weighted mean of area life
   expectancies is close to it but not the same.
+- **Which population**: each period is weighted by the population year held nearest
+  its middle year (a tie goes to the later year), as the PCT and SHA values are
+  (:mod:`geo.ingest.outcomes`); a year whose figures do not cover every area with a
+  value on the code set (e.g. held only on older codes, where merged areas have
+  none) is passed over for the next nearest, and the notes say so. The table's
+  ``population_year`` column, the method and the CSV header name the years used.
 """
 
 from __future__ import annotations
@@ -51,15 +57,84 @@ from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
 from geo.periods import period_year
 from geo.series import GapIndicator, resolve
-from geo.values import group_value, population_weights, values_for
+from geo.values import group_value, values_for, values_on
 
 __all__ = [
     "GapResult",
     "chart_series",
     "gap_table",
+    "nearest_years",
+    "period_weights",
     "periods_for",
+    "population_years",
     "track",
+    "years_used",
 ]
+
+
+def population_years(*, data_dir: Path = DATA_DIR) -> tuple[str, ...]:
+    """The years of all-age local-authority population held, oldest first."""
+    try:
+        combos = indicators.periods("pop_total", level="lad", data_dir=data_dir)
+    except DataUnavailableError:
+        return ()
+    return tuple(sorted({str(p) for p in combos["period"]}, key=period_year))
+
+
+def nearest_years(period: str, years: Sequence[str]) -> list[str]:
+    """``years`` nearest the period's middle year first; a tie goes to the later year (as the PCT values' weights).
+
+    Examples
+    --------
+    >>> nearest_years("2019-21", ["2019", "2020", "2023"])
+    ['2020', '2019', '2023']
+    >>> nearest_years("2020-22", ["2019", "2020", "2022"])
+    ['2022', '2020', '2019']
+    """
+    middle = period_year(period)
+    return sorted(years, key=lambda y: (abs(period_year(y) - middle), -period_year(y)))
+
+
+def period_weights(
+    period: str,
+    *,
+    members: Sequence[str],
+    vintage: str,
+    data_dir: Path = DATA_DIR,
+    held: dict[str, pd.Series] | None = None,
+) -> tuple[pd.Series | None, str, tuple[str, ...]]:
+    """Population weights for one period: the year held nearest its middle that covers every one of ``members``.
+
+    Returns the weights on ``vintage`` codes (``None`` when no year covers them), the
+    year used (``""`` when none) and the nearer years passed over because they do
+    not. ``held`` keeps the weights already read, by year, for the next period.
+    """
+    held = {} if held is None else held
+    order = nearest_years(period, population_years(data_dir=data_dir))
+    for year in order:
+        if year not in held:
+            held[year] = values_on("pop_total", period=year, sex="persons", level="lad", vintage=vintage,
+                                   data_dir=data_dir)[0]
+        weights = held[year].reindex(list(members))
+        if len(weights) and weights.notna().all() and float(weights.sum()) > 0:
+            return held[year], year, tuple(order[: order.index(year)])
+    return None, "", ()
+
+
+def years_used(table: pd.DataFrame) -> str:
+    """The population years used, by run of periods: "mid-2019 for 2001-03 to 2018-20; mid-2020 for 2019-21"."""
+    runs: list[tuple[str, list[str]]] = []
+    for period, year in zip(table["period"], table["population_year"], strict=True):
+        year = str(year) if isinstance(year, str) and year else "none"
+        if runs and runs[-1][0] == year:
+            runs[-1][1].append(str(period))
+        else:
+            runs.append((year, [str(period)]))
+    parts = []
+    for year, periods in runs:
+        span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+        parts.append(f"{'no population (plain mean)' if year == 'none' else f'mid-{year}'} for {span}")
+    return "; ".join(parts)
 
 
 def periods_for(indicator: GapIndicator, *, data_dir: Path = DATA_DIR) -> list[str]:
@@ -141,6 +216,8 @@ class GapResult:
         target = f" ({ind.target_text})" if ind.target_text else ""
         return [
             f"Gap tracker: {ind.label} ({ind.indicator_id}, {ind.sex}), group: {self.group_label}, against England",
+            "population_year: the ONS mid-year population each period's group figure is weighted by (the year held "
+            "nearest the period's middle)",
             f"absolute_gap: {order} in {ind.unit} (positive = group worse); relative_gap: as % of England",
             f"target_*: a straight line from the {self.baseline} gap to a {ind.narrowing:.0%} narrowing by "
             f"{self.target_period}, flat after it{target}",
@@ -207,32 +284,44 @@ def track(
         notes.append(f"The target's own baseline is {indicator.official_baseline}, older than anything held; the line "
                      f"starts from {baseline} ({first}): a {indicator.narrowing:.0%} narrowing of that gap by "
                      f"{target_period}.")
-    middle = (period_year(periods[0]) + period_year(periods[-1])) / 2
-    weights, weight_year = population_weights(vintage=vintage, near_year=middle, data_dir=data_dir)
     group: dict[str, float] = {}
     england: dict[str, float] = {}
     used: dict[str, int] = {}
-    weighted_all = True
+    years: dict[str, str] = {}
+    held: dict[str, pd.Series] = {}
+    plain: list[str] = []
+    skipped: list[str] = []
     for period in periods:
         values, _ = values_for(indicator, period=period, vintage=vintage, data_dir=data_dir)
+        present = values.reindex(members).dropna()
+        weights, year, passed = period_weights(period, members=list(present.index), vintage=vintage,
+                                               data_dir=data_dir, held=held)
         value, n, weighted = group_value(values.reindex(members), weights)
-        group[period], used[period] = value, n
-        weighted_all &= weighted
+        group[period], used[period], years[period] = value, n, year if weighted else ""
+        if passed:
+            skipped.append(f"{period} (mid-{', mid-'.join(passed)} passed over, mid-{year} used)")
+        if n and not weighted:
+            plain.append(period)
         row = indicators.england_value(indicator.indicator_id, period=period, sex=indicator.sex, data_dir=data_dir)
         england[period] = float(row["value"]) if row is not None else math.nan
     table = gap_table(pd.Series(group), pd.Series(england), polarity=indicator.polarity,
                       baseline=baseline, target_period=target_period, narrowing=indicator.narrowing)
     table.insert(1, "areas", [used.get(p, 0) for p in table["period"]])
+    table.insert(2, "population_year", [years.get(p, "") for p in table["period"]])
     pooled = ("the group's deaths and populations into one life table" if indicator.unit == "years"
               else "the group's deaths and populations into one standardised rate")
     method = (
-        f"population-weighted mean of the areas' published values (weights: {weight_year} population, "
-        f"the year held nearest the periods' middle); the official 2010-target figure instead pooled {pooled}, "
+        f"population-weighted mean of the areas' published values, each period weighted by the population year "
+        f"held nearest its middle ({years_used(table)}); the official 2010-target figure instead pooled {pooled}, "
         "so the two differ a little"
-        if weighted_all else
-        "plain mean of the areas' published values (no population for every area); the official figure "
-        "pooled deaths and populations"
     )
+    if skipped:
+        notes.append(f"A nearer population year does not cover every area of the group with a value on {vintage} codes "
+                     f"(e.g. one held only on other codes, where merged areas have none) in {len(skipped)} period(s): "
+                     + "; ".join(skipped) + ".")
+    if plain:
+        method += (f"; plain mean in {len(plain)} period(s) where no population year covers every area "
+                   f"(e.g. {plain[0]})")
     if indicator.level != "lad":
         upper = set(values_for(indicator, period=periods[-1], vintage=vintage, data_dir=data_dir)[0].index)
         districts = [m for m in members if m not in upper]

@@ -11,6 +11,18 @@ England's value for ``p`` is 0 years behind.
 
 England's series is the published one, whatever releases it joins (the notes say
 where a series has a break); nothing is interpolated between periods.
+
+Every figure travels with the **gap** it rests on (England's value minus the area's,
+in years, for the same period) and, where England's own series was flat over the
+span counted, says so (:data:`FLAT_RULE`). The rule: England's figure is *flat
+after* a period ``s`` when, from ``s`` to the period shown, it improved by less than
+:data:`FLAT_PER_YEAR` (0.05 years of life a year, half a year a decade) on average,
+over at least :data:`FLAT_MIN_YEARS` (5) years; ``s`` is the earliest such period
+within the span counted. An area's figure carries the flat-England sentence when
+that stretch is at least half of its years behind: a small gap is then many years
+behind ("England's figure changed little after 2011, so a small gap is many years
+behind"). "More than N years" is a floor: the area has not yet reached England's
+value at the start of the series held.
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 
@@ -26,18 +39,25 @@ from geo import codes, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
+from geo.gap import period_weights
 from geo.periods import period_year
 from geo.schema import ENGLAND_CODE
 from geo.series import INDICATORS as GAP_INDICATORS
-from geo.values import group_value, population_weights, values_for, values_on
+from geo.values import group_value, values_for, values_on
 
 __all__ = [
+    "CSV_COLUMNS",
     "DEFINITION",
+    "FLAT_MIN_YEARS",
+    "FLAT_PER_YEAR",
+    "FLAT_RULE",
     "INDICATORS",
     "Lag",
     "LagRun",
     "area_sentences",
     "england_series",
+    "flat_sentence",
+    "flat_since",
     "group_lag",
     "lag_table",
     "run",
@@ -52,6 +72,19 @@ DEFINITION = (
     "(N = back to the first period held), flagged as beyond the series. An area at or better than England's value "
     "for the same period is 0 years behind."
 )
+#: England's figure is flat over a stretch when it improved by less than this much a year on average (years of life).
+FLAT_PER_YEAR: Final = 0.05
+#: ... over at least this many years (midpoint years).
+FLAT_MIN_YEARS: Final = 5.0
+FLAT_RULE = (
+    f"England's figure is called flat after a period when, from that period to the one shown, it rose by less than "
+    f"{FLAT_PER_YEAR:g} years a year on average (half a year a decade) over at least {FLAT_MIN_YEARS:g} years. Where "
+    "that flat stretch makes up at least half of an area's years behind, the figure says so: a small gap is then "
+    "many years behind. Every figure carries its gap: England's value minus the area's, in years, for the same period."
+)
+#: The columns of the CSV (page download and ``python -m geo lag``).
+CSV_COLUMNS: Final = ("area_code", "area_name", "value", "england_value", "gap", "years_behind", "beyond_series",
+                      "flat_england_since")
 #: The indicators the measure is offered for, with the verb of the sentence.
 INDICATORS: dict[str, str] = {"le_birth": "live", "hle_birth": "live in good health"}
 #: Breaks in England's series that a reader of years behind should know about.
@@ -72,7 +105,12 @@ class Lag:
     """Years behind England for one value: ``years_behind`` is NaN when there is no value.
 
     ``england_period`` is the England period matched (empty when beyond the series);
-    ``first_period`` the first England period held.
+    ``first_period`` the first England period held. ``england_value`` is England's
+    value for ``period`` and ``gap`` England's minus the area's (positive = behind,
+    in the indicator's unit); ``first_value`` England's value in ``first_period``.
+    ``flat_since`` is the England period after which England's figure was flat
+    (:data:`FLAT_RULE`) when that stretch is at least half the years behind, else
+    empty; ``flat_value`` England's value then.
     """
 
     period: str
@@ -81,6 +119,11 @@ class Lag:
     beyond_series: bool
     england_period: str
     first_period: str
+    england_value: float = math.nan
+    gap: float = math.nan
+    first_value: float = math.nan
+    flat_since: str = ""
+    flat_value: float = math.nan
 
     @property
     def text(self) -> str:
@@ -90,6 +133,78 @@ class Lag:
         more = "more than " if self.beyond_series else ""
         unit = "year" if self.years_behind == 1 else "years"
         return f"{more}{self.years_behind:g} {unit}"
+
+    @property
+    def gap_text(self) -> str:
+        """E.g. "a gap of 1.9 years" (empty without England's value)."""
+        if math.isnan(self.gap):
+            return ""
+        return f"a gap of {self.gap:.1f} years"
+
+    @property
+    def figure(self) -> str:
+        """The figure with its gap beside it, e.g. "19 years behind England (a gap of 1.9 years)"."""
+        if math.isnan(self.years_behind):
+            return "no value"
+        gap = f" ({self.gap_text})" if self.gap_text else ""
+        if self.years_behind == 0:
+            return "at or better than England" + (f" (England {self.england_value:.1f})" if self.gap_text else "")
+        return f"{self.text} behind England{gap}"
+
+    @property
+    def floor_text(self) -> str:
+        """For a figure beyond the series: why "more than N years" is a floor (empty otherwise)."""
+        if not self.beyond_series or math.isnan(self.years_behind):
+            return ""
+        start = f"{self.first_period} ({self.first_value:.1f})" if not math.isnan(self.first_value) else self.first_period
+        return (f"“More than {self.years_behind:g} years” is a floor: England's series held starts in {start}, "
+                "a value not yet reached here.")
+
+    @property
+    def flat_text(self) -> str:
+        """The flat-England sentence (:data:`FLAT_RULE`), or empty when England's figure was not flat over the span."""
+        if not self.flat_since:
+            return ""
+        return flat_sentence(self.flat_since, self.flat_value, self.period, self.england_value)
+
+
+def flat_sentence(since: str, since_value: float, period: str, now_value: float) -> str:
+    """E.g. "England's figure changed little after 2011 (82.9 in 2010-12, 83.5 in 2023-25), so a small gap is many
+    years behind." ("fell" where it fell by more than the flat rate)."""
+    years = period_year(period) - period_year(since)
+    verb = "fell" if now_value - since_value < -FLAT_PER_YEAR * years else "changed little"
+    return (f"England's figure {verb} after {period_year(since):g} ({since_value:.1f} in {since}, {now_value:.1f} in "
+            f"{period}), so a small gap is many years behind.")
+
+
+def flat_since(england: pd.Series, period: str, *, polarity: str, within: str = "",
+               per_year: float = FLAT_PER_YEAR, min_years: float = FLAT_MIN_YEARS) -> str:
+    """The earliest England period (at or after ``within``) from which England's figure was flat up to ``period``.
+
+    Flat: it improved by less than ``per_year`` a year on average from that period to
+    ``period``, over at least ``min_years``; ``""`` when there is no such period.
+
+    Examples
+    --------
+    >>> e = pd.Series({"2001-03": 80.0, "2004-06": 81.0, "2007-09": 81.1, "2010-12": 81.2})
+    >>> flat_since(e, "2010-12", polarity="higher_is_better")
+    '2004-06'
+    """
+    t = period_year(period)
+    held = {str(q): float(v) for q, v in england.items() if pd.notna(v) and period_year(str(q)) <= t}
+    if period not in held:
+        return ""
+    sign = 1.0 if polarity == "higher_is_better" else -1.0
+    start = period_year(within) if within else -math.inf
+    for q in sorted(held, key=period_year):
+        years = t - period_year(q)
+        if period_year(q) < start:
+            continue
+        if years < min_years:
+            break
+        if sign * (held[period] - held[q]) < per_year * years:
+            return q
+    return ""
 
 
 def _better_or_equal(england: float, value: float, polarity: str) -> bool:
@@ -120,28 +235,38 @@ def years_behind(value: float, period: str, england: pd.Series, *, polarity: str
         )
     ordered = sorted(held, key=period_year, reverse=True)
     first = ordered[-1]
+    now = held[period]
     if value is None or pd.isna(value):
-        return Lag(period, math.nan, math.nan, False, "", first)
-    for q in ordered:  # the most recent first, so ties go to the latest England period
-        if _better_or_equal(held[q], float(value), polarity):
-            return Lag(period, float(value), t - period_year(q), False, q, first)
-    return Lag(period, float(value), t - period_year(first), True, "", first)
+        return Lag(period, math.nan, math.nan, False, "", first, now, math.nan, held[first])
+    v = float(value)
+    gap = round((now - v) if polarity == "higher_is_better" else (v - now), 9)  # no float noise (2.5999...)
+    matched = next((q for q in ordered if _better_or_equal(held[q], v, polarity)), "")  # ties: the latest
+    years = t - period_year(matched or first)
+    flat = flat_since(england, period, polarity=polarity, within=matched or first) if years > 0 else ""
+    if flat and t - period_year(flat) < years / 2:  # the flat stretch is under half of the years counted
+        flat = ""
+    return Lag(period, v, years, not matched, matched, first, now, gap, held[first], flat,
+               held[flat] if flat else math.nan)
 
 
 def lag_table(values: pd.Series, period: str, england: pd.Series, *, polarity: str) -> pd.DataFrame:
     """:func:`years_behind` for every area (``values`` indexed by ``area_code``).
 
-    Columns: ``value``, ``years_behind``, ``beyond_series`` (nullable; empty where no
-    value) and ``england_period``.
+    Columns: ``value``, ``england_value``, ``gap`` (England's minus the area's; positive
+    = behind), ``years_behind``, ``beyond_series`` (nullable; empty where no value),
+    ``england_period`` and ``flat_england_since`` (see :class:`Lag`).
     """
     rows = [years_behind(v, period, england, polarity=polarity) for v in values.to_numpy(dtype="float64")]
     out = pd.DataFrame(
         {
             "value": [r.value for r in rows],
+            "england_value": [r.england_value for r in rows],
+            "gap": [r.gap for r in rows],
             "years_behind": [r.years_behind for r in rows],
             "beyond_series": pd.array([r.beyond_series if not math.isnan(r.value) else pd.NA for r in rows],
                                       dtype="boolean"),
             "england_period": [r.england_period for r in rows],
+            "flat_england_since": [r.flat_since for r in rows],
         },
         index=values.index,
     )
@@ -190,14 +315,31 @@ class LagRun:
     table: pd.DataFrame
     england: pd.Series
     notes: tuple[str, ...]
+    polarity: str = "higher_is_better"
 
     @property
     def first_period(self) -> str:
         return str(self.england.index[0])
 
     def csv_table(self) -> pd.DataFrame:
-        """The CLI's columns: ``area_code``, ``area_name``, ``value``, ``years_behind``, ``beyond_series``."""
-        return self.table[["area_code", "area_name", "value", "years_behind", "beyond_series"]]
+        """The CLI's columns: ``area_code``, ``area_name``, ``value``, ``england_value``, ``gap``, ``years_behind``,
+        ``beyond_series``, ``flat_england_since``."""
+        return self.table[list(CSV_COLUMNS)]
+
+    @property
+    def flat(self) -> str:
+        """England's flat-figure sentence for this period (:data:`FLAT_RULE`, over the whole series), or empty."""
+        since = flat_since(self.england, self.period, polarity=self.polarity)
+        if not since:
+            return ""
+        return flat_sentence(since, float(self.england[since]), self.period, float(self.england[self.period]))
+
+    @property
+    def floor(self) -> str:
+        """What "more than N years" means here: a floor."""
+        n = period_year(self.period) - period_year(self.first_period)
+        return (f"“More than {n:g} years” (beyond the series) is a floor: England's series held starts in "
+                f"{self.first_period} ({float(self.england.iloc[0]):.1f}), a value those areas have not yet reached.")
 
     def header(self) -> list[str]:
         label = get(self.indicator_id).label
@@ -205,7 +347,14 @@ class LagRun:
             f"Years behind England: {label} ({self.indicator_id}, {self.sex}), {self.period}, "
             f"{self.level} {self.vintage} codes",
             DEFINITION,
-            f"England's series held: {self.first_period} to {self.england.index[-1]}.",
+            f"England's series held: {self.first_period} to {self.england.index[-1]}; England {self.period}: "
+            f"{float(self.england[self.period]):.1f}.",
+            "gap: England's value minus the area's, in years (positive = behind); every years_behind figure rests "
+            "on it.",
+            f"Flat England: {FLAT_RULE} flat_england_since names the England period after which England's figure "
+            "was flat, for each area where that applies.",
+            *([f"England: {self.flat}"] if self.flat else []),
+            self.floor,
             *[f"Note: {n}" for n in self.notes],
         ]
 
@@ -241,7 +390,7 @@ def run(
     missing = int(table["value"].isna().sum())
     if missing:
         extra.append(f"{missing} of {len(table)} areas have no value (missing or suppressed) and no years behind.")
-    return LagRun(indicator_id, period, sex, level, vintage, table, england, (*notes, *extra))
+    return LagRun(indicator_id, period, sex, level, vintage, table, england, (*notes, *extra), ind.polarity)
 
 
 def group_lag(
@@ -256,18 +405,20 @@ def group_lag(
     """Years behind England for a group of ``vintage`` LA codes, and how its figure was made.
 
     The group's figure is the gap tracker's (:func:`geo.values.group_value`):
-    population-weighted where every member has a population.
+    population-weighted where every member has a population, by the population
+    year held nearest the period (:func:`geo.gap.period_weights`).
     """
     record = next(g for g in GAP_INDICATORS.values() if g.indicator_id == indicator_id and g.sex == sex)
     members = sorted(set(area_codes))
     if not members:
         raise UploadError("The group is empty; choose at least one local authority.")
     values, _ = values_for(record, period=period, vintage=vintage, data_dir=data_dir)
-    weights, year = population_weights(vintage=vintage, near_year=period_year(period), data_dir=data_dir)
+    present = values.reindex(members).dropna()
+    weights, year, _ = period_weights(period, members=list(present.index), vintage=vintage, data_dir=data_dir)
     value, n, weighted = group_value(values.reindex(members), weights)
     england = england_series(indicator_id, sex=sex, data_dir=data_dir)
-    how = (f"population-weighted mean of {n} of the {len(members)} areas' values ({year} population)" if weighted
-           else f"plain mean of {n} of the {len(members)} areas' values")
+    how = (f"population-weighted mean of {n} of the {len(members)} areas' values (mid-{year} population, the year "
+           f"held nearest {period})" if weighted else f"plain mean of {n} of the {len(members)} areas' values")
     return years_behind(value, period, england, polarity=get(indicator_id, data_dir=data_dir).polarity), how
 
 
@@ -275,25 +426,33 @@ _WHO: dict[str, tuple[str, str]] = {"female": ("Women", "woman"), "male": ("Men"
 
 
 def sentence(area_name: str, sex: str, result: Lag, *, indicator_id: str = "le_birth") -> str:
-    """The measure in plain English; empty when there is no value.
+    """The measure in plain English, with the gap beside it; empty when there is no value.
+
+    A figure beyond the series says it is a floor; where England's figure was flat
+    over the span counted (:data:`FLAT_RULE`), the sentence says so.
 
     Examples
     --------
-    >>> sentence("Blackpool", "female", Lag("2023-25", 79.3, 22.0, True, "", "2001-03"))[:94]
+    >>> sentence("Blackpool", "female", Lag("2023-25", 79.3, 22.0, True, "", "2001-03", 83.5, 4.2, 80.7))[:94]
     'Women in Blackpool can expect to live as long as the average woman in England did more than 22'
     """
     if math.isnan(result.years_behind):
         return ""
     many, one = _WHO.get(sex, _WHO["persons"])
     verb = INDICATORS.get(indicator_id, "live")
+    held = not math.isnan(result.england_value)
     if result.years_behind == 0:
+        values = f": {result.value:.1f} years against England's {result.england_value:.1f}" if held else ""
         return (f"{many} in {area_name} can expect to {verb} at least as long as the average {one} in England "
-                f"({result.period}).")
-    if result.beyond_series:
-        when = f"{result.period}; England's series held starts in {result.first_period}"
-    else:
-        when = f"{result.period}, against England in {result.england_period}"
-    return f"{many} in {area_name} can expect to {verb} as long as the average {one} in England did {result.text} ago ({when})."
+                f"({result.period}){values}.")
+    when = result.period if result.beyond_series else f"{result.period}, against England in {result.england_period}"
+    text = f"{many} in {area_name} can expect to {verb} as long as the average {one} in England did {result.text} ago ({when})"
+    if held:
+        text += f": {result.value:.1f} years, {result.gap_text} to England's {result.england_value:.1f}"
+    tail = [t for t in (result.floor_text, result.flat_text) if t]
+    if result.beyond_series and not result.floor_text:
+        tail.insert(0, f"England's series held starts in {result.first_period}.")
+    return " ".join([text + ".", *tail])
 
 
 def _area_value(indicator_id: str, sex: str, code: str, *, level: str, vintage: str,

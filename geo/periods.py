@@ -14,22 +14,28 @@ from geo._paths import DATA_DIR
 from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
 
-__all__ = ["imd_editions", "nearest_edition", "period_year"]
+__all__ = ["imd_editions", "nearest_edition", "period_span", "period_year"]
 
 _IMD_ID = re.compile(r"^imd(\d{4})_imd_(?:la|area)_avg_score$")
 
 
-def period_year(period: str) -> float:
-    """The middle year of a period: ``"2015-17"`` is 2016, ``"2019"`` 2019."""
+def period_span(period: str) -> tuple[int, int]:
+    """The first and last year of a period: ``"2015-17"`` is (2015, 2017), ``"1999-01"`` (1999, 2001)."""
     match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", period.strip())
     if not match:
         raise UploadError(f"Expected a period such as 2015-17 or 2019; got {period!r}.")
     start = int(match.group(1))
     if match.group(2) is None:
-        return float(start)
+        return start, start
     end = start // 100 * 100 + int(match.group(2))
     if end < start:  # "1999-01" runs into the next century
         end += 100
+    return start, end
+
+
+def period_year(period: str) -> float:
+    """The middle year of a period: ``"2015-17"`` is 2016, ``"2019"`` 2019."""
+    start, end = period_span(period)
     return (start + end) / 2
 
 

@@ -24,8 +24,7 @@ Rules (stated on the page, in the CLI sidecar and in :data:`RULES`):
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,18 +32,28 @@ import pandas as pd
 
 from geo import codes, indicators
 from geo._paths import DATA_DIR
-from geo.catalogue import get
+from geo.catalogue import get, load_catalogue
 from geo.classify import NumberFormat, number_format
-from geo.errors import DataUnavailableError, UploadError
+from geo.errors import DataUnavailableError
 from geo.periods import imd_editions, nearest_edition, period_year
 from geo.schema import vintages
 from geo.series import INDICATORS, resolve
-from geo.spearhead_rules import CODE_SETS, RULES, TITLE
+from geo.spearhead_official import (
+    PCT_VINTAGE_NOTE,
+    boundaries_vintage,
+    compare_official,
+    compare_official_pct,
+    overlapping,
+    split_official,
+)
+from geo.spearhead_rules import CODE_SETS, RULES, TITLE, Criterion
 from geo.spearhead_rules import FIVE as _FIVE
+from geo.spearhead_sources import DEFAULT_RULE, code_set_reason, default_vintage, missing_reasons, published_on
 from geo.values import values_on
 
 __all__ = [
     "CODE_SETS",
+    "DEFAULT_RULE",
     "RULES",
     "TITLE",
     "Assessment",
@@ -52,9 +61,13 @@ __all__ = [
     "SpearheadRun",
     "assess",
     "PCT_VINTAGE_NOTE",
+    "boundaries_vintage",
     "compare_official",
     "compare_official_pct",
     "split_official",
+    "table_with_reasons",
+    "undecided_reasons",
+    "why_text",
     "criteria_for",
     "formats",
     "shown_pair",
@@ -63,26 +76,6 @@ __all__ = [
     "run",
     "worst_fifth",
 ]
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One indicator of the set: which data, which period and sex, and which way is worse.
-
-    ``stands_for`` names what the 2004 method used when this is a proxy.
-    """
-
-    key: str
-    label: str
-    indicator_id: str
-    sex: str
-    period: str
-    polarity: str
-    stands_for: str = ""
-    #: Which series was used, official or stand-in, in words (empty when there is no choice).
-    series: str = ""
-    #: For an official series brought by a refresh: one plain sentence for the page (what, where from, periods).
-    official: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +266,13 @@ class SpearheadRun:
     names: Mapping[str, str]
     notes: tuple[str, ...]
     left_out: tuple[str, ...] = field(default=())
+    #: Whether the code set is the period's default (:data:`DEFAULT_RULE`) rather than one asked for.
+    default_code_set: bool = False
+
+    @property
+    def code_set(self) -> str:
+        """Why the run is on its code set, and where each indicator was published, in words."""
+        return code_set_reason(self.criteria, vintage=self.vintage, period=self.period, chosen=self.default_code_set)
 
     @property
     def rests_on(self) -> str:
@@ -300,34 +300,41 @@ class SpearheadRun:
         lines = [
             f"{TITLE} on {self.level} {self.vintage} codes, period {self.period}",
             f"Worst {a.fraction:g} of areas on each indicator; qualifies with {self.rests_on}.",
+            f"Code set: {self.code_set}",
         ]
+        fmts = formats(self)
         for c in self.criteria:
             proxy = f" (proxy for {c.stands_for})" if c.stands_for else ""
             worse = "lower" if c.polarity == "higher_is_better" else "higher"
+            where = f"published on {c.published_on} codes; " if c.published_on else ""
+            cut = a.cutoffs[c.key]
             lines.append(
-                f"{c.key}: {c.label}{proxy}; {c.indicator_id}, {c.sex}, {c.period}; worse is {worse}; "
-                f"cut-off {a.cutoffs[c.key]:g} over {a.counts[c.key]} areas with a value"
+                f"{c.key}: {c.label}{proxy}; {c.indicator_id}, {c.sex}, {c.period}; {where}worse is {worse}; "
+                f"cut-off {'none' if math.isnan(cut) else fmts[c.key].number(cut)} over {a.counts[c.key]} areas "
+                "with a value"
             )
+        lines.append("Cut-offs are written at the precision each indicator is published at (the _value columns "
+                     "hold the figures as held); the ranking uses the figures as held.")
         lines += [c.series for c in self.criteria if c.series]
         lines += [f"Not held: {n}" for n in self.left_out]
         lines += [f"Rule: {r}" for r in RULES]
+        lines.append(f"Default code set: {DEFAULT_RULE}")
         lines += [f"Note: {n}" for n in self.notes]
         return lines
 
 
-def _auto_vintage(criteria: Sequence[Criterion], *, level: str, period: str, data_dir: Path) -> str:
-    """The code set on which the most areas hold every criterion (ties: most values held, then the latest)."""
-    best: tuple[int, int, str] | None = None
-    for vintage in vintages(level):
+def _coverage_on(criteria: Sequence[Criterion], *, level: str, period: str,
+                 data_dir: Path) -> Callable[[str], tuple[int, int]]:
+    """(areas holding every criterion, values held) on a code set, for :func:`default_vintage`'s tie-break."""
+
+    def count(vintage: str) -> tuple[int, int]:
         frame = pd.DataFrame(
             {c.key: values_on(c.indicator_id, period=c.period, sex=c.sex, level=level, vintage=vintage,
                               data_dir=data_dir)[0] for c in criteria}
         )
-        score = (int(frame.notna().all(axis=1).sum()), int(frame.notna().sum().sum()), vintage)
-        if best is None or score > best:
-            best = score
-    assert best is not None
-    return best[2]
+        return int(frame.notna().all(axis=1).sum()), int(frame.notna().sum().sum())
+
+    return count
 
 
 def run(
@@ -342,7 +349,8 @@ def run(
 ) -> SpearheadRun:
     """Apply :func:`assess` to the indicators held for ``period`` on one code set.
 
-    ``vintage=None`` picks the code set on which most areas hold every criterion.
+    ``vintage=None`` opens the period on the code set its figures were published on
+    (:data:`DEFAULT_RULE`, :func:`geo.spearhead_sources.default_vintage`).
     ``period="2001-03"`` is the 2004 reconstruction (IMD 2004 is the nearest edition).
 
     Raises
@@ -356,8 +364,14 @@ def run(
             f"Only {len(criteria)} of the 5 indicators are held for {period} at this level; the method needs "
             f"at least {threshold}. Pick a period from 2001-03 (the 2004 reconstruction) to 2015-17 (all five)."
         )
+    criteria = tuple(replace(c, published_on=", ".join(published_on(c.indicator_id, level=level, period=c.period,
+                                                                     sex=c.sex, data_dir=data_dir)))
+                     for c in criteria)
+    chosen = vintage is None
     if vintage is None:
-        vintage = _auto_vintage(criteria, level=level, period=period, data_dir=data_dir)
+        vintage = default_vintage(criteria, level=level, period=period, candidates=vintages(level),
+                                  coverage=_coverage_on(criteria, level=level, period=period, data_dir=data_dir),
+                                  data_dir=data_dir)
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
     for c in criteria:
@@ -381,15 +395,46 @@ def run(
         names=codes.area_names(level, vintage, data_dir=data_dir),
         notes=tuple(notes),
         left_out=left_out,
+        default_code_set=chosen,
     )
 
 
+def undecided_reasons(result: SpearheadRun, *, every: bool = False,
+                      data_dir: Path = DATA_DIR) -> dict[str, dict[str, str]]:
+    """For each undecided area (``every``: each area lacking a value): criterion key -> why it has no value.
+
+    See :func:`geo.spearhead_sources.missing_reasons`.
+    """
+    t = result.assessment.table
+    return missing_reasons(result.criteria, result.values, level=result.level, vintage=result.vintage,
+                           areas=None if every else t.index[t["undecided"].astype(bool)], data_dir=data_dir)
+
+
+def why_text(result: SpearheadRun, reasons: Mapping[str, str]) -> str:
+    """One area's reasons in a line: "no Male life expectancy at birth value: published for 2023 codes, ...; ..."."""
+    labels = {c.key: c.label for c in result.criteria}
+    return "; ".join(f"no {labels.get(k, k)} value on {result.vintage} codes: {why}" for k, why in reasons.items())
+
+
+def table_with_reasons(result: SpearheadRun, reasons: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """:meth:`SpearheadRun.table` with ``undecided_why``: for an undecided area, which indicators are missing and why."""
+    table = result.table()
+    table["undecided_why"] = [why_text(result, reasons[c]) if c in reasons and u else ""
+                              for c, u in zip(table["area_code"], table["undecided"], strict=True)]
+    return table
+
+
 def formats(result: SpearheadRun, *, data_dir: Path = DATA_DIR) -> dict[str, NumberFormat]:
-    """Each criterion's published precision and unit (:func:`geo.classify.number_format`, as the map legend)."""
+    """Each criterion's published precision and unit (:func:`geo.classify.number_format`, as the map legend).
+
+    A criterion not in the catalogue (an uploaded column) is written at its values' own precision.
+    """
+    catalogue = load_catalogue(data_dir)
     out: dict[str, NumberFormat] = {}
     for c in result.criteria:
-        ind = get(c.indicator_id, data_dir=data_dir)
-        out[c.key] = number_format(result.values[c.key], value_type=ind.value_type, unit=ind.unit)
+        ind = catalogue.get(c.indicator_id)
+        out[c.key] = (number_format(result.values[c.key], value_type=ind.value_type, unit=ind.unit) if ind
+                      else number_format(result.values[c.key]))
     return out
 
 
@@ -407,165 +452,6 @@ def shown_pair(fmt: NumberFormat, value: float, cutoff: float) -> tuple[str, str
     return wide.number(value), wide.number(cutoff)
 
 
-# --- PCTs and the official list --------------------------------------------------------
-
-
-def overlapping(area_codes: Sequence[str], *, vintage: str, level: str = "pct", min_share: float = 0.01,
-                data_dir: Path = DATA_DIR) -> pd.DataFrame:
-    """Areas of ``level`` that overlap the given LAs by at least ``min_share`` of their own area.
-
-    Returns ``area_code``, ``area_name``, ``overlaps`` (the LA names, "; "-joined) and ``share``.
-    """
-    from geo import boundaries
-
-    target = boundaries.load(level, boundaries_vintage(level), data_dir=data_dir)[["area_code", "area_name", "geometry"]]
-    las = boundaries.load("lad", vintage, data_dir=data_dir)
-    las = las[las["area_code"].isin(list(area_codes))][["area_name", "geometry"]].rename(columns={"area_name": "la"})
-    empty = pd.DataFrame(columns=["area_code", "area_name", "overlaps", "share"])
-    if las.empty:
-        return empty
-    target = target.to_crs(27700)
-    las = las.to_crs(27700)
-    target["whole"] = target.geometry.area
-    pieces = target.overlay(las, how="intersection", keep_geom_type=True)
-    pieces["share"] = pieces.geometry.area / pieces["whole"]
-    pieces = pieces[pieces["share"] >= min_share]
-    if pieces.empty:
-        return empty
-    grouped = pieces.groupby(["area_code", "area_name"], as_index=False).agg(
-        overlaps=("la", lambda s: "; ".join(sorted(set(s)))), share=("share", "sum")
-    )
-    grouped["share"] = grouped["share"].clip(upper=1.0)
-    return pd.DataFrame(grouped).sort_values("area_code").reset_index(drop=True)
-
-
-def boundaries_vintage(level: str) -> str:
-    """The one (latest) vintage held for ``level``."""
-    return vintages(level)[-1]
-
-
-def compare_official(
-    entries: Sequence[str], computed: Sequence[str], *, vintage: str, data_dir: Path = DATA_DIR
-) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Set a user's list (names or codes of any LA vintage) beside the computed qualifying areas.
-
-    Returns a table of every area on either list (``area_code``, ``area_name``,
-    ``official``, ``computed``, ``agreement``) on ``vintage`` codes, and a note per
-    entry that could not be placed.
-    """
-    from geo.search import normalise
-
-    clean = [str(e).strip() for e in entries if str(e).strip()]
-    if not clean:
-        raise UploadError("The list is empty; expected one local authority name or code per line.")
-    looks_coded = [e for e in clean if re.fullmatch(r"[EWSN]\d{8}|\d{2}[A-Za-z]{2}", e)]
-    names = codes.area_names("lad", vintage, data_dir=data_dir)
-    official: set[str] = set()
-    notes: list[str] = []
-    if looks_coded:
-        by_vintage: dict[str, list[str]] = {}
-        for code in looks_coded:
-            held = [v for v in (*vintages("lad"), "2011") if code.upper() in codes._valid("lad", v, data_dir)]
-            if held:
-                by_vintage.setdefault(held[-1], []).append(code)
-            else:
-                notes.append(f"{code}: not a local authority code of any vintage the atlas holds.")
-        for source, group in by_vintage.items():
-            rec = codes.reconcile(group, source=source, target=vintage, data_dir=data_dir)
-            official |= set(rec.mapped["target_code"])
-            notes += [f"{r.source_code}: {r.reason}" for r in rec.unmatched.itertuples()]
-            merged = rec.mapped[rec.mapped["relation"] == "merge"]
-            notes += [f"{s} is now part of {t} {names.get(t, '')}; counted as that area."
-                      for s, t in zip(merged["source_code"], merged["target_code"], strict=True)]
-    named = [e for e in clean if e not in looks_coded]
-    if named:
-        lookup: dict[str, tuple[str, str]] = {}
-        for source in vintages("lad"):
-            for code, name in codes.area_names("lad", source, data_dir=data_dir).items():
-                lookup.setdefault(normalise(name), (code, source))
-        for code, name in names.items():
-            lookup[normalise(name)] = (code, vintage)
-        for entry in named:
-            hit = lookup.get(normalise(entry))
-            if hit is None:
-                notes.append(f"{entry!r}: no local authority of that name in any vintage the atlas holds.")
-                continue
-            rec = codes.reconcile([hit[0]], source=hit[1], target=vintage, data_dir=data_dir)
-            if rec.mapped.empty:
-                notes.append(f"{entry}: {rec.unmatched['reason'].iloc[0]}")
-            else:
-                official.add(str(rec.mapped["target_code"].iloc[0]))
-    table = _agreement(official, set(computed), names)
-    return table, tuple(notes)
-
-
-PCT_VINTAGE_NOTE = (
-    "The 2004 list's PCTs were the 303 Primary Care Trusts of 2002-06; the atlas holds the 151 PCTs of "
-    "2006-13, so a 2004 PCT code or name that is not also a 2006-13 PCT is listed as unmatched, not dropped."
-)
-_PCT_CODE = re.compile(r"E1[67]\d{6}|[0-9A-Z]{3}", re.IGNORECASE)
-_PCT_SUFFIX = re.compile(r"\s*\b(?:teaching\s+)?(?:primary\s+care\s+trust|care\s+trust|pct)\s*$", re.IGNORECASE)
-
-
-def split_official(entries: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The entries naming local authorities and those naming PCTs.
-
-    A PCT entry is an ONS PCT code (E16, or E17 for care trusts), a three-character
-    NHS code (``5NG``; LA codes have four or nine) or a name ending in "PCT",
-    "Primary Care Trust" or "Care Trust". Bare names stay local authorities.
-    """
-    las: list[str] = []
-    pcts: list[str] = []
-    for entry in (str(e).strip() for e in entries):
-        if not entry:
-            continue
-        is_pct = bool(_PCT_CODE.fullmatch(entry) or _PCT_SUFFIX.search(entry))
-        (pcts if is_pct else las).append(entry)
-    return las, pcts
-
-
-def compare_official_pct(
-    entries: Sequence[str], computed: Sequence[str], *, data_dir: Path = DATA_DIR
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Set a list of PCTs (ONS or NHS codes, or names) beside the computed PCTs, on the 2006-13 PCTs.
-
-    Returns the agreement table (``area_code``, ``area_name``, ``official``,
-    ``computed``, ``agreement``) and the entries that match no PCT held
-    (``entry``, ``reason``), each with :data:`PCT_VINTAGE_NOTE`'s reason.
-    """
-    from geo.search import normalise
-
-    clean = [str(e).strip() for e in entries if str(e).strip()]
-    if not clean:
-        raise UploadError("The list is empty; expected one PCT name or code per line.")
-    path = data_dir / "boundaries" / f"pct_{boundaries_vintage('pct')}.parquet"
-    if not path.exists():
-        raise DataUnavailableError(f"Expected the PCT boundaries at {path}; rebuild them with `python -m geo build --only pct`.")
-    held = pd.read_parquet(path, columns=["area_code", "area_name", "area_code_old"])
-    names = dict(zip(held["area_code"], held["area_name"], strict=True))
-    by_code = {str(c).upper(): str(c) for c in held["area_code"]}
-    by_code |= {str(old).upper(): str(c) for c, old in zip(held["area_code"], held["area_code_old"], strict=True)
-                if isinstance(old, str) and old}
-    by_name: dict[str, str] = {}
-    for code, name in names.items():
-        by_name[normalise(name)] = code
-        by_name.setdefault(normalise(_PCT_SUFFIX.sub("", re.sub(r"\s+Teaching$", "", name))), code)
-    official: set[str] = set()
-    unmatched: list[tuple[str, str]] = []
-    for entry in clean:
-        hit = by_code.get(entry.upper()) if _PCT_CODE.fullmatch(entry) else None
-        if hit is None and not _PCT_CODE.fullmatch(entry):
-            stem = normalise(_PCT_SUFFIX.sub("", entry))
-            hit = by_name.get(stem) or by_name.get(normalise(re.sub(r"\s+teaching$", "", stem)))
-        if hit is None:
-            unmatched.append((entry, "not one of the 151 PCTs of 2006-13 the atlas holds (the 2004 list's PCTs "
-                                     "were the 303 PCTs of 2002-06)"))
-        else:
-            official.add(hit)
-    table = _agreement(official, set(computed), names)
-    return table, pd.DataFrame(unmatched, columns=["entry", "reason"])
-
-
 def periods_held(level: str = "lad", *, threshold: int = 3, data_dir: Path = DATA_DIR) -> tuple[str, ...]:
     """Periods for which at least ``threshold`` of the five are held at ``level``, oldest first."""
     found: set[str] = set()
@@ -579,13 +465,3 @@ def periods_held(level: str = "lad", *, threshold: int = 3, data_dir: Path = DAT
         found |= set(combos.loc[combos["sex"] == sex, "period"])
     return tuple(p for p in sorted(found, key=period_year)
                  if len(criteria_for(p, level=level, data_dir=data_dir)[0]) >= threshold)
-
-
-def _agreement(official: set[str], computed: set[str], names: Mapping[str, str]) -> pd.DataFrame:
-    """One row per area on either list: on the official list, computed, and where they agree."""
-    rows = []
-    for code in sorted(official | computed):
-        on_list, ours = code in official, code in computed
-        agreement = "both" if on_list and ours else ("official list only" if on_list else "computed only")
-        rows.append((code, names.get(code, ""), on_list, ours, agreement))
-    return pd.DataFrame(rows, columns=["area_code", "area_name", "official", "computed", "agreement"])

@@ -1,4 +1,5 @@
-"""The Spearhead method's stated rules: one source for the page, the CSV header and the catalogue.
+"""The Spearhead method's stated rules and its indicator record: one source for the page, the CSV header and the
+catalogue.
 
 Kept free of data access so :mod:`geo.ingest.catalogue` can write them into
 ``data/catalogue.json`` without importing the analysis modules.
@@ -6,7 +7,31 @@ Kept free of data access so :mod:`geo.ingest.catalogue` can write them into
 
 from __future__ import annotations
 
-__all__ = ["CODE_SETS", "FIVE", "RULES", "TITLE", "describe"]
+from dataclasses import dataclass
+
+__all__ = ["CODE_SETS", "FIVE", "RULES", "TITLE", "Criterion", "describe"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One indicator of the set: which data, which period and sex, and which way is worse.
+
+    ``stands_for`` names what the 2004 method used when this is a proxy.
+    """
+
+    key: str
+    label: str
+    indicator_id: str
+    sex: str
+    period: str
+    polarity: str
+    stands_for: str = ""
+    #: Which series was used, official or stand-in, in words (empty when there is no choice).
+    series: str = ""
+    #: For an official series brought by a refresh: one plain sentence for the page (what, where from, periods).
+    official: str = ""
+    #: The code sets (vintages) its figures are published on, ", "-joined (empty for an uploaded column).
+    published_on: str = ""
 
 TITLE = "Spearhead method (Department of Health, 2004)"
 

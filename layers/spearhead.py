@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import folium
@@ -22,7 +23,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 
-from geo.classify import NumberFormat
+from geo.classify import NumberFormat, classify
 from geo.gradient import VERDICTS
 from geo.spearhead import Criterion, shown_pair
 from layers import js
@@ -33,12 +34,15 @@ from layers.style import MISSING_STYLE, STATUS_COLOURS
 __all__ = [
     "COUNT_COLOURS",
     "LABEL_ZOOM",
-    "LAG_CLASSES",
+    "BEHIND_COLOURS",
     "LAG_COLOURS",
+    "LAG_GROUPS",
+    "LAG_ZERO",
     "LabelsFromZoom",
+    "LagClasses",
     "OFFICIAL_COLOUR",
     "RESIDUAL_COLOURS",
-    "lag_class",
+    "lag_classes",
     "lag_layer",
     "lag_legend",
     "official_layer",
@@ -147,12 +151,15 @@ def spearhead_layer(
     labels: bool = True,
     precision: int = 4,
     formats: Mapping[str, NumberFormat] | None = None,
+    missing: Mapping[str, Mapping[str, str]] | None = None,
 ) -> folium.FeatureGroup:
     """Every area, qualifying ones filled by criteria met, outlined and labelled "4/5".
 
     ``table`` is :meth:`geo.spearhead.SpearheadRun.table` (``area_code`` column).
     The tooltip lists each criterion met with the area's value and the cut-off, at
-    each criterion's published precision (``formats``: :func:`geo.spearhead.formats`).
+    each criterion's published precision (``formats``: :func:`geo.spearhead.formats`),
+    and for an undecided area why each missing value is missing (``missing``: area
+    code -> criterion key -> why, :func:`geo.spearhead.undecided_reasons`).
     """
     rows = gdf[["area_code", "area_name", "geometry"]].merge(table.drop(columns="area_name"), on="area_code", how="left")
     n = len(criteria)
@@ -166,10 +173,11 @@ def spearhead_layer(
         qualifies = bool(d.get("qualifies")) if pd.notna(d.get("qualifies")) else False
         undecided = bool(d.get("undecided")) if pd.notna(d.get("undecided")) else False
         lines = []
+        why = (missing or {}).get(code, {})
         for c in criteria:
             flag, value = d.get(c.key), d.get(f"{c.key}_value")
             if pd.isna(value):
-                lines.append(f"{c.label}: no value")
+                lines.append(f"{c.label}: no value" + (f" ({why[c.key]})" if c.key in why else ""))
             elif flag == 1:
                 fmt = (formats or {}).get(c.key, NumberFormat(decimals=1))
                 shown, cut = shown_pair(fmt, float(value), float(cutoffs[c.key]))
@@ -326,59 +334,121 @@ def residual_legend(table: pd.DataFrame, *, polarity: str, title: str, residual_
 
 
 # ---------------------------------------------------------------- years behind England
-#: Classes of years behind (label, largest value in the class), then "beyond the series" as its own class.
-LAG_CLASSES: Final[tuple[tuple[str, float], ...]] = (
-    ("0: at or better than England now", 0.0),
-    ("1 to 3 years", 3.0),
-    ("4 to 9 years", 9.0),
-    ("10 to 15 years", 15.0),
-    ("16 years or more", float("inf")),
-)
+LAG_ZERO: Final = "0: at or better than England now"
 _BEYOND: Final = "beyond the series"
 #: ColorBrewer YlOrBr (7 classes without the near-white end): light = close to England, dark = far behind.
-LAG_COLOURS: Final[dict[str, str]] = {
-    **dict(zip([c for c, _ in LAG_CLASSES], ["#FEE391", "#FEC44F", "#FE9929", "#EC7014", "#CC4C02"], strict=True)),
-    _BEYOND: "#8C2D04",
-}
+LAG_COLOURS: Final[dict[str, str]] = {LAG_ZERO: "#FEE391", _BEYOND: "#8C2D04"}
+#: Fills of the classes of areas behind England, lightest first (up to :data:`LAG_GROUPS` of them).
+BEHIND_COLOURS: Final[tuple[str, ...]] = ("#FEC44F", "#FE9929", "#EC7014", "#CC4C02")
+#: Groups the areas behind England (within the series) are split into, by rank.
+LAG_GROUPS: Final = 4
 _BEYOND_STYLE: Final[dict[str, object]] = {"fillColor": LAG_COLOURS[_BEYOND], "fillOpacity": 0.9, "color": "#1A1A1A",
                                            "weight": 2.0, "opacity": 1.0, "dashArray": "5 3"}
 
 
-def lag_class(years: float, beyond: bool) -> str:
-    """The class of one area: a :data:`LAG_CLASSES` label, "beyond the series" or "no value"."""
-    if years is None or pd.isna(years):
-        return "no value"
-    if beyond:
-        return _BEYOND
-    return next(label for label, top in LAG_CLASSES if years <= top)
+@dataclass(frozen=True, eq=False)
+class LagClasses:
+    """Classes of years behind England drawn from the data.
+
+    ``of``: each row's class label (aligned with the table), ``labels`` the classes
+    in legend order (0, the groups behind England, then "beyond the series"),
+    ``colours`` each label's fill and ``method`` the classification in words.
+    """
+
+    of: pd.Series
+    labels: tuple[str, ...]
+    colours: Mapping[str, str]
+    method: str
+
+
+def _years(lo: float, hi: float) -> str:
+    return f"{lo:g} year{'s' if lo != 1 else ''}" if lo == hi else f"{lo:g} to {hi:g} years"
+
+
+def _gaps(gaps: pd.Series) -> str:
+    g = pd.to_numeric(gaps, errors="coerce").dropna()
+    if g.empty:
+        return ""
+    lo, hi = f"{g.min():.1f}", f"{g.max():.1f}"
+    return f"gap {lo} years" if lo == hi else f"gaps {lo} to {hi} years"
+
+
+def lag_classes(table: pd.DataFrame, *, groups: int = LAG_GROUPS) -> LagClasses:
+    """Classes for a :attr:`geo.lag.LagRun.table`: 0, the areas behind England by rank, beyond the series.
+
+    The areas behind England within the series are split into up to ``groups``
+    groups of near-equal size by rank, ties kept together
+    (:func:`geo.classify.classify`, quantiles), each labelled with the years its own
+    areas hold ("14 to 15 years"), so no class is empty and no label spans years no
+    area has. Each label carries the gaps beside the years ("gaps 0.4 to 0.9 years").
+    """
+    years = pd.to_numeric(table["years_behind"], errors="coerce")
+    beyond = table["beyond_series"].astype("boolean").fillna(False).astype(bool)
+    gaps = table["gap"] if "gap" in table.columns else pd.Series(np.nan, index=table.index)
+    of = pd.Series("no value", index=table.index, dtype="object")
+    of[years.notna() & (years == 0) & ~beyond] = LAG_ZERO
+    of[years.notna() & beyond] = _BEYOND
+    behind = years[(years > 0) & ~beyond]
+    labels: list[str] = [LAG_ZERO]
+    colours: dict[str, str] = {LAG_ZERO: LAG_COLOURS[LAG_ZERO]}
+    n = 0
+    if not behind.empty:
+        n = min(groups, int(behind.nunique()))
+        ids = (classify(behind, method="quantiles", k=n).class_id if n > 1
+               else pd.Series(0, index=behind.index, dtype="Int64"))
+        n = int(ids.max()) + 1
+        picks = np.linspace(0, len(BEHIND_COLOURS) - 1, n).round().astype(int) if n > 1 else [len(BEHIND_COLOURS) - 2]
+        for i in range(n):
+            members = ids.index[ids == i]
+            gap_text = _gaps(gaps[members])
+            label = _years(float(behind[members].min()), float(behind[members].max())) + (
+                f" ({gap_text})" if gap_text else "")
+            of[members] = label
+            labels.append(label)
+            colours[label] = BEHIND_COLOURS[int(picks[i])]
+    labels.append(_BEYOND)
+    colours[_BEYOND] = LAG_COLOURS[_BEYOND]
+    method = (f"Classes from the data: the areas behind England split into {n} group{'s' if n != 1 else ''} by rank "
+              "(quantiles; ties kept together), each labelled with its areas' years and gaps; 0 and beyond the "
+              "series are classes of their own. Darker = further behind.")
+    return LagClasses(of, tuple(labels), colours, method)
 
 
 def lag_layer(gdf: gpd.GeoDataFrame, table: pd.DataFrame, *, name: str, unit: str = "years",
               precision: int = 4) -> folium.FeatureGroup:
-    """Areas filled by years behind England; "beyond the series" darkest with a dashed outline.
+    """Areas filled by years behind England (:func:`lag_classes`); "beyond the series" darkest with a dashed outline.
 
-    ``table`` is :attr:`geo.lag.LagRun.table` (``area_code``, ``value``,
-    ``years_behind``, ``beyond_series``, ``england_period``).
+    ``table`` is :attr:`geo.lag.LagRun.table` (``area_code``, ``value``, ``gap``,
+    ``years_behind``, ``beyond_series``, ``england_period``, ``flat_england_since``).
+    The tooltip gives every figure with its gap, says a figure beyond the series is
+    a floor and where England's own figure was flat.
     """
     rows = gdf[["area_code", "area_name", "geometry"]].merge(table.drop(columns="area_name", errors="ignore"),
                                                              on="area_code", how="left")
+    classes = lag_classes(rows)
     props, styles = [], {}
-    for r in rows.itertuples(index=False):
+    for r, klass in zip(rows.itertuples(index=False), classes.of, strict=True):
         d = r._asdict()
-        beyond = bool(d["beyond_series"]) if pd.notna(d["beyond_series"]) else False
-        klass = lag_class(d["years_behind"], beyond)
+        beyond = klass == _BEYOND
         if klass == "no value":
             years, detail = "no value (missing or suppressed)", ""
         else:
             more = "more than " if beyond else ""
-            years = f"{more}{d['years_behind']:g} years" + (" (beyond the series held)" if beyond else "")
+            gap = d.get("gap")
+            gap_text = f", a gap of {gap:.1f} {unit}" if gap is not None and pd.notna(gap) else ""
+            years = f"{more}{d['years_behind']:g} years{gap_text}" + (
+                " (a floor: beyond the series held)" if beyond else "")
             matched = f"; England had this in {d['england_period']}" if d["england_period"] else ""
-            detail = f"{d['value']:g} {unit}{matched}"
+            flat = d.get("flat_england_since")
+            flat_text = (f"; England's own figure was flat after {flat}, so a small gap is many years"
+                         if isinstance(flat, str) and flat else "")
+            detail = f"{d['value']:g} {unit}{matched}{flat_text}"
         props.append({"area_code": _E(str(d["area_code"])), "area_name": _E(str(d["area_name"])),
                       "years_text": _E(years), "detail": _E(detail)})
         styles[_E(str(d["area_code"]))] = (
-            dict(MISSING_STYLE) if klass == "no value" else dict(_BEYOND_STYLE) if klass == _BEYOND else
-            {"fillColor": LAG_COLOURS[klass], "fillOpacity": 0.85, "color": "#595959", "weight": 0.6, "opacity": 1.0}
+            dict(MISSING_STYLE) if klass == "no value" else dict(_BEYOND_STYLE) if beyond else
+            {"fillColor": classes.colours[klass], "fillOpacity": 0.85, "color": "#595959", "weight": 0.6,
+             "opacity": 1.0}
         )
     data = _features(rows, props, precision)
     group = _styled_group(data, styles, name=name, fields=["area_name", "area_code", "years_text", "detail"],
@@ -386,23 +456,26 @@ def lag_layer(gdf: gpd.GeoDataFrame, table: pd.DataFrame, *, name: str, unit: st
     return set_stable_ids(group, seed=f"lag:{json.dumps([name, data, styles], sort_keys=True)}")
 
 
-def lag_legend(table: pd.DataFrame, *, title: str, first_period: str, period: str, beyond_years: float) -> Legend:
-    """The classes of :func:`lag_layer`, with the definition and what "beyond the series" means here."""
-    classes = [lag_class(y, bool(b) if pd.notna(b) else False)
-               for y, b in zip(table["years_behind"], table["beyond_series"], strict=True)]
-    counts = pd.Series(classes, dtype="object").value_counts()
-    entries = [LegendEntry(LAG_COLOURS[label], label[0].upper() + label[1:], int(counts.get(label, 0)),
-                           f"background:{LAG_COLOURS[label]};border:1px solid #595959") for label, _ in LAG_CLASSES]
-    entries.append(LegendEntry(LAG_COLOURS[_BEYOND], f"Beyond the series: more than {beyond_years:g} years",
+def lag_legend(table: pd.DataFrame, *, title: str, first_period: str, period: str, beyond_years: float,
+               flat: str = "") -> Legend:
+    """The classes of :func:`lag_layer`, with the classification, what "beyond the series" means and England's flat."""
+    classes = lag_classes(table)
+    counts = classes.of.value_counts()
+    entries = [LegendEntry(classes.colours[label], label[0].upper() + label[1:], int(counts.get(label, 0)),
+                           f"background:{classes.colours[label]};border:1px solid #595959")
+               for label in classes.labels if label != _BEYOND]
+    entries.append(LegendEntry(LAG_COLOURS[_BEYOND], f"Beyond the series: more than {beyond_years:g} years (a floor)",
                                int(counts.get(_BEYOND, 0)), f"background:{LAG_COLOURS[_BEYOND]};border:2px dashed #1A1A1A"))
     entries.append(LegendEntry(STATUS_COLOURS["missing"], "No value (missing or suppressed)", int(counts.get("no value", 0)),
                                f"background:{STATUS_COLOURS['missing']};border:1px dashed #737373"))
     return Legend(
         title=title,
-        method="Fixed classes of years behind England (midpoint years); darker = further behind.",
+        method=classes.method,
         entries=tuple(entries),
         england="",
         note=(f"Beyond the series: England was better than the area in every period held, back to {first_period}, "
-              f"so the area is more than {beyond_years:g} years behind ({period}). Years behind: back to the most "
-              "recent England period no better than the area's value, in midpoint years (2023-25 = 2024)."),
+              f"so “more than {beyond_years:g} years” ({period}) is a floor: the area has not yet reached England's "
+              f"{first_period} value. Years behind: back to the most recent England period no better than the area's "
+              "value, in midpoint years (2023-25 = 2024); the gap is England's value minus the area's."
+              + (f" {flat}" if flat else "")),
     )

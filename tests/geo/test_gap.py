@@ -144,3 +144,53 @@ def test_chart_series_mortality_is_per_100000() -> None:
     assert long.loc[long["series"] == name, "value"].tolist() == [20.0, 15.0]
     with pytest.raises(ValueError, match="relative or absolute"):
         gap.chart_series(result, measure="ratio")
+
+
+# --- each period weighted by the population nearest it (issue 19) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "years", "expected"),
+    [
+        pytest.param("2001-03", ("2019", "2020", "2023"), "2019", id="early-period-takes-the-earliest-held"),
+        pytest.param("2019-21", ("2019", "2020", "2023"), "2020", id="middle-year-held"),
+        pytest.param("2021-23", ("2019", "2020", "2023"), "2023", id="nearer-later-year"),
+        pytest.param("2020-22", ("2019", "2020", "2022"), "2022", id="tie-goes-to-the-later-year-as-pct-weights"),
+        pytest.param("2001-03", ("2001", "2019"), "2001", id="an-old-year-when-held"),
+    ],
+)
+def test_nearest_population_year(period: str, years: tuple[str, ...], expected: str) -> None:
+    assert gap.nearest_years(period, years)[0] == expected
+
+
+def test_a_year_that_misses_an_area_is_passed_over(monkeypatch) -> None:
+    # mid-2001 is nearest 2001-03 but held only for A (B was merged on its codes); mid-2019 covers both.
+    held = {"2001": pd.Series({"A": 10.0, "B": float("nan")}), "2019": pd.Series({"A": 30.0, "B": 10.0})}
+    monkeypatch.setattr(gap, "population_years", lambda **_: ("2001", "2019"))
+    monkeypatch.setattr(gap, "values_on", lambda _i, *, period, **_: (held[period], ()))
+    weights, year, passed = gap.period_weights("2001-03", members=["A", "B"], vintage="2019")
+    assert (year, passed) == ("2019", ("2001",)) and weights is not None and weights["A"] == 30.0
+    weights, year, passed = gap.period_weights("2001-03", members=["A"], vintage="2019")
+    assert (year, passed) == ("2001", ())
+
+
+def test_track_weights_each_period_by_its_nearest_population(data_dir, tmp_path, capsys) -> None:
+    from geo.values import group_value, values_for, values_on
+
+    members = ["E06000009", "E08000012", "E08000003"]
+    result = gap.track(members, indicator=series.INDICATORS["le_female"], vintage="2023", data_dir=data_dir)
+    held = gap.population_years(data_dir=data_dir)
+    t = result.table.set_index("period")
+    assert len(set(t["population_year"])) > 1  # not one year for every period
+    for period in (t.index[0], t.index[-1]):
+        year = gap.nearest_years(period, held)[0]
+        assert t.loc[period, "population_year"] == year
+        weights = values_on("pop_total", period=year, sex="persons", level="lad", vintage="2023", data_dir=data_dir)[0]
+        values = values_for(result.indicator, period=period, vintage="2023", data_dir=data_dir)[0]
+        assert t.loc[period, "group_value"] == pytest.approx(group_value(values.reindex(members), weights)[0])
+    assert gap.years_used(result.table) in result.method and f"mid-{held[-1]}" in result.method
+    out = tmp_path / "gap.csv"
+    assert main(["gap", "--indicator", "le_female", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "population_year" in pd.read_csv(out, comment="#").columns and "# population_year:" in text
+    assert "population weights mid-" in capsys.readouterr().out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import UploadError
-from geo.periods import imd_editions, nearest_edition, period_year
+from geo.periods import imd_editions, nearest_edition, period_span, period_year
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,13 @@ def test_imd_editions_held_for_local_authorities(data_dir) -> None:
     editions = imd_editions("lad", data_dir=data_dir)
     assert list(editions) == sorted(editions)
     assert editions["2004"] == "imd2004_imd_la_avg_score"
+
+
+@pytest.mark.parametrize(
+    ("period", "span"),
+    [pytest.param("2001-03", (2001, 2003), id="three-years"), pytest.param("2019", (2019, 2019), id="one-year"),
+     pytest.param("1999-01", (1999, 2001), id="century-wrap")],
+)
+def test_period_span(period: str, span: tuple[int, int]) -> None:
+    assert period_span(period) == span
+    assert period_year(period) == sum(span) / 2

@@ -291,3 +291,99 @@ def test_the_official_series_replaces_the_proxies_once_refreshed_and_the_output_
     assert main(["spearhead", *args, "--out", str(out)]) == 0
     written = out.read_text(encoding="utf-8")
     assert mortality["cancer_u75"].series in written
+
+
+# --- cut-offs at published precision, the default code set, why an area is undecided (issue 19) ----------
+
+
+def test_csv_header_cut_offs_at_the_published_precision(data_dir) -> None:
+    import re
+
+    result = spearhead.run("2015-17", vintage="2019", data_dir=data_dir)
+    fmts = spearhead.formats(result, data_dir=data_dir)
+    header = result.header()
+    for c in result.criteria:
+        line = next(h for h in header if h.startswith(f"{c.key}: "))
+        shown = re.search(r"cut-off ([\d,.]+) over", line)
+        assert shown is not None
+        assert shown.group(1) == fmts[c.key].number(result.assessment.cutoffs[c.key])
+        decimals = len(shown.group(1).split(".")[1]) if "." in shown.group(1) else 0
+        assert decimals == fmts[c.key].decimals  # 35.4, not 35.4155
+
+
+@pytest.mark.parametrize(
+    ("period", "natives", "full", "expected"),
+    [
+        pytest.param("2015-17", {"2013": 1, "2019": 1, "2021": 1, "2023": 2}, {}, "2023", id="most-published-on"),
+        pytest.param("2001-03", {"2008": 1, "2013": 1, "2019": 1, "2023": 1}, {"2008": 275, "2019": 283, "2023": 280},
+                     "2008", id="pre-2009-period-on-the-354-districts-of-its-time"),
+        pytest.param("2001-03", {"2008": 0, "2013": 1, "2019": 1, "2023": 1}, {"2008": 275, "2019": 283, "2023": 280},
+                     "2019", id="pre-2009-with-nothing-published-on-2008-codes"),
+        pytest.param("2009-11", {"2008": 1, "2013": 1, "2019": 1}, {"2008": 275, "2013": 300, "2019": 316},
+                     "2019", id="after-april-2009-the-fullest"),
+    ],
+)
+def test_default_code_set_rule(period: str, natives: dict[str, int], full: dict[str, int], expected: str) -> None:
+    from geo.spearhead_sources import choose_vintage
+
+    assert choose_vintage(period, natives, full=full) == expected
+
+
+def test_a_period_opens_on_the_code_set_its_figures_were_published_on(data_dir) -> None:
+    result = spearhead.run("2015-17", data_dir=data_dir)
+    published = [c.published_on.split(", ") for c in result.criteria]
+    counts = {v: sum(v in p for p in published) for v in {v for p in published for v in p}}
+    assert counts[result.vintage] == max(counts.values()) and result.default_code_set
+    assert f"the code set {counts[result.vintage]} of the 5 indicators were published on" in result.code_set
+    assert all(c.published_on for c in result.criteria)
+    header = "\n".join(result.header())
+    assert "Default code set: " in header and all(f"published on {c.published_on} codes" in header
+                                                  for c in result.criteria)
+
+
+@pytest.mark.parametrize("area", ["E07000005", "E07000006", "E07000007"], ids=["Chiltern", "South-Bucks", "Wycombe"])
+def test_affluent_districts_are_not_undecided_by_default_on_2015_17(data_dir, area: str) -> None:
+    result = spearhead.run("2015-17", data_dir=data_dir)
+    t = result.assessment.table
+    assert area not in t.index[t["undecided"]]
+    # on the 2019 code set they are undecided, and the reasons say which values are missing and why
+    old = spearhead.run("2015-17", vintage="2019", data_dir=data_dir)
+    reasons = spearhead.undecided_reasons(old, data_dir=data_dir)
+    assert area in reasons
+    assert all("where" in why and "is part of Buckinghamshire" in why for why in reasons[area].values())
+
+
+def test_every_undecided_area_says_which_values_are_missing_and_why(data_dir, tmp_path) -> None:
+    result = spearhead.run("2015-17", data_dir=data_dir)
+    reasons = spearhead.undecided_reasons(result, data_dir=data_dir)
+    table = spearhead.table_with_reasons(result, reasons)
+    undecided = table[table["undecided"]]
+    assert len(undecided) and (undecided["undecided_why"] != "").all()
+    assert (table.loc[~table["undecided"], "undecided_why"] == "").all()
+    for code, why in zip(undecided["area_code"], undecided["undecided_why"], strict=True):
+        missing = [c for c in result.criteria if pd.isna(result.values.loc[code, c.key])]
+        assert all(f"no {c.label} value on {result.vintage} codes: " in why for c in missing)
+    out = tmp_path / "s.csv"
+    assert main(["spearhead", "--period", "2015-17", "--out", str(out)]) == 0
+    written = pd.read_csv(out, comment="#", dtype={"area_code": str}, keep_default_na=False)
+    assert written["undecided_why"].tolist() == table["undecided_why"].tolist()
+
+
+def test_the_2004_reconstruction_runs_on_the_districts_of_2004_once_a_summary_is_published_on_them(
+    data_dir, monkeypatch
+) -> None:
+    from geo import spearhead_sources
+
+    real = spearhead_sources.published_on
+
+    def with_old_districts(indicator_id: str, **kw: object) -> tuple[str, ...]:
+        held = real(indicator_id, **kw)  # type: ignore[arg-type]
+        return ("2008", *held) if indicator_id == "imd2004_imd_la_avg_score" else held
+
+    before = spearhead.run("2001-03", imd_edition="2004", data_dir=data_dir)
+    monkeypatch.setattr(spearhead, "published_on", with_old_districts)
+    after = spearhead.run("2001-03", imd_edition="2004", data_dir=data_dir)
+    assert after.vintage == "2008" and len(after.assessment.table) == 354
+    assert "the 354 districts of 2001-03" in after.code_set and "IMD 2004 average score" in after.code_set
+    held = next(c for c in before.criteria if c.key == "imd").published_on
+    assert before.vintage != "2008" or "2008" in held.split(", ")

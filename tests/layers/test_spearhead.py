@@ -73,22 +73,39 @@ def test_residual_classes_split_the_as_predicted_band_by_side() -> None:
 
 
 def _lag_table() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    gdf = _areas(["<b>Bad</b> & Co", "Ahead", "Far", "Gone", "Blank"])
+    gdf = _areas(["<b>Bad</b> & Co", "Ahead", "Far", "Gone", "Blank", "Near", "Farther"])
     table = pd.DataFrame({
         "area_code": gdf["area_code"], "area_name": gdf["area_name"],
-        "value": [81.0, 83.0, 80.9, 79.0, float("nan")],
-        "years_behind": [3.0, 0.0, 21.0, 22.0, float("nan")],
-        "beyond_series": pd.array([False, False, False, True, pd.NA], dtype="boolean"),
-        "england_period": ["2020-22", "2023-25", "2002-04", "", ""],
+        "value": [81.0, 83.0, 80.9, 79.0, float("nan"), 83.2, 80.8],
+        "gap": [2.5, -0.5, 2.6, 4.5, float("nan"), 0.3, 2.7],
+        "years_behind": [3.0, 0.0, 21.0, 22.0, float("nan"), 1.0, 21.0],
+        "beyond_series": pd.array([False, False, False, True, pd.NA, False, False], dtype="boolean"),
+        "england_period": ["2020-22", "2023-25", "2002-04", "", "", "2022-24", "2002-04"],
+        "flat_england_since": ["", "", "2010-12", "2010-12", "", "", "2010-12"],
     })
     return gdf, table
 
 
-def test_lag_classes_put_beyond_the_series_in_its_own_class() -> None:
-    assert [layers.lag_class(y, b) for y, b in [(0.0, False), (3.0, False), (4.0, False), (16.0, False),
-                                                 (22.0, True), (float("nan"), False)]] == [
-        "0: at or better than England now", "1 to 3 years", "4 to 9 years", "16 years or more",
-        "beyond the series", "no value"]
+@pytest.mark.parametrize(
+    ("years", "expected"),
+    [
+        pytest.param([0.0, 1.0, 2.0, 3.0, 14.0, 15.0, 16.0, 22.0], ["1 year", "2 to 3 years", "14 to 15 years",
+                                                                    "16 to 22 years"], id="a-jump-in-the-data"),
+        pytest.param([0.0, 5.0, 5.0, 5.0], ["5 years"], id="one-value-one-class"),
+        pytest.param([0.0, 0.0], [], id="none-behind"),
+    ],
+)
+def test_lag_classes_come_from_the_data_and_none_is_empty(years: list[float], expected: list[str]) -> None:
+    table = pd.DataFrame({"years_behind": years, "beyond_series": pd.array([False] * len(years), dtype="boolean"),
+                          "gap": [y / 10 for y in years]})
+    classes = layers.lag_classes(table)
+    behind = [label.split(" (")[0] for label in classes.labels[1:-1]]
+    assert behind == expected
+    counts = classes.of.value_counts()
+    assert all(counts.get(label, 0) > 0 for label in classes.labels[1:-1])  # no empty class
+    assert "by rank" in classes.method
+    if expected:
+        assert all("gap" in label for label in classes.labels[1:-1])  # the gaps beside the years
 
 
 def test_lag_layer_escapes_and_legend_counts_every_class() -> None:
@@ -97,14 +114,28 @@ def test_lag_layer_escapes_and_legend_counts_every_class() -> None:
     layers.lag_layer(gdf, table, name="Years <behind>").add_to(fmap)
     page = fmap.get_root().render()
     assert "<b>Bad</b>" not in page
-    assert "more than 22 years (beyond the series held)" in page
+    assert "more than 22 years, a gap of 4.5 years (a floor: beyond the series held)" in page
+    assert "21 years, a gap of 2.6 years" in page and "own figure was flat after 2010-12" in page
     assert layers.LAG_COLOURS["beyond the series"] in page
-    legend = layers.lag_legend(table, title="T", first_period="2001-03", period="2023-25", beyond_years=22)
+    legend = layers.lag_legend(table, title="T", first_period="2001-03", period="2023-25", beyond_years=22,
+                               flat="England's figure changed little after 2011.")
     counts = {e.label: e.count for e in legend.entries}
-    assert counts["Beyond the series: more than 22 years"] == 1
+    assert counts["Beyond the series: more than 22 years (a floor)"] == 1
     assert counts["No value (missing or suppressed)"] == 1
-    assert sum(counts.values()) == len(table)
-    assert "2001-03" in legend.note and "midpoint years" in legend.note
+    assert sum(counts.values()) == len(table) and all(counts.values())
+    assert "2001-03" in legend.note and "midpoint years" in legend.note and "is a floor" in legend.note
+    assert "changed little after 2011" in legend.note
+
+
+def test_undecided_tooltip_says_why_values_are_missing() -> None:
+    gdf, table, crit, cutoffs = _run()
+    table.loc[0, "le_value"] = float("nan")
+    table.loc[0, ["undecided", "qualifies"]] = [True, False]
+    fmap = folium.Map()
+    why = {str(table.loc[0, "area_code"]): {"le": "published for 2023 codes, where Bad is part of Big"}}
+    layers.spearhead_layer(gdf, table, crit, cutoffs, name="S", missing=why).add_to(fmap)
+    page = fmap.get_root().render()
+    assert "Life expectancy: no value (published for 2023 codes, where Bad is part of Big)" in page
 
 
 def test_tooltip_values_at_the_published_precision() -> None:

@@ -11,16 +11,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geo import criterion, shared
 from geo import gap as gap_mod
 from geo import gradient as gradient_mod
 from geo import lag as lag_mod
 from geo import series as series_mod
-from geo import shared
 from geo import spearhead as sh
 from geo.errors import AtlasError
 from ui.spearhead.state import SpearheadView
 
-__all__ = ["gap", "gradient", "group", "group_lag", "held_keys", "lag", "overlaps", "periods", "run"]
+__all__ = ["gap", "gradient", "group", "group_lag", "held_keys", "lag", "overlaps", "periods", "reasons",
+           "reasons_for", "run"]
 
 
 @shared.cached(max_entries=32)
@@ -28,6 +29,19 @@ def run(period: str, level: str, vintage: str, threshold: int, fraction: float) 
     """The method (:func:`geo.spearhead.run`); ``vintage='auto'`` lets it choose, 2001-03 LAs use IMD 2004."""
     return sh.run(period, level=level, vintage=None if vintage == "auto" else vintage, threshold=threshold,
                   fraction=fraction, imd_edition="2004" if period == "2001-03" and level == "lad" else None)
+
+
+@shared.cached(max_entries=32)
+def reasons(period: str, level: str, vintage: str, threshold: int, fraction: float) -> dict[str, dict[str, str]]:
+    """Why each area of :func:`run` lacks the values it lacks (:func:`geo.spearhead.undecided_reasons`)."""
+    return sh.undecided_reasons(run(period, level, vintage, threshold, fraction), every=True)
+
+
+def reasons_for(result: sh.SpearheadRun, view: SpearheadView) -> dict[str, dict[str, str]]:
+    """The reasons for ``result``: shared for the atlas's own run, computed afresh for one with an uploaded column."""
+    if isinstance(result, criterion.OwnRun):
+        return sh.undecided_reasons(result, every=True)
+    return reasons(view.period, result.level, view.vintage, result.assessment.threshold, view.fraction)
 
 
 @shared.cached(max_entries=32)

@@ -14,10 +14,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import criterion
+from geo import codes, criterion
 from geo import spearhead as sh
 from geo.areas import read_area_list
 from geo.errors import AtlasError
+from geo.schema import vintages
 from geo.spearhead_rules import FIVE as _FIVE
 from geo.tables import csv_text
 from layers import spearhead as sh_layers
@@ -44,7 +45,9 @@ def _method_text(result: sh.SpearheadRun) -> str:
              f"{result.assessment.fraction:.0%} of areas on each indicator:"]
     for c in result.criteria:
         proxy = f" (stands in for {c.stands_for}, the 2004 method's indicator)" if c.stands_for else ""
-        lines.append(f"- {c.label}, {c.period}{proxy}")
+        where = f"; published on {c.published_on} codes" if c.published_on else ""
+        lines.append(f"- {c.label}, {c.period}{proxy}{where}")
+    lines.append(f"\n**Code set.** {result.code_set} {sh.DEFAULT_RULE}")
     return "\n".join(lines)
 
 
@@ -70,7 +73,8 @@ def _statement(result: sh.SpearheadRun) -> str:
 
 def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
     """The qualifying areas: map, the clicked area's criteria, the method, the official list, the table."""
-    table = result.table()
+    reasons = analyses.reasons_for(result, view) if view.level == "lad" else {}
+    table = sh.table_with_reasons(result, reasons)
     qualifying = table[table["qualifies"]]
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
@@ -79,7 +83,8 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         else:
             gdf = boundaries_for("lad", result.vintage)
             layer = sh_layers.spearhead_layer(gdf, table, result.criteria, result.assessment.cutoffs,
-                                              name="Spearhead method", formats=criterion.formats(result))
+                                              name="Spearhead method", formats=criterion.formats(result),
+                                              missing=reasons)
             legend = sh_layers.spearhead_legend(table, n=len(result.criteria), rests_on=result.rests_on,
                                                 title=f"Spearhead method, {result.period}")
         official_codes = st.session_state.get("sh_official_codes", [])
@@ -100,10 +105,11 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
                         returned_objects=["last_active_drawing"])
         click(out)
     with panel_col:
+        undecided = int(table["undecided"].sum())
         st.markdown(f"**{len(qualifying)} of {len(table)} local authorities qualify** ({result.rests_on}, "
-                    f"{result.period}, {result.vintage} codes).")
-        st.caption(_statement(result))
-        _criteria_panel(view, result, table)
+                    f"{result.period}, {result.vintage} codes); {undecided} undecided.")
+        st.caption(_statement(result) + " " + result.code_set)
+        _criteria_panel(view, result, table, reasons)
         st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
         if (official_codes and view.level == "lad") or (official_pcts and view.level == "pct"):
             st.caption("Dashed pink outlines: the uploaded official list.")
@@ -156,10 +162,34 @@ def _pct_run(view: SpearheadView) -> sh.SpearheadRun | None:
         return None
 
 
-def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.DataFrame) -> None:
+def _successor(code: str, result: sh.SpearheadRun) -> tuple[str, str]:
+    """A code of another code set and what it became on the run's (code, words), or ("", "") when none."""
+    for vintage in reversed(vintages("lad")):  # the latest code set the area was on
+        if vintage == result.vintage:
+            continue
+        try:
+            rec = codes.reconcile([code], source=vintage, target=result.vintage)
+        except AtlasError:
+            continue
+        if not rec.mapped.empty:
+            target = str(rec.mapped["target_code"].iloc[0])
+            old = codes.area_names("lad", vintage).get(code, code)
+            became = "is part of" if rec.mapped["relation"].iloc[0] == "merge" else "is"
+            return target, (f"{old} ({code}, {vintage} codes) {became} {result.names.get(target, target)} on the "
+                            f"{result.vintage} code set shown.")
+    return "", ""
+
+
+def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.DataFrame,
+                    reasons: dict[str, dict[str, str]]) -> None:
     if view.level == "pct":
         return
     row = table[table["area_code"] == view.area]
+    if row.empty and view.area:
+        successor, words = _successor(view.area, result)
+        if successor:
+            st.caption(words)
+            row = table[table["area_code"] == successor]
     if row.empty:
         if view.area:
             notice(f"{view.area} is not a {result.vintage} local authority code; click an area on the map.")
@@ -171,6 +201,7 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
     st.markdown(f"#### {html.escape(str(r['area_name']))}")
     st.markdown(f"{r['area_name']} {verdict}: worst fifth on **{int(r['criteria_met'])} of {len(result.criteria)}** "
                 f"(judged on {int(r['criteria_held'])}).")
+    why = reasons.get(str(r["area_code"]), {})
     lines = []
     formats = criterion.formats(result)
     for c in result.criteria:
@@ -181,12 +212,16 @@ def _criteria_panel(view: SpearheadView, result: sh.SpearheadRun, table: pd.Data
         cut = f"cut-off {cut_text} {worse}"
         name = (_SHORT.get(c.key, c.label) if c.key != "imd" else c.label) + (" (proxy)" if c.stands_for else "")
         if pd.isna(value):
-            lines.append(f"- ○ {name}: no value ({cut})")
+            reason = f": {why[c.key]}" if c.key in why else ""
+            lines.append(f"- ○ {name}: no value on {result.vintage} codes{reason} ({cut})")
         elif r[c.key] == 1:
             lines.append(f"- **● {name}: {shown}** — worst fifth ({cut})")
         else:
             lines.append(f"- ○ {name}: {shown} — not ({cut})")
     st.markdown("\n".join(lines))
+    if r["undecided"]:
+        st.caption(f"Undecided: {r['area_name']} falls short only because of the values it lacks on the "
+                   f"{result.vintage} code set; each line above says why. Another code set (sidebar) may hold them.")
 
 
 def _computed_pcts(view: SpearheadView, result: sh.SpearheadRun) -> tuple[list[str], str]:

@@ -62,8 +62,12 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         t = run.table
         n_beyond = int(t["beyond_series"].fillna(False).sum())
         st.markdown(f"**{label}, {SEXES[view.lsex].lower()}, {period}**: {int((t['years_behind'] == 0).sum())} of "
-                    f"{int(t['value'].notna().sum())} areas at or better than England; **{n_beyond} beyond the series** "
-                    f"(more than {beyond_years:g} years behind). {run.level.upper()} {run.vintage} codes.")
+                    f"{int(t['value'].notna().sum())} areas at or better than England "
+                    f"({float(run.england[period]):.1f} years); **{n_beyond} beyond the series** (more than "
+                    f"{beyond_years:g} years behind, a floor). Each figure comes with its gap in years. "
+                    f"{run.level.upper()} {run.vintage} codes.")
+        if run.flat:
+            st.markdown(f"**{run.flat}**")
         row = t[t["area_code"] == view.area]
         if row.empty:
             st.caption("Click an area to see its years behind England in a sentence.")
@@ -76,9 +80,10 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         st.markdown(to_html(sh_layers.lag_legend(t, title=f"Years behind England: {label.lower()}, "
                                                  f"{SEXES[view.lsex].lower()}, {period}",
                                                  first_period=run.first_period, period=period,
-                                                 beyond_years=beyond_years)), unsafe_allow_html=True)
+                                                 beyond_years=beyond_years, flat=run.flat)), unsafe_allow_html=True)
         _group_lag_line(view, result, indicator_id, period)
     st.markdown(f"**The definition.** {lag_mod.DEFINITION}")
+    st.markdown(f"**When England's figure is flat.** {lag_mod.FLAT_RULE}")
     show_notes(list(run.notes))
     with st.expander("Every area: value and years behind"):
         st.dataframe(run.csv_table(), hide_index=True, use_container_width=True)
@@ -103,5 +108,6 @@ def _group_lag_line(view: SpearheadView, result: sh.SpearheadRun, indicator_id: 
     if lag.years_behind != lag.years_behind:  # NaN: no member holds a value
         st.caption(f"The group ({label}) has no value for {period}.")
         return
-    st.markdown(f"**The group** ({label}; {how}): {lag.value:.1f} years, **{lag.text}** behind England. "
-                "Change the group on the gap view.")
+    extra = " ".join(t for t in (lag.floor_text, lag.flat_text) if t)
+    st.markdown(f"**The group** ({label}; {how}): {lag.value:.1f} years against England's {lag.england_value:.1f}, "
+                f"**{lag.figure}**. {extra} Change the group on the gap view.")

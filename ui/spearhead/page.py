@@ -66,7 +66,8 @@ def _sidebar(view: SpearheadView, in_use: int) -> None:
         st.selectbox("Map", list(LEVELS), format_func=LEVELS.__getitem__, key=widget("w_sh_level", view.level),
                      on_change=write_param, args=("level", "w_sh_level"))
         st.selectbox("Local authority code set", ["auto", *vintages("lad")],
-                     format_func=lambda v: "The set most areas hold fully" if v == "auto" else v,
+                     format_func=lambda v: "As published (default)" if v == "auto" else v,
+                     help=sh.DEFAULT_RULE,
                      key=widget("w_sh_vintage", view.vintage), on_change=write_param, args=("vintage", "w_sh_vintage"))
         st.session_state["w_sh_threshold"] = view.threshold
         st.number_input("Indicators needed to qualify", min_value=1, max_value=in_use, step=1,
