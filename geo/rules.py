@@ -10,14 +10,19 @@ The grammar (keywords in any case)::
     rule       := either
     either     := both ("or" both)*
     both       := term ("and" term)*
-    term       := "(" either ")" | condition
+    term       := "(" either ")" | condition | worst
     condition  := INDICATOR_ID OPERATOR NUMBER
+    worst      := INDICATOR_ID "in" "worst" NUMBER "%"
     OPERATOR   := "<=" | "<" | ">=" | ">" | "=" | "==" | "!=" | "≤" | "≥" | "≠"
 
 Terms are the catalogue's small-area indicator ids; numbers are in the unit the
 catalogue gives (deciles 1-10, ranks, scores, proportions 0-1 or percentages), and
 finite (``1e309``, ``inf`` and ``nan`` are refused). Parentheses nest at most
 :data:`MAX_DEPTH` deep, so no rule can exhaust the parser's recursion.
+
+``worst`` ranks within the area the rule runs in (:class:`Worst`): ``iod19_overcrowding
+in worst 20%`` holds for the fifth of the area's small areas that rank worst on the
+indicator (by its polarity), for a threshold that selects every small area of an area.
 
 Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
 its values on LSOAs, reached in a rule by an id that the grammar reads
@@ -49,8 +54,13 @@ __all__ = [
     "Expr",
     "Extra",
     "MAX_DEPTH",
+    "NO_MATCH_HINT",
     "Op",
+    "RULE_HELP",
+    "RULE_PLACEHOLDER",
     "Rule",
+    "Worst",
+    "conditions",
     "parse",
     "rule_id",
     "small_area_indicator",
@@ -78,6 +88,22 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Worst:
+    """``indicator_id in worst percent%``: the share of the area's small areas ranked worst on the indicator.
+
+    Ranked within the area the rule runs in, by the indicator's polarity; small areas
+    tied with the last one taken are taken too, and those with no value never are
+    (:func:`geo.target.mask`).
+    """
+
+    indicator_id: str
+    percent: float
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} in worst {self.percent:g}%"
+
+
+@dataclass(frozen=True)
 class All:
     """Every part holds (``and``)."""
 
@@ -97,7 +123,7 @@ class Any:
         return " or ".join(str(p) for p in self.parts)
 
 
-Expr = Condition | All | Any
+Expr = Condition | Worst | All | Any
 
 
 @dataclass(frozen=True)
@@ -111,7 +137,7 @@ class Rule:
     def indicator_ids(self) -> tuple[str, ...]:
         """The indicators named, in order of first appearance."""
         seen: dict[str, None] = {}
-        for cond in _conditions(self.expr):
+        for cond in conditions(self.expr):
             seen.setdefault(cond.indicator_id, None)
         return tuple(seen)
 
@@ -119,12 +145,13 @@ class Rule:
         return str(self.expr)
 
 
-def _conditions(expr: Expr) -> Iterator[Condition]:
-    if isinstance(expr, Condition):
+def conditions(expr: Expr) -> Iterator[Condition | Worst]:
+    """The rule's conditions, left to right."""
+    if isinstance(expr, Condition | Worst):
         yield expr
     else:
         for part in expr.parts:
-            yield from _conditions(part)
+            yield from conditions(part)
 
 
 # ---------------------------------------------------------------- tokenizer and parser
@@ -133,7 +160,8 @@ _TOKEN = re.compile(
     r"|[-+](?i:inf(?:inity)?|nan)(?![A-Za-z0-9_]))"  # signed: read as a number, to be refused as not finite
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<op><=|>=|==|!=|<|>|=|≤|≥|≠)"
-    r"|(?P<paren>[()]))"
+    r"|(?P<paren>[()])"
+    r"|(?P<percent>%))"
 )
 _KEYWORDS: Final = frozenset({"and", "or"})
 #: Names Python's float() reads as infinity or not-a-number; where a number is expected they are refused.
@@ -142,14 +170,26 @@ _NOT_FINITE: Final = frozenset({"inf", "infinity", "nan"})
 _SIGNS: Final[dict[str, Op]] = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}
 #: How deep parentheses may nest; ample for any rule a person writes, far below Python's recursion limit.
 MAX_DEPTH: Final = 32
-# Rule examples in messages are written between backticks; tests parse every one.
+# Rule examples in messages, help and placeholders are written between backticks; tests parse every one.
 _GROUPED: Final = "`imd2019_imd_decile <= 2 and (imd2019_idaci_decile <= 2 or imd2019_income_decile <= 2)`"
+_WORST: Final = "`imd2019_wider_barriers_rank in worst 20%`"
 _HINT: Final = f"Write conditions such as `imd2019_imd_decile <= 2`, joined with and / or, with ( ) to group: {_GROUPED}."
+#: The rule box's help on the page (Markdown; every example in it parses).
+RULE_HELP: Final = (
+    "Conditions such as `imd2019_imd_decile <= 2` (typed as ≤ or <=), joined with and / or, "
+    f"grouped with ( ): {_GROUPED}. Terms are the catalogue's indicator ids; numbers are in the indicator's own "
+    f"unit. To rank within the area instead of using a threshold: {_WORST} takes the worst fifth of its small areas."
+)
+#: The rule box's placeholder (plain text, shown when the box is empty).
+RULE_PLACEHOLDER: Final = "e.g. imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2"
+#: What to try when no small area meets a rule (Markdown).
+NO_MATCH_HINT: Final = ("Loosen a condition (e.g. `imd2019_imd_decile <= 3`), join conditions with or, or rank "
+                        f"within the area: {_WORST}.")
 
 
 @dataclass(frozen=True)
 class _Token:
-    kind: str  # number, name, keyword, op, paren, end
+    kind: str  # number, name, keyword, op, paren, percent, end
     text: str
     at: int  # 0-based character offset
 
@@ -247,13 +287,15 @@ class _Parser:
             return inner
         return self.condition()
 
-    def condition(self) -> Condition:
+    def condition(self) -> Condition | Worst:
         name = self.take()
         if name.kind != "name":
             raise self.fail(name, "an indicator id, as in `imd2019_imd_decile <= 2`")
         op = self.take()
+        if op.kind == "name" and op.text.lower() == "in":
+            return self.worst(name)
         if op.kind != "op":
-            raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=) after {name.text!r}")
+            raise self.fail(op, f"a comparison (<=, <, >=, >, =, !=, ≤, ≥, ≠) or 'in worst' after {name.text!r}")
         number = self.take()
         if number.kind == "name" and number.text.lower() in _NOT_FINITE:
             raise self.not_finite(number)
@@ -264,6 +306,31 @@ class _Parser:
             raise self.not_finite(number)
         symbol: Op = _SIGNS.get(op.text, op.text)  # type: ignore[arg-type]  # the op regex admits only these
         return Condition(name.text.lower(), symbol, value)
+
+    def worst(self, name: _Token) -> Worst:
+        """The rest of ``NAME in worst NUMBER %`` (``in`` already read)."""
+        example = f"(as in {_WORST})"
+        word = self.take()
+        if not (word.kind == "name" and word.text.lower() == "worst"):
+            raise self.fail(word, f"'worst' after '{name.text} in' {example}")
+        number = self.take()
+        if number.kind == "name" and number.text.lower() in _NOT_FINITE:
+            raise self.not_finite(number)
+        if number.kind != "number":
+            raise self.fail(number, f"a percentage after '{name.text} in worst' {example}")
+        value = float(number.text)
+        if not math.isfinite(value):
+            raise self.not_finite(number)
+        sign = self.take()
+        if sign.kind != "percent":
+            raise self.fail(sign, f"'%' after '{name.text} in worst {number.text}' {example}")
+        if not 0 < value <= 100:
+            raise RuleError(
+                f"Cannot read the rule at character {number.at + 1} ({_near(self.text, number.at)}): the worst "
+                f"{number.text}% is not a share of the area's small areas; expected a percentage above 0 and at "
+                f"most 100 {example}."
+            )
+        return Worst(name.text.lower(), value)
 
     def not_finite(self, tok: _Token) -> RuleError:
         return RuleError(

@@ -6,6 +6,10 @@ listed with the reason; they never stop the good rows. Distances are measured in
 British National Grid (EPSG:27700), in metres, from each small area's geometric
 centre: the atlas holds no population-weighted centroids, so the centre is the
 centroid of the (generalised) LSOA polygon, computed in EPSG:27700.
+
+Sites belong to the area they were uploaded for: :func:`sites_near` counts those in or
+near an area, and :func:`placement` says in words when none is (a file of Hull's
+children's centres measured against Newham would make every small area a gap).
 """
 
 from __future__ import annotations
@@ -22,11 +26,24 @@ import shapely
 
 from geo.errors import UploadError
 
-__all__ = ["BNG", "CENTRE_METHOD", "MAX_BYTES", "Sites", "coverage_gaps", "nearest_site", "read_sites"]
+__all__ = [
+    "BNG",
+    "CENTRE_METHOD",
+    "MAX_BYTES",
+    "NEAR_KM",
+    "Sites",
+    "coverage_gaps",
+    "nearest_site",
+    "placement",
+    "read_sites",
+    "sites_near",
+]
 
 BNG: Final = 27700
 #: The largest sites file accepted (the app's upload limit is the same 5 MB).
 MAX_BYTES: Final = 5 * 1024 * 1024
+#: A site this close to an area (or inside it) is "in or near" it.
+NEAR_KM: Final = 5.0
 #: How each small area's point is placed, in words for tables and notes.
 CENTRE_METHOD: Final = "geometric centre of the LSOA polygon (no population-weighted centroids are held)"
 
@@ -175,3 +192,50 @@ def coverage_gaps(distances: pd.DataFrame, *, beyond_m: float) -> pd.DataFrame:
     if beyond_m < 0:
         raise UploadError(f"The distance must be positive; got {beyond_m:g} m.")
     return distances[distances["distance_m"] > beyond_m].sort_values("distance_m", ascending=False).reset_index(drop=True)
+
+
+def sites_near(sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, within_m: float) -> int:
+    """How many sites lie inside one of ``areas`` or within ``within_m`` metres of one (measured in BNG).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box, Point
+    >>> a = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=27700)
+    >>> s = gpd.GeoDataFrame({"name": ["in", "near", "far"]}, geometry=[Point(5, 5), Point(1500, 0), Point(9000, 0)],
+    ...                      crs=27700)
+    >>> sites_near(s, a, within_m=1000)
+    2
+    """
+    if sites.empty or areas.empty:
+        return 0
+    tree = shapely.STRtree(np.asarray(areas.to_crs(BNG).geometry.array))
+    pairs = tree.query(np.asarray(sites.to_crs(BNG).geometry.array), predicate="dwithin", distance=within_m)
+    return len(np.unique(pairs[0]))
+
+
+def placement(*, sites: int, near: int, area_name: str, uploaded_for: str, applied: bool,
+              within_km: float = NEAR_KM) -> str:
+    """Where a user's sites lie against the area being targeted, in words; empty when some are in or near it.
+
+    ``uploaded_for``: the area the file was uploaded for; ``applied``: whether the distances use them here.
+
+    Examples
+    --------
+    >>> placement(sites=12, near=0, area_name="Newham", uploaded_for="Kingston upon Hull", applied=False)
+    'None of your 12 sites lies within 5 km of Newham; they were uploaded for Kingston upon Hull, so they are not used here.'
+    """
+    your = "your site" if sites == 1 else f"your {sites:,} sites"
+    elsewhere = uploaded_for and uploaded_for != area_name
+    they = "it was" if sites == 1 else "they were"
+    if near == 0:
+        head = (f"{'Your site does not lie' if sites == 1 else f'None of {your} lies'} within {within_km:g} km of "
+                f"{area_name}")
+        if not applied:
+            return head + (f"; {they} uploaded for {uploaded_for}" if elsewhere else "") + ", so they are not used here."
+        return (head + (f"; {they} uploaded for {uploaded_for}" if elsewhere else "")
+                + ", so every distance below is to a site outside the area.")
+    if not applied and elsewhere:
+        return (f"{your[0].upper()}{your[1:]} {'was' if sites == 1 else 'were'} uploaded for {uploaded_for}, so "
+                f"{'it is' if sites == 1 else 'they are'} not used for {area_name}; {near:,} of them "
+                f"{'lies' if near == 1 else 'lie'} in {area_name} or within {within_km:g} km of it.")
+    return ""

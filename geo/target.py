@@ -29,13 +29,15 @@ same way.
 Extra columns (a user's upload) are data too: each is an :class:`Indicator` and
 its values on LSOAs, reached in a rule by an id that the grammar reads
 (:func:`geo.rules.rule_id`), checked like every other term.
+
+A rule that selects every small area of its area does not discriminate there; the
+result then carries the within-area ranking to offer instead
+(:class:`geo.selection.Alternative`).
 """
 
 from __future__ import annotations
 
 import json
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -58,8 +60,9 @@ from geo.lsoa_sets import (
     changes_2011,
     lsoa_people,
 )
-from geo.rules import All, Condition, Expr, Extra, Rule, parse, rule_id, small_area_indicator, terms
+from geo.rules import Extra, Rule, Worst, conditions, parse, rule_id, small_area_indicator, terms
 from geo.schema import vintages
+from geo.selection import Alternative, alternative, mask, worst, worst_note
 from geo.tables import csv_text, geojson_text
 
 __all__ = [
@@ -74,15 +77,6 @@ __all__ = [
     "to_csv",
     "to_geojson",
 ]
-
-_OPS: Final[dict[str, Callable[[pd.Series, float], pd.Series]]] = {
-    "<=": operator.le,
-    "<": operator.lt,
-    ">=": operator.ge,
-    ">": operator.gt,
-    "=": operator.eq,
-    "!=": operator.ne,
-}
 
 #: Editable starting rules for the page (name -> rule text).
 PRESETS: Final[dict[str, str]] = {
@@ -222,27 +216,6 @@ def _rule_set(sets: set[str]) -> str:
 
 
 # ---------------------------------------------------------------- evaluation
-def mask(expr: Expr | Rule, frame: pd.DataFrame) -> pd.Series:
-    """Which rows of ``frame`` (one column per indicator id) meet the rule; a missing value meets no condition.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"a": [1.0, 3.0, None], "b": [5.0, 1.0, 9.0]})
-    >>> mask(parse("a <= 2 or b >= 9", data_dir=None), frame).tolist()
-    [True, False, True]
-    """
-    if isinstance(expr, Rule):
-        expr = expr.expr
-    if isinstance(expr, Condition):
-        column = frame[expr.indicator_id]
-        return (_OPS[expr.op](column, expr.value) & column.notna()).astype(bool)
-    masks = [mask(p, frame) for p in expr.parts]
-    out = masks[0]
-    for m in masks[1:]:
-        out = (out & m) if isinstance(expr, All) else (out | m)
-    return out
-
-
 @dataclass(frozen=True)
 class Totals:
     """What the matching LSOAs hold; people are ``None`` where no estimate is held."""
@@ -316,6 +289,8 @@ class TargetResult:
     totals: Totals
     editions: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    #: The within-area ranking, when the rule selects every small area of the area and it discriminates there.
+    alternative: Alternative | None = None
 
     @property
     def matches(self) -> pd.DataFrame:
@@ -413,7 +388,12 @@ def evaluate(
             "are on 2011 LSOAs, and the LSOA 2011-2021 lookup is not built "
             "(`python -m geo build --only lsoa_change`)."
         )
-    table["matched"] = mask(parsed.expr, table).to_numpy() if not table.empty else pd.Series(dtype=bool)
+    polarity = {i: ind.polarity for i, ind in inds.items()}
+    table["matched"] = mask(parsed.expr, table, polarity=polarity).to_numpy() if not table.empty else pd.Series(dtype=bool)
+    for w in (c for c in conditions(parsed.expr) if isinstance(c, Worst)):
+        ranked = table[w.indicator_id]
+        picked = worst(ranked, w.percent, polarity=polarity[w.indicator_id], indicator_id=w.indicator_id)
+        notes.append(worst_note(w, ranked, picked, polarity[w.indicator_id], area.area_name))
     table["rank"] = _ranks(table, [cols[i].indicator for i in parsed.indicator_ids])
 
     matched = table[table["matched"]]
@@ -444,7 +424,16 @@ def evaluate(
              "merged area's value; split or redrawn: not compared)" if e.split(":", 1)[0] in through_lookup else "")
         for e in editions
     )
-    return TargetResult(parsed, area, lsoa_vintage, table, totals, editions, tuple(notes))
+    offer = None
+    if len(table) >= 5 and len(matched) == len(table):
+
+        def values_of(ind: Indicator) -> pd.Series:
+            held = _latest(user_rows[ind.indicator_id]) if ind.indicator_id in user_rows else _published(
+                ind.indicator_id, data_dir)
+            return table["area_code"].map(_column(ind, lsoa_vintage, data_dir, held).values).astype("float64")
+
+        offer = alternative(parsed, table, area_name=area.area_name, catalogue=catalogue, values_of=values_of)
+    return TargetResult(parsed, area, lsoa_vintage, table, totals, editions, tuple(notes), offer)
 
 
 def _ranks(table: pd.DataFrame, inds: list[Indicator]) -> pd.Series:

@@ -1,19 +1,23 @@
 """The targeting page: pick small areas by a rule, count the people there, measure the distance to sites.
 
-Only widgets, state and layout live here; the rule language is :mod:`geo.target`,
-sites and distances :mod:`geo.sites`. The URL holds the view: ``rule``, ``within``,
+Only widgets, state and layout live here; the rule language is :mod:`geo.rules`, its
+evaluation :mod:`geo.target`, sites and distances :mod:`geo.sites`, the gap and site
+layers :mod:`layers.targeting`. The URL holds the view: ``rule`` (the within-area
+ranking offered when a rule selects every small area is a rule too), ``within``,
 ``gap_km`` (coverage-gap distance) and ``present``.
+
+A sites file belongs to the area it was uploaded for: looking at another area, its
+sites are not used (and the page says where they lie) unless the user ticks *Use
+these sites for every area*. The file stays uploaded either way.
 """
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import replace
 from typing import Any, Final
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
@@ -22,12 +26,14 @@ from streamlit_folium import st_folium
 
 from geo import lsoa_sets, rules, shared, target
 from geo import sites as site_io
+from geo.areas import Area
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS
 from layers import assets, present
-from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer, set_stable_ids
+from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer
 from layers.national import national_group, value_table
 from layers.style import Scheme
+from layers.targeting import MATCH_COLOUR, OTHER_COLOUR, gap_layer, map_key, site_layer
 from ui import upload
 from ui.cache import boundaries_for, catalogue
 from ui.pack import leave_presentation_button, presentation_button
@@ -38,9 +44,8 @@ DEFAULT_GAP_KM: Final = 1.0
 MAP_HEIGHT: Final = 460
 #: Lower for England: the key under it stays on a 1366x768 screen below the totals.
 ENGLAND_MAP_HEIGHT: Final = 420
-MATCH_COLOUR: Final = "#4A1486"  # dark purple; the others light grey and faded, and the tooltip says which
-OTHER_COLOUR: Final = "#BDBDBD"
-SITE_COLOUR: Final = "#000000"
+#: Beyond this many coverage gaps the England map lists them without drawing them.
+GAP_DRAW_LIMIT: Final = 3000
 _SCHEME: Final = Scheme("comparison", "none", categories=(
     ("match", MATCH_COLOUR), ("other", OTHER_COLOUR), ("not_compared", OTHER_COLOUR)))
 #: The tooltip row that says whether a small area matches (see geo.target.VERDICT_WORDS).
@@ -65,26 +70,35 @@ def target_page() -> None:
     except AtlasError as exc:
         notice(exc, kind="error")
         st.caption("Fix the rule or the area in the sidebar; the rule language is described in the README.")
+        _site_widgets(gap_km)  # drawn, so an uploaded sites file is kept while the rule is fixed
         return
     show_notes(notes + list(result.notes))
     _totals(result)
+    _alternative(result)
     _not_compared(result)
     map_col, table_col = st.columns([3, 2], gap="medium")
     with table_col:  # filled first: the map needs the sites read here
-        sites = _site_inputs(gap_km)
+        _site_widgets(gap_km)
+        sites = _sites(result)
         distances = None
         if sites is not None and not result.matches.empty:
             shapes = _shapes(result.lsoa_vintage)
             matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
             distances = site_io.nearest_site(matched, sites.points)
         _table(result, distances, gap_km)
+    gaps = None if distances is None else site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
     with map_col:
-        _map(result, sites)
+        _map(result, sites, gaps, gap_km)
 
 
 # ---------------------------------------------------------------- sidebar
 def _set(name: str, key: str) -> None:
     st.query_params[name] = str(st.session_state[key])
+
+
+def _use_rule(rule_text: str) -> None:
+    """Button callback: put a rule (the within-area ranking offered) in the URL."""
+    st.query_params["rule"] = rule_text
 
 
 def _preset() -> None:
@@ -110,9 +124,8 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     sb.selectbox("Start from", [*target.PRESETS, "Custom"], key=widget("w_preset", current), on_change=_preset,
                  help="Presets are ordinary rules: edit them below.")
     sb.text_area("Rule over small-area indicators", key=widget("w_rule", rule_text), on_change=_set,
-                 args=("rule", "w_rule"), height=110, max_chars=PARAM_LIMIT,
-                 help="Conditions such as imd2019_imd_decile <= 2, joined with and / or, grouped with ( ). "
-                      "Terms are the catalogue's indicator ids; numbers are in the indicator's own unit.")
+                 args=("rule", "w_rule"), height=110, max_chars=PARAM_LIMIT, help=rules.RULE_HELP,
+                 placeholder=rules.RULE_PLACEHOLDER)
     options = _area_options()
     sb.selectbox("Within", list(options), format_func=lambda c: options[c],
                  key=widget("w_area", within if within in options else "england"), on_change=_pick_area)
@@ -188,19 +201,25 @@ def _shapes(lsoa_vintage: str) -> gpd.GeoDataFrame:
     return boundaries_for("lsoa", lsoa_vintage)[["area_code", "geometry"]]
 
 
-def _site_inputs(gap_km: float) -> site_io.Sites | None:
+def _site_widgets(gap_km: float) -> None:
     """The sites upload and the coverage-gap distance, beside the ranked list so a laptop screen shows them."""
     up, gap = st.columns([3, 2])
     up.file_uploader("Service sites (CSV: name, latitude, longitude or easting, northing)", type=["csv"],
                      key="w_sites", help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. Bad rows are listed "
-                     "and left out.")
+                     "and left out. The sites are used for the area you upload them for.")
     st.session_state["w_gap"] = gap_km
     gap.number_input("Coverage gap beyond (km)", min_value=0.1, max_value=50.0, step=0.1, key="w_gap",
                      on_change=_set, args=("gap_km", "w_gap"))
-    return _sites()
 
 
-def _sites() -> site_io.Sites | None:
+def _uploaded_for(file_id: str, area: Area) -> Area:
+    """The area a sites file was uploaded for: the one on screen when this session first read it."""
+    homes: dict[str, Area] = st.session_state.setdefault("target_sites_for", {})
+    return homes.setdefault(file_id, area)
+
+
+def _sites(result: target.TargetResult) -> site_io.Sites | None:
+    """The uploaded sites, when they are used for this area (uploaded for it, or kept for every area)."""
     upload = st.session_state.get("w_sites")
     if upload is None:
         return None
@@ -212,6 +231,24 @@ def _sites() -> site_io.Sites | None:
     if found.problems:
         with st.expander(f"{len(found.problems)} row(s) of the sites file were left out"):
             st.markdown("\n".join(f"- {as_text(p)}" for p in found.problems))
+    home = _uploaded_for(str(upload.file_id), result.area)
+    everywhere = st.checkbox("Use these sites for every area", key="w_sites_everywhere",
+                             help=f"Unticked, the sites are used only for {home.area_name}, the area they were "
+                                  "uploaded for; the file stays uploaded either way.")
+    applied = everywhere or home.area_code == result.area.area_code
+    if result.area.level == "england":
+        near = len(found.points)  # every site read lies in England (the coordinates are checked)
+    else:
+        shapes = _shapes(result.lsoa_vintage)
+        inside = shapes[shapes["area_code"].isin(set(result.table["area_code"]))]
+        near = site_io.sites_near(found.points, inside, within_m=site_io.NEAR_KM * 1000)
+    where = site_io.placement(sites=len(found.points), near=near, area_name=result.area.area_name,
+                              uploaded_for=home.area_name, applied=applied)
+    if where:
+        notice(where + ("" if applied else " Tick “Use these sites for every area” to measure from them here."),
+               kind="warning")
+    if not applied:
+        return None
     st.caption(f"{len(found.points)} sites read ({found.coordinates}). Distances are straight lines in British "
                f"National Grid from each small area's {site_io.CENTRE_METHOD}.")
     return found
@@ -239,9 +276,22 @@ def _totals(result: target.TargetResult) -> None:
     st.markdown(" ".join(t.sentences()))
 
 
-def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
+def _alternative(result: target.TargetResult) -> None:
+    """When the rule selects every small area: say so, and offer the within-area ranking one click away."""
+    alt = result.alternative
+    if alt is None:
+        return
+    words, button = st.columns([5, 2], vertical_alignment="center")
+    with words:
+        notice(f"{alt.reason} {alt.offer}", kind="warning")
+    button.button(f"Use the worst fifth ({alt.lsoas:,} of {alt.area_lsoas:,})", key="w_within_area",
+                  on_click=_use_rule, args=(alt.rule,), type="primary", use_container_width=True,
+                  help=f"Sets the rule to {alt.rule}; the address keeps it.")
+
+
+def _map(result: target.TargetResult, sites: site_io.Sites | None, gaps: pd.DataFrame | None, gap_km: float) -> None:
     if result.area.level == "england":
-        _england_map(result, sites)
+        _england_map(result, sites, gaps, gap_km)
         return
     shapes = _shapes(result.lsoa_vintage)
     gdf = gpd.GeoDataFrame(shapes.merge(result.table, on="area_code", how="inner"), geometry="geometry", crs=4326)
@@ -261,32 +311,28 @@ def _map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
             indicator=first, fill_opacity=opacity, tooltip_fields={"match_text": RULE_ROW, **extra},
         ))
     layers.append(outline_layer(shapely.union_all(gdf.geometry.to_numpy()), name=result.area.area_name))
+    if gaps is not None and not gaps.empty:
+        layers.append(gap_layer(_gap_shapes(gdf, gaps), gap_km=gap_km))
     if sites is not None:
-        layers.append(_site_layer(sites))
+        layers.append(site_layer(sites.points))
     minx, miny, maxx, maxy = gdf.total_bounds
     span = max(maxx - minx, (maxy - miny) * 1.6, 1e-3)
     zoom = int(max(6, min(14, math.floor(math.log2(360 * 420 / (256 * span))))))
     m = assets.localise(base_map())
     st_folium(m, key="target_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=layers,
               center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=zoom, returned_objects=[])
-    st.markdown(_key(sites, faded=True), unsafe_allow_html=True)  # fixed text only
+    st.markdown(map_key(sites=sites is not None, gaps=None if gaps is None else len(gaps), gap_km=gap_km, faded=True),
+                unsafe_allow_html=True)  # fixed text and numbers only
 
 
-def _key(sites: site_io.Sites | None, *, faded: bool) -> str:
-    """The map key (fixed text only)."""
-    return (
-        f"<div role='list' aria-label='Map key' style='font-size:0.9rem'>"
-        f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{MATCH_COLOUR};"
-        "border:1px solid #333;vertical-align:middle'></span> matches the rule</span> &nbsp; "
-        f"<span role='listitem'><span style='display:inline-block;width:14px;height:14px;background:{OTHER_COLOUR};"
-        f"{'opacity:.5;' if faded else ''}border:1px solid #333;vertical-align:middle'></span> other small areas"
-        f"{' of the area (faded)' if faded else ''}</span>"
-        + (" &nbsp; <span role='listitem'>● service site</span>" if sites is not None else "")
-        + "</div>"
-    )
+def _gap_shapes(shapes: gpd.GeoDataFrame, gaps: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The gaps' polygons with their names, nearest site and distance."""
+    drawn = shapes[["area_code", "area_name", "geometry"]].merge(gaps, on="area_code", how="inner")
+    return gpd.GeoDataFrame(drawn, geometry="geometry", crs=shapes.crs)
 
 
-def _england_map(result: target.TargetResult, sites: site_io.Sites | None) -> None:
+def _england_map(result: target.TargetResult, sites: site_io.Sites | None, gaps: pd.DataFrame | None,
+                 gap_km: float) -> None:
     """Every LSOA in England, matches in dark purple (the national small-area layer: geometry stays in the browser)."""
     first = _indicator(result, result.rule.indicator_ids[0])
     table = _national_table(result, first)
@@ -298,12 +344,21 @@ def _england_map(result: target.TargetResult, sites: site_io.Sites | None) -> No
     values = {**values, "show_class": True, "class_title": RULE_ROW,
               "style_labels": [target.VERDICT_WORDS.get(k, k) for k in values["style_labels"]]}
     layers: list[Any] = [national_group(values)]
+    drawn = gaps is not None and 0 < len(gaps) <= GAP_DRAW_LIMIT
+    if gaps is not None and drawn:
+        shapes = gpd.GeoDataFrame(_shapes(result.lsoa_vintage).merge(result.table[["area_code", "area_name"]],
+                                                                     on="area_code"), geometry="geometry")
+        layers.append(gap_layer(_gap_shapes(shapes, gaps), gap_km=gap_km, striped=False))  # a canvas map
     if sites is not None:
-        layers.append(_site_layer(sites))
+        layers.append(site_layer(sites.points))
     m = assets.localise(base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM, prefer_canvas=True))
     st_folium(m, key="target_england_map", height=ENGLAND_MAP_HEIGHT, use_container_width=True, feature_group_to_add=layers,
               center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM, returned_objects=[])
-    st.markdown(_key(sites, faded=False), unsafe_allow_html=True)  # fixed text only
+    st.markdown(map_key(sites=sites is not None, gaps=None if gaps is None else len(gaps), gap_km=gap_km,
+                        faded=False, striped=False), unsafe_allow_html=True)  # fixed text and numbers only
+    if gaps is not None and len(gaps) > GAP_DRAW_LIMIT:
+        st.caption(f"The {len(gaps):,} coverage gaps are more than the map draws ({GAP_DRAW_LIMIT:,}); "
+                   "the table lists them all. Choose an area to see them drawn.")
     t = result.totals
     st.caption(f"{t.lsoas:,} of England's {t.area_lsoas:,} small areas ({result.lsoa_vintage} LSOAs) match the rule "
                "and are drawn in dark purple; the other "
@@ -352,23 +407,11 @@ def _not_compared(result: target.TargetResult) -> None:
                      height=min(36 * (len(shown) + 1), 220), use_container_width=True)
 
 
-def _site_layer(sites: site_io.Sites) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="Service sites", control=False)
-    points = sites.points.to_crs(4326)
-    for name, point in zip(points["name"], points.geometry, strict=True):
-        folium.CircleMarker(
-            location=(round(point.y, 5), round(point.x, 5)), radius=6, color="#FFFFFF", weight=2, fill=True,
-            fill_color=SITE_COLOUR, fill_opacity=1.0, tooltip=html.escape(str(name)),
-        ).add_to(group)
-    seed = "|".join(f"{n}:{p.x:.5f},{p.y:.5f}" for n, p in zip(points["name"], points.geometry, strict=True))
-    return set_stable_ids(group, seed=f"sites:{seed}")
-
-
 def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: float) -> None:
     matches = result.matches
     st.subheader(f"Ranked list ({len(matches):,})")
     if matches.empty:
-        st.info("No small area of this area meets the rule. Loosen a condition (e.g. decile <= 3) or use OR.")
+        st.info(f"No small area of this area meets the rule. {rules.NO_MATCH_HINT}")
         return
     _downloads(result, distances)  # here, not under the map: a laptop screen shows them beside the list
     # The values first and the code last: the panel is narrow, and a clipped number column looks empty.
@@ -380,7 +423,7 @@ def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: 
     if distances is not None:
         gaps = site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
         st.markdown(f"**Coverage gaps:** {len(gaps)} of the {len(matches)} target small areas are more than "
-                    f"{gap_km:g} km from the nearest site.")
+                    f"{gap_km:g} km from the nearest site" + (" (dashed orange on the map)." if len(gaps) else "."))
         if not gaps.empty:
             st.dataframe(gaps.merge(matches[["area_code", "area_name"]], on="area_code")[
                 ["area_name", "nearest_site", "distance_m", "area_code"]], hide_index=True, height=180,

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import contextlib
+import math
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from geo import target
+from geo import boundaries, target
+from geo import sites as site_io
 from geo.rules import rule_id
-from tests.browser.conftest import MAP_FRAME, axe_violations, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
+NEWHAM = "E09000025"
+HULL = "E06000010"
 HIGHLIGHT = "path.leaflet-interactive[fill='#4A1486']"
 
 
@@ -210,3 +217,138 @@ def test_an_uploaded_lsoa_column_is_a_rule_term(app_url, page, tmp_path, data_di
     assert _matched_polygons(pg, len(picked)) == len(picked)
     assert pg.get_by_text("Ranked list (3)").first.is_visible()
     assert blocked.urls == []
+
+
+# ---------------------------------------------------------------- issue 19: gaps drawn, sites kept with their area
+def _map_layers(page, until=lambda drawn: True, *, timeout_ms: int = 30_000) -> dict:
+    """What the target map draws, read from its Leaflet layers: gap polygons (with their drawn style) and site dots.
+
+    Read again until ``until`` holds (the map's layers arrive a moment after a rerun) or the time is up.
+    """
+    read = """() => { if (!window.map) { return null; }
+        const out = {gaps: [], sites: 0};
+        window.map.eachLayer((l) => {
+            const p = l.feature && l.feature.properties;
+            if (p && p.layer === 'coverage_gap' && l._path) {
+                out.gaps.push({code: p.area_code, cls: l._path.getAttribute('class') || '',
+                               dash: l._path.getAttribute('stroke-dasharray') || '',
+                               stroke: l._path.getAttribute('stroke'), fill: l._path.getAttribute('fill')});
+            }
+            if (!l.feature && l instanceof L.CircleMarker) { out.sites++; }
+        });
+        out.pattern = !!document.getElementById('hga-hatch-gap');
+        return out; }"""
+    waited, got = 0, None
+    while waited < timeout_ms:
+        with contextlib.suppress(Exception):  # the iframe is swapped while Streamlit reruns
+            got = page.wait_for_selector(MAP_FRAME, timeout=timeout_ms).content_frame().evaluate(read) or got
+        if got is not None and until(got):
+            return got
+        page.wait_for_timeout(250)
+        waited += 250
+    assert got is not None, "the target map did not draw"
+    return got
+
+
+def _upload_sites(page, path: Path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload", exact=True).last.click()
+    chooser.value.set_files(str(path))
+    settle(page)
+
+
+def _expected_gaps(rule: str, within: str, sites_csv: str, gap_km: float) -> set[str]:
+    result = target.evaluate(rule, within=within)
+    shapes = boundaries.load("lsoa", result.lsoa_vintage)
+    matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
+    distances = site_io.nearest_site(matched, site_io.read_sites(sites_csv).points)
+    return set(site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)["area_code"])
+
+
+def test_coverage_gaps_are_drawn_on_the_map_with_a_key(app_url, page, tmp_path) -> None:
+    pg, blocked = page
+    text = ("name,latitude,longitude\nStratford centre,51.5416,-0.0034\nEast Ham centre,51.5390,0.0517\n"
+            "Canning Town centre,51.5147,0.0082\n")
+    sites = tmp_path / "newham_centres.csv"
+    sites.write_text(text)
+    expected = _expected_gaps(target.PRESETS["Sure Start"], NEWHAM, text, 1.5)
+    matches = target.evaluate(target.PRESETS["Sure Start"], within=NEWHAM).totals.lsoas
+    assert 0 < len(expected) < matches, "the fixture should leave some target areas near a site and some far"
+    pg.goto(f"{app_url}/target?within={NEWHAM}&gap_km=1.5")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    _upload_sites(pg, sites)
+    pg.get_by_text("Coverage gaps:").first.wait_for(timeout=30_000)
+    settle(pg)
+    drawn = _map_layers(pg, lambda d: len(d["gaps"]) == len(expected))
+    assert {g["code"] for g in drawn["gaps"]} == expected
+    # Marked by pattern and outline, not colour alone: stripes and a dashed line.
+    assert all("hga-gap" in g["cls"] and g["dash"] and "url(#hga-hatch-gap)" in g["fill"] for g in drawn["gaps"])
+    assert drawn["pattern"] and drawn["sites"] == 3
+    key = pg.get_by_role("list", name="Map key")
+    assert f"coverage gap ({len(expected):,})" in key.inner_text()
+    assert pg.get_by_text(f"Coverage gaps: {len(expected)} of the {matches} target small areas").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "target_gaps_newham.png"))
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
+
+
+def test_sites_uploaded_for_hull_are_not_applied_to_newham_and_the_page_says_why(app_url, page, tmp_path) -> None:
+    pg, blocked = page
+    sites = tmp_path / "hull_centres.csv"
+    sites.write_text("name,latitude,longitude\nCity centre,53.7443,-0.3325\nNewland,53.7676,-0.3674\n"
+                     "Marfleet,53.7440,-0.2800\n")
+    pg.goto(f"{app_url}/target?within={HULL}")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    _upload_sites(pg, sites)
+    pg.get_by_text("3 sites read (latitude/longitude)").first.wait_for(timeout=30_000)
+    assert _map_layers(pg, lambda d: d["sites"] == 3)["sites"] == 3
+    within = pg.get_by_role("combobox", name="Within")
+    within.click()
+    pg.keyboard.type("Newham")
+    pg.get_by_role("option", name=re.compile(r"^Newham \(local authority district")).first.click()
+    settle(pg)
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('within') === 'E09000025'", timeout=30_000)
+    pg.get_by_text("None of your 3 sites lies within 5 km of Newham; they were uploaded for Kingston upon Hull").first.wait_for(
+        timeout=30_000)
+    settle(pg)
+    assert pg.get_by_text("Coverage gaps:").count() == 0
+    drawn = _map_layers(pg, lambda d: d["sites"] == 0)
+    assert drawn["sites"] == 0 and drawn["gaps"] == []
+    assert pg.get_by_text("hull_centres.csv").first.is_visible()  # the file is kept
+    pg.screenshot(path=str(ARTIFACTS / "target_sites_hull_on_newham.png"))
+    # Kept for every area only when the user says so; then the page says the distances are to sites outside.
+    pg.get_by_text("Use these sites for every area").first.click()
+    settle(pg)
+    matches = target.evaluate(target.PRESETS["Sure Start"], within=NEWHAM).totals.lsoas
+    pg.get_by_text(f"Coverage gaps: {matches} of the {matches} target small areas").first.wait_for(timeout=30_000)
+    assert pg.get_by_text("so every distance below is to a site outside the area").first.is_visible()
+    assert blocked.urls == []
+
+
+def test_housing_in_newham_does_not_discriminate_and_the_within_area_ranking_is_one_click(app_url, page) -> None:
+    pg, blocked = page
+    housing = target.evaluate(target.PRESETS["Housing"], within=NEWHAM)
+    assert housing.totals.lsoas == housing.totals.area_lsoas == 164  # the premise: every small area matches
+    fifth = math.ceil(housing.totals.area_lsoas / 5)
+    pg.goto(f"{app_url}/target?within={NEWHAM}")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    preset = pg.get_by_role("combobox", name="Start from")
+    preset.click()
+    pg.get_by_role("option", name="Housing").first.click()
+    settle(pg)
+    pg.get_by_text("so it does not discriminate here").first.wait_for(timeout=30_000)
+    pg.screenshot(path=str(ARTIFACTS / "target_housing_newham.png"))
+    pg.get_by_role("button", name=f"Use the worst fifth ({fifth} of 164)").click()
+    settle(pg)
+    assert _matched_polygons(pg, fifth) == fifth
+    rule = parse_qs(urlparse(pg.url).query)["rule"][0]
+    assert rule.endswith(" in worst 20%"), rule
+    assert target.evaluate(rule, within=NEWHAM).totals.lsoas == fifth
+    assert pg.get_by_text(f"Ranked list ({fifth})").first.is_visible()
+    assert pg.get_by_text("does not discriminate").count() == 0
+    pg.goto(pg.url)  # the address keeps it
+    assert _matched_polygons(pg, fifth) == fifth
+    pg.screenshot(path=str(ARTIFACTS / "target_housing_newham_fifth.png"))
+    assert blocked.urls == []
+    assert axe_violations(pg) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo.errors import RuleError
-from geo.rules import All, Any, Condition, Expr, parse, rule_id
+from geo.rules import All, Any, Condition, Expr, Worst, parse, rule_id
 
 
 # ---------------------------------------------------------------- parsing
@@ -28,6 +28,10 @@ from geo.rules import All, Any, Condition, Expr, parse, rule_id
             All((Any((Condition("a", "<", 1.0), Condition("b", ">", 2.0))), Condition("c", "=", 3.0))),
             id="parentheses-group",
         ),
+        pytest.param("a in worst 20%", Worst("a", 20.0), id="worst-share"),
+        pytest.param("A IN Worst 12.5 %", Worst("a", 12.5), id="worst-any-case-and-spacing"),
+        pytest.param("b <= 3 and a in worst 100%", All((Condition("b", "<=", 3.0), Worst("a", 100.0))),
+                     id="worst-joined"),
     ],
 )
 def test_parse_builds_the_tree(text: str, expected: Expr) -> None:
@@ -35,7 +39,7 @@ def test_parse_builds_the_tree(text: str, expected: Expr) -> None:
 
 
 def test_printed_rule_parses_back_to_the_same_tree() -> None:
-    rule = parse("(a < 1 or b > 2) and c = 3 or d <= 1e3", data_dir=None)
+    rule = parse("(a < 1 or b > 2) and c = 3 or d <= 1e3 or e in worst 20%", data_dir=None)
     assert parse(str(rule), data_dir=None).expr == rule.expr
 
 
@@ -51,6 +55,11 @@ def test_printed_rule_parses_back_to_the_same_tree() -> None:
         pytest.param("a < 1; drop", "character 6 .*';' is not part of the rule language", id="stray-character"),
         pytest.param("__import__('os') < 1", "character 12 ", id="python-is-not-a-rule"),
         pytest.param("a < 1 and", "the end of the rule", id="dangling-and"),
+        pytest.param("a in best 20%", "character 6 .*expected 'worst'", id="worst-misspelt"),
+        pytest.param("a in worst 20", "character 14 .*expected '%'", id="worst-without-percent"),
+        pytest.param("a in worst %", "character 12 .*expected a percentage", id="worst-without-number"),
+        pytest.param("a in worst 0%", "character 12 .*above 0 and at most 100", id="worst-nothing"),
+        pytest.param("a in worst 120%", "character 12 .*above 0 and at most 100", id="worst-more-than-all"),
     ],
 )
 def test_malformed_rules_say_where(text: str, where: str) -> None:
@@ -144,7 +153,8 @@ def _messages(data_dir: Path) -> list[str]:
 
     out: list[str] = []
     for text in ("", "a <= ", "a 2", "<= 2", "a < 1 b > 2", "(a < 1", "a < 1; drop", "a < 1 and", "a <= 1e309",
-                 "a <= inf", _nested(40), "a < 1 or " * 300 + "a < 1"):
+                 "a <= inf", _nested(40), "a < 1 or " * 300 + "a < 1", "a in best 20%", "a in worst 20",
+                 "a in worst %", "a in worst 0%", "a in worst inf%"):
         with pytest.raises(RuleError) as caught:
             parse(text, data_dir=None)
         out.append(str(caught.value))
@@ -162,6 +172,54 @@ def _messages(data_dir: Path) -> list[str]:
     return out
 
 
+# A condition as a person writes one (an id, a comparison or "in worst", a number), and a run of them
+# joined with and / or and grouped with ( ): what the texts below must only ever show as a whole rule.
+_COND = (r"[A-Za-z_][A-Za-z0-9_]*\s*(?:<=|>=|==|!=|≤|≥|≠|<|>|=)\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+         r"|[A-Za-z_][A-Za-z0-9_]*\s+in\s+worst\s+\d+(?:\.\d+)?\s*%")
+_RULE = rf"(?:\(\s*)*(?:{_COND})(?:\s*\))*(?:\s+(?:and|or)\s+(?:\(\s*)*(?:{_COND})(?:\s*\))*)*"
+#: Texts the rule's help, messages and examples are written in: every string in these modules, and the README's
+#: section on the target page.
+_SOURCES = ("geo/rules.py", "geo/target.py", "geo/selection.py", "ui/target.py", "cli/analysis.py", "README.md")
+
+
+def _examples(text: str) -> list[str]:
+    """Every rule written in ``text``: each maximal run of conditions, with unmatched parentheses trimmed."""
+    import re
+
+    out = []
+    for found in re.finditer(_RULE, text, flags=re.IGNORECASE):
+        example = found.group(0).strip()
+        while example.count("(") > example.count(")") and example.startswith("("):
+            example = example[1:].strip()
+        while example.count(")") > example.count("(") and example.endswith(")"):
+            example = example[:-1].strip()
+        out.append(example)
+    return out
+
+
+def _texts(path: Path) -> list[str]:
+    """The user-facing strings of a module (not its docstrings), or the README's target section."""
+    import ast
+    import re
+
+    source = path.read_text(encoding="utf-8")
+    if path.suffix != ".py":
+        section = re.search(r"^### Target small areas$(.*?)(?=^#{1,3} )", source, flags=re.MULTILINE | re.DOTALL)
+        assert section is not None, f"{path} has no '### Target small areas' section"
+        return [section.group(1)]
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def _parses(example: str, data_dir: Path) -> Expr:
+    # Uploaded columns (upload_*) are named per session: their examples are checked for the grammar only.
+    return parse(example, data_dir=None if "upload_" in example else data_dir).expr
+
+
 def test_every_example_in_a_message_parses(data_dir: Path) -> None:
     import re
 
@@ -170,3 +228,25 @@ def test_every_example_in_a_message_parses(data_dir: Path) -> None:
     assert len(examples) >= len(messages) // 2, messages  # examples are written between backticks
     for example in examples:
         assert parse(example, data_dir=data_dir).expr, example
+
+
+@pytest.mark.parametrize("source", [pytest.param(s, id=s) for s in _SOURCES])
+def test_every_rule_written_in_help_messages_and_placeholders_parses(source: str, data_dir: Path) -> None:
+    from geo._paths import DATA_DIR
+
+    root = DATA_DIR.parent
+    texts = _texts(root / source)
+    for example in (e for t in texts for e in _examples(t)):
+        expr = _parses(example, data_dir)
+        # Streamlit draws <= and >= in messages as ≤ and ≥: typed back, they mean the same.
+        assert _parses(example.replace("<=", "≤").replace(">=", "≥"), data_dir) == expr, example
+
+
+def test_the_page_help_placeholder_and_hints_hold_rules_that_parse(data_dir: Path) -> None:
+    from geo import rules
+
+    for text in (rules.RULE_HELP, rules.RULE_PLACEHOLDER, rules.NO_MATCH_HINT):
+        examples = _examples(text)
+        assert examples, text
+        for example in examples:
+            assert parse(example, data_dir=data_dir).expr, example

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import UploadError
-from geo.sites import BNG, coverage_gaps, nearest_site, read_sites
+from geo.sites import BNG, coverage_gaps, nearest_site, placement, read_sites, sites_near
 
 
 def test_latitude_longitude_rows_and_bad_rows_listed() -> None:
@@ -79,3 +79,51 @@ def test_coverage_gaps_beyond_a_distance() -> None:
     gaps = coverage_gaps(nearest_site(areas, sites), beyond_m=1000)
     assert gaps["area_code"].tolist() == ["B"]
     assert gaps["distance_m"].tolist() == [10000.0]
+
+
+# ---------------------------------------------------------------- sites kept with their area (issue 19)
+def test_sites_in_or_near_an_area_are_counted_in_metres() -> None:
+    # Two 1 km squares side by side; sites inside, 4.9 km and 5.1 km beyond the east edge, and 30 km away.
+    area = gpd.GeoDataFrame({"area_code": ["A", "B"]}, geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)],
+                            crs=BNG)
+    sites = gpd.GeoDataFrame({"name": ["in", "4.9 km", "5.1 km", "far"]},
+                             geometry=[Point(500, 500), Point(6900, 500), Point(7100, 500), Point(32000, 500)], crs=BNG)
+    assert sites_near(sites, area, within_m=5000) == 2
+    assert sites_near(sites.to_crs(4326), area.to_crs(4326), within_m=5000) == 2  # measured in the grid, not degrees
+    assert sites_near(sites.iloc[3:], area, within_m=5000) == 0
+
+
+def test_hull_sites_are_nowhere_near_newham(data_dir) -> None:
+    from geo import boundaries
+
+    shapes = boundaries.load("lsoa", "2011", within="E09000025", data_dir=data_dir)
+    hull = read_sites("name,latitude,longitude\nCity centre,53.7443,-0.3325\nMarfleet,53.7440,-0.2800\n")
+    newham = read_sites("name,latitude,longitude\nStratford,51.5416,-0.0034\nLeyton (Waltham Forest),51.5600,-0.0150\n")
+    assert sites_near(hull.points, shapes, within_m=5000) == 0
+    assert sites_near(newham.points, shapes, within_m=5000) == 2
+
+
+@pytest.mark.parametrize(
+    ("sites", "near", "uploaded_for", "applied", "expected"),
+    [
+        pytest.param(12, 0, "Kingston upon Hull", False,
+                     "None of your 12 sites lies within 5 km of Newham; they were uploaded for Kingston upon Hull, "
+                     "so they are not used here.", id="elsewhere-not-used"),
+        pytest.param(12, 0, "Kingston upon Hull", True,
+                     "None of your 12 sites lies within 5 km of Newham; they were uploaded for Kingston upon Hull, "
+                     "so every distance below is to a site outside the area.", id="elsewhere-kept-for-every-area"),
+        pytest.param(3, 0, "Newham", True,
+                     "None of your 3 sites lies within 5 km of Newham, so every distance below is to a site outside "
+                     "the area.", id="uploaded-here-but-all-far"),
+        pytest.param(1, 0, "Newham", True,
+                     "Your site does not lie within 5 km of Newham, so every distance below is to a site outside the "
+                     "area.", id="one-site"),
+        pytest.param(12, 4, "Tower Hamlets", False,
+                     "Your 12 sites were uploaded for Tower Hamlets, so they are not used for Newham; 4 of them lie in "
+                     "Newham or within 5 km of it.", id="elsewhere-some-near"),
+        pytest.param(12, 4, "Newham", True, "", id="here-and-near-says-nothing"),
+    ],
+)
+def test_placement_says_where_the_sites_lie(sites: int, near: int, uploaded_for: str, applied: bool,
+                                            expected: str) -> None:
+    assert placement(sites=sites, near=near, area_name="Newham", uploaded_for=uploaded_for, applied=applied) == expected

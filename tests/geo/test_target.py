@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from cli.main import main
 from geo import boundaries, indicators, target
+from geo.catalogue import load_catalogue
 from geo.errors import RuleError, UnknownAreaCodeError
 from geo.lsoa_sets import POPULATION_COLUMNS
 from geo.rules import parse
@@ -304,3 +306,44 @@ def test_an_uploaded_site_name_cannot_run_as_a_formula_in_either_download(data_d
     assert rows and {r["nearest_site"] for r in rows} == {"'" + hostile}
     features = json.loads(target.to_geojson(result, extra=sites, data_dir=data_dir))["features"]
     assert {f["properties"]["nearest_site"] for f in features} == {"'" + hostile}
+
+
+# ---------------------------------------------------------------- a rule that selects every small area (issue 19)
+NEWHAM = "E09000025"
+
+
+@pytest.mark.parametrize(
+    ("rule", "ranked_on", "holds"),
+    [
+        pytest.param(target.PRESETS["Housing"], "iod19_overcrowding", "iod19_overcrowding >= 0.15", id="housing-preset"),
+        pytest.param("imd2019_wider_barriers_decile <= 2", "imd2019_wider_barriers_rank",
+                     "imd2019_wider_barriers_decile <= 2", id="barriers-to-housing-decile"),
+    ],
+)
+def test_a_rule_matching_all_of_newham_offers_the_worst_fifth_within_it(rule: str, ranked_on: str, holds: str,
+                                                                          data_dir) -> None:
+    result = target.evaluate(rule, within=NEWHAM, data_dir=data_dir)
+    assert result.totals.lsoas == result.totals.area_lsoas == 164
+    alt = result.alternative
+    assert alt is not None and alt.indicator_id == ranked_on and alt.rule == f"{ranked_on} in worst 20%"
+    assert f"{holds} holds in every one" in alt.reason and "does not discriminate" in alt.reason
+    fifth = target.evaluate(alt.rule, within=NEWHAM, data_dir=data_dir)
+    assert fifth.totals.lsoas == alt.lsoas == math.ceil(164 / 5)
+    assert fifth.alternative is None
+    # The fifth taken are the worst by the indicator's own polarity, from the published values.
+    published = indicators.load(ranked_on, level="lsoa", vintage="2011", data_dir=data_dir).set_index("area_code")["value"]
+    inside = published.reindex(result.table["area_code"])
+    low_is_worse = load_catalogue(data_dir)[ranked_on].polarity == "higher_is_better"  # rank 1 = most deprived
+    worst_first = inside.sort_values(ascending=low_is_worse)
+    assert set(fifth.matches["area_code"]) == set(worst_first.index[: alt.lsoas])
+    assert any(n.startswith(f"{alt.rule} ranks within Newham: {alt.lsoas} of its 164") for n in fifth.notes)
+
+
+def test_a_rule_that_discriminates_offers_nothing(data_dir) -> None:
+    result = target.evaluate(target.PRESETS["Sure Start"], within=NEWHAM, data_dir=data_dir)
+    assert 0 < result.totals.lsoas < result.totals.area_lsoas and result.alternative is None
+
+
+def test_worst_on_a_count_of_people_is_refused(data_dir) -> None:
+    with pytest.raises(RuleError, match="'pop_total' has no better or worse direction"):
+        target.evaluate("pop_total in worst 20%", within=NEWHAM, data_dir=data_dir)
