@@ -31,7 +31,7 @@ from geo.tables import csv_text
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
 from layers.choropleth import base_map, choropleth_layer, outline_layer
-from layers.interaction import PromptClick, SteadyFocus
+from layers.interaction import KeyboardDrill, PromptClick, SteadyFocus
 from layers.legend import build_legend, to_html
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
@@ -47,17 +47,21 @@ from ui.widgets import (
     as_text,
     attribution_caption,
     compact_layout,
+    focus_heading,
     map_clicked,
     notice,
     select_area,
     set_param,
     show_notes,
     widget,
+    write_params,
 )
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
 MAP_HEIGHT = 500
+#: The anchor (element id) of the area panel's heading, where the keyboard lands after a drill-down.
+PANEL_HEADING = "area-panel"
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
 AREA_WORD = AREA_LABELS
 #: How long a session's first page waits after sending the map, before the controls and sidebar (see
@@ -233,6 +237,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     figures may take the server a while).
     """
     crumbs, finder = st.columns([3, 2], vertical_alignment="center")
+    moved = _panel_moved(view)
     england = _england(view)
     method, _why = _drawn_method(view, indicator)
     try:  # joined and classified once per server for each view (never for an upload): ui.cache
@@ -313,7 +318,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     def draw_panel() -> None:
         if focus:
             with panel_col:
-                _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small)
+                _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small, moved=moved)
 
     return _Later(draw_map, draw_controls, draw_panel)
 
@@ -323,6 +328,14 @@ def _crumbs_and_search(view: View, gdf: gpd.GeoDataFrame, crumbs: Any, finder: A
         _breadcrumb(view, gdf)
     with finder:
         _search(view, gdf)
+
+
+def _panel_moved(view: View) -> bool:
+    """Whether the panel shows another area than on the last run (never on the session's first map page)."""
+    code = view.area_code or view.region_code
+    last = st.session_state.get("_panel_for", "")  # "": no map page drawn yet in this session
+    st.session_state["_panel_for"] = code
+    return bool(code) and last != "" and code != last
 
 
 def _focus_name(view: View) -> str:
@@ -338,6 +351,7 @@ def _base_map() -> Any:
     m = base_map(location=ENGLAND_CENTRE, zoom_start=ENGLAND_ZOOM)
     SteadyFocus().add_to(m)
     PromptClick().add_to(m)
+    KeyboardDrill().add_to(m)  # Tab to the map, arrows, Enter drills down (the national layer adds its own areas)
     return assets.localise(m)
 
 
@@ -362,12 +376,11 @@ def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
     """England > region > area, on the map the user is on: no level, indicator or period changes."""
     cols = st.columns([2, 3, 3], gap="small", vertical_alignment="center")
-    # The buttons rerun the whole app, which resolves the view from the URL again.
+    # The buttons write the URL once (one step in the browser's history) and rerun the whole app,
+    # which resolves the view from the URL again.
     if cols[0].button("England", key="crumb_england", disabled=not (view.area_code or view.region_code),
                       help="Back to the whole map", icon=":material/home:"):
-        select_area(None)
-        st.query_params.pop("region", None)
-        st.query_params.pop("lsoa", None)
+        select_area(None, region=None, lsoa=None)
         st.rerun()
     region = view.region_code
     if view.area_code:
@@ -379,9 +392,7 @@ def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
         name = str(names.get(region, region))
         if view.area_code:
             if cols[1].button(f"› {name}", key="crumb_region", help=f"Zoom out to {name} on this map"):
-                select_area(None)
-                st.query_params.pop("lsoa", None)
-                st.query_params["region"] = region
+                select_area(None, region=region, lsoa=None)
                 st.rerun()
         else:
             cols[1].markdown(f"› **{name}**")
@@ -462,7 +473,7 @@ def _small_areas(view: view_cache.Drill) -> _SmallAreas | None:
     layer = choropleth_layer(
         joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
         scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
-        precision=PRECISION,
+        precision=PRECISION, opens=False,  # Enter on the map opens districts; a small area is read out
     )
     area = _boundaries(view.level, view.vintage)
     name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
@@ -483,16 +494,18 @@ def _latest(indicator_id: str, lsoa_vintage: str) -> tuple[str, str]:
 
 
 def _set_lsoa_indicator() -> None:
-    st.query_params["lsoa"] = st.session_state["w_lsoa_indicator"]
+    write_params({"lsoa": st.session_state["w_lsoa_indicator"]})
 
 
 # ---------------------------------------------------------------- panel
-def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None:
+def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None, *, moved: bool = False) -> None:
     level = view.level if view.area_code else "region"
     vintage = view.vintage if view.area_code else REGION_VINTAGE
     code = view.area_code or view.region_code or ""
     row = gdf[gdf["area_code"] == code].iloc[0]
-    st.subheader(str(row["area_name"]))
+    st.subheader(str(row["area_name"]), anchor=PANEL_HEADING)
+    if moved:  # a drill (or the breadcrumb, or Back) opened this panel: the keyboard lands on its heading
+        focus_heading(PANEL_HEADING, str(row["area_name"]))
     st.caption(f"{code} · {AREA_WORD[level].capitalize()} ({vintage} boundaries)")
     if bool(row.get("approximate")):
         st.warning(f"Approximate boundary: {row.get('approximate_reason')}")
@@ -520,8 +533,7 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None) -> None
     edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")
     if deciles["lsoas"].sum():
         st.markdown(f"**Small areas by national {edition} decile** (1 = most deprived 10% of England)")
-        st.bar_chart(deciles.set_index("decile")["lsoas"], x_label=f"{edition} decile", y_label="Small areas",
-                     height=200)
+        _decile_chart(deciles, edition)
     with st.expander("Plain-English summary", expanded=False):
         for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
             st.markdown(f"- {sentence}")
@@ -543,6 +555,18 @@ def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, e
         return ""
     return decile_svg(small.joined, decile_column="national_decile", outline=_outline(area, small.joined),
                       title=f"Map of {name}: small areas by {edition} decile")
+
+
+def _decile_chart(deciles: pd.DataFrame, edition: str) -> None:
+    """The area's small areas per national decile, as bars (fixed axes: the wheel scrolls the page past it)."""
+    import altair as alt
+
+    chart = alt.Chart(deciles).mark_bar(color="#0072B2").encode(
+        x=alt.X("decile:O", title=f"{edition} decile", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("lsoas:Q", title="Small areas", axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("decile:O", title="Decile"), alt.Tooltip("lsoas:Q", title="Small areas")],
+    ).properties(height=200)
+    st.altair_chart(chart, width="stretch")  # no .interactive(): a chart never takes the wheel
 
 
 def _trend(view: View, code: str, level: str, name: str) -> None:
