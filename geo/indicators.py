@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.dataset as ds
 
-from geo import shared
+from geo import derived, shared
 from geo._paths import DATA_DIR, refreshed_dir
 from geo.areas import without_value
 from geo.catalogue import get
@@ -122,11 +122,15 @@ def load(
 def periods(indicator_id: str, *, level: str, data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The (vintage, period, sex) combinations held at ``level``, with the number of areas.
 
+    ``carried`` counts the rows the atlas carried from other areas (:mod:`geo.derived`:
+    "Same area as" or "Approximate:"), so a view can prefer the official figures.
     Vintages holding under half the areas of the fullest vintage for the same
     period and sex (e.g. a few abolished districts a source also lists) are left out.
     """
     rows = _rows(indicator_id, level, data_dir, refreshed_dir(data_dir))
-    combos = rows.groupby(["vintage", "period", "sex"], as_index=False).size().rename(columns={"size": "areas"})
+    rows = rows.assign(carried=derived.kind_of(rows["note"]) != "published")
+    combos = rows.groupby(["vintage", "period", "sex"], as_index=False).agg(areas=("area_code", "size"),
+                                                                           carried=("carried", "sum"))
     # A code set that holds only a few predecessor areas for a period is not a map worth offering.
     most = combos.groupby(["period", "sex"])["areas"].transform("max")
     combos = combos[combos["areas"] >= 0.5 * most]
@@ -215,6 +219,7 @@ def tidy_table(joined: pd.DataFrame, *, view: View, classification: Classificati
             "lower_ci": joined.get("lower_ci"),
             "upper_ci": joined.get("upper_ci"),
             "status": joined["status"],
+            "approximate": derived.is_approximate(joined["note"]) if "note" in joined else False,
             "note": joined.get("note"),
         }
     )

@@ -83,10 +83,15 @@ def carry(query: Mapping[str, str], *, changed: str) -> frozenset[str]:
 
     Picking an indicator keeps the period, sex and boundaries where they are held and
     replaces them silently where not: the user never chose them for this indicator.
+    Picking a geography keeps the indicator, period and sex the user was looking at, so
+    replacing one of them is said (:func:`resolve` says it in one line); only the
+    boundaries, which differ by geography anyway, change quietly.
     """
     order = ("level", "indicator", "period", "sex", "vintage")
     if changed not in order:
         return frozenset()
+    if changed == "level":
+        return frozenset({"vintage"} & set(query))
     return frozenset(k for k in order[order.index(changed) + 1:] if k in query)
 
 
@@ -141,6 +146,7 @@ def resolve(
                     f"showing {catalogue[fallback].label} instead."
                 )
             indicator_id = fallback
+            quiet = quiet | {"period", "sex"}  # the user never chose a period or sex for the fallback
         else:
             lad_ok = "lad" in catalogue[indicator_id].levels
             notes.append(
@@ -155,31 +161,31 @@ def resolve(
         table = table[table["vintage"].isin(MAP_VINTAGES[level])]
     periods = sorted(table["period"].unique())
     period = q.get("period", "")
+    asked_period = period if q.get("period") and "period" not in quiet else ""
     if period not in periods:
-        if q.get("period"):
-            say("period", f"{catalogue[indicator_id].label} has no period {period!r}; showing the latest.")
         period = _latest(periods)
     table = table[table["period"] == period]
 
     sexes = list(table["sex"].unique())
     sex = q.get("sex", "")
+    asked_sex = sex if q.get("sex") and "sex" not in quiet else ""
     if sex not in sexes:
         preferred = [s for s in ("persons", "female", "male") if s in sexes]
-        if q.get("sex"):
-            say("sex", f"No {sex!r} figures for {period}; showing {preferred[0]}.")
         sex = preferred[0]
     table = table[table["sex"] == sex]
+    if line := _moved(catalogue[indicator_id].label, level, asked=(asked_period, asked_sex), shown=(period, sex)):
+        notes.append(line)
 
-    vintages = sorted(table["vintage"].unique())
     vintage = q.get("vintage", "")
+    vintages = _official_first(table)
     if vintage not in vintages:
         if q.get("vintage"):
             say(
                 "vintage",
-                f"{catalogue[indicator_id].label} for {period} is held on the {', '.join(vintages)} "
-                f"boundaries, not {vintage!r}; showing {vintages[-1]}."
+                f"{catalogue[indicator_id].label} for {period} is held on the {', '.join(sorted(vintages))} "
+                f"boundaries, not {vintage!r}; showing {vintages[0]}."
             )
-        vintage = vintages[-1]
+        vintage = vintages[0]
 
     method = q.get("method", "quantiles")
     if method not in METHODS:
@@ -197,6 +203,32 @@ def resolve(
         lsoa = None
     view = View(level, vintage, indicator_id, period, sex, method, area, region, lsoa)
     return view, notes
+
+
+def _moved(label: str, level: str, *, asked: tuple[str, str], shown: tuple[str, str]) -> str:
+    """One line saying which asked-for period and sex are not held at ``level``, and what is shown ("" if none)."""
+    period, sex = asked
+    lost_period = bool(period) and period != shown[0]
+    lost_sex = bool(sex) and sex != shown[1]
+    if not (lost_period or lost_sex):
+        return ""
+    where = LEVEL_LABELS[level].lower()
+    if lost_period and lost_sex:
+        return f"{label} has no {sex} figures for {period!r} for {where}; showing {shown[1]}, {shown[0]}, the latest held."
+    if lost_period:
+        return f"{label} has no figures for {period!r} for {where}; showing {shown[0]}, the latest held."
+    return f"{label} has no {sex!r} figures for {shown[0]} for {where}; showing {shown[1]}."
+
+
+def _official_first(table: pd.DataFrame) -> list[str]:
+    """The vintages held for one period and sex, best first: fewest figures carried from other areas, then latest.
+
+    ``table`` may have a ``carried`` column (:func:`geo.indicators.periods`): an official
+    figure always wins over one the atlas carried from other areas (:mod:`geo.derived`).
+    """
+    carried = table["carried"] if "carried" in table else pd.Series(0, index=table.index)
+    ranked = table.assign(_carried=carried.fillna(0)).sort_values(["_carried", "vintage"], ascending=[True, False])
+    return list(dict.fromkeys(str(v) for v in ranked["vintage"]))
 
 
 def _nearest_indicator(catalogue: Mapping[str, Indicator], wanted: str, held: list[str]) -> str:

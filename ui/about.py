@@ -8,10 +8,13 @@ import json
 import os
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from geo import derived
 from geo._paths import DATA_DIR
-from geo.catalogue import GROUPS, load_catalogue
+from geo.catalogue import GROUPS, Indicator, load_catalogue
+from geo.derived import APPROXIMATE, POPULATION_YEARS, SAME_AREA
 from geo.schema import BOUNDARY_SETS, LEVEL_LABELS
 from ui.widgets import compact_layout
 
@@ -37,11 +40,13 @@ def about_page() -> None:
         st.error("The data catalogue is missing. Rebuild the data with `python -m geo build`.")
         return
     st.markdown(
-        "Every number in the atlas is taken unchanged from the official source named below. "
-        "Missing values are shown as missing and suppressed values (too few events to publish) "
-        "as suppressed; nothing is estimated or filled in."
+        "Every number in the atlas is taken unchanged from the official source named below, except the "
+        "approximations and derived figures listed under *What the atlas approximates or derives*, each of "
+        "which is marked where it is shown. Missing values are shown as missing and suppressed values (too "
+        "few events to publish) as suppressed; no missing value is filled in."
     )
     st.info(raw["attribution"])
+    _approximations(catalogue)
     _fresh_figures()
     rules = raw.get("methods", {}).get("spearhead", {})
     st.caption("**Spearhead method rules.** " + " ".join(str(rules.get(k, "")) for k in ("tie_rule", "missing_rule", "code_sets")))
@@ -91,6 +96,61 @@ def about_page() -> None:
                     st.warning(f"Derived by the atlas or a third party, not an official figure: {ind.method}")
                 for caveat in ind.caveats:
                     st.markdown(f"> {caveat}")
+
+
+def _approximations(catalogue: dict[str, Indicator]) -> None:
+    """Say exactly what is approximated or derived, at which levels, with which weights, and how it is marked."""
+    st.header("What the atlas approximates or derives")
+    st.subheader("Health outcomes for areas their sources do not publish for")
+    years = "; ".join(f"mid-{y}: {words}" for y, (_i, _p, words) in POPULATION_YEARS.items())
+    st.markdown(
+        "No source held publishes health outcomes for Primary Care Trusts (PCTs) or Strategic Health "
+        "Authorities (SHAs), and the upper-tier and regional series stop earlier than the district ones (women's "
+        "life expectancy at 2016-18, no men's series). For those areas, periods and sexes the atlas carries the "
+        "published district and upper-tier figures, by comparing which 2011 small areas (LSOAs) each area holds:\n"
+        f"- **Same area.** An area with exactly the small areas of one published area (a unitary authority on "
+        f"the upper-tier map, most PCTs) shows that area's published figure unchanged, with its confidence "
+        f"interval. Marked: its note starts *{SAME_AREA}* (tooltip, area panel, Table (CSV)).\n"
+        "- **Approximation.** An area made of whole published areas (a county, a region, an SHA, some PCTs) shows "
+        "the population-weighted mean of their published values. The weights are ONS small-area population "
+        "estimates summed over each member, from the year held nearest the middle of the period "
+        f"({years}). No confidence interval can be derived, so none is shown. Members suppressed for small "
+        "numbers (City of London, Isles of Scilly) are left out, and named, when together they hold under 1% "
+        "of the area's people; otherwise the area has no value. The slope index of inequality is never "
+        f"averaged. Marked: its note starts *{APPROXIMATE}* and names the members and weights (tooltip, area "
+        "panel), the map legend says how many values are approximate, and the Table (CSV) has "
+        "`approximate` = true and a header line saying so.\n"
+        "- **Official figures win.** Nothing is carried where the level holds an official figure for that "
+        "indicator, period and sex, and an official figure brought by a refresh from Fingertips replaces the "
+        "carried one. Areas that cut through a district (Birmingham's three ward-based PCTs, some others) have "
+        "no value."
+    )
+    carried = derived.summary()
+    if len(carried):
+        st.table(pd.DataFrame({
+            "Level": [LEVEL_LABELS.get(lv, lv) for lv in carried["level"]],
+            "Indicator": [catalogue[i].label if i in catalogue else i for i in carried["indicator_id"]],
+            "Periods carried": carried["periods"],
+            "Same area": carried["same_area"], "Approximate": carried["approximate"],
+            "No value": carried["without_value"], "Weights (population year)": carried["weights"],
+        }))
+    st.subheader("Figures derived by the atlas or a third party")
+    by_method: dict[str, list[Indicator]] = {}
+    for ind in catalogue.values():
+        if ind.derived:
+            by_method.setdefault(ind.method or "method not stated", []).append(ind)
+    lines = [f"- {len(inds)} indicator{'s' if len(inds) > 1 else ''} held for "
+             f"{', '.join(sorted({LEVEL_LABELS.get(lv, lv).lower() for i in inds for lv in i.levels}))} "
+             f"(e.g. *{inds[0].title}*): {method}" for method, inds in by_method.items()]
+    st.markdown(
+        "These are computed from official small-area figures, not published for the area shown; each says so "
+        "in its entry under *Indicators* below.\n" + "\n".join(lines)
+    )
+    st.subheader("Boundaries")
+    st.markdown(
+        "Birmingham's three PCTs are built from its 2004 wards and marked *Approximate boundary* in the area "
+        "panel; see *Boundaries* below."
+    )
 
 
 def _fresh_figures() -> None:

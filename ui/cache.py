@@ -52,7 +52,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.template import Template
 
-from geo import boundaries, indicators, shared
+from geo import boundaries, derived, indicators, shared
 from geo import profile as area_profile
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
@@ -237,6 +237,8 @@ def _drawn(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
         scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
     )
+    if carried := derived.legend_note(joined.get("note"), joined["status"]):  # figures carried from other areas
+        legend = dataclasses.replace(legend, note=f"{legend.note} {carried}".strip())
     return Drawn(joined=joined, report=report, classification=classification, categories=categories,
                  scheme=scheme, legend=legend, key=key)
 
@@ -350,9 +352,19 @@ def _shared_small_areas(drill: Drill, *, _build: Callable[[Drill], Any]) -> tupl
 
 
 @shared.cached(max_entries=MAX_AREA_ENTRIES)
-def headlines(area_code: str, *, level: str) -> list[area_profile.Headline]:
-    """:func:`geo.profile.headlines`, shared (frozen items; do not change the list)."""
-    return area_profile.headlines(area_code, level=level)
+def headlines(area_code: str, *, level: str, pinned: tuple[str, str, str] | None = None) -> list[area_profile.Headline]:
+    """:func:`geo.profile.headlines`, shared (frozen items; do not change the list).
+
+    ``pinned`` = (indicator_id, sex, period) of the map: that headline is given for the
+    map's period (left out when the area has no row for it), never another period's.
+    """
+    items = area_profile.headlines(area_code, level=level)
+    if pinned is None:
+        return items
+    indicator_id, sex, period = pinned
+    out = [h if (h.indicator.indicator_id, h.sex) != (indicator_id, sex) or h.period == period
+           else area_profile.headline(indicator_id, sex, area_code, level=level, period=period) for h in items]
+    return [h for h in out if h is not None]
 
 
 @shared.cached(max_entries=MAX_AREA_ENTRIES)

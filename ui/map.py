@@ -20,7 +20,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import boundaries, indicators
+from geo import boundaries, derived, indicators
 from geo import profile as area_profile
 from geo.catalogue import GROUPS, Indicator
 from geo.classify import classify, method_drawn
@@ -520,9 +520,10 @@ def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None, *, move
     pop = area_profile.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
-    items = view_cache.headlines(code, level=level)
+    items = view_cache.headlines(code, level=level, pinned=(view.indicator_id, view.sex, view.period))
     if items:
-        st.markdown("**Against England** (latest period held; 95% confidence intervals; rank 1 = best)")
+        st.markdown(f"**Against England** ({view.period} for the map's indicator, the latest period held for the "
+                    "others; 95% confidence intervals; rank 1 = best)")
         st.markdown("\n".join(area_profile.panel_lines(items)))  # worded by geo.comparison, as the pack is
     from geo.lag import area_sentences  # years behind England (issue 14)
 
@@ -604,6 +605,14 @@ def _attribution() -> str:
 
 
 # ---------------------------------------------------------------- downloads
+def _table_csv(joined: gpd.GeoDataFrame, view: View, indicator: Indicator, classification: Any) -> str:
+    """The map's Table (CSV): every area's row, after lines saying what it is, its CIs and its approximations."""
+    table = indicators.tidy_table(joined, view=view, classification=classification)
+    title = (f"{indicator.title}, {SEX_LABELS[view.sex].lower()}, {view.period}; {LEVEL_LABELS[view.level]} "
+             f"({view.vintage} boundaries)")
+    return csv_text(table, header=[title, *derived.table_notes(table)])
+
+
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
                legends: list[Any], layers: list[Any], small: _SmallAreas | None,
                bounds: Any = None) -> None:
@@ -611,9 +620,10 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
     cols = st.columns(3 if small is not None else 2)
     # Tables are written only when a button is pressed (a callable), not on every rerun.
     cols[0].download_button(
-        "Table (CSV)", lambda: csv_text(indicators.tidy_table(joined, view=view, classification=classification)),
+        "Table (CSV)", partial(_table_csv, joined, view, indicator, classification),
         file_name=f"{stem}.csv", mime="text/csv",
-        help="Every area on the map, with value, confidence interval, status, class and note.",
+        help="Every area on the map, with value, confidence interval, status, whether it is approximate, class "
+             "and note.",
     )
     if small is not None:
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")

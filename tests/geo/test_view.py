@@ -56,8 +56,8 @@ def test_round_trip() -> None:
     [
         pytest.param({"level": "parish"}, "level", "lad", "Unknown geography", id="bad-level"),
         pytest.param({"indicator": "nope"}, "indicator_id", "le_birth", "Unknown indicator", id="bad-indicator"),
-        pytest.param({"period": "1066"}, "period", "2021-23", "no period", id="bad-period"),
-        pytest.param({"sex": "robot"}, "sex", "female", "No 'robot'", id="bad-sex"),
+        pytest.param({"period": "1066"}, "period", "2021-23", "no figures for '1066'", id="bad-period"),
+        pytest.param({"sex": "robot"}, "sex", "female", "no 'robot' figures", id="bad-sex"),
         pytest.param({"vintage": "1999"}, "vintage", "2023", "not '1999'", id="bad-vintage"),
         pytest.param({"method": "magic"}, "method", "quantiles", "Unknown classification", id="bad-method"),
         pytest.param(
@@ -98,7 +98,7 @@ def test_a_carried_parameter_that_is_held_is_kept() -> None:
 @pytest.mark.parametrize(
     ("changed", "expected"),
     [
-        pytest.param("level", {"indicator", "period", "sex", "vintage"}, id="level"),
+        pytest.param("level", {"vintage"}, id="level"),
         pytest.param("indicator", {"period", "sex", "vintage"}, id="indicator"),
         pytest.param("vintage", set(), id="vintage"),
         pytest.param("method", set(), id="method"),
@@ -125,3 +125,56 @@ def test_region_and_small_area_indicator_in_the_url(query, region, lsoa, note) -
     assert (note is None and notes == []) or any(note in n for n in notes)
     again, _ = _resolve(view.to_query())
     assert again == view
+
+
+#: Life expectancy on upper tiers: 2016-18 official on 2019 codes; 2023-25 carried to 2023 codes (women only here),
+#: and 2016-18 men both official (2013 codes) and carried (2023 codes).
+UPPER = {
+    ("le_birth", "utla"): pd.DataFrame({
+        "vintage": ["2019", "2023", "2013", "2023"], "period": ["2016-18", "2023-25", "2016-18", "2016-18"],
+        "sex": ["female", "female", "male", "male"], "carried": [0, 150, 0, 151],
+    }),
+    **COMBOS,
+}
+CATALOGUE_UPPER = {**CATALOGUE, "le_birth": Indicator(
+    "le_birth", "Life expectancy at birth", "d", "years", "higher_is_better", "Life expectancy", SRC,
+    sexes=("male", "female"), levels={"lad": ("2019", "2023"), "utla": ("2013", "2019", "2023")},
+    periods=("2001-03", "2016-18", "2021-23", "2023-25"),
+)}
+
+
+def _switch(query: dict[str, str], level: str) -> tuple[View, list[str]]:
+    """The user, looking at ``query``, picks ``level`` in the Geography box."""
+    from geo.view import carry
+
+    quiet = carry(query, changed="level")
+    return resolve({**query, "level": level}, catalogue=CATALOGUE_UPPER, combos=lambda i, lv: UPPER[(i, lv)],
+                   quiet=quiet)
+
+
+@pytest.mark.parametrize(
+    ("period", "sex", "shown", "note"),
+    [
+        pytest.param("2023-25", "female", ("2023-25", "female", "2023"), None, id="held: kept, boundaries follow"),
+        pytest.param("2001-03", "female", ("2023-25", "female", "2023"),
+                     "Life expectancy at birth has no figures for '2001-03' for upper-tier", id="period not held"),
+        pytest.param("2023-25", "male", ("2023-25", "female", "2023"), "no 'male' figures for 2023-25",
+                     id="sex not held"),
+    ],
+)
+def test_switching_geography_says_in_one_line_what_it_could_not_keep(period: str, sex: str,
+                                                                      shown: tuple[str, str, str],
+                                                                      note: str | None) -> None:
+    view, notes = _switch({"level": "lad", "vintage": "2023", "indicator": "le_birth", "period": period, "sex": sex},
+                          "utla")
+    assert (view.period, view.sex, view.vintage) == shown
+    assert (notes == []) if note is None else (len(notes) == 1 and note in notes[0]), notes
+
+
+def test_an_official_code_set_is_preferred_over_carried_figures() -> None:
+    view, notes = _switch({"level": "lad", "vintage": "2019", "indicator": "le_birth", "period": "2016-18",
+                           "sex": "male"}, "utla")
+    assert (view.period, view.sex, view.vintage) == ("2016-18", "male", "2013") and notes == []
+    again, _ = resolve({**view.to_query(), "vintage": "2023"}, catalogue=CATALOGUE_UPPER,
+                       combos=lambda i, lv: UPPER[(i, lv)])
+    assert again.vintage == "2023"  # a user who picks the carried figures' code set keeps it

@@ -37,6 +37,11 @@ def _page(*, key: str | None = None) -> AppTest:
     return at
 
 
+def _fresh_table(at: AppTest) -> object:
+    """The Fresh figures table (the page also has a table of what it approximates)."""
+    return next(t.value for t in at.table if "Fingertips indicator" in t.value.columns)
+
+
 @pytest.fixture
 def operator(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("HGA_OPERATOR_KEY", KEY)
@@ -51,7 +56,7 @@ def test_a_visitor_sees_the_figures_in_use_but_cannot_refresh_or_revert(refresh_
     (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
     at = _page()
     assert [b.label for b in at.button] == [] and not at.text_input
-    assert at.table[0].value.iloc[0]["Downloaded"] == "2026-01-05 10:00 UTC"
+    assert _fresh_table(at).iloc[0]["Downloaded"] == "2026-01-05 10:00 UTC"
     assert any("operator's task" in c.value for c in at.caption)
 
 
@@ -85,7 +90,7 @@ def test_refreshed_figures_are_listed_with_release_and_download_dates_and_can_be
     (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": ENTRY}}), encoding="utf-8")
     (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
     at = _page(key=operator)
-    table = at.table[0].value
+    table = _fresh_table(at)
     assert table.iloc[0].to_dict() == {"Indicator": "le_birth", "Fingertips indicator": "90366 Life expectancy at birth",
                                        "Periods": "",  # no refreshed rows in this folder
                                        "Released": "2025-12-02", "Downloaded": "2026-01-05 10:00 UTC", "Rows": "16",
@@ -112,9 +117,27 @@ def test_boundary_sets_pcts_and_unplaced_codes_are_listed(refresh_dir: Path, pct
     (folder / "manifest.json").write_text(json.dumps({"indicators": {"le_birth": entry}}), encoding="utf-8")
     (refresh_dir / "CURRENT").write_text("refresh-1\n", encoding="utf-8")
     at = _page()
-    row = at.table[0].value.iloc[0]
+    row = _fresh_table(at).iloc[0]
     assert row["Boundary sets"] == "districts 2023, districts 2013" + (", PCTs 2011" if pct else "")
     assert row["PCTs"] == answer
     listed = [m.value for m in at.markdown if "E16000014" in m.value]
     assert listed == (["- **le_birth**: E16000014"] if pct else [])
     assert any("no public script, package or export found" in c.value for c in at.caption)
+
+
+def test_the_page_says_what_is_approximated_how_and_how_it_is_marked(refresh_dir: Path, data_dir: Path) -> None:
+    from geo import derived
+    from geo.schema import LEVEL_LABELS
+
+    at = _page()
+    text = " ".join(m.value for m in at.markdown)
+    assert "nothing is estimated" not in text
+    for words in ("population-weighted mean", "mid-2015", "mid-2019", "mid-2020", derived.APPROXIMATE,
+                  derived.SAME_AREA, "`approximate` = true", "legend", "under 1%"):
+        assert words in text, words
+    held = derived.summary(data_dir=data_dir)
+    shown = next(t.value for t in at.table if "Weights (population year)" in t.value.columns)
+    assert len(shown) == len(held) and set(shown["Level"]) == {LEVEL_LABELS[lv] for lv in held["level"]}
+    upper = shown[(shown["Level"] == LEVEL_LABELS["utla"]) & (shown["Indicator"] == "Life expectancy")].iloc[0]
+    assert "male:" in upper["Periods carried"] and upper["Approximate"] > 0
+    assert "Figures derived by the atlas or a third party" in [h.value for h in at.subheader]

@@ -1,4 +1,4 @@
-"""Tests for geo.ingest.outcomes: health outcomes carried to PCTs and SHAs.
+"""Tests for geo.ingest.outcomes: health outcomes carried to PCTs, SHAs, upper tiers and regions.
 
 Tiny fixtures: three districts (A, B, C) of two LSOAs each; groups P1 = A (same area),
 P2 = B + C (union of whole districts), P3 = half of A (split).
@@ -15,7 +15,8 @@ import pytest
 
 from geo.catalogue import Indicator, Source
 from geo.contract import check_indicator_contract
-from geo.ingest.outcomes import area_lsoas, carry, describe, nearest_year, relate
+from geo.derived import APPROXIMATE, SAME_AREA
+from geo.ingest.outcomes import SMALL_SHARE, area_lsoas, carry, describe, nearest_year, plan, relate, target_vintage
 
 SRC = ("lad", "2021")
 
@@ -68,8 +69,9 @@ def _health(indicator_id: str, values: dict[str, tuple[float | None, str]]) -> p
                           "note": "compared with England: similar"} for code, (v, s) in values.items()])
 
 
-def _carry(health: pd.DataFrame, relations: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
-    weights = {(SRC, 2019): pd.Series({"A": 100.0, "B": 300.0, "C": 100.0})}
+def _carry(health: pd.DataFrame, relations: dict[tuple[str, str], pd.DataFrame],
+           population: dict[str, float] | None = None) -> pd.DataFrame:
+    weights = {(SRC, 2019): pd.Series(population or {"A": 100.0, "B": 300.0, "C": 100.0})}
     names = {SRC: {"A": "Ayton", "B": "Beeby", "C": "Ceeford"}}
     return carry(health, relations, level="pct", weights=weights, names=names,
                  why_none={"P3": "this area cuts through a district."}).set_index("area_code")
@@ -108,12 +110,81 @@ def test_carry_keeps_a_suppressed_same_area_value(relations: dict[tuple[str, str
     assert out.loc["P1", "status"] == "suppressed" and out.loc["P1", "note"].startswith("Same area as Ayton")
 
 
-def test_describe_adds_method_only_for_pct_and_sha() -> None:
+@pytest.mark.parametrize(
+    ("c_people", "valued"),
+    [(2.0, True), (300.0 * SMALL_SHARE / (1 - SMALL_SHARE) + 1.0, False)],
+    ids=["suppressed member under 1% left out and named", "suppressed member of 1% or more: no value"],
+)
+def test_carry_leaves_out_a_small_suppressed_member(c_people: float, valued: bool,
+                                                    relations: dict[tuple[str, str], pd.DataFrame]) -> None:
+    health = _health("le_birth", {"A": (80.0, "ok"), "B": (78.0, "ok"), "C": (None, "suppressed")})
+    union = _carry(health, relations, {"A": 100.0, "B": 300.0, "C": c_people}).loc["P2"]
+    assert (union["status"] == "ok") is valued
+    if valued:
+        assert union["value"] == 78.0 and union["note"].startswith(APPROXIMATE)
+        assert "Ceeford (C) left out: suppressed" in union["note"] and "of 1 whole local authority area (" in union["note"]
+    else:
+        assert "lack a published value (Ceeford (C))" in union["note"]
+
+
+def test_carry_gives_an_approximation_no_more_decimals_than_its_parts(
+        relations: dict[tuple[str, str], pd.DataFrame]) -> None:
+    union = _carry(_health("le_birth", {"A": (80.0, "ok"), "B": (78.1, "ok"), "C": (82.2, "ok")}), relations,
+                   {"A": 1.0, "B": 2.0, "C": 1.0}).loc["P2"]
+    assert union["value"] == round((78.1 * 2 + 82.2) / 3, 1)  # 79.5, not 79.4667
+
+
+def test_carry_names_the_first_members_of_a_large_union() -> None:
+    areas = pd.Series([f"D{i}" for i in range(8)], index=[f"L{i}" for i in range(8)])
+    relations = {SRC: relate(pd.Series("R1", index=areas.index), areas)}
+    health = pd.DataFrame([{"indicator_id": "le_birth", "area_code": f"D{i}", "level": SRC[0], "vintage": SRC[1],
+                            "period": "2019", "sex": "male", "value": 80.0, "lower_ci": None, "upper_ci": None,
+                            "count": None, "denominator": None, "status": "ok", "note": None} for i in range(8)])
+    weights = {(SRC, 2019): pd.Series(1.0, index=[f"D{i}" for i in range(8)])}
+    out = carry(health, relations, level="region", vintage="2019", weights=weights,
+                names={SRC: {f"D{i}": f"Dee {i}" for i in range(8)}}, why_none={})
+    assert out[["level", "vintage"]].iloc[0].tolist() == ["region", "2019"]
+    assert "(Dee 0 (D0), Dee 1 (D1), Dee 2 (D2) and 5 more)" in out["note"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "level", "target"),
+    [("2013", "utla", "2013"), ("2020", "utla", "2021"), ("2023", "utla", "2023"), ("2021", "region", "2019")],
+    ids=["same year", "next held code set", "2023", "regions have one code set"],
+)
+def test_target_vintage(source: str, level: str, target: str) -> None:
+    assert target_vintage(source, level=level) == target
+
+
+def _rows(level: str, vintage: str, period: str, sex: str, n: int, indicator_id: str = "le_birth") -> pd.DataFrame:
+    return pd.DataFrame({"indicator_id": indicator_id, "area_code": [f"X{i}" for i in range(n)], "level": level,
+                         "vintage": vintage, "period": period, "sex": sex})
+
+
+def test_plan_carries_only_what_the_level_has_no_official_row_for() -> None:
+    health = pd.concat([
+        _rows("lad", "2019", "2016-18", "female", 300), _rows("utla", "2019", "2016-18", "female", 150),
+        _rows("region", "2019", "2016-18", "female", 9),
+        _rows("lad", "2023", "2023-25", "female", 296), _rows("lad", "2021", "2023-25", "female", 17),
+        _rows("lad", "2023", "2023-25", "male", 296),
+        _rows("lad", "2020", "2016-18", "male", 314, "le_birth_1618"),
+        _rows("utla", "2013", "2010-12", "female", 152, "hle_birth"),
+    ])
+    utla = plan(health, level="utla")
+    assert utla.values.tolist() == [["le_birth", "2023-25", "female", "2023"], ["le_birth", "2023-25", "male", "2023"],
+                                    ["le_birth_1618", "2016-18", "male", "2021"]]
+    region = plan(health, level="region")  # an upper-tier-only series reaches regions too
+    assert region.values.tolist() == [["hle_birth", "2010-12", "female", "2019"], *[[*r[:3], "2019"] for r in
+                                                                                    utla.values.tolist()]]
+
+
+def test_describe_adds_method_only_for_carried_levels() -> None:
     ind = Indicator("le_birth", "LE", "d", "years", "higher_is_better", "Life expectancy", Source("ONS", "t", "x.csv"),
                     levels={"lad": ("2021",)})
     assert describe(ind) == ind
-    held = describe(replace(ind, levels={"lad": ("2021",), "pct": ("2011",)}))
-    assert "population-weighted" in held.method and "Same area" in held.caveats[-1]
+    for level in ("pct", "utla", "region"):
+        held = describe(replace(ind, levels={"lad": ("2021",), level: ("2011",)}))
+        assert "population-weighted" in held.method and "Same area" in held.caveats[-1]
     derived_imd = replace(ind, indicator_id="imd2019_imd_area_avg_score", levels={"pct": ("2011",)})
     assert describe(derived_imd) == derived_imd
 
@@ -131,9 +202,10 @@ def outcomes(data_dir: Path) -> pd.DataFrame:
 
 def test_built_outcomes_keep_the_contract(outcomes: pd.DataFrame, data_dir: Path) -> None:
     check_indicator_contract(outcomes, declared=set(outcomes["indicator_id"]), where="outcomes.parquet")
-    assert set(outcomes["level"]) == {"pct", "sha"} and set(outcomes["vintage"]) == {"2011"}
-    pcts = pd.read_parquet(data_dir / "boundaries" / "pct_2011.parquet", columns=["area_code"])
-    assert set(outcomes.loc[outcomes["level"] == "pct", "area_code"]) == set(pcts["area_code"])
+    assert set(outcomes["level"]) == {"pct", "sha", "utla", "region"}
+    for (level, vintage), rows in outcomes.groupby(["level", "vintage"]):
+        areas = pd.read_parquet(data_dir / "boundaries" / f"{level}_{vintage}.parquet", columns=["area_code"])
+        assert set(rows["area_code"]) == set(areas["area_code"]), (level, vintage)
     weighted = outcomes["note"].str.startswith("Approximate:", na=False)
     assert weighted.any() and outcomes.loc[weighted, ["lower_ci", "upper_ci"]].isna().all().all()
     assert outcomes.loc[outcomes["status"] != "ok", "note"].notna().all()
@@ -159,3 +231,61 @@ def test_built_birmingham_pcts_have_no_value(outcomes: pd.DataFrame) -> None:
     birmingham = outcomes[outcomes["area_code"].isin(["E16000064", "E16000073", "E16000117"])]
     assert len(birmingham) > 0 and (birmingham["status"] == "missing").all()
     assert birmingham["note"].str.contains("wards").all()
+
+
+def _key(rows: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    return set(rows[["indicator_id", "level", "period", "sex"]].itertuples(index=False, name=None))
+
+
+def test_built_official_figures_win(outcomes: pd.DataFrame, data_dir: Path) -> None:
+    health = pd.read_parquet(data_dir / "indicators" / "health.parquet")
+    upper = ["utla", "region"]
+    assert not _key(health[health["level"].isin(upper)]) & _key(outcomes[outcomes["level"].isin(upper)])
+
+
+@pytest.mark.parametrize(("level", "n_areas"), [("utla", 153), ("region", 9)])
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_built_upper_tiers_and_regions_reach_the_latest_district_period(outcomes: pd.DataFrame, data_dir: Path,
+                                                                        level: str, n_areas: int, sex: str) -> None:
+    health = pd.read_parquet(data_dir / "indicators" / "health.parquet")
+    latest = sorted(health.loc[(health["indicator_id"] == "le_birth") & (health["level"] == "lad"), "period"])[-1]
+    rows = outcomes[(outcomes["indicator_id"] == "le_birth") & (outcomes["level"] == level)
+                    & (outcomes["period"] == latest) & (outcomes["sex"] == sex)]
+    assert len(rows) == n_areas and (rows["status"] == "ok").sum() >= n_areas - 2  # City of London, Scilly
+    kinds = rows["note"].str.split(" ").str[0]
+    assert set(kinds) <= {"Same", APPROXIMATE}
+    approx = rows[rows["note"].str.startswith(APPROXIMATE)]
+    assert approx[["lower_ci", "upper_ci"]].isna().all().all()
+    if level == "region":
+        assert len(approx) == 9  # every region is made of whole districts
+
+
+def test_built_unitary_upper_tier_is_its_district(outcomes: pd.DataFrame, data_dir: Path) -> None:
+    """Hartlepool (E06000001) as an upper tier shows its district's published row unchanged, CIs included."""
+    health = pd.read_parquet(data_dir / "indicators" / "health.parquet")
+    mine = outcomes[(outcomes["area_code"] == "E06000001") & (outcomes["level"] == "utla")]
+    district = health[(health["area_code"] == "E06000001") & (health["level"] == "lad")]
+    both = mine.merge(district, on=["indicator_id", "period", "sex"], suffixes=("", "_lad"))
+    assert len(both) > 0 and both["note"].str.startswith(f"{SAME_AREA} Hartlepool (E06000001)").all()
+    for col in ("value", "lower_ci", "upper_ci", "status"):
+        assert both[col].equals(both[f"{col}_lad"]) or both[col].fillna(-1).equals(both[f"{col}_lad"].fillna(-1)), col
+    assert both["lower_ci"].notna().any()  # le_birth_1618 carries its confidence intervals
+
+
+def test_built_approximation_is_close_where_the_official_figure_is_held(data_dir: Path) -> None:
+    """The method, applied where ONS published regions too (women's life expectancy to 2016-18), lands within 0.3 years."""
+    health = pd.read_parquet(data_dir / "indicators" / "health.parquet")
+    parents = pd.read_parquet(data_dir / "lookups" / "lsoa11_parents.parquet")
+    lads = area_lsoas(parents, pd.read_parquet(data_dir / "lookups" / "la_code_changes.parquet"))[("lad", "2019")]
+    pop = pd.read_parquet(data_dir / "indicators" / "population.parquet")
+    pop = pop[(pop["indicator_id"] == "pop_total") & (pop["period"] == "2019") & (pop["level"] == "lsoa")]
+    weights = pop.set_index("area_code")["value"].groupby(lads).sum()
+    rows = health[(health["indicator_id"] == "le_birth") & (health["level"] == "lad") & (health["vintage"] == "2019")
+                  & (health["period"] == "2016-18")]
+    relations = {("lad", "2019"): relate(parents.set_index("area_code")["region_code"], lads)}
+    out = carry(rows, relations, level="region", vintage="2019", weights={(("lad", "2019"), 2019): weights},
+                names={("lad", "2019"): {}}, why_none={})
+    official = health[(health["level"] == "region") & (health["indicator_id"] == "le_birth")
+                      & (health["period"] == "2016-18")]
+    both = out.merge(official, on=["area_code", "sex"], suffixes=("", "_official"))
+    assert len(both) == 9 and ((both["value"] - both["value_official"]).abs() <= 0.3).all()
