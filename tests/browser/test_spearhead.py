@@ -134,3 +134,95 @@ def test_after_a_refresh_the_page_says_the_official_series_and_their_periods(ref
                    f"(only for {span('u75_cancer_prev')})", exact=False).first.wait_for(timeout=90_000)
     assert pg.get_by_text("The result rests on 4 of the 5 indicators", exact=False).first.is_visible()
     assert blocked.urls == []
+
+
+# --- issue 19: cut-offs at published precision, the code set the figures were published on ----------------------
+
+CHILTERN = "E07000005"  # an affluent district abolished in 2020 (now part of Buckinghamshire)
+
+
+def _click_at(page, lat: float, lng: float) -> None:
+    """One mouse click on the map at a place (not an area code): what a person clicks where Chiltern lies."""
+    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    point = frame_el.content_frame().evaluate(
+        "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); return {x: p.x, y: p.y}; }",
+        [lat, lng],
+    )
+    box = frame_el.bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def test_csv_header_states_cut_offs_at_the_published_precision(app_url, page, tmp_path) -> None:
+    import re
+
+    pg, blocked = page
+    pg.goto(f"{app_url}/spearhead?period=2015-17")
+    result = spearhead.run("2015-17")
+    fmts = spearhead.formats(result)
+    button = pg.get_by_role("button", name="Download the table (CSV)")
+    button.wait_for(timeout=90_000)
+    settle(pg)
+    with pg.expect_download(timeout=60_000) as download:
+        button.click()
+    path = tmp_path / "spearhead.csv"
+    download.value.save_as(path)
+    header = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    for c in result.criteria:
+        line = next(h for h in header if h.startswith(f"# {c.key}: "))
+        cut = re.search(r"cut-off ([\d,.]+) over", line)
+        assert cut is not None, line
+        assert cut.group(1) == fmts[c.key].number(result.assessment.cutoffs[c.key]), line  # 35.4, not 35.4155
+    assert blocked.urls == []
+
+
+def test_chiltern_on_2015_17_is_not_undecided_by_default(app_url, page) -> None:
+    from geo import boundaries
+
+    pg, blocked = page
+    pg.goto(f"{app_url}/spearhead?period=2015-17")
+    old = boundaries.load("lad", "2019")
+    spot = old.loc[old["area_code"] == CHILTERN, "geometry"].iloc[0].representative_point()
+    _frame(pg).locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+    pg.get_by_text("local authorities qualify", exact=False).first.wait_for(timeout=90_000)
+    settle(pg)
+    _click_at(pg, spot.y, spot.x)  # where Chiltern lies
+    pg.wait_for_function("() => new URLSearchParams(location.search).has('area')", timeout=30_000)
+    pg.locator("h4").first.wait_for(timeout=30_000)
+    settle(pg)
+    assert pg.get_by_text("is undecided", exact=False).count() == 0
+    # the area drawn there on the default code set, and its verdict as the method gives it
+    result = spearhead.run("2015-17")
+    drawn = boundaries.load("lad", result.vintage)
+    under = drawn[drawn.geometry.contains(spot)].iloc[0]
+    t = result.assessment.table
+    assert not t.loc[under["area_code"], "undecided"]
+    verdict = "qualifies" if t.loc[under["area_code"], "qualifies"] else "does not qualify"
+    assert pg.get_by_role("heading", name=str(under["area_name"])).first.is_visible()
+    assert pg.get_by_text(f"{under['area_name']} {verdict}", exact=False).first.is_visible()
+    pg.screenshot(path="artifacts/spearhead_chiltern_2015-17.png")
+    assert blocked.urls == []
+
+
+def test_an_undecided_area_says_which_values_are_missing_and_why(app_url, page) -> None:
+    from geo import boundaries
+
+    pg, blocked = page
+    pg.goto(f"{app_url}/spearhead?period=2015-17")
+    result = spearhead.run("2015-17")
+    reasons = spearhead.undecided_reasons(result)
+    drawn = boundaries.load("lad", result.vintage).to_crs(27700)
+    drawn = drawn[drawn["area_code"].isin(list(reasons))]
+    code = str(drawn.loc[drawn.geometry.area.idxmax(), "area_code"])  # the largest undecided area: easy to click
+    legend = pg.locator(".hga-legend")
+    legend.get_by_text("Undecided", exact=False).first.wait_for(timeout=90_000)
+    assert legend.get_by_text(f"({len(reasons)} areas)", exact=False).count() >= 1
+    settle(pg)
+    click_area(pg, code)
+    name = result.names[code]
+    pg.get_by_role("heading", name=name).first.wait_for(timeout=30_000)
+    settle(pg)
+    assert pg.get_by_text(f"{name} is undecided", exact=False).first.is_visible()
+    for why in reasons[code].values():
+        assert pg.get_by_text(why, exact=False).first.is_visible()
+    pg.screenshot(path="artifacts/spearhead_undecided_says_why.png")
+    assert blocked.urls == []
