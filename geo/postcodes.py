@@ -243,7 +243,7 @@ def find_many(postcodes: pd.Series, *, data_dir: Path = DATA_DIR) -> pd.DataFram
     """Vectorised :func:`find` for normalised postcodes (``None`` where not shaped like one).
 
     Returns, aligned with ``postcodes``: ``status`` (as :func:`find`), ``lsoa11_code``,
-    ``lsoa21_code`` and ``terminated`` (bool).
+    ``lsoa21_code``, ``terminated`` (bool) and ``easting``/``northing`` (NaN where not held).
     """
     table = _table(data_dir)
     text = postcodes.astype("string").fillna("")
@@ -265,6 +265,8 @@ def find_many(postcodes: pd.Series, *, data_dir: Path = DATA_DIR) -> pd.DataFram
         codes = np.where(hit, table.columns[col][i], -1)
         cats = np.concatenate([table.categories[col], np.array([None], dtype=object)])
         out[name] = cats[np.where(codes < 0, len(cats) - 1, codes)]
+    for name in ("easting", "northing"):
+        out[name] = np.where(hit, table.columns[name][i], np.nan)
     return out
 
 
