@@ -567,7 +567,7 @@ def _decile_chart(deciles: pd.DataFrame, edition: str) -> None:
         y=alt.Y("lsoas:Q", title="Small areas", axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=[alt.Tooltip("decile:O", title="Decile"), alt.Tooltip("lsoas:Q", title="Small areas")],
     ).properties(height=200)
-    st.altair_chart(chart, width="stretch")  # no .interactive(): a chart never takes the wheel
+    st.altair_chart(chart, width="stretch")  # its scales are not bound to the wheel: the page scrolls past it
 
 
 def _trend(view: View, code: str, level: str, name: str) -> None:
