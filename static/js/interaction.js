@@ -199,8 +199,9 @@ function keyboardDrill(MAP, KEYS) {
     // @inline end keyboardDrill
 }
 
-// WheelAfterFocus: the wheel scrolls the page past the map until the map is clicked or focused; Ctrl (or
-// Cmd) + wheel zooms at once, and a plain wheel over the map shows how to zoom for a moment.
+// WheelAfterFocus: the wheel scrolls the page past the map until the map is clicked or focused (focus
+// anywhere inside it; leaving it, or the page, turns the wheel back to the page); Ctrl (or Cmd) + wheel
+// zooms at once, and a plain wheel over the map shows how to zoom for a moment.
 function wheelAfterFocus(MAP) {
     // @inline begin wheelAfterFocus
     (function (map) {
@@ -215,9 +216,10 @@ function wheelAfterFocus(MAP) {
         var quiet = function () { clearTimeout(timer); hint.style.display = "none"; };
         var on = function () { wheel.enable(); quiet(); };
         wheel.disable();
-        if (document.activeElement === el) { on(); }
-        el.addEventListener("focus", on);
-        el.addEventListener("blur", function () { wheel.disable(); });
+        if (el.contains(document.activeElement)) { on(); }
+        // Focus anywhere in the map counts: a click on an area may focus the area's path, not the map.
+        el.addEventListener("focusin", on);
+        el.addEventListener("focusout", function (e) { if (!e.relatedTarget || !el.contains(e.relatedTarget)) { wheel.disable(); } });
         el.addEventListener("wheel", function (e) {
             if (wheel.enabled()) { return; }
             if (e.ctrlKey || e.metaKey) {

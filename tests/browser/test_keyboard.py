@@ -162,11 +162,28 @@ def test_the_wheel_over_the_map_scrolls_the_page_and_ctrl_wheel_zooms(app_url, p
     # Ctrl + wheel zooms the map at once, as a map in a page does.
     frame_el.scroll_into_view_if_needed()
     box = frame_el.bounding_box()
-    pg.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    pg.mouse.move(*middle)
     pg.keyboard.down("Control")
     pg.mouse.wheel(0, -100)
     pg.keyboard.up("Control")
-    frame.wait_for_function(f"() => window.map.getZoom() === {zoom + 1}", timeout=5_000)
+    frame.wait_for_function(f"() => window.map.getZoom() === {zoom + 1} && !window.map._animatingZoom", timeout=5_000)
+
+    # A click on the map (a small area of Birmingham: nothing opens) lets the wheel zoom it ...
+    pg.mouse.click(*middle)
+    settle(pg)
+    pg.mouse.move(*middle)
+    pg.mouse.wheel(0, 200)
+    frame.wait_for_function(f"() => window.map.getZoom() < {zoom + 1}", timeout=5_000)
+    assert _query(pg)["area"] == BIRMINGHAM
+    # ... until the person clicks elsewhere on the page: the wheel scrolls the page again.
+    zoomed, top = frame.evaluate("() => window.map.getZoom()"), pg.evaluate(SCROLLED)[1]
+    pg.get_by_role("heading", name="Health Gap Atlas").click()
+    pg.mouse.move(*middle)
+    pg.mouse.wheel(0, 200)
+    pg.wait_for_timeout(800)
+    assert frame.evaluate("() => window.map.getZoom()") == zoomed
+    assert pg.evaluate(SCROLLED)[1] > top
 
 
 def test_the_wheel_over_a_chart_scrolls_the_page_and_keeps_its_axes(app_url, page) -> None:

@@ -56,6 +56,7 @@ class Element {
     getAttribute(name) { return name in this.attributes ? this.attributes[name] : null; }
     addEventListener(type, fn) { (this.listeners[type] = this.listeners[type] || []).push(fn); }
     matches(selector) { return selector === ":focus-visible" && this.focusVisible; }
+    contains(other) { return other === this || this.children.some(function (c) { return c.contains && c.contains(other); }); }
     insertAdjacentHTML(where, html) { this.inserted = (this.inserted || []).concat([[where, html]]); }
     /** Fires ``type`` at the listeners; returns the event (``defaultPrevented`` tells whether one took it). */
     dispatch(type, props) {

@@ -201,12 +201,15 @@ test("wheelAfterFocus: the wheel scrolls past the map until it is clicked or foc
     el.dispatch("wheel", {deltaY: 30, metaKey: true, clientX: 1, clientY: 2});
     assert.deepEqual(zooms[1], [{x: 1, y: 2}, 6]);
 
-    el.dispatch("focus");  // a click focuses the map: Leaflet's wheel zoom takes over
+    const path = L.DomUtil.create("path", "leaflet-interactive", el);
+    el.dispatch("focusin", {target: path});  // a click on an area focuses its path: Leaflet's wheel zoom takes over
     assert.equal(on, true);
     assert.equal(hint.style.display, "none");
     const focused = el.dispatch("wheel", {deltaY: 100});
     assert.equal(focused.defaultPrevented, false);  // left to Leaflet's own handler
     assert.equal(zooms.length, 2);
-    el.dispatch("blur");
+    el.dispatch("focusout", {target: path, relatedTarget: el});  // from the area to the map itself: still on
+    assert.equal(on, true);
+    el.dispatch("focusout", {target: el, relatedTarget: null});  // a click elsewhere on the page: off
     assert.equal(on, false);
 });

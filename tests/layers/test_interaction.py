@@ -46,5 +46,5 @@ def test_wheel_after_focus_leaves_the_wheel_to_the_page_until_the_map_is_focused
     WheelAfterFocus().add_to(m)
     html = m.get_root().render()
     assert f"}})({m.get_name()});" in html
-    assert "wheel.disable();" in html and 'el.addEventListener("focus", on);' in html
+    assert "wheel.disable();" in html and 'el.addEventListener("focusin", on);' in html
     assert "Click the map or use Ctrl + scroll to zoom" in html

@@ -1,8 +1,10 @@
-"""Tests for ui.widgets: each user action writes the URL once (one step in the browser's history)."""
+"""Tests for ui.widgets: each user action writes the URL once (one step in the browser's history); no chart takes the wheel."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +85,15 @@ def test_nothing_changed_writes_nothing(params: _Params) -> None:
     widgets.write_params({"area": "E08000013", "region": None})
     widgets.select_area("E08000013")
     assert params.writes == []
+
+
+def test_no_page_draws_a_chart_that_takes_the_wheel() -> None:
+    """Streamlit's own charts (st.bar_chart, ...) and altair's .interactive() bind the scales to the wheel.
+
+    A person scrolling past such a chart zooms it instead (it once showed a bar chart on a -20 to 20 axis).
+    """
+    root = Path(widgets.__file__).resolve().parent
+    wheel = re.compile(r"st\.(?:bar|line|area|scatter)_chart\(|\.interactive\(|bind=[\"']scales")
+    offenders = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if wheel.search(line)]
+    assert offenders == []
