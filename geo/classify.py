@@ -536,7 +536,10 @@ def compare_with_england(
     england_value: float | None,
     polarity: Polarity | str,
 ) -> pd.Series:
-    """Each area against England, by its 95% confidence interval (the Fingertips method).
+    """Each area against England, by its confidence interval (the Fingertips method).
+
+    The intervals may be at 95% (the map's comparison) or 99.8%: Fingertips offers both,
+    and :func:`geo.intervals.compare_at` passes the level's own limits.
 
     Returns "better" / "similar" / "worse" (or "higher" / "similar" / "lower" when
     the indicator has no polarity); "not compared" for a value without an interval

@@ -101,6 +101,8 @@ class Versus:
     polarity: str
     #: "interval" (the area's confidence interval was tested), "published" (the publisher's own test), or "".
     basis: Literal["interval", "published", ""] = ""
+    #: The confidence level of the interval tested, in percent: 95, or 99.8 (Fingertips' two levels).
+    level: float = 95.0
 
     @property
     def phrase(self) -> str:
@@ -118,7 +120,7 @@ class Versus:
             return _BY_PUBLISHER
         lo, hi = self.lower_ci, self.upper_ci
         assert lo is not None and hi is not None and self.england is not None
-        where = f"95% confidence interval {_fmt(lo)} to {_fmt(hi)}"
+        where = f"{self.level:g}% confidence interval {_fmt(lo)} to {_fmt(hi)}"
         if self.verdict == "similar":
             return f"{where} includes England's value"
         return f"{where}, wholly {'above' if lo > self.england else 'below'} England's value"
@@ -127,9 +129,9 @@ class Versus:
         """The verdict for a list such as the map panel, e.g. "worse than England (95% confidence)"."""
         by = ", as published by OHID" if self.basis == "published" else ""
         if self.verdict in SIGNIFICANT:
-            return f"{self.phrase} (significant at 95% confidence{by})"
+            return f"{self.phrase} (significant at {self.level:g}% confidence{by})"
         if self.verdict == "similar":
-            return f"{self.phrase} (not significantly different at 95% confidence{by})"
+            return f"{self.phrase} (not significantly different at {self.level:g}% confidence{by})"
         if self.verdict == "missing":
             return self.phrase
         return f"not tested: {self.phrase}"
@@ -141,7 +143,7 @@ class Versus:
         never reads as a significant one when the interval says otherwise.
         """
         lead = difference.strip()
-        at = " at 95% confidence" if self.basis == "published" else ""
+        at = f" at {self.level:g}% confidence" if self.basis == "published" else ""
         if self.verdict in SIGNIFICANT:
             verdict = f"{self.phrase}{at} ({self._reason()})"
             return f"{lead}: {verdict}" if lead else verdict
@@ -157,8 +159,8 @@ class Versus:
 
 
 def compare(value: float | None, *, lower_ci: float | None, upper_ci: float | None, england: float | None,
-            polarity: str, published: str | None = None) -> Versus:
-    """One area's value against England's, by its 95% confidence interval (the Fingertips rule).
+            polarity: str, published: str | None = None, level: float = 95.0) -> Versus:
+    """One area's value against England's, by its confidence interval (the Fingertips rule).
 
     Parameters
     ----------
@@ -170,7 +172,10 @@ def compare(value: float | None, *, lower_ci: float | None, upper_ci: float | No
         ``"higher_is_better"``, ``"lower_is_better"`` or ``"none"`` (higher / similar / lower).
     published
         The publisher's own verdict by the same rule (:func:`published_verdict`), used only
-        when the interval is not held.
+        when the interval is not held; it is at 95%, so it is not used at another level.
+    level
+        The level of ``lower_ci``/``upper_ci`` in percent: 95 (default) or 99.8, Fingertips'
+        two levels (:func:`geo.intervals.compare_at` compares whole columns at either).
     """
     v, lo, hi, eng = _number(value), _number(lower_ci), _number(upper_ci), _number(england)
     verdict: Verdict
@@ -183,11 +188,11 @@ def compare(value: float | None, *, lower_ci: float | None, upper_ci: float | No
         found = str(compare_with_england(pd.Series([v]), pd.Series([lo]), pd.Series([hi]), england_value=eng,
                                          polarity=polarity).iloc[0])
         verdict, basis = found, "interval"  # type: ignore[assignment]
-    elif published in SIGNIFICANT or published == "similar":
+    elif level == 95.0 and (published in SIGNIFICANT or published == "similar"):
         verdict, basis = published, "published"  # type: ignore[assignment]
     else:
         verdict = "no interval"
-    return Versus(verdict, v, eng, lo, hi, polarity, basis)
+    return Versus(verdict, v, eng, lo, hi, polarity, basis, float(level))
 
 
 def difference(value: float, england: float, *, unit: str = "") -> str:
