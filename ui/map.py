@@ -26,7 +26,7 @@ from geo.catalogue import GROUPS, Indicator
 from geo.classify import classify, method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
-from geo.search import search
+from geo.search import AREA_LEVELS, AreaHit, opening
 from geo.tables import csv_text
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
@@ -39,12 +39,12 @@ from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
+from ui.finder import finder
 from ui.national import national_map
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
 from ui.widgets import (
-    as_text,
     attribution_caption,
     compact_layout,
     focus_heading,
@@ -401,28 +401,23 @@ def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
 
 
 def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
-    query = st.text_input(
-        "Find an area", key="search_query", placeholder="Find an area: name or code, e.g. St Helens",
-        label_visibility="collapsed",
-    )
-    if not query:
-        return
-    matches = search(query, zip(gdf["area_code"], gdf["area_name"], strict=True), limit=4)
-    if not matches:
-        st.caption(
-            f"No {AREA_WORD[view.level]} ({view.vintage} boundaries) matches {as_text(repr(query), limit=80)}. "
-            "Check the spelling, or switch geography or boundaries."
-        )
-        return
-    for m in matches:
-        st.button(m.area_name, key=f"hit_{m.area_code}", help=m.area_code, on_click=_choose_hit,
-                  args=(m.area_code,), width="stretch")
+    """Any area of any year, by name or code (ui.finder); one on another code set opens that code set's map."""
+    levels = tuple(sorted(AREA_LEVELS, key=lambda lv: lv != view.level))  # this map's level first
+    finder(st.container(), key="search_query", label="Find an area", pick=partial(_choose_hit, view), levels=levels,
+           prefer=(view.level, view.vintage), small_areas=view.vintage if view.level == "lsoa" else None,
+           placeholder="Find an area: name or code, any year, e.g. St Helens", label_visibility="collapsed")
 
 
-def _choose_hit(code: str) -> None:
-    select_area(code)
-    st.query_params.pop("lsoa", None)
-    st.session_state["search_query"] = ""  # a choice clears the search box
+def _choose_hit(view: View, hit: AreaHit) -> None:
+    """Open the chosen area: here when it is on this map's code set, else on its own (one write to the URL)."""
+    params = {k: st.query_params[k] for k in st.query_params if k != "lsoa"}
+    if (hit.level, hit.vintage) == (view.level, view.vintage):
+        params["area"] = hit.area_code
+    else:
+        params = opening(hit, params, catalogue=_catalogue(), combos=_combos) | (
+            {present.PARAM: "1"} if present.is_on(st.query_params) else {})
+        st.session_state["_quiet"] = frozenset({"indicator", "period", "sex", "vintage"})
+    st.query_params.from_dict(params)
 
 
 # ---------------------------------------------------------------- small areas
