@@ -35,7 +35,7 @@ from typing import Final
 
 import pandas as pd
 
-from geo import codes, indicators
+from geo import codes, derived, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
@@ -465,7 +465,8 @@ def _area_value(indicator_id: str, sex: str, code: str, *, level: str, vintage: 
         if lv not in levels:
             continue
         rows = indicators.load(indicator_id, level=lv, sex=sex, data_dir=data_dir)
-        rows = rows[(rows["area_code"] == code) & (rows["status"] == "ok")]
+        # Published values only: a county's or region's approximation (geo.derived) is not its figure.
+        rows = rows[(rows["area_code"] == code) & (rows["status"] == "ok") & ~derived.is_approximate(rows["note"])]
         if rows.empty:
             continue
         rows = rows.assign(year=[period_year(str(p)) for p in rows["period"]], own=rows["vintage"] == vintage)

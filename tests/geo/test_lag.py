@@ -162,6 +162,20 @@ def test_area_sentences_only_where_the_area_has_its_own_value(data_dir) -> None:
     assert lag.area_sentences("E38000001", "A PCT", level="pct", data_dir=data_dir) == ()
 
 
+def test_area_sentences_use_published_figures_not_approximations(data_dir) -> None:
+    """Lancashire's life expectancy after 2016-18 is the atlas's approximation (geo.derived): never used here."""
+    from geo import derived, indicators
+
+    rows = indicators.load("le_birth", level="utla", sex="female", data_dir=data_dir)
+    mine = rows[(rows["area_code"] == "E10000017") & (rows["status"] == "ok")]
+    published = sorted(mine.loc[~derived.is_approximate(mine["note"]), "period"])[-1]
+    assert sorted(mine["period"])[-1] > published  # approximations are held for later periods
+    said = lag.area_sentences("E10000017", "Lancashire", level="utla", vintage="2023", data_dir=data_dir)
+    women = [s for s in said if s.startswith("Women") and "good health" not in s]
+    assert len(women) == 1 and f"({published}" in women[0]
+    assert not [s for s in said if s.startswith("Men") and "good health" not in s]  # men: only approximations
+
+
 @pytest.mark.parametrize("sex", ["female", "male"])
 def test_run_agrees_with_england_on_committed_data(data_dir, sex: str) -> None:
     run = lag.run("le_birth", period="2023-25", sex=sex, data_dir=data_dir)
