@@ -315,3 +315,156 @@ def test_an_lsoa_2011_file_on_2023_districts(app_url, page, tmp_path, data_dir) 
     assert blocked.urls == []
     assert pg.get_by_text("Traceback").count() == 0
     assert axe_violations(pg) == []
+
+
+# ---------------------------------------------------------------- issue 19: what a new user met
+PERCENT_FILE = FIXTURES / "lad_percent_0_100.csv"  # Cornwall 18.9, Hartlepool 22.4, ...; Rutland's value blank
+GOV_NAMES_CSV = FIXTURES / "gov_title_footer_names.csv"
+GOV_XLSX = FIXTURES / "gov_title_footer.xlsx"
+
+
+def _hover_tooltip(page, area_code: str) -> str:
+    """Move the mouse over an area's visible middle, as a person does, and read the tooltip that opens."""
+    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = frame_el.content_frame()
+    point = frame.evaluate(
+        """(code) => {
+            let hit = null;
+            window.map.eachLayer((l) => {
+                if (!hit && l.feature && l.feature.properties && l.feature.properties.area_code === code && l.getCenter) {
+                    hit = window.map.latLngToContainerPoint(l.getCenter());
+                }
+            });
+            if (!hit) return null;
+            const box = window.map.getContainer().getBoundingClientRect();
+            return {x: box.left + hit.x, y: box.top + hit.y};
+        }""",
+        area_code,
+    )
+    assert point is not None, f"{area_code} is not drawn on the map"
+    box = frame_el.bounding_box()
+    page.mouse.move(box["x"] + point["x"] - 3, box["y"] + point["y"] - 3)
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tip = frame.locator(".leaflet-tooltip").first
+    tip.wait_for(timeout=30_000)
+    return tip.inner_text()
+
+
+def _legend(page) -> str:
+    return " ".join(page.locator(".hga-legend").all_inner_texts())
+
+
+def _add_percentages(page) -> None:
+    """Upload the district CSV of percentages and say its numbers are "A percentage", as a new user did."""
+    upload_file(page, PERCENT_FILE)
+    settle(page)
+    page.get_by_role("combobox", name="The numbers are").click()
+    page.keyboard.type("percent")
+    page.get_by_role("option").filter(has_text="A percentage").click()
+    page.get_by_text("as the map will draw it", exact=False).first.wait_for(timeout=60_000)
+    settle(page)
+
+
+def test_percentages_on_a_0_100_scale_stay_as_written(app_url, page) -> None:
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    _add_percentages(pg)
+    pg.get_by_text("already percentages (0-100)", exact=False).first.wait_for(timeout=30_000)
+    preview = pg.locator("[data-testid='stTable']").filter(has_text="Cornwall")
+    preview.wait_for(timeout=30_000)
+    preview.scroll_into_view_if_needed()
+    pg.screenshot(path="/tmp/upload_preview_percent.png")
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_preview_percent.png"))
+    rows = preview.inner_text()
+    assert "Cornwall" in rows and "18.9%" in rows and "1,890" not in rows
+    assert pg.get_by_role("radio", name="already a percentage", exact=False).count() == 0  # the data tell the scale
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    settle(pg)
+    pg.get_by_text("Obesity prevalence (your file)", exact=False).first.wait_for(timeout=60_000)
+    legend = _legend(pg)
+    assert "%" in legend and "1,890" not in legend and "()" not in legend
+    tip = _hover_tooltip(pg, CORNWALL)
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_percent_tooltip.png"))
+    assert "18.9%" in tip and "1,890" not in tip and "()" not in tip
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+
+
+def test_percentages_between_0_and_1_ask_their_scale(app_url, page, tmp_path) -> None:
+    pg, blocked = page
+    path = tmp_path / "proportions.csv"
+    path.write_text("Area code,Obesity\nE06000052,0.189\nE06000001,0.224\nE06000002,0.251\n", encoding="utf-8")
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    upload_file(pg, path)
+    settle(pg)
+    pg.get_by_role("combobox", name="The numbers are").click()
+    pg.keyboard.type("percent")
+    pg.get_by_role("option").filter(has_text="A percentage").click()
+    settle(pg)
+    pg.get_by_text("so the file cannot tell its scale", exact=False).first.wait_for(timeout=60_000)
+    assert pg.get_by_role("button", name="Add to map").is_disabled()  # nothing is drawn until the person answers
+    choice = pg.get_by_text("18.9% (your file holds proportions, 0 to 1)", exact=True)
+    choice.scroll_into_view_if_needed()
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_scale_question.png"))
+    choice.click()
+    settle(pg)
+    preview = pg.locator("[data-testid='stTable']").filter(has_text="Cornwall")
+    preview.wait_for(timeout=30_000)
+    assert "18.9%" in preview.inner_text()
+    assert pg.get_by_role("button", name="Add to map").is_enabled()
+    assert blocked.urls == []
+
+
+@pytest.mark.parametrize("path", [pytest.param(GOV_NAMES_CSV, id="csv-of-names"), pytest.param(GOV_XLSX, id="xlsx")])
+def test_a_government_file_skips_its_title_and_notes(app_url, page, path: Path) -> None:
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    upload_file(pg, path)
+    settle(pg)
+    pg.get_by_text("21 of 21 rows matched", exact=False).first.wait_for(timeout=30_000)
+    pg.get_by_text("“Prevalence of obesity (%)”", exact=False).first.wait_for(timeout=30_000)
+    title = pg.get_by_text("title line", exact=False).first
+    assert title.inner_text().startswith("Skipped ") and "Table 3: Child obesity by local authority" in title.inner_text()
+    footer = pg.get_by_text("Skipped 3 footer lines below the data", exact=False).first
+    assert "Source: NHS Digital" in footer.inner_text()
+    footer.scroll_into_view_if_needed()
+    pg.screenshot(path=str(ARTIFACTS / f"test_upload_government_{path.suffix[1:]}.png"))
+    # No title or note is offered as an area or counted unmatched: no problem list, no names to confirm.
+    for words in ("problem(s)", "did you mean", "Confirm area names", "2019/20 (your file)"):
+        assert pg.get_by_text(words, exact=False).count() == 0, words
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    pg.get_by_text("Prevalence of obesity (%) (your file)", exact=False).first.wait_for(timeout=60_000)
+    assert blocked.urls == []
+    assert pg.get_by_text("Traceback").count() == 0
+
+
+def test_the_join_check_and_the_legend_give_one_count(app_url, page) -> None:
+    import re
+
+    pg, blocked = page
+    pg.goto(app_url)
+    pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
+    upload_file(pg, PERCENT_FILE)  # 21 districts, Rutland's value blank
+    settle(pg)
+    previews = pg.get_by_text("will show No data", exact=False)
+    preview = previews.first.inner_text() if previews.count() else ""
+    pg.get_by_role("button", name="Add to map").click()
+    pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
+                         timeout=60_000)
+    settle(pg)
+    join = pg.get_by_text("Join check:", exact=False).first
+    join.wait_for(timeout=60_000)
+    counted = re.search(r"(\d+) area\(s\) on the map have no", join.inner_text())
+    shown = re.search(r"No data\s*\((\d+) areas\)", _legend(pg))
+    pg.screenshot(path=str(ARTIFACTS / "test_upload_one_count.png"))
+    assert counted is not None and shown is not None
+    assert counted.group(1) == shown.group(1), f"join check {counted.group(1)}, legend {shown.group(1)}"
+    assert f"{shown.group(1)} will show No data" in preview  # the preview before Add to map said the same
+    assert blocked.urls == []
