@@ -41,6 +41,7 @@ __all__ = [
     "kind_of",
     "legend_note",
     "nearest_year",
+    "sentence",
     "summary",
     "table_notes",
 ]
@@ -88,6 +89,18 @@ def kind_of(notes: pd.Series) -> pd.Series:
 def is_approximate(notes: pd.Series) -> pd.Series:
     """Whether each row is a population-weighted approximation (its note starts :data:`APPROXIMATE`)."""
     return kind_of(notes) == "approximate"
+
+
+def sentence(note: object) -> str:
+    """What a figure with this note is, in one sentence for prose (a pack, a summary); "" for a published figure.
+
+    >>> sentence("Approximate: population-weighted mean of ...")[:40]
+    'An approximation: the population-weighte'
+    """
+    if not (isinstance(note, str) and note.startswith(APPROXIMATE)):
+        return ""
+    return ("An approximation: the population-weighted mean of the published figures of the areas it is made of, "
+            "not an official figure.")
 
 
 def legend_note(notes: pd.Series | None, statuses: pd.Series) -> str:

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import boundaries, indicators, lag, profile
+from geo import boundaries, derived, indicators, lag, profile
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import load_catalogue
@@ -138,9 +138,9 @@ def _figures(area: Area, data_dir: Path) -> tuple[Figure, ...]:
             continue
         ind = catalogue[key[0]]
         versus = h.versus
+        said = figure_sentence(key[0], key[1], period=h.period, versus=versus, unit=ind.unit, label=ind.label)
         out.append(Figure(key[0], key[1], h.period, h.value, h.england, versus.verdict,
-                          figure_sentence(key[0], key[1], period=h.period, versus=versus, unit=ind.unit,
-                                          label=ind.label)))
+                          f"{said} {derived.sentence(h.note)}".strip()))  # an approximation says so
         if len(out) == MAX_FIGURES:
             break
     return tuple(out)

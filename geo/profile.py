@@ -210,7 +210,7 @@ def summary_sentences(name: str, items: list[Headline]) -> list[str]:
         if h.rank is not None and h.indicator.polarity != "none":
             text += f" (rank {h.rank} of {h.of})"
         lead = text if h.england is None else f"{text}, {difference(h.value, h.england, unit=h.indicator.unit)}"
-        sentences.append(h.versus.sentence(lead) + ".")
+        sentences.append(f"{h.versus.sentence(lead)}. {derived.sentence(h.note)}".strip())  # an approximation says so
     return sentences
 
 

@@ -75,6 +75,19 @@ def test_figures_equal_the_loading_api(liverpool: pack.Pack, data_dir) -> None:
         assert f"{figure.value:,.1f}" in figure.sentence and f"{figure.england:,.1f}" in figure.sentence
 
 
+def test_a_county_pack_says_which_figures_are_approximations(data_dir) -> None:
+    """Lancashire (a county): its later life expectancy is the atlas's population-weighted approximation."""
+    from geo import derived
+
+    county = pack.build("E10000017", data_dir=data_dir)
+    for figure in county.figures:
+        rows = indicators.load(figure.indicator_id, level="utla", sex=figure.sex, period=figure.period,
+                               data_dir=data_dir)
+        approximate = bool(derived.is_approximate(rows.loc[rows["area_code"] == "E10000017", "note"]).any())
+        assert ("An approximation" in figure.sentence) is approximate, figure.sentence
+    assert any("An approximation" in f.sentence for f in county.figures)
+
+
 def test_deprivation_sentence_counts_the_lsoas(liverpool: pack.Pack, data_dir) -> None:
     deciles = profile.lsoa_deciles(LIVERPOOL, level=liverpool.area.level, vintage=liverpool.area.vintage,
                                    data_dir=data_dir)

@@ -57,6 +57,20 @@ def test_panel_lines_word_the_comparison_as_the_sentences_do(value, ci, note, ex
     assert h.versus.phrase in line and h.versus.phrase in profile.summary_sentences("Blackpool", [h])[0]
 
 
+@pytest.mark.parametrize(
+    ("note", "said"),
+    [("Approximate: population-weighted mean of the published values of 3 whole areas", True),
+     ("Same area as Blackpool (E06000009)", False), ("", False)],
+    ids=["approximation", "same area", "published"],
+)
+def test_summary_sentences_say_when_a_figure_is_an_approximation(note: str, said: bool) -> None:
+    from geo import derived
+
+    [sentence] = profile.summary_sentences("Lancashire", [_headline(80.2, None, note)])
+    assert (derived.sentence(note) in sentence and "not an official figure" in sentence) is said
+    assert ("approximation" in sentence) is said
+
+
 def test_summary_html_escapes_everything() -> None:
     page = profile.summary_html("<script>x</script>", "E06000009", level_label="Local authority district",
                                 items=[_headline(80.2)], population=(141_000.0, "mid-2023"),
