@@ -3,7 +3,8 @@
 :func:`values_on` gives one value per area of a ``(level, vintage)`` code set,
 carrying each vintage held through the ONS code-change lookups
 (:func:`geo.codes.reconcile`): a kept or recoded area keeps its value; a merged or
-split area gets none, because its parts' values cannot be combined or divided.
+split area gets none, because its parts' values cannot be combined or divided. The
+atlas's approximations for counties and regions (:mod:`geo.derived`) are left out.
 :func:`population_weights` and :func:`group_value` make a group's figure the
 population-weighted mean of its areas' values where every area has a population.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import codes, indicators
+from geo import codes, derived, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import get
 from geo.errors import DataUnavailableError
@@ -46,7 +47,9 @@ def values_on(
     Returns the values (index ``area_code``) and notes on what could not be mapped.
     """
     rows = indicators.load(indicator_id, level=level, period=period, sex=sex, data_dir=data_dir)
-    rows = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce").where(rows["status"] == "ok"))
+    # Published values only: an upper tier's or region's approximation (geo.derived) is not its figure.
+    published = (rows["status"] == "ok") & ~derived.is_approximate(rows["note"])
+    rows = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce").where(published))
     held = sorted(rows["vintage"].unique(), key=lambda v: (v != vintage, abs(int(v) - int(vintage))))
     out: dict[str, float] = {}
     notes: list[str] = []
