@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import boundaries, derived, indicators, lag, profile
+from geo import boundaries, derived, indicators, lag, old_districts, profile
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import load_catalogue
@@ -82,6 +82,8 @@ class Pack:
     attribution: str
     #: "Women here can expect to live as long as ... did N years ago" (life expectancy, at most two).
     lag: tuple[str, ...] = ()
+    #: A pre-2009 district's deprivation summaries in words (geo.old_districts); empty for other areas.
+    summaries: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -89,8 +91,8 @@ class Pack:
 
     @property
     def sentences(self) -> tuple[str, ...]:
-        """The headline sentences, in order, deprivation last."""
-        return tuple(f.sentence for f in self.figures) + ((self.deprivation,) if self.deprivation else ())
+        """The headline sentences, in order, deprivation last (a pre-2009 district's summaries after it)."""
+        return tuple(f.sentence for f in self.figures) + ((self.deprivation,) if self.deprivation else ()) + self.summaries
 
 
 def _fmt(value: float, decimals: int = 1) -> str:
@@ -164,7 +166,9 @@ def _spearhead(area: Area, data_dir: Path) -> str:
     except ImportError:
         return "Spearhead status: not yet available."
     try:
-        run = spearhead.run(SPEARHEAD_PERIOD, level=area.level, data_dir=data_dir)
+        old = (area.level, area.vintage) == (old_districts.LEVEL, old_districts.VINTAGE)  # the 2004 reconstruction
+        period, vintage = old_districts.SPEARHEAD if old else (SPEARHEAD_PERIOD, None)
+        run = spearhead.run(period, level=area.level, vintage=vintage, data_dir=data_dir)
     except AtlasError as exc:
         first = str(exc).split(". ")[0].rstrip(".")
         return f"Spearhead status: not assessed for {LEVEL_LABELS[area.level].lower()} ({first})."
@@ -231,10 +235,13 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
     figures = _figures(area, data_dir)
     trend, trend_title = _trend(area, data_dir)
     catalogue = load_catalogue(data_dir)
+    old = (area.level, area.vintage) == (old_districts.LEVEL, old_districts.VINTAGE)
+    summaries = old_districts.summary_sentences(area.area_code, data_dir=data_dir) if old else ()
     used = [catalogue[f.indicator_id] for f in figures] + [catalogue[decile_id]]
     if not trend.empty:
         used.append(catalogue[TREND_INDICATOR])
     sources = tuple(dict.fromkeys(f"{i.source.publisher}: {i.source.dataset} ({i.source.licence})" for i in used))
+    sources += (old_districts.SOURCE,) if summaries else ()
     attribution = str(json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
     shapes = boundaries.load(area.level, area.vintage, data_dir=data_dir)
     return Pack(
@@ -255,4 +262,5 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
         # life expectancy (women, then men) comes first in area_sentences
         lag=lag.area_sentences(area.area_code, area.area_name, level=area.level, vintage=area.vintage,
                                data_dir=data_dir)[:2],
+        summaries=summaries,
     )

@@ -16,9 +16,9 @@ from documents import pack as pack_files
 from geo import pack as area_pack
 from geo import shared
 from geo.errors import AtlasError
-from geo.schema import AREA_LABELS
+from geo.search import AreaHit, find_areas
 from layers import present
-from ui.cache import boundaries_for
+from ui.finder import area_options, finder
 from ui.widgets import as_text, attribution_caption, compact_layout, notice, widget
 
 DEFAULT_AREA: Final = "E08000012"
@@ -103,30 +103,21 @@ def _choose() -> None:
     st.query_params["area"] = st.session_state["w_pack_area"]
 
 
-def _type() -> None:
-    code = str(st.session_state["w_pack_code"]).strip()
-    if code:
-        st.query_params["area"] = code
-
-
-@shared.cached(max_entries=32)
-def _options() -> dict[str, str]:
-    options: dict[str, str] = {}
-    for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011")):
-        areas = boundaries_for(level, vintage).sort_values("area_name")
-        for c, name in zip(areas["area_code"], areas["area_name"], strict=True):
-            options.setdefault(str(c), f"{name} ({AREA_LABELS[level]}, {vintage})")
-    return options
+def _pick(hit: AreaHit) -> None:
+    st.query_params["area"] = hit.area_code
 
 
 def _sidebar(code: str) -> None:
     sb = st.sidebar
     sb.header("Meeting pack")
-    options = _options()
+    options = area_options(area_pack.PACK_LEVELS)  # every area of every year (ui.finder), current ones first
+    if code not in options:  # an earlier code such as 00BN: listed as the search labels it
+        options = options | {h.area_code: h.label for h in find_areas(code, levels=area_pack.PACK_LEVELS)
+                             if h.area_code == code.upper()}
     sb.selectbox("Area", list(options), format_func=lambda c: options[c],
                  key=widget("w_pack_area", code if code in options else DEFAULT_AREA), on_change=_choose)
-    sb.text_input("or any area code (LA of any vintage, upper tier, PCT)",
-                  key=widget("w_pack_code", "" if code in options else code), on_change=_type)
+    finder(sb, key="w_pack_find", label="or find any area: name or code, any year", levels=area_pack.PACK_LEVELS,
+           pick=_pick, button_prefix="pack_")
     presentation_button()
     attribution_caption()
 

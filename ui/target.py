@@ -28,7 +28,7 @@ from geo import lsoa_sets, rules, shared, target
 from geo import sites as site_io
 from geo.areas import Area
 from geo.errors import AtlasError
-from geo.schema import AREA_LABELS
+from geo.search import AreaHit, find_areas
 from layers import assets, present
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer
 from layers.national import national_group, value_table
@@ -36,11 +36,14 @@ from layers.style import Scheme
 from layers.targeting import MATCH_COLOUR, OTHER_COLOUR, gap_layer, map_key, site_layer
 from ui import upload
 from ui.cache import boundaries_for, catalogue
+from ui.finder import area_options, finder
 from ui.pack import leave_presentation_button, presentation_button
 from ui.widgets import PARAM_LIMIT, as_text, attribution_caption, compact_layout, notice, show_notes, widget
 
 DEFAULT_WITHIN: Final = "E08000012"
 DEFAULT_GAP_KM: Final = 1.0
+#: The areas a rule can run within (any year: ui.finder).
+WITHIN_LEVELS: Final = ("lad", "utla", "pct", "region")
 MAP_HEIGHT: Final = 460
 #: Lower for England: the key under it stays on a 1366x768 screen below the totals.
 ENGLAND_MAP_HEIGHT: Final = 420
@@ -84,8 +87,9 @@ def target_page() -> None:
         if sites is not None and not result.matches.empty:
             shapes = _shapes(result.lsoa_vintage)
             matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
-            distances = site_io.nearest_site(matched, sites.points)
-        _table(result, distances, gap_km)
+            distances = site_io.nearest_site(matched, sites.points,
+                                             centres=site_io.residential_centres(result.lsoa_vintage))
+        _table(result, distances, gap_km, sites)
     gaps = None if distances is None else site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
     with map_col:
         _map(result, sites, gaps, gap_km)
@@ -111,10 +115,8 @@ def _pick_area() -> None:
     st.query_params["within"] = st.session_state["w_area"]
 
 
-def _type_area() -> None:
-    code = str(st.session_state["w_code"]).strip()
-    if code:
-        st.query_params["within"] = code
+def _pick_hit(hit: AreaHit) -> None:
+    st.query_params["within"] = hit.area_code
 
 
 def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
@@ -127,10 +129,11 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
                  args=("rule", "w_rule"), height=110, max_chars=PARAM_LIMIT, help=rules.RULE_HELP,
                  placeholder=rules.RULE_PLACEHOLDER)
     options = _area_options()
+    options |= {} if within in options else _named(within)
     sb.selectbox("Within", list(options), format_func=lambda c: options[c],
                  key=widget("w_area", within if within in options else "england"), on_change=_pick_area)
-    sb.text_input("or any area code (LA of any vintage, upper tier, PCT, region)",
-                  key=widget("w_code", within if within not in options else ""), on_change=_type_area)
+    finder(sb, key="w_find_area", label="or find any area: name or code, any year", levels=WITHIN_LEVELS,
+           pick=_pick_hit, button_prefix="within_")
     with sb.expander("Indicator ids you can use"):
         mine = _user_columns()
         if mine:
@@ -144,14 +147,15 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     attribution_caption()
 
 
-@shared.cached(max_entries=32)
 def _area_options() -> dict[str, str]:
-    options = {"england": "All of England"}
-    for level, vintage in (("lad", "2025"), ("utla", "2025"), ("pct", "2011"), ("region", "2019")):
-        areas = boundaries_for(level, vintage).sort_values("area_name")
-        for code, name in zip(areas["area_code"], areas["area_name"], strict=True):
-            options.setdefault(str(code), f"{name} ({AREA_LABELS[level]}, {vintage})")
-    return options
+    """England, then every area of every year (ui.finder), current ones first."""
+    return {"england": "All of England", **area_options(WITHIN_LEVELS)}
+
+
+def _named(code: str) -> dict[str, str]:
+    """The area of a code the picker does not list (an earlier code such as 00BN), labelled as the search labels it."""
+    hits = [h for h in find_areas(code, levels=WITHIN_LEVELS) if h.area_code == code.strip().upper()]
+    return {code: hits[0].label} if hits else {}
 
 
 def _gap_km(raw: str | None, notes: list[str]) -> float:
@@ -204,9 +208,10 @@ def _shapes(lsoa_vintage: str) -> gpd.GeoDataFrame:
 def _site_widgets(gap_km: float) -> None:
     """The sites upload and the coverage-gap distance, beside the ranked list so a laptop screen shows them."""
     up, gap = st.columns([3, 2])
-    up.file_uploader("Service sites (CSV: name, latitude, longitude or easting, northing)", type=["csv"],
-                     key="w_sites", help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. Bad rows are listed "
-                     "and left out. The sites are used for the area you upload them for.")
+    up.file_uploader("Service sites (CSV: name, latitude, longitude; easting, northing; or postcode)", type=["csv"],
+                     key="w_sites", help=f"At most {site_io.MAX_BYTES // (1024 * 1024)} MB. A column of postcodes "
+                     "(with or without a name column) places each site at its OS Code-Point Open coordinates. "
+                     "Bad rows are listed and left out. The sites are used for the area you upload them for.")
     st.session_state["w_gap"] = gap_km
     gap.number_input("Coverage gap beyond (km)", min_value=0.1, max_value=50.0, step=0.1, key="w_gap",
                      on_change=_set, args=("gap_km", "w_gap"))
@@ -228,8 +233,10 @@ def _sites(result: target.TargetResult) -> site_io.Sites | None:
     except AtlasError as exc:
         notice(f"Sites file: {exc}", kind="error")
         return None
-    if found.problems:
-        with st.expander(f"{len(found.problems)} row(s) of the sites file were left out"):
+    if found.by_postcode:  # a few lines, one per reason: shown, so no row goes unnoticed
+        st.caption("\n".join(f"- {as_text(line)}" for line in (*found.report, *found.problems)))
+    elif found.problems:
+        with st.expander(f"{found.left_out} row(s) of the sites file were left out"):
             st.markdown("\n".join(f"- {as_text(p)}" for p in found.problems))
     home = _uploaded_for(str(upload.file_id), result.area)
     everywhere = st.checkbox("Use these sites for every area", key="w_sites_everywhere",
@@ -249,8 +256,8 @@ def _sites(result: target.TargetResult) -> site_io.Sites | None:
                kind="warning")
     if not applied:
         return None
-    st.caption(f"{len(found.points)} sites read ({found.coordinates}). Distances are straight lines in British "
-               f"National Grid from each small area's {site_io.CENTRE_METHOD}.")
+    st.caption(f"{len(found.points)} sites read ({found.coordinates}). Distances start from each small area's "
+               f"{site_io.POSTCODE_CENTRE} (where people live), not the middle of its polygon: see under the list.")
     return found
 
 
@@ -407,13 +414,17 @@ def _not_compared(result: target.TargetResult) -> None:
                      height=min(36 * (len(shown) + 1), 220), use_container_width=True)
 
 
-def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: float) -> None:
+def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: float,
+           sites: site_io.Sites | None) -> None:
     matches = result.matches
     st.subheader(f"Ranked list ({len(matches):,})")
     if matches.empty:
         st.info(f"No small area of this area meets the rule. {rules.NO_MATCH_HINT}")
         return
-    _downloads(result, distances)  # here, not under the map: a laptop screen shows them beside the list
+    header: list[str] = []
+    if distances is not None and sites is not None:
+        header = site_io.download_header(distances, site_io.residential_centres(result.lsoa_vintage), sites)
+    _downloads(result, distances, header)  # here, not under the map: a laptop screen shows them beside the list
     # The values first and the code last: the panel is narrow, and a clipped number column looks empty.
     notes = ["pop_note"] if "pop_note" in matches and matches["pop_note"].notna().any() else []
     shown = matches[["rank", "area_name", *result.rule.indicator_ids, *lsoa_sets.POPULATION_COLUMNS, *notes, "area_code"]]
@@ -421,12 +432,14 @@ def _table(result: target.TargetResult, distances: pd.DataFrame | None, gap_km: 
         shown = shown.merge(distances, on="area_code", how="left")
     st.dataframe(shown, hide_index=True, height=300, use_container_width=True, column_config=_columns(result))
     if distances is not None:
+        # The method and the postcode sources (the centres, and sites placed by postcode, derive from them).
+        st.caption(" ".join(header[1:]))
         gaps = site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)
         st.markdown(f"**Coverage gaps:** {len(gaps)} of the {len(matches)} target small areas are more than "
                     f"{gap_km:g} km from the nearest site" + (" (dashed orange on the map)." if len(gaps) else "."))
         if not gaps.empty:
             st.dataframe(gaps.merge(matches[["area_code", "area_name"]], on="area_code")[
-                ["area_name", "nearest_site", "distance_m", "area_code"]], hide_index=True, height=180,
+                ["area_name", "nearest_site", "distance_m", "measured_from", "area_code"]], hide_index=True, height=180,
                 use_container_width=True, column_config=_columns(result))
 
 
@@ -447,7 +460,12 @@ def _columns(result: target.TargetResult) -> dict[str, Any]:
                  "their whole 2011 LSOAs; split or redrawn ones are not counted"),
         "nearest_site": st.column_config.TextColumn("Nearest site", width="small"),
         "distance_m": number("Metres to it", width="small", format="%d",
-                             help=f"Straight line in British National Grid from the {site_io.CENTRE_METHOD}"),
+                             help=f"Straight line in British National Grid from the small area's "
+                                  f"{site_io.CENTRE_METHOD}"),
+        "measured_from": st.column_config.TextColumn(
+            "Measured from", width="small",
+            help=f"Where the distance starts: the {site_io.POSTCODE_CENTRE} (mean position of the small area's live "
+                 f"residential postcodes) or, where it has none, its {site_io.CENTROID}"),
     }
     for i in result.rule.indicator_ids:
         ind = _indicator(result, i)
@@ -455,14 +473,14 @@ def _columns(result: target.TargetResult) -> dict[str, Any]:
     return config
 
 
-def _downloads(result: target.TargetResult, distances: pd.DataFrame | None) -> None:
+def _downloads(result: target.TargetResult, distances: pd.DataFrame | None, header: list[str]) -> None:
     if result.matches.empty:
         return
     stem = f"target_{result.area.area_code}"
     c1, c2 = st.columns(2)
     what = "The target small areas with every column, the rule and the data editions"
-    c1.download_button("Download CSV", lambda: target.to_csv(result, extra=distances),
+    c1.download_button("Download CSV", lambda: target.to_csv(result, extra=distances, header=header),
                        file_name=f"{stem}.csv", mime="text/csv", help=f"{what}.", use_container_width=True)
-    c2.download_button("Download GeoJSON", lambda: target.to_geojson(result, extra=distances),
+    c2.download_button("Download GeoJSON", lambda: target.to_geojson(result, extra=distances, header=header),
                        file_name=f"{stem}.geojson", mime="application/geo+json", help=f"{what}, with boundaries.",
                        use_container_width=True)
