@@ -38,6 +38,7 @@ result then carries the within-area ranking to offer instead
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -486,17 +487,19 @@ def _whole_numbers(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(result: TargetResult, *, extra: pd.DataFrame | None = None) -> str:
-    """CSV text of :func:`export_table`."""
-    return csv_text(export_table(result, extra=extra))
+def to_csv(result: TargetResult, *, extra: pd.DataFrame | None = None, header: Sequence[str] = ()) -> str:
+    """CSV text of :func:`export_table`, after ``header`` as ``# `` lines (how ``extra`` was measured, its sources)."""
+    return csv_text(export_table(result, extra=extra), header=header)
 
 
-def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, data_dir: Path = DATA_DIR) -> str:
-    """GeoJSON text of :func:`export_table` with boundaries; the rule and editions also at the top."""
+def to_geojson(result: TargetResult, *, extra: pd.DataFrame | None = None, header: Sequence[str] = (),
+               data_dir: Path = DATA_DIR) -> str:
+    """GeoJSON text of :func:`export_table` with boundaries; the rule, editions and ``header`` (``notes``) at the top."""
     table = export_table(result, extra=extra)
     shapes = boundaries.load("lsoa", result.lsoa_vintage, data_dir=data_dir)[["area_code", "geometry"]]
     gdf = gpd.GeoDataFrame(table.merge(shapes, on="area_code", how="left"), geometry="geometry", crs=shapes.crs)
     data = json.loads(gdf.to_json(na="null", drop_id=True))
     data = {"type": "FeatureCollection", "rule": str(result.rule), "within": result.area.label,
-            "lsoa_vintage": result.lsoa_vintage, "editions": list(result.editions), "features": data["features"]}
+            "lsoa_vintage": result.lsoa_vintage, "editions": list(result.editions),
+            **({"notes": list(header)} if header else {}), "features": data["features"]}
     return geojson_text(data)

@@ -102,7 +102,8 @@ def gap_layer(gaps: gpd.GeoDataFrame, *, gap_km: float, striped: bool = True, pr
     Parameters
     ----------
     gaps : GeoDataFrame
-        One row per gap: ``area_code``, ``area_name``, ``nearest_site``, ``distance_m`` and
+        One row per gap: ``area_code``, ``area_name``, ``nearest_site``, ``distance_m``,
+        optionally ``measured_from`` (where the distance started, said in the tooltip), and
         its polygon (any CRS; drawn in EPSG:4326).
     gap_km : float
         The distance beyond which a target small area is a gap (in the tooltip).
@@ -118,8 +119,8 @@ def gap_layer(gaps: gpd.GeoDataFrame, *, gap_km: float, striped: bool = True, pr
         "area_code": shapes["area_code"].astype(str).map(html.escape).to_numpy(),
         "area_name": shapes["area_name"].astype(str).map(html.escape).to_numpy(),
         "verdict": "Matches the rule",
-        "gap": [html.escape(_gap_words(m, s, gap_km)) for m, s in zip(shapes["distance_m"], shapes["nearest_site"],
-                                                                      strict=True)],
+        "gap": [html.escape(_gap_words(m, s, gap_km, f)) for m, s, f in zip(
+            shapes["distance_m"], shapes["nearest_site"], _measured_from(shapes), strict=True)],
     }, geometry=geometry.to_numpy(), crs=4326)
     style = _style(striped=striped)
     folium.GeoJson(
@@ -136,10 +137,18 @@ def gap_layer(gaps: gpd.GeoDataFrame, *, gap_km: float, striped: bool = True, pr
     return set_stable_ids(group, seed=f"gaps:{gap_km:g}:{striped}:{seed}")
 
 
-def _gap_words(metres: float, site: object, gap_km: float) -> str:
+def _measured_from(shapes: pd.DataFrame) -> list[str]:
+    """Where each gap's distance started (``measured_from``: its postcode-weighted centre or polygon centroid)."""
+    if "measured_from" not in shapes:
+        return [""] * len(shapes)
+    return ["" if pd.isna(f) else str(f) for f in shapes["measured_from"]]
+
+
+def _gap_words(metres: float, site: object, gap_km: float, measured_from: str = "") -> str:
     if pd.isna(metres):
         return f"more than {gap_km:g} km from every site"
-    return f"{metres / 1000:,.1f} km to the nearest site ({site}); more than {gap_km:g} km"
+    start = f" from its {measured_from}" if measured_from else ""
+    return f"{metres / 1000:,.1f} km{start} to the nearest site ({site}); more than {gap_km:g} km"
 
 
 def site_layer(points: gpd.GeoDataFrame) -> folium.FeatureGroup:

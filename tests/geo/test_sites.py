@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo.errors import UploadError
-from geo.sites import BNG, coverage_gaps, nearest_site, placement, read_sites, sites_near
+from geo.sites import BNG, CENTROID, coverage_gaps, nearest_site, placement, read_sites, sites_near
 
 
 def test_latitude_longitude_rows_and_bad_rows_listed() -> None:
@@ -61,7 +61,8 @@ def test_distance_is_the_hand_computed_3_4_5_triangle() -> None:
     areas = gpd.GeoDataFrame({"area_code": ["A"]}, geometry=[box(0, 0, 2000, 2000)], crs=BNG)
     sites = gpd.GeoDataFrame({"name": ["near", "far"]}, geometry=[Point(4000, 5000), Point(1000, 9000)], crs=BNG)
     out = nearest_site(areas, sites)
-    assert out.to_dict("records") == [{"area_code": "A", "nearest_site": "near", "distance_m": 5000.0}]
+    assert out.to_dict("records") == [{"area_code": "A", "nearest_site": "near", "distance_m": 5000.0,
+                                       "measured_from": CENTROID}]
 
 
 def test_distances_are_measured_in_metres_from_wgs84_areas() -> None:
