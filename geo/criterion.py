@@ -132,7 +132,7 @@ def apply(
     kept_notes = [n for n in run.notes if not (replaced and n.startswith(f"{replaced.label}:"))]
     return OwnRun(period=run.period, level=run.level, vintage=run.vintage, criteria=criteria, assessment=assessment,
                   values=frame, names=run.names, notes=(*kept_notes, *notes), left_out=run.left_out, own=own,
-                  replaced_label=replaced.label if replaced else "")
+                  replaced_label=replaced.label if replaced else "", default_code_set=run.default_code_set)
 
 
 def formats(run: sh.SpearheadRun, *, data_dir: Path = DATA_DIR) -> dict[str, NumberFormat]:

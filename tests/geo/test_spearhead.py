@@ -387,3 +387,23 @@ def test_the_2004_reconstruction_runs_on_the_districts_of_2004_once_a_summary_is
     assert "the 354 districts of 2001-03" in after.code_set and "IMD 2004 average score" in after.code_set
     held = next(c for c in before.criteria if c.key == "imd").published_on
     assert before.vintage != "2008" or "2008" in held.split(", ")
+
+
+def test_an_uploaded_column_keeps_the_default_code_set_and_its_header_cut_off(data_dir) -> None:
+    from geo import criterion
+    from geo.schema import INDICATOR_COLUMNS
+
+    result = spearhead.run("2015-17", data_dir=data_dir)
+    codes = list(result.values.index)
+    rows = pd.DataFrame({
+        "indicator_id": "upload:1:x", "area_code": codes, "level": "lad", "vintage": result.vintage, "period": "2024",
+        "sex": "persons", "value": [float(i % 50) + 0.123456 for i in range(len(codes))], "lower_ci": np.nan,
+        "upper_ci": np.nan, "count": np.nan, "denominator": np.nan, "status": "ok", "note": None,
+    }, columns=list(INDICATOR_COLUMNS))
+    own = criterion.OwnCriterion("upload:1:x", "Smokers", "lower_is_better", file_name="f.csv")
+    out = criterion.apply(result, own, rows, data_dir=data_dir)
+    assert out.default_code_set
+    here = sum(out.vintage in c.published_on.split(", ") for c in out.criteria)
+    assert f"the code set {here} of the {len(out.criteria)} indicators were published on" in out.code_set
+    line = next(h for h in out.header() if h.startswith("own: "))
+    assert "cut-off " in line and "0.123456" not in line
