@@ -2,7 +2,9 @@
 
 A column of postcodes (one row per person, or with a count column) is placed with
 :mod:`geo.postcodes`, counted into LSOAs (2011 and 2021) and districts (2019 and 2023
-code sets), and turned into rates per 1,000 residents where the population is held.
+code sets), and turned into rates per 1,000 residents where the population is held, each with its
+95% and 99.8% confidence intervals as OHID computes a crude rate's (:func:`geo.intervals.crude_rate`:
+Byar's method from 10, the exact Poisson limits below) and the method named row by row.
 Every row is accounted for: placed, or listed by row number with the reason it was
 not. Counts below the small-number threshold are suppressed in every output. The
 postcodes themselves stay in the session: a :class:`Tally` is session-owned and its
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import boundaries
+from geo import boundaries, intervals
 from geo._paths import DATA_DIR
 from geo.errors import UploadError
 from geo.indicators import load
@@ -78,7 +80,13 @@ class Tally(SessionOwned):
         return [*self.notes, *lines]
 
     def table(self, level: str, vintage: str) -> pd.DataFrame:
-        """``area_code, count, population, rate_per_1000, suppressed`` for one set, suppression applied."""
+        """One set's counts, suppression applied.
+
+        Columns: ``area_code, count, population, rate_per_1000``, the rate's limits
+        ``lower_ci_95, upper_ci_95, lower_ci_99_8, upper_ci_99_8`` and ``ci_method`` (e.g.
+        "95% and 99.8% CIs by Byar's method", or "no interval: <reason>"), then
+        ``suppressed, population_year, note``.
+        """
         return self.tables[(level, vintage)]
 
 
@@ -192,8 +200,14 @@ def _count(level: str, vintage: str, lsoa_vintage: str, lsoa: pd.Series, weights
     out = pd.DataFrame({"area_code": counted.index.astype(str), "count": counted.to_numpy(),
                         "population": population.to_numpy()})
     out["rate_per_1000"] = (1000 * out["count"] / out["population"]).round(1)
+    ci = intervals.with_levels("rate", out["count"], out["population"], multiplier=1000)
+    limits = [intervals.column(side, level) for level in intervals.LEVELS for side in ("lower", "upper")]
+    for name in limits:
+        out[name] = ci[name].round(1)
+    out["ci_method"] = ci["ci_method"]
     out["suppressed"] = (out["count"] > 0) & (out["count"] < threshold)
-    out.loc[out["suppressed"], ["count", "rate_per_1000"]] = np.nan
+    out.loc[out["suppressed"], ["count", "rate_per_1000", *limits]] = np.nan
+    out.loc[out["suppressed"], "ci_method"] = intervals.no_interval("suppressed")
     out["population_year"] = year or ""
     out["note"] = np.where(out["suppressed"], f"suppressed: fewer than {threshold}", "")
     out.attrs["attribution"] = ATTRIBUTION

@@ -99,3 +99,39 @@ def test_placed_and_not_counted_add_up_to_rows_read(cells: list[str | None]) -> 
 def test_a_postcode_column_is_recognised() -> None:
     assert postcode_share(pd.Series(["L1 0AA", "sw1a1aa", None, "x"])) == pytest.approx(2 / 3)
     assert extract_postcode("2 Hope St, L1 0AA") == "L1 0AA"
+
+
+# Published limits of counts, from PHEindicatormethods' own vignette (ukhsa-collaboration/PHEindicatormethods,
+# inst/doc/PHEindicatormethodsIntroVignette.html, commit b0fa919dc65e4ae212253b0566095b158f55bcd1):
+# "phe_rate(df, obs, pop)" (per 100,000) and "phe_rate(..., confidence=99.8, multiplier=100)" (per 100),
+# row 4 (13 events in 109: Byars) and row 6 (7 events in 139: Exact). Rate x pop / multiplier = the count's limit.
+PUBLISHED_COUNT_LIMITS = {
+    13: ((6344.25775 * 109 / 1e5, 20396.080 * 109 / 1e5), (4.192660 * 109 / 100, 26.14598 * 109 / 100),
+         "95% and 99.8% CIs by Byar's method"),
+    7: ((2024.72162 * 139 / 1e5, 10376.025 * 139 / 1e5), (1.093767 * 139 / 100, 14.11955 * 139 / 100),
+        "95% and 99.8% CIs by the exact Poisson method"),
+}
+
+
+@pytest.mark.parametrize(("area", "postcode", "events"),
+                         [pytest.param(LIVERPOOL_LSOA11, "L1 0AA", 13, id="13-byars"),
+                          pytest.param("E01004736", "SW1A 1AA", 7, id="7-exact")])
+def test_each_rate_has_ohids_intervals_at_both_levels_and_names_its_method(area: str, postcode: str,
+                                                                           events: int) -> None:
+    result = tally(pd.Series([postcode] * events + ["M1 1AE"] * 3))
+    row = result.table("lsoa", "2011").set_index("area_code").loc[area]
+    (lo95, hi95), (lo998, hi998), method = PUBLISHED_COUNT_LIMITS[events]
+    per = 1000 / row["population"]
+    assert row["count"] == events
+    assert (row["lower_ci_95"], row["upper_ci_95"]) == (round(lo95 * per, 1), round(hi95 * per, 1))
+    assert (row["lower_ci_99_8"], row["upper_ci_99_8"]) == (round(lo998 * per, 1), round(hi998 * per, 1))
+    assert row["ci_method"] == method
+
+
+def test_suppressed_rows_keep_no_interval_and_say_why() -> None:
+    result = tally(pd.Series(["L1 0AA"] * 3 + ["SW1A 1AA"] * 6))
+    lsoa = result.table("lsoa", "2011").set_index("area_code")
+    hidden = lsoa.loc[LIVERPOOL_LSOA11]
+    assert hidden[["lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]].isna().all()
+    assert hidden["ci_method"] == "no interval: count suppressed (small number)"
+    assert (lsoa["lower_ci_95"] < lsoa["rate_per_1000"])["E01004736"]
