@@ -257,7 +257,8 @@ def _by_postcode(rows: list[list[str]], numbers: list[int], cols: dict[str, int 
     if addresses:
         report.append(f"{_n(addresses, 'cell')} held a whole address: the postcode at its end was used.")
     if placed.empty:
-        raise UploadError(f"No row of the sites file could be placed by its postcode ({'; '.join(problems[:3])}). "
+        shown = "; ".join(line.rstrip(".") for line in problems[:3])
+        raise UploadError(f"No row of the sites file could be placed by its postcode ({shown}). "
                           "Check the postcodes, or give latitude and longitude columns.")
     names = [n or pc for n, pc in zip(placed["name"], placed["postcode"], strict=True)]
     points = gpd.GeoDataFrame({"name": names, "postcode": placed["postcode"].to_numpy()},

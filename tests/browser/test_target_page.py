@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
+import pandas as pd
 import pytest
 
 from geo import boundaries, target
 from geo import sites as site_io
+from geo.postcodes import ATTRIBUTION
 from geo.rules import rule_id
 from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
 
@@ -257,11 +260,17 @@ def _upload_sites(page, path: Path) -> None:
     settle(page)
 
 
-def _expected_gaps(rule: str, within: str, sites_csv: str, gap_km: float) -> set[str]:
+def _distances(rule: str, within: str, sites_csv: str, *, weighted: bool = True) -> pd.DataFrame:
+    """Each target small area's nearest site, from its postcode-weighted centre (as the page) or its centroid."""
     result = target.evaluate(rule, within=within)
     shapes = boundaries.load("lsoa", result.lsoa_vintage)
     matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
-    distances = site_io.nearest_site(matched, site_io.read_sites(sites_csv).points)
+    centres = site_io.residential_centres(result.lsoa_vintage) if weighted else None
+    return site_io.nearest_site(matched, site_io.read_sites(sites_csv).points, centres=centres)
+
+
+def _expected_gaps(rule: str, within: str, sites_csv: str, gap_km: float) -> set[str]:
+    distances = _distances(rule, within, sites_csv)
     return set(site_io.coverage_gaps(distances, beyond_m=gap_km * 1000)["area_code"])
 
 
@@ -306,7 +315,7 @@ def test_sites_uploaded_for_hull_are_not_applied_to_newham_and_the_page_says_why
     within = pg.get_by_role("combobox", name="Within")
     within.click()
     pg.keyboard.type("Newham")
-    pg.get_by_role("option", name=re.compile(r"^Newham \(local authority district")).first.click()
+    pg.get_by_role("option", name=re.compile(r"^Newham \(district E09000025")).first.click()
     settle(pg)
     pg.wait_for_function("() => new URLSearchParams(location.search).get('within') === 'E09000025'", timeout=30_000)
     pg.get_by_text("None of your 3 sites lies within 5 km of Newham; they were uploaded for Kingston upon Hull").first.wait_for(
@@ -350,5 +359,80 @@ def test_housing_in_newham_does_not_discriminate_and_the_within_area_ranking_is_
     pg.goto(pg.url)  # the address keeps it
     assert _matched_polygons(pg, fifth) == fifth
     pg.screenshot(path=str(ARTIFACTS / "target_housing_newham_fifth.png"))
+    assert blocked.urls == []
+    assert axe_violations(pg) == []
+
+
+# ---------------------------------------------------------------- issue 20: sites by postcode, where people live
+LIVERPOOL_SITES = (
+    "name,postcode\n"
+    "Central Library,L3 8EW\n"
+    "Old Swan centre,L13  5XA\n"
+    "Toxteth centre,l8 2tf\n"
+    "Edinburgh office,EH1 1YZ\n"   # row 5: Scotland
+    "Lime St (old),L1 0AD\n"       # row 6: terminated, coordinates held: placed where it was
+    "Old depot,L10 0AX\n"          # row 7: terminated, no coordinates: listed
+    "Not sure,see notes\n"         # row 8: junk
+)
+
+
+def _download_csv(page, name: str) -> str:
+    """Press a download button as a person does (again if a rerun swallowed the click) and read the file."""
+    for attempt in range(3):
+        settle(page)
+        page.wait_for_timeout(1_500)  # the map's late value can start one more run: let it come and go
+        settle(page)
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                page.get_by_role("button", name=name, exact=True).click()
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_sites_by_postcode_are_reported_and_measured_from_where_people_live(app_url, page, tmp_path) -> None:
+    pg, blocked = page
+    sites = tmp_path / "liverpool_postcodes.csv"
+    sites.write_text(LIVERPOOL_SITES)
+    rule = target.PRESETS["Sure Start"]
+    weighted = _distances(rule, LIVERPOOL, LIVERPOOL_SITES).set_index("area_code")
+    centroid = _distances(rule, LIVERPOOL, LIVERPOOL_SITES, weighted=False).set_index("area_code")
+    # The known small area: the one whose distance changes most when measured from where its people live.
+    code = str((weighted["distance_m"] - centroid["distance_m"]).abs().idxmax())
+    from_people, from_middle = weighted["distance_m"].to_dict()[code], centroid["distance_m"].to_dict()[code]
+    assert from_people != from_middle
+    pg.goto(f"{app_url}/target?within={LIVERPOOL}&gap_km=1.5")
+    pg.get_by_text("Ranked list").first.wait_for(timeout=60_000)
+    _upload_sites(pg, sites)
+    pg.get_by_text("Coverage gaps:").first.wait_for(timeout=60_000)
+    main = pg.locator("[data-testid='stMain']")
+    # The report: counts that add up to the rows read, and one line per reason with its rows.
+    for line in ("7 rows read: 4 placed by postcode (1 of them terminated, placed where they were), 3 not placed.",
+                 "1 terminated postcode placed where it was (the coordinates held for it): row 6 (L1 0AD, terminated",
+                 "1 not placed, outside England (the atlas covers England only): row 5 (EH1 1YZ).",
+                 "1 not placed, terminated, with no coordinates held for where it was: row 7 (L10 0AX).",
+                 "1 not placed, not shaped like a postcode: row 8 (see notes)."):
+        assert main.get_by_text(line).first.is_visible(), line
+    assert main.get_by_text("4 sites read (postcodes, placed at their OS Code-Point Open coordinates)").first.is_visible()
+    # Where the distances start, said on the page, with the postcode sources.
+    assert main.get_by_text("Distances start from each small area's postcode-weighted centre (where people live)").first.is_visible()
+    note = main.get_by_text("the mean position of its live residential postcodes").first
+    note.scroll_into_view_if_needed()
+    assert note.is_visible() and "not the middle of its polygon" in note.inner_text()
+    assert ATTRIBUTION.split(". ")[0] in note.inner_text() and "Royal Mail" in note.inner_text()
+    expected = set(site_io.coverage_gaps(weighted.reset_index(), beyond_m=1500)["area_code"])
+    drawn = _map_layers(pg, lambda d: len(d["gaps"]) == len(expected))
+    assert {g["code"] for g in drawn["gaps"]} == expected and drawn["sites"] == 4
+    pg.screenshot(path=str(ARTIFACTS / "target_sites_by_postcode.png"))
+    # The download: its header says how and credits the sources; the known small area's distance is the weighted one.
+    text = _download_csv(pg, "Download CSV")
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    assert any("postcode-weighted centre" in line for line in header)
+    assert any(ATTRIBUTION.split(". ")[0] in line for line in header)
+    table = pd.read_csv(io.StringIO(text), comment="#", dtype={"area_code": str}).set_index("area_code")
+    assert table.loc[code, "measured_from"] == site_io.POSTCODE_CENTRE
+    assert table["distance_m"].to_dict()[code] == from_people != from_middle
     assert blocked.urls == []
     assert axe_violations(pg) == []

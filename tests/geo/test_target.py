@@ -347,3 +347,31 @@ def test_a_rule_that_discriminates_offers_nothing(data_dir) -> None:
 def test_worst_on_a_count_of_people_is_refused(data_dir) -> None:
     with pytest.raises(RuleError, match="'pop_total' has no better or worse direction"):
         target.evaluate("pop_total in worst 20%", within=NEWHAM, data_dir=data_dir)
+
+
+# ---------------------------------------------------------------- distances from where people live (issue 20)
+def test_downloads_carry_where_each_distance_started_and_the_postcode_attribution(data_dir) -> None:
+    from geo import sites as site_io
+    from geo.postcodes import ATTRIBUTION
+
+    centres = site_io.residential_centres("2011", data_dir=data_dir)
+    if centres.empty:
+        pytest.skip("the LSOA centres are not built (python -m geo build --only postcodes)")
+    result = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
+    shapes = boundaries.load("lsoa", result.lsoa_vintage, data_dir=data_dir)
+    matched = shapes[shapes["area_code"].isin(set(result.matches["area_code"]))]
+    sites = site_io.read_sites("name,latitude,longitude\nCentre A,53.4084,-2.9916\n")
+    distances = site_io.nearest_site(matched, sites.points, centres=centres)
+    header = site_io.download_header(distances, centres, sites)
+    text = target.to_csv(result, extra=distances, header=header)
+    lines = text.splitlines()
+    assert lines[: len(header)] == [f"# {line}" for line in header]
+    assert any(ATTRIBUTION.split(".")[0] in line for line in lines[: len(header)])
+    written = pd.read_csv(io.StringIO(text), comment="#", dtype=str)
+    assert set(written["measured_from"]) == {site_io.POSTCODE_CENTRE}
+    assert written.set_index("area_code")["distance_m"].astype(int).to_dict() == (
+        distances.set_index("area_code")["distance_m"].astype(int).to_dict())
+    geo = json.loads(target.to_geojson(result, extra=distances, header=header, data_dir=data_dir))
+    assert geo["notes"] == header
+    assert {f["properties"]["measured_from"] for f in geo["features"]} == {site_io.POSTCODE_CENTRE}
+    assert "notes" not in json.loads(target.to_geojson(result, data_dir=data_dir))  # no distances, no notes

@@ -73,3 +73,20 @@ def test_the_key_has_a_gap_entry_with_a_dashed_swatch(sites: bool, gaps: int | N
     key = map_key(sites=sites, gaps=gaps, gap_km=1.5, faded=True)
     assert all(s in key for s in shown) and not any(h in key for h in hidden)
     assert ("dashed" in key) is (gaps is not None)
+
+
+@pytest.mark.parametrize(
+    ("measured_from", "words"),
+    [
+        pytest.param(["postcode-weighted centre", "polygon centroid"],
+                     ["2.3 km from its postcode-weighted centre to the nearest site",
+                      "1.8 km from its polygon centroid to the nearest site (Stratford)"], id="said"),
+        pytest.param(None, ["2.3 km to the nearest site", "1.8 km to the nearest site (Stratford)"], id="not-given"),
+    ],
+)
+def test_a_gap_says_where_its_distance_started(gaps: gpd.GeoDataFrame, measured_from: list[str] | None,
+                                               words: list[str]) -> None:
+    if measured_from is not None:
+        gaps = gaps.assign(measured_from=measured_from)
+    tips = [f["properties"]["gap"] for f in _geojson(gap_layer(gaps, gap_km=1.5)).data["features"]]
+    assert all(tip.startswith(w) for tip, w in zip(tips, words, strict=True)), tips
