@@ -214,9 +214,9 @@ def _moved(label: str, level: str, *, asked: tuple[str, str], shown: tuple[str, 
         return ""
     where = LEVEL_LABELS[level].lower()
     if lost_period and lost_sex:
-        return f"{label} has no {sex} figures for {period!r} for {where}; showing {shown[1]}, {shown[0]}, the latest held."
+        return f"{label} has no period {period!r} with {sex} figures for {where}; showing {shown[1]}, {shown[0]}, the latest held."
     if lost_period:
-        return f"{label} has no figures for {period!r} for {where}; showing {shown[0]}, the latest held."
+        return f"{label} has no period {period!r} for {where}; showing {shown[0]}, the latest held."
     return f"{label} has no {sex!r} figures for {shown[0]} for {where}; showing {shown[1]}."
 
 

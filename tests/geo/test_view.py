@@ -56,7 +56,7 @@ def test_round_trip() -> None:
     [
         pytest.param({"level": "parish"}, "level", "lad", "Unknown geography", id="bad-level"),
         pytest.param({"indicator": "nope"}, "indicator_id", "le_birth", "Unknown indicator", id="bad-indicator"),
-        pytest.param({"period": "1066"}, "period", "2021-23", "no figures for '1066'", id="bad-period"),
+        pytest.param({"period": "1066"}, "period", "2021-23", "no period '1066' for local authority", id="bad-period"),
         pytest.param({"sex": "robot"}, "sex", "female", "no 'robot' figures", id="bad-sex"),
         pytest.param({"vintage": "1999"}, "vintage", "2023", "not '1999'", id="bad-vintage"),
         pytest.param({"method": "magic"}, "method", "quantiles", "Unknown classification", id="bad-method"),
@@ -157,9 +157,11 @@ def _switch(query: dict[str, str], level: str) -> tuple[View, list[str]]:
     [
         pytest.param("2023-25", "female", ("2023-25", "female", "2023"), None, id="held: kept, boundaries follow"),
         pytest.param("2001-03", "female", ("2023-25", "female", "2023"),
-                     "Life expectancy at birth has no figures for '2001-03' for upper-tier", id="period not held"),
+                     "Life expectancy at birth has no period '2001-03' for upper-tier", id="period not held"),
         pytest.param("2023-25", "male", ("2023-25", "female", "2023"), "no 'male' figures for 2023-25",
                      id="sex not held"),
+        pytest.param("2001-03", "male", ("2023-25", "female", "2023"), "no period '2001-03' with male figures",
+                     id="neither held: still one line"),
     ],
 )
 def test_switching_geography_says_in_one_line_what_it_could_not_keep(period: str, sex: str,
