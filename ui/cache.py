@@ -427,9 +427,16 @@ _shared_national_table = shared.cached(max_entries=16)(_national_table)
 # ---------------------------------------------------------------- the view's layer of areas
 def areas_layer(view: View, indicator: Indicator, drawn: Drawn, gdf: gpd.GeoDataFrame, *,
                 england: float | None) -> folium.FeatureGroup:
-    """The view's layer of areas (faded around a drilled area): what :func:`layer` keeps, and warms."""
+    """The view's layer of areas (faded around a drilled area): what :func:`layer` keeps, and warms.
+
+    Drilled in, the areas around the drilled one are drawn by their small areas' union
+    (:func:`geo.boundaries.with_outlines`), so their borders meet the small areas drawn on top.
+    """
+    within = _around(gdf, view.area_code) if view.area_code else None
+    joined = drawn.joined if within is None else boundaries.with_outlines(drawn.joined, level=view.level,
+                                                                          vintage=view.vintage, within=within)
     return choropleth_layer(
-        drawn.joined,
+        joined,
         name=indicator.label,
         indicator=indicator,
         period=view.period,
@@ -438,7 +445,7 @@ def areas_layer(view: View, indicator: Indicator, drawn: Drawn, gdf: gpd.GeoData
         classification=drawn.classification,
         categories=drawn.categories,
         fill_opacity=0.3 if view.area_code else 0.85,
-        within=_around(gdf, view.area_code) if view.area_code else None,
+        within=within,
         precision=PRECISION,
     )
 
@@ -498,7 +505,7 @@ def _warm(*, preload_after: float = _PRELOAD_AFTER_S) -> None:
             view = warm_default_view()
             time.sleep(max(0.0, preload_after - (time.monotonic() - started)))
             boundaries.preload(within=(view.level, view.vintage))
-            # The deciles every drill-down of this map draws and counts (ui.map._small_areas, the panel).
+            # The deciles every drill-down of this map draws and counts (ui.panel.small_areas, the panel).
             lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
             indicators.periods(area_profile.DECILE_FOR_LSOA[lsoa_vintage], level="lsoa")
     except Exception:  # a failed warm-up only means a slower first view; that view reports the error

@@ -16,52 +16,46 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import boundaries, derived, indicators
-from geo import profile as area_profile
+from geo import derived, indicators
 from geo.catalogue import GROUPS, Indicator
-from geo.classify import classify, method_drawn
+from geo.classify import method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 from geo.search import AREA_LEVELS, AreaHit, opening
 from geo.tables import csv_text
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
-from layers.choropleth import base_map, choropleth_layer, outline_layer
+from layers.choropleth import base_map, outline_layer
 from layers.interaction import KeyboardDrill, PromptClick, SteadyFocus
-from layers.legend import build_legend, to_html
-from layers.style import scheme_for
-from layers.thumbnail import decile_svg
+from layers.legend import to_html
 from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
 from ui.finder import finder
 from ui.national import national_map
+from ui.panel import SmallAreas, area_panel, attribution, outline, small_areas
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
 from ui.widgets import (
     attribution_caption,
     compact_layout,
-    focus_heading,
     map_clicked,
     notice,
     select_area,
     set_param,
     show_notes,
     widget,
-    write_params,
 )
 
 ENGLAND_CENTRE = (52.8, -1.6)
 ENGLAND_ZOOM = 6
 MAP_HEIGHT = 500
 #: The anchor (element id) of the area panel's heading, where the keyboard lands after a drill-down.
-PANEL_HEADING = "area-panel"
 SEX_LABELS = {"male": "Male", "female": "Female", "persons": "Persons"}
 AREA_WORD = AREA_LABELS
 #: How long a session's first page waits after sending the map, before the controls and sidebar (see
@@ -260,16 +254,16 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     layers = [layer]
     legends = [legend]
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
-    small: _SmallAreas | None = None
+    small: SmallAreas | None = None
     focus_bounds = None
     if view.area_code:
         area = gdf[gdf["area_code"] == view.area_code]
         focus_bounds = area.total_bounds
-        small = view_cache.small_areas(view, _small_areas)
+        small = view_cache.small_areas(view, small_areas)
         if small is not None:
             layers.append(small.layer)
             legends.append(small.legend)
-        layers.append(outline_layer(_outline(area, small.joined if small else None), name=str(area["area_name"].iloc[0]),
+        layers.append(outline_layer(outline(area, small.joined if small else None), name=str(area["area_name"].iloc[0]),
                                     precision=PRECISION))
         centre, zoom = _fit(area)
     elif view.region_code:
@@ -318,7 +312,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     def draw_panel() -> None:
         if focus:
             with panel_col:
-                _panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small, moved=moved)
+                area_panel(view, gdf if view.area_code else _boundaries("region", REGION_VINTAGE), small, moved=moved)
 
     return _Later(draw_map, draw_controls, draw_panel)
 
@@ -353,16 +347,6 @@ def _base_map() -> Any:
     PromptClick().add_to(m)
     KeyboardDrill().add_to(m)  # Tab to the map, arrows, Enter drills down (the national layer adds its own areas)
     return assets.localise(m)
-
-
-def _outline(area: gpd.GeoDataFrame, lsoas: gpd.GeoDataFrame | None) -> Any:
-    """The area's outline drawn from its LSOAs, so it follows their finer edges at drill-down zoom."""
-    if lsoas is None or lsoas.empty:
-        return area.geometry.iloc[0]
-    try:
-        return shapely.coverage_union_all(lsoas.geometry.to_numpy())
-    except shapely.errors.GEOSException:
-        return shapely.union_all(lsoas.geometry.to_numpy(), grid_size=1e-5)
 
 
 def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
@@ -420,185 +404,6 @@ def _choose_hit(view: View, hit: AreaHit) -> None:
     st.query_params.from_dict(params)
 
 
-# ---------------------------------------------------------------- small areas
-@dataclass(frozen=True)
-class _SmallAreas:
-    """The drilled area's small-area layer, its legend and the joined table behind it."""
-
-    layer: Any
-    legend: Any
-    joined: gpd.GeoDataFrame
-    indicator: Indicator
-    period: str
-    vintage: str
-    #: The catalogue's small-area indicators (never an upload: the bundle may be shared).
-    options: tuple[str, ...]
-
-
-def _small_areas(view: view_cache.Drill) -> _SmallAreas | None:
-    """The drilled area's small-area layer; shared between sessions unless it draws an upload.
-
-    ``options`` lists the catalogue's small-area indicators only: the panel adds this
-    session's uploads (``ui.upload.small_area_options``), so a shared bundle never names
-    another session's.
-    """
-    shared_catalogue = view_cache.catalogue()
-    catalogue = _catalogue() if (view.lsoa_indicator or "").startswith(upload.PREFIX) else shared_catalogue
-    lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
-    options = [i for i, ind in shared_catalogue.items() if lsoa_vintage in ind.levels.get("lsoa", ())]
-    default = area_profile.DECILE_FOR_LSOA[lsoa_vintage]
-    if not options:
-        return None
-    drawable = [*options, *upload.small_area_layers(lsoa_vintage)] if catalogue is not shared_catalogue else options
-    chosen = view.lsoa_indicator if view.lsoa_indicator in drawable else default
-    if chosen not in drawable:
-        chosen = options[0]
-    ind = catalogue[chosen]
-    lsoas = boundaries.lsoas_within(view.area_code or "", level=view.level, vintage=view.vintage)
-    period, sex = _latest(chosen, lsoa_vintage)
-    values = _values(chosen, "lsoa", lsoa_vintage, period, sex)
-    joined, _ = indicators.join(lsoas, values[values["area_code"].isin(set(lsoas["area_code"]))])
-    deciles = _values(default, "lsoa", lsoa_vintage, *_latest(default, lsoa_vintage))
-    joined = joined.merge(
-        deciles[["area_code", "value"]].rename(columns={"value": "national_decile"}), on="area_code", how="left"
-    )
-    method, _why = method_drawn("quantiles", value_type=ind.value_type)
-    classification = classify(joined["value"], method=method, value_type=ind.value_type, unit=ind.unit)
-    scheme = scheme_for(ind.polarity, method=method, k=classification.k)
-    layer = choropleth_layer(
-        joined, name=f"Small areas: {ind.label}", indicator=ind, period=period, england_value=None,
-        scheme=scheme, classification=classification, tooltip_fields={"national_decile": "National IMD decile"},
-        precision=PRECISION, opens=False,  # Enter on the map opens districts; a small area is read out
-    )
-    area = _boundaries(view.level, view.vintage)
-    name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
-    legend = build_legend(
-        indicator=ind, period=period, sex=sex, classification=classification, scheme=scheme,
-        england_value=None, statuses=joined["status"], categories=None, scope=f"Small areas in {name}",
-    )
-    return _SmallAreas(layer=layer, legend=legend, joined=joined, indicator=ind, period=period,
-                       vintage=lsoa_vintage, options=tuple(options))
-
-
-def _latest(indicator_id: str, lsoa_vintage: str) -> tuple[str, str]:
-    combos = _combos(indicator_id, "lsoa")
-    combos = combos[combos["vintage"] == lsoa_vintage]
-    period = sorted(combos["period"].unique())[-1]
-    sexes = set(combos.loc[combos["period"] == period, "sex"])
-    return period, "persons" if "persons" in sexes else sorted(sexes)[0]
-
-
-def _set_lsoa_indicator() -> None:
-    write_params({"lsoa": st.session_state["w_lsoa_indicator"]})
-
-
-# ---------------------------------------------------------------- panel
-def _panel(view: View, gdf: gpd.GeoDataFrame, small: _SmallAreas | None, *, moved: bool = False) -> None:
-    level = view.level if view.area_code else "region"
-    vintage = view.vintage if view.area_code else REGION_VINTAGE
-    code = view.area_code or view.region_code or ""
-    row = gdf[gdf["area_code"] == code].iloc[0]
-    st.subheader(str(row["area_name"]), anchor=PANEL_HEADING)
-    if moved:  # a drill (or the breadcrumb, or Back) opened this panel: the keyboard lands on its heading
-        focus_heading(PANEL_HEADING, str(row["area_name"]))
-    st.caption(f"{code} · {AREA_WORD[level].capitalize()} ({vintage} boundaries)")
-    if bool(row.get("approximate")):
-        st.warning(f"Approximate boundary: {row.get('approximate_reason')}")
-    if small is not None:
-        catalogue = _catalogue()
-        st.selectbox(
-            "Small-area indicator", upload.small_area_options(small.options, small.vintage),
-            format_func=lambda i: catalogue[i].label,
-            key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
-            help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
-        )
-    pop = area_profile.population(code, level=level, vintage=vintage)
-    if pop:
-        st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
-    items = view_cache.headlines(code, level=level, pinned=(view.indicator_id, view.sex, view.period))
-    if items:
-        st.markdown(f"**Against England** ({view.period} for the map's indicator, the latest period held for the "
-                    "others; 95% confidence intervals; rank 1 = best)")
-        st.markdown("\n".join(area_profile.panel_lines(items)))  # worded by geo.comparison, as the pack is
-    from geo.lag import area_sentences  # years behind England (issue 14)
-
-    if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
-        st.markdown("**Years behind England**\n\n" + "\n".join(f"- {s}" for s in lags))
-    _trend(view, code, level, str(row["area_name"]))
-    deciles = area_profile.lsoa_deciles(code, level=level, vintage=vintage)
-    edition = {"2011": "IMD 2019", "2021": "IMD 2025"}.get(boundaries.lsoa_vintage_for(level, vintage), "IMD")
-    if deciles["lsoas"].sum():
-        st.markdown(f"**Small areas by national {edition} decile** (1 = most deprived 10% of England)")
-        _decile_chart(deciles, edition)
-    with st.expander("Plain-English summary", expanded=False):
-        for sentence in area_profile.summary_sentences(str(row["area_name"]), items):
-            st.markdown(f"- {sentence}")
-        st.download_button(
-            "Download one-page summary (HTML)",
-            lambda: area_profile.summary_html(
-                str(row["area_name"]), code, level_label=AREA_WORD[level].capitalize(),
-                items=items, population=pop, deciles=deciles, attribution=_attribution(),
-                map_svg=_summary_map(str(row["area_name"]), gdf[gdf["area_code"] == code], small, edition),
-            ),
-            file_name=f"summary_{code}.html", mime="text/html",
-            help="A page for a meeting: the area's figures in plain English and a map; prints on one page.",
-        )
-
-
-def _summary_map(name: str, area: gpd.GeoDataFrame, small: _SmallAreas | None, edition: str) -> str:
-    """The printed summary's map: the area's small areas by national deprivation decile."""
-    if small is None or small.joined.empty:
-        return ""
-    return decile_svg(small.joined, decile_column="national_decile", outline=_outline(area, small.joined),
-                      title=f"Map of {name}: small areas by {edition} decile")
-
-
-def _decile_chart(deciles: pd.DataFrame, edition: str) -> None:
-    """The area's small areas per national decile, as bars (fixed axes: the wheel scrolls the page past it)."""
-    import altair as alt
-
-    chart = alt.Chart(deciles).mark_bar(color="#0072B2").encode(
-        x=alt.X("decile:O", title=f"{edition} decile", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("lsoas:Q", title="Small areas", axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=[alt.Tooltip("decile:O", title="Decile"), alt.Tooltip("lsoas:Q", title="Small areas")],
-    ).properties(height=200)
-    st.altair_chart(chart, width="stretch")  # its scales are not bound to the wheel: the page scrolls past it
-
-
-def _trend(view: View, code: str, level: str, name: str) -> None:
-    indicator = _catalogue()[view.indicator_id]
-    try:
-        trend = area_profile.trend(view.indicator_id, code, level=level, sex=view.sex)
-    except AtlasError:
-        return
-    if len(trend) <= 1:
-        return
-    sex = "" if view.sex == "persons" else f", {view.sex}"
-    import altair as alt  # only drilled-down views draw a chart; keeps the first map quick to start
-
-    st.markdown(f"**Trend: {indicator.label}{sex}** (axis does not start at zero)")
-    long = trend.melt(id_vars="period", var_name="series", value_name="value").dropna()
-    long["series"] = long["series"].replace({"area": name, "england": "England"})
-    order = [name, "England"]
-    chart = (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("value:Q", scale=alt.Scale(zero=False), title=indicator.unit),
-            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=order, range=["#0072B2", "#444444"]),
-                            legend=alt.Legend(orient="bottom")),
-            strokeDash=alt.StrokeDash("series:N", title=None, scale=alt.Scale(domain=order, range=[[1, 0], [5, 4]])),
-        )
-        .properties(height=220)
-    )
-    st.altair_chart(chart, width="stretch")
-
-
-def _attribution() -> str:
-    return str(view_cache.catalogue_json()["attribution"])
-
-
 # ---------------------------------------------------------------- downloads
 def _table_csv(joined: gpd.GeoDataFrame, view: View, indicator: Indicator, classification: Any) -> str:
     """The map's Table (CSV): every area's row, after lines saying what it is, its CIs and its approximations."""
@@ -609,7 +414,7 @@ def _table_csv(joined: gpd.GeoDataFrame, view: View, indicator: Indicator, class
 
 
 def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
-               legends: list[Any], layers: list[Any], small: _SmallAreas | None,
+               legends: list[Any], layers: list[Any], small: SmallAreas | None,
                bounds: Any = None) -> None:
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
     cols = st.columns(3 if small is not None else 2)
@@ -636,7 +441,7 @@ def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, class
                     + (" · " + _focus_name(view) if view.area_code or view.region_code else ""))
         page = assets.export_map(
             layers, title=f"{indicator.title}, {view.period}", subtitle=subtitle, legends=legends,
-            attribution=_attribution(), bounds=tuple(bounds) if bounds is not None else None,
+            attribution=attribution(), bounds=tuple(bounds) if bounds is not None else None,
         )
         st.session_state["_html_map"] = (f"{stem}_{view.area_code or view.region_code or 'england'}", page)
     prepared = st.session_state.get("_html_map")
