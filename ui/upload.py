@@ -261,19 +261,22 @@ def _options(upload: uploads.Upload, view: View) -> None:
         "Draw on", targets, key="upload_target", format_func=lambda t: _target_label(t, own),
         help="Codes of another year are carried over through the ONS lookups; what merged or split is listed.",
     )
+    value_type = st.selectbox("The numbers are", list(_VALUE_TYPES), format_func=_VALUE_TYPES.__getitem__,
+                              index=1 if upload.percent else 0, key="upload_value_type")
+    units, ready = _units(upload, value_type)
     kinds: dict[str, str] = {}
     if target != own:
         st.caption(f"Route: {_plain(_route(own, target), limit=400)}. Areas may merge on the way: say how each column "
                    "adds up.")
         for i, col in enumerate(upload.columns):
+            if units[col][0] == "proportion":  # a percentage is never summed: weighted by population where areas merge
+                kinds[col] = "rate"
+                st.caption(f"“{_plain(col, limit=40)}”: percentages are weighted by population where areas merge.")
+                continue
             kinds[col] = str(st.radio(
                 _plain(col, limit=40), list(uploads.KINDS), key=f"upload_kind_{i}", horizontal=True,
                 format_func=lambda k: {"count": "Count (sum it)", "rate": "Rate (weight by population)"}[k],
-                index=1 if col in upload.percent else 0,
             ))
-    value_type = st.selectbox("The numbers are", list(_VALUE_TYPES), format_func=_VALUE_TYPES.__getitem__,
-                              index=1 if upload.percent else 0, key="upload_value_type")
-    units, ready = _units(upload, value_type)
     polarity = st.selectbox("Which way is better", list(_POLARITY), format_func=_POLARITY.__getitem__,
                             key="upload_polarity")
     period = st.text_input("Period (shown in the legend)", value="your file", max_chars=30, key="upload_period")

@@ -175,3 +175,26 @@ def test_the_join_check_and_the_legend_give_one_count(data_dir, parses: list[dic
     legend = re.search(r"No data\s+\((\d+) areas\)", _legend_text(at))
     assert counted and legend and counted.group(1) == legend.group(1)
     assert f"{legend.group(1)} will show No data" in preview
+
+
+def test_percentages_carried_onto_merged_areas_are_weighted_never_summed(data_dir, parses: list[dict[str, Any]]) -> None:
+    from geo import codes
+
+    # Cumbria's six 2021 districts, 20.0 to 25.0%, drawn on the 2023 map where they make two.
+    cumbria = ("E07000026", "E07000027", "E07000028", "E07000029", "E07000030", "E07000031")
+    data = ("code,Obesity\n" + "".join(f"{c},{20 + i}.0\n" for i, c in enumerate(cumbria))).encode()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"level": "lad", "vintage": "2023"})
+    at.run()
+    at.file_uploader(key="upload_file").set_value(("cumbria.csv", data, "text/csv")).run()
+    at.radio(key="upload_target").set_value(("lad", "2023")).run()
+    assert at.radio(key="upload_kind_0").value == "count"  # a column of numbers: the person says how it adds up
+    at.selectbox(key="upload_value_type").set_value("proportion").run()
+    assert not [r for r in at.radio if str(r.key).startswith("upload_kind_")], "a percentage is not offered a sum"
+    assert any("percentages are weighted by population" in c.value for c in at.caption)
+    became = codes.reconcile(list(cumbria), source="2021", target="2023").mapped
+    names = codes.area_names("lad", "2023")
+    shown = dict(_preview(at))
+    for code in sorted(set(became["target_code"])):
+        value = float(shown[names[code]].rstrip("%"))
+        assert 20.0 <= value <= 25.0, f"{names[code]} reads {value}%: summed, not weighted"
