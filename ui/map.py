@@ -35,7 +35,7 @@ from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
-from ui.finder import finder
+from ui.finder import finder as search_box  # (the layout column beside the breadcrumb is also called finder)
 from ui.national import national_map
 from ui.panel import SmallAreas, area_panel, attribution, outline, small_areas
 from ui.upload import catalogue as _catalogue
@@ -387,9 +387,9 @@ def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
 def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
     """Any area of any year, by name or code (ui.finder); one on another code set opens that code set's map."""
     levels = tuple(sorted(AREA_LEVELS, key=lambda lv: lv != view.level))  # this map's level first
-    finder(st.container(), key="search_query", label="Find an area", pick=partial(_choose_hit, view), levels=levels,
-           prefer=(view.level, view.vintage), small_areas=view.vintage if view.level == "lsoa" else None,
-           placeholder="Find an area: name or code, any year, e.g. St Helens", label_visibility="collapsed")
+    search_box(st.container(), key="search_query", label="Find an area", pick=partial(_choose_hit, view), levels=levels,
+               prefer=(view.level, view.vintage), small_areas=view.vintage if view.level == "lsoa" else None,
+               placeholder="Find an area: name or code, any year, e.g. St Helens", label_visibility="collapsed")
 
 
 def _choose_hit(view: View, hit: AreaHit) -> None:
