@@ -13,19 +13,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from geo import codes, shared
+from geo import boundaries, codes, postcodes, shared
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator
+from geo.errors import DataUnavailableError
 from geo.schema import boundary_set, vintages
 
-__all__ = ["AREA_LEVELS", "AreaHit", "Match", "area_choices", "find_areas", "normalise", "opening", "search"]
+__all__ = [
+    "AREA_LEVELS", "AreaHit", "Match", "PostcodePlace", "area_choices", "find_areas", "find_postcode", "normalise",
+    "opening", "postcode_query", "search",
+]
 
 _CODE = re.compile(r"^[A-Za-z]\d{8}$|^\d{2}[A-Za-z]{2}$|^\d{2}[A-Za-z]{2}[A-Za-z0-9]{2}$|^[0-9A-Za-z]{3}$")
 
@@ -374,3 +378,116 @@ def opening(
             params["method"] = query["method"]
         return params
     return {"level": hit.level, "vintage": hit.vintage, "area": hit.area_code}
+
+
+# --- postcodes ------------------------------------------------------------------------------------
+
+#: Longest text a search box reads as a postcode ("SW1A  1AA" with spaces to spare).
+_POSTCODE_LIMIT: Final = 16
+_MONTHS: Final = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")
+
+
+@dataclass(frozen=True)
+class PostcodePlace:
+    """Where a postcode typed in a search box opens on one code set, and the line that says so.
+
+    ``area_code`` is the area of ``(level, vintage)`` holding it (the small area itself on a
+    small-area map), ``None`` when it has no place there; ``lsoa_code`` its small area on
+    the ``lsoa_vintage`` LSOAs (those nesting in the code set where known); ``lonlat`` its
+    point where Code-Point Open holds one. ``line`` says it in one line: its small area,
+    ward and district, when it was terminated, or (not placed) the lookup's own message.
+    """
+
+    postcode: str
+    status: str
+    line: str
+    level: str
+    vintage: str
+    area_code: str | None = None
+    area_name: str = ""
+    lsoa_code: str | None = None
+    lsoa_name: str = ""
+    lsoa_vintage: str = ""
+    lonlat: tuple[float, float] | None = None
+
+
+def postcode_query(text: str) -> bool:
+    """Whether a search box reads ``text`` as a postcode (only then is the postcode table loaded).
+
+    Postcode-shaped (:func:`geo.postcodes.looks_like_postcode`) and holding a digit, as
+    every postcode does and no area's name ("Sandwell" begins like Santa's SAN TA1).
+
+    >>> postcode_query("l1 0aa"), postcode_query("Sandwell"), postcode_query("E08000012")
+    (True, False, False)
+    """
+    text = str(text).strip()
+    return len(text) <= _POSTCODE_LIMIT and any(c.isdigit() for c in text) and postcodes.looks_like_postcode(text)
+
+
+def find_postcode(text: str, *, level: str = "lad", vintage: str | None = None,
+                  data_dir: Path = DATA_DIR) -> PostcodePlace:
+    """The area of ``(level, vintage)`` (default: the latest districts) holding the postcode ``text``.
+
+    On a small-area map (``level="lsoa"``) it opens its small area, on the other LSOA set
+    when this one does not hold it. A terminated postcode opens where it was.
+    """
+    vintage = vintage or vintages(level)[-1]
+    found = postcodes.find(text, data_dir=data_dir)
+    pc = found.postcode
+    if pc is None or not found.placed:
+        return PostcodePlace(pc.postcode if pc else postcodes.normalise(text) or "", found.status, found.message,
+                             level, vintage)
+    held = {"2011": pc.lsoa11_code, "2021": pc.lsoa21_code}
+    if level == "lsoa":
+        vintage = vintage if held.get(vintage) else next(v for v, c in held.items() if c)
+        lsoa_vintage, area_code = vintage, held[vintage]
+    else:
+        lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+        area_code = _parent(held, lsoa_vintage, level, vintage, data_dir)
+        if not held.get(lsoa_vintage):
+            lsoa_vintage = next(v for v, c in held.items() if c)
+    lsoa_code = held[lsoa_vintage]
+    lsoa_name = codes.area_names("lsoa", lsoa_vintage, data_dir=data_dir).get(lsoa_code or "", "")
+    area_name = codes.area_names(level, vintage, data_dir=data_dir).get(area_code or "", "") if area_code else ""
+    place = PostcodePlace(pc.postcode, found.status, "", level, vintage, area_code, area_name, lsoa_code, lsoa_name,
+                          lsoa_vintage, pc.lonlat)
+    return replace(place, line=_postcode_line(place, pc))
+
+
+def _parent(held: Mapping[str, str | None], lsoa_vintage: str, level: str, vintage: str, data_dir: Path) -> str | None:
+    """The area of ``(level, vintage)`` holding the small area; through the other LSOA set's pieces where needed."""
+    try:
+        parents = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir)
+    except DataUnavailableError:
+        return None
+    own = held.get(lsoa_vintage)
+    if own:
+        parent = parents.get(own)
+        return parent if isinstance(parent, str) and parent else None
+    other = "2011" if lsoa_vintage == "2021" else "2021"
+    pieces = _pieces(other, data_dir).get(held.get(other) or "", ())
+    found = {parents.get(p) for p in pieces} - {None}
+    return str(found.pop()) if len(found) == 1 else None  # one area holds all its pieces
+
+
+@shared.cached(max_entries=2, scope="bundled")
+def _pieces(vintage: str, data_dir: Path) -> dict[str, tuple[str, ...]]:
+    """``{LSOA code of vintage: codes of the other set's LSOAs it overlaps}`` (the atlas's 2011-2021 lookup)."""
+    table = pd.read_parquet(data_dir / "lookups" / "lsoa11_lsoa21.parquet", columns=["lsoa11_code", "lsoa21_code"])
+    key, value = ("lsoa11_code", "lsoa21_code") if vintage == "2011" else ("lsoa21_code", "lsoa11_code")
+    return {str(k): tuple(map(str, g)) for k, g in table.groupby(key)[value]}
+
+
+def _postcode_line(place: PostcodePlace, pc: postcodes.Postcode) -> str:
+    """E.g. "L1 0AA is in small area Liverpool 037G (E01034402, LSOA 2021), ward City Centre South, in Liverpool"."""
+    small = (f"small area {place.lsoa_name} ({place.lsoa_code}, LSOA {place.lsoa_vintage})" if place.lsoa_name
+             else f"small area {place.lsoa_code} (LSOA {place.lsoa_vintage})")
+    ward = f", ward {pc.ward_name} ({pc.ward_code})" if pc.ward_name and pc.ward_code else ""
+    inside = (f", in {place.area_name} ({place.area_code})" if place.level != "lsoa" and place.area_code
+              else "" if place.area_code else f"; it has no place on the {place.vintage} {_NOUN[place.level]} code set")
+    if pc.terminated:
+        year, month = pc.terminated.split("-")
+        return (f"{pc.postcode} was terminated in {_MONTHS[int(month) - 1]} {year}; it was in {small}{ward}{inside}. "
+                "Shown where it was.")
+    return f"{pc.postcode} is in {small}{ward}{inside}."

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+
+import pandas as pd
 import pytest
 
 from geo.search import normalise, search
@@ -64,7 +67,7 @@ def test_search_offers_only_plausible_matches(query: str, expected: list[str]) -
 
 # --- every code set (geo.search.find_areas), on the built data --------------------------------------
 
-from geo import indicators  # noqa: E402
+from geo import boundaries, codes, indicators  # noqa: E402
 from geo.catalogue import load_catalogue  # noqa: E402
 from geo.search import area_choices, find_areas, opening  # noqa: E402
 
@@ -156,3 +159,99 @@ def test_opening_a_hit_lands_on_its_own_code_set(data_dir, query: str, indicator
     assert (params["indicator"] == indicator) is kept
     held = indicators.periods(params["indicator"], level=hit.level, data_dir=data_dir)
     assert ((held["vintage"] == hit.vintage) & (held["period"] == params["period"]) & (held["sex"] == params["sex"])).any()
+
+
+# --- postcodes typed in a search box (geo.search.find_postcode, issue 20), on the built postcode table ------------
+
+from geo import postcodes  # noqa: E402
+from geo.search import find_postcode, postcode_query  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("L1 0AA", True, id="postcode"),
+        pytest.param("l10aa", True, id="lower-case-no-space"),
+        pytest.param("L1  OAA", True, id="doubled-space-letter-o"),
+        pytest.param("EH1 1YZ", True, id="scottish"),
+        pytest.param("BF1 3AA", True, id="bfpo"),
+        pytest.param("Sandwell", False, id="name-starting-like-santa"),
+        pytest.param("Girton", False, id="name-starting-like-girobank"),
+        pytest.param("Liverpool", False, id="name"),
+        pytest.param("E08000012", False, id="district-code"),
+        pytest.param("E01006515", False, id="lsoa-code"),
+        pytest.param("20UF", False, id="old-district-code"),
+        pytest.param("12 High Street, Liverpool L1 0AA", False, id="address"),
+    ],
+)
+def test_postcode_query_reads_only_postcodes_as_postcodes(text: str, expected: bool) -> None:
+    assert postcode_query(text) is expected
+
+
+def _lsoa(postcode: str, vintage: str, data_dir) -> str:
+    pc = postcodes.find(postcode, data_dir=data_dir).postcode
+    assert pc is not None
+    return str(pc.lsoa21_code if vintage == "2021" else pc.lsoa11_code)
+
+
+@pytest.mark.parametrize("typed", ["L1 0AA", "l10aa", "L1  0AA", "L1 OAA", " l1 oaa "])
+@pytest.mark.parametrize(
+    ("level", "vintage", "area"),
+    [
+        pytest.param("lad", "2025", "E08000012", id="districts-2025"),
+        pytest.param("lad", "2019", "E08000012", id="districts-2019"),
+        pytest.param("lad", "2008", "00BY", id="districts-before-2009"),
+        pytest.param("region", "2019", "E12000002", id="regions"),
+        pytest.param("lsoa", "2011", "", id="small-areas-2011"),
+        pytest.param("lsoa", "2021", "", id="small-areas-2021"),
+    ],
+)
+def test_a_postcode_opens_the_area_holding_it_on_the_code_set_on_screen(data_dir, typed: str, level: str,
+                                                                        vintage: str, area: str) -> None:
+    place = find_postcode(typed, level=level, vintage=vintage, data_dir=data_dir)
+    lsoa_vintage = vintage if level == "lsoa" else boundaries.lsoa_vintage_for(level, vintage)
+    lsoa = _lsoa("L1 0AA", lsoa_vintage, data_dir)
+    assert (place.postcode, place.status, place.level, place.vintage) == ("L1 0AA", "live", level, vintage)
+    assert place.area_code == (area or lsoa)
+    assert (place.lsoa_code, place.lsoa_vintage) == (lsoa, lsoa_vintage)
+    names = codes.area_names("lsoa", lsoa_vintage, data_dir=data_dir)
+    assert place.line.startswith(f"L1 0AA is in small area {names[lsoa]} ({lsoa}, LSOA {lsoa_vintage}), ward ")
+    assert place.lonlat is not None and -3.1 < place.lonlat[0] < -2.8 and 53.3 < place.lonlat[1] < 53.5
+    assert "\n" not in place.line
+
+
+def test_a_terminated_postcode_says_when_and_opens_where_it_was(data_dir) -> None:
+    table = pd.read_parquet(data_dir / "lookups" / "postcodes.parquet", columns=["postcode", "terminated", "lsoa21cd"])
+    row = table[(table["terminated"] > 0) & table["postcode"].str.startswith("L1 ") & table["lsoa21cd"].notna()].iloc[0]
+    month = calendar.month_name[int(row["terminated"]) % 100]
+    place = find_postcode(str(row["postcode"]).lower().replace(" ", ""), data_dir=data_dir)
+    assert place.status == "terminated" and place.area_code == "E08000012"
+    assert place.lsoa_code == row["lsoa21cd"]
+    assert place.line.startswith(f"{row['postcode']} was terminated in {month} {int(row['terminated']) // 100}; "
+                                 f"it was in small area ")
+
+
+def test_a_postcode_whose_small_area_was_split_without_coordinates_still_opens_its_district(data_dir) -> None:
+    """No 2021 small area is known (its 2011 one was split and it has no point): the district comes through its pieces."""
+    table = pd.read_parquet(data_dir / "lookups" / "postcodes.parquet", columns=["postcode", "lsoa21_route"])
+    typed = str(table.loc[table["postcode"].str.startswith("L1 ") & (table["lsoa21_route"] == 9), "postcode"].iloc[0])
+    place = find_postcode(typed, level="lad", vintage="2023", data_dir=data_dir)
+    assert place.area_code == "E08000012"
+    assert (place.lsoa_vintage, place.lsoa_code) == ("2011", _lsoa(typed, "2011", data_dir))
+    national = find_postcode(typed, level="lsoa", vintage="2021", data_dir=data_dir)
+    assert (national.vintage, national.area_code) == ("2011", _lsoa(typed, "2011", data_dir))  # the 2011 map
+
+
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [
+        pytest.param("EH1 1YZ", "elsewhere", id="scotland"),
+        pytest.param("CF10 1AA", "elsewhere", id="wales"),
+        pytest.param("BF1 3AA", "non-geographic", id="bfpo"),
+        pytest.param("L99 9QQ", "unknown", id="unknown"),
+    ],
+)
+def test_a_postcode_with_no_place_in_england_says_so_in_one_line(data_dir, typed: str, status: str) -> None:
+    place = find_postcode(typed, data_dir=data_dir)
+    assert (place.status, place.area_code, place.lonlat) == (status, None, None)
+    assert place.line == postcodes.find(typed, data_dir=data_dir).message
