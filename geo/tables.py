@@ -8,7 +8,9 @@ spreadsheet splits at commas too) and the string properties of GeoJSON features.
 
 Every analysis command (``python -m geo spearhead``, ``gap``, ``lag``, ``gradient``) and
 every page's download goes through :func:`csv_text` (or :func:`write_csv`), so the
-indicators, periods and rules travel with the numbers.
+indicators, periods and rules travel with the numbers, and so do the source and licence:
+every CSV's header ends with :func:`attribution_lines` (the catalogue's attribution, one
+sentence a line, then the licence's address).
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
-__all__ = ["csv_text", "geojson_text", "safe_cell", "safe_table", "write_csv"]
+from geo import shared
+from geo._paths import DATA_DIR
+from geo.errors import DataUnavailableError
+
+__all__ = ["LICENCE", "attribution_lines", "csv_text", "geojson_text", "safe_cell", "safe_table", "write_csv"]
+
+#: The licence line every CSV ends its header with: most of what the atlas holds is under the OGL.
+LICENCE: Final = ("Licence: Open Government Licence v3.0 (https://www.nationalarchives.gov.uk/doc/"
+                  "open-government-licence/version/3/) except where a line above names another")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
@@ -59,13 +69,45 @@ def _safe_header(line: str) -> str:
     return ",".join(safe_cell(p) for p in pieces)
 
 
-def csv_text(table: pd.DataFrame, *, header: Sequence[str] = ()) -> str:
-    """CSV text of ``table`` (booleans as true/false), after a ``# ``-comment header block.
+@shared.cached(max_entries=2)
+def _catalogue_attribution(data_dir: Path) -> str:
+    try:
+        return str(json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataUnavailableError(
+            f"Expected the data's source and licence in {data_dir / 'catalogue.json'} (its \"attribution\"); could not "
+            f"read it ({type(exc).__name__}). Rebuild the data with `python -m geo build`.") from None
+
+
+def attribution_lines(attribution: str | None = None) -> list[str]:
+    """The source and licence lines every CSV's header ends with.
+
+    ``attribution`` (default: the catalogue's, ``data/catalogue.json``) one sentence a
+    line, then :data:`LICENCE`.
 
     Examples
     --------
-    >>> print(csv_text(pd.DataFrame({"name": ["=1+1"], "ok": [True]}), header=["Rule: a, =b"]), end="")
+    >>> attribution_lines("Source: ONS licensed under the OGL v.3.0. Contains OS data © Crown copyright 2025.")[:2]
+    ['Source: ONS licensed under the OGL v.3.0.', 'Contains OS data © Crown copyright 2025.']
+    """
+    text = _catalogue_attribution(DATA_DIR) if attribution is None else attribution
+    sentences = [s.strip() for s in re.split(r"(?<=\.)\s+(?=[A-Z(])", text.strip()) if s.strip()]
+    return [*sentences, LICENCE]
+
+
+def csv_text(table: pd.DataFrame, *, header: Sequence[str] = (), attribution: str | None = None) -> str:
+    """CSV text of ``table`` (booleans as true/false), after a ``# ``-comment header block.
+
+    The header is ``header``'s lines, then :func:`attribution_lines` of ``attribution``
+    (default: the catalogue's), each once.
+
+    Examples
+    --------
+    >>> print(csv_text(pd.DataFrame({"name": ["=1+1"], "ok": [True]}), header=["Rule: a, =b"],
+    ...                attribution="Source: ONS."), end="")  # doctest: +ELLIPSIS
     # Rule: a,' =b
+    # Source: ONS.
+    # Licence: Open Government Licence v3.0 (https://...) except where a line above names another
     name,ok
     '=1+1,true
     """
@@ -73,12 +115,13 @@ def csv_text(table: pd.DataFrame, *, header: Sequence[str] = ()) -> str:
     for column in out.columns:
         if out[column].dtype == bool or str(out[column].dtype) == "boolean":
             out[column] = out[column].map({True: "true", False: "false"})
-    lines = "".join(f"# {_safe_header(line)}\n" for line in header)
-    return lines + str(out.to_csv(index=False, lineterminator="\n"))
+    given = [str(line) for line in header]
+    lines = [*given, *(line for line in attribution_lines(attribution) if line not in given)]
+    return "".join(f"# {_safe_header(line)}\n" for line in lines) + str(out.to_csv(index=False, lineterminator="\n"))
 
 
 def write_csv(table: pd.DataFrame, header: Sequence[str], path: Path) -> Path:
-    """Write :func:`csv_text` of ``table`` and ``header`` to ``path``."""
+    """Write :func:`csv_text` of ``table`` and ``header`` (then the source and licence) to ``path``."""
     path.write_text(csv_text(table, header=header), encoding="utf-8")
     return path
 

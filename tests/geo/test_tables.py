@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from geo.tables import csv_text, geojson_text, safe_cell, write_csv
+from geo.tables import LICENCE, attribution_lines, csv_text, geojson_text, safe_cell, write_csv
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "data" / "catalogue.json"
 
 
 def test_csv_carries_its_header_and_booleans_as_words(tmp_path) -> None:
@@ -17,10 +20,47 @@ def test_csv_carries_its_header_and_booleans_as_words(tmp_path) -> None:
                           "undecided": pd.array([True, False, pd.NA], dtype="boolean"), "value": [1.5, 2.0, None]})
     path = write_csv(table, ["Spearhead method", "Rule: ties share the best rank"], tmp_path / "t.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == ["# Spearhead method", "# Rule: ties share the best rank", "area_code,qualifies,undecided,value"]
-    assert lines[3:] == ["E1,true,true,1.5", "E2,false,false,2.0", "E3,true,,"]
+    header = [line for line in lines if line.startswith("# ")]
+    assert lines[:2] == ["# Spearhead method", "# Rule: ties share the best rank"]
+    assert lines[len(header):] == ["area_code,qualifies,undecided,value", "E1,true,true,1.5", "E2,false,false,2.0",
+                                   "E3,true,,"]
     read = pd.read_csv(path, comment="#")
     assert read["area_code"].tolist() == ["E1", "E2", "E3"]
+
+
+# ---------------------------------------------------------------- the source and licence on every CSV
+def _catalogue_attribution() -> str:
+    return str(json.loads(CATALOGUE.read_text(encoding="utf-8"))["attribution"])
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda t, tmp: csv_text(t), id="csv_text-no-header"),
+        pytest.param(lambda t, tmp: csv_text(t, header=["Life expectancy at birth, female, 2023-25"]), id="csv_text"),
+        pytest.param(lambda t, tmp: write_csv(t, ["Gap tracker"], tmp / "gap.csv").read_text(encoding="utf-8"),
+                     id="write_csv"),
+    ],
+)
+def test_every_csv_ends_its_header_with_the_catalogues_source_and_licence(write, tmp_path) -> None:
+    text = write(pd.DataFrame({"area_code": ["E06000001"], "value": [79.1]}), tmp_path)
+    header = [line[2:] for line in text.splitlines() if line.startswith("# ")]
+    attribution = _catalogue_attribution()
+    # Every sentence of the catalogue's attribution, in order, then the licence line, at the foot of the header.
+    sentences = header[-len(attribution_lines()):-1]
+    assert " ".join(sentences) == attribution
+    assert header[-1] == LICENCE and "open-government-licence/version/3" in LICENCE
+    assert "Crown copyright and database right" in " ".join(sentences)
+    assert pd.read_csv(io.StringIO(text), comment="#")["area_code"].tolist() == ["E06000001"]
+
+
+def test_the_attribution_is_not_repeated_when_a_caller_already_gave_it() -> None:
+    lines = attribution_lines("Source: ONS. Contains OS data © Crown copyright and database right 2025.")
+    text = csv_text(pd.DataFrame({"a": [1]}), header=["Title", lines[0]],
+                    attribution="Source: ONS. Contains OS data © Crown copyright and database right 2025.")
+    header = [line for line in text.splitlines() if line.startswith("# ")]
+    assert header == ["# Title", "# Source: ONS.", "# Contains OS data © Crown copyright and database right 2025.",
+                      f"# {LICENCE}"]
 
 
 # ---------------------------------------------------------------- nothing a spreadsheet would run
