@@ -251,7 +251,7 @@ def test_exports_carry_the_rule_and_editions(data_dir) -> None:
 def test_exports_write_whole_numbers_as_integers_and_keep_the_values(data_dir) -> None:
     rule = "imd2019_imd_decile <= 2 or fuel_poverty >= 20"
     result = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
-    written = pd.read_csv(io.StringIO(target.to_csv(result)), dtype=str, keep_default_na=False)
+    written = pd.read_csv(io.StringIO(target.to_csv(result)), dtype=str, keep_default_na=False, comment="#")
     for column in ("imd2019_imd_decile", "pop_total", "pop_0_4", "rank"):
         assert not written[column].str.contains(".", regex=False).any(), column  # "1924", not "1924.0"
     matches = result.matches.set_index("area_code")
@@ -268,7 +268,7 @@ def test_cli_writes_the_lsoas(data_dir, tmp_path, capsys) -> None:
     status = main(["target", "--within", LIVERPOOL, "--where",
                    "imd2019_imd_decile <= 2 and imd2019_idaci_decile <= 2", "--out", str(out)])
     assert status == 0
-    table = pd.read_csv(out)
+    table = pd.read_csv(out, comment="#")
     expected = target.evaluate(target.PRESETS["Sure Start"], within=LIVERPOOL, data_dir=data_dir)
     assert len(table) == expected.totals.lsoas
     assert {"area_code", "area_name", "pop_total", "pop_0_4", "pop_0_15", "pop_65_plus"} <= set(table.columns)
@@ -282,7 +282,7 @@ def test_cli_counts_people_of_a_2021_rule_and_writes_the_notes(data_dir, tmp_pat
     expected = target.evaluate(rule, within=LIVERPOOL, data_dir=data_dir)
     printed = capsys.readouterr().out
     assert expected.totals.pop_total is not None and f"People: {expected.totals.pop_total:,.0f} in " in printed
-    written = pd.read_csv(out, dtype={"pop_note": str})
+    written = pd.read_csv(out, dtype={"pop_note": str}, comment="#")
     lost = written[written["pop_total"].isna()]
     assert len(lost) == expected.totals.lsoas - expected.totals.counted_lsoas > 0
     assert lost["pop_note"].str.startswith("not counted").all()
