@@ -61,6 +61,7 @@ def about_page() -> None:
             for s in raw["boundary_sources"]
         ]
     )
+    _postcodes()
     st.markdown(
         "Primary Care Trusts (2006-13) were never published as a boundary file; the atlas builds them "
         "from 2011 small areas using a written assignment of local authorities and 2015 CCGs. "
@@ -151,6 +152,30 @@ def _approximations(catalogue: dict[str, Indicator]) -> None:
         "Birmingham's three PCTs are built from its 2004 wards and marked *Approximate boundary* in the area "
         "panel; see *Boundaries* below."
     )
+
+
+def _postcodes() -> None:
+    """The two postcode files, what the atlas derives from them, and the attribution their licences ask for."""
+    from geo.wards import LABEL as WARD_LABEL
+    from geo.wards import attribution_lines
+
+    st.subheader("Postcodes and what is derived from them")
+    st.markdown(
+        "Two official open files (both in the table above) give the atlas its postcodes: the **ONS postcode to "
+        "Output Area, LSOA 2011 and district lookup** (May 2022; every English postcode, live and terminated) and "
+        "**OS Code-Point Open** (April 2025; the position, in British National Grid, and the 2025 electoral ward of "
+        "every live postcode, with ward names from its code list). From them the atlas derives:\n"
+        "- **The postcode table**: each English postcode with its 2011 and 2021 small areas (LSOA), Output Area, "
+        "district, ward and position, and whether it is live or terminated. It finds a postcode in every search "
+        "box, counts an uploaded file of postcodes into small areas and districts, and places service sites given "
+        "by postcode. Individual postcodes never leave a session: downloads carry only the counts.\n"
+        "- **Small areas' residential centres**: the mean position of each LSOA's live residential postcodes, "
+        "where distances to the nearest service site start (the polygon's centre where an LSOA has none).\n"
+        f"- **Best-fit wards** ({WARD_LABEL}): each small area is put in the ward holding most of its live "
+        "postcodes (the ONS best-fit method), and a ward is drawn as its small areas, with the share of the ward's "
+        "postcodes they capture. A ward holding no small area's majority is not drawn, and named as such."
+    )
+    st.info("  \n".join(attribution_lines()))  # the OS, Royal Mail and ONS lines, one a line
 
 
 def _fresh_figures() -> None:

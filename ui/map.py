@@ -24,20 +24,23 @@ from geo.catalogue import GROUPS, Indicator
 from geo.classify import method_drawn
 from geo.errors import AtlasError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
-from geo.search import AREA_LEVELS, AreaHit, opening
+from geo.search import AREA_LEVELS, AreaHit, PostcodePlace, opening
 from geo.tables import csv_text
 from geo.view import MAP_LEVELS, METHOD_LABELS, METHODS, View, carry, held_at, resolve, with_area
 from layers import assets, present
 from layers.choropleth import base_map, outline_layer
 from layers.interaction import KeyboardDrill, PromptClick, SteadyFocus
 from layers.legend import to_html
+from layers.postcode import postcode_layer
 from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
+from ui.finder import PARAM as POSTCODE_PARAM
 from ui.finder import finder as search_box  # (the layout column beside the breadcrumb is also called finder)
+from ui.finder import postcode_link, show_postcode
 from ui.national import national_map
-from ui.panel import SmallAreas, area_panel, attribution, outline, small_areas
+from ui.panel import SmallAreas, area_panel, attribution, outline, small_areas, ward_param, with_wards
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
@@ -77,6 +80,7 @@ def map_page() -> None:
     quiet = st.session_state.pop("_quiet", frozenset())
     view, notes = resolve(dict(st.query_params), catalogue=catalogue, combos=_combos, quiet=quiet)
     notes = upload.explain(dict(st.query_params), notes)
+    view, place = _postcode(view, notes)  # pc=: the postcode searched for, where this view shows it
     gdf = _boundaries(view.level, view.vintage)
     if view.area_code and view.area_code not in set(gdf["area_code"]):
         notes.append(
@@ -88,15 +92,19 @@ def map_page() -> None:
     if view.region_code and view.region_code not in set(regions["area_code"]):
         notes.append(f"{view.region_code!r} is not an English region; showing the whole map.")
         view = View(**{**view.__dict__, "region_code": None})
+    wards, ward_notes = ward_param(dict(st.query_params), view)  # a drilled district's best-fit wards (ui.panel)
+    notes += ward_notes
     # Write the resolved view back so the URL always reproduces what is shown.
-    wanted = view.to_query() | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
+    wanted = view.to_query() | wards | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
+    if place is not None:
+        wanted[POSTCODE_PARAM] = place.postcode
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
     st.title("Health Gap Atlas")
     with st.container():  # always there, so the map keeps its place (and its frame) when a note comes or goes
         show_notes(notes)
-    later = _main(view, catalogue[view.indicator_id], gdf)
+    later = _main(view, catalogue[view.indicator_id], gdf, place)
     if later is not None:
         later.draw_map()
         if not st.session_state.get("_map_shown"):
@@ -222,7 +230,8 @@ def _drawn_method(view: View, indicator: Indicator) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- main
-def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | None:
+def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame,
+          place: PostcodePlace | None = None) -> _Later | None:
     """Lay out the main area; return what fills it, in the order it should reach the browser.
 
     The browser renders elements in the order they arrive, and the map's frame waits behind
@@ -245,7 +254,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
         _crumbs_and_search(view, gdf, crumbs, finder)
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
-                     categories=categories, scheme=scheme, england=england, base=_base_map())
+                     categories=categories, scheme=scheme, england=england, base=_base_map(), postcode=place)
         return None
     focus = view.area_code or view.region_code
     layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code),
@@ -259,7 +268,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     if view.area_code:
         area = gdf[gdf["area_code"] == view.area_code]
         focus_bounds = area.total_bounds
-        small = view_cache.small_areas(view, small_areas)
+        small = with_wards(view_cache.small_areas(view, small_areas), view)  # the wards drawn instead, if asked
         if small is not None:
             layers.append(small.layer)
             legends.append(small.legend)
@@ -275,6 +284,9 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
     # st_folium renames the layers' ids and attaches them to its map, so a download being prepared
     # gets its own copies, made before the map is drawn.
     download_layers = copy.deepcopy(layers) if st.session_state.get("prepare_html") else []
+    if place is not None and view.area_code:  # the postcode searched for (kept out of the downloaded map)
+        layers.append(_postcode_layer(place))
+        centre, zoom = _postcode_zoom(place, (centre, zoom))
     map_col, panel_col = st.columns([3, 2], gap="medium")
     map_slot = map_col.container()
 
@@ -299,6 +311,8 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame) -> _Later | N
                 st.caption(f"Join check: {report.describe()}.")
             _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
         with panel_col:
+            if place is not None:
+                show_postcode(st, place)
             st.markdown(
                 f"**{indicator.title}**, {SEX_LABELS[view.sex].lower()}, {view.period}  \n"
                 f"{LEVEL_LABELS[view.level]} ({view.vintage} boundaries)"
@@ -389,12 +403,13 @@ def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
     levels = tuple(sorted(AREA_LEVELS, key=lambda lv: lv != view.level))  # this map's level first
     search_box(st.container(), key="search_query", label="Find an area", pick=partial(_choose_hit, view), levels=levels,
                prefer=(view.level, view.vintage), small_areas=view.vintage if view.level == "lsoa" else None,
-               placeholder="Find an area: name or code, any year, e.g. St Helens", label_visibility="collapsed")
+               placeholder="Find an area or postcode: name or code, any year, e.g. St Helens or L1 0AA",
+               label_visibility="collapsed", on_postcode=partial(_open_postcode, view))
 
 
 def _choose_hit(view: View, hit: AreaHit) -> None:
     """Open the chosen area: here when it is on this map's code set, else on its own (one write to the URL)."""
-    params = {k: st.query_params[k] for k in st.query_params if k != "lsoa"}
+    params = {k: st.query_params[k] for k in st.query_params if k not in ("lsoa", POSTCODE_PARAM)}
     if (hit.level, hit.vintage) == (view.level, view.vintage):
         params["area"] = hit.area_code
     else:
@@ -402,6 +417,46 @@ def _choose_hit(view: View, hit: AreaHit) -> None:
             {present.PARAM: "1"} if present.is_on(st.query_params) else {})
         st.session_state["_quiet"] = frozenset({"indicator", "period", "sex", "vintage"})
     st.query_params.from_dict(params)
+
+
+def _postcode(view: View, notes: list[str]) -> tuple[View, PostcodePlace | None]:
+    """The postcode the link holds (``pc=``) and the view opened on it: ``pc=`` alone opens the area holding it.
+
+    A postcode outside the area on screen (the person has clicked or searched elsewhere) is dropped quietly.
+    """
+    place, said = postcode_link(dict(st.query_params), level=view.level, vintage=view.vintage)
+    notes += said
+    if place is None or place.vintage != view.vintage or (view.area_code or place.area_code) != place.area_code:
+        return view, None
+    return with_area(view, place.area_code), place
+
+
+def _open_postcode(view: View, place: PostcodePlace) -> None:
+    """Open the area holding a postcode typed in the search box, with ``pc=`` (one write to the URL)."""
+    drop = {POSTCODE_PARAM} | ({"lsoa", "region"} if place.area_code != view.area_code else set())
+    params = {k: st.query_params[k] for k in st.query_params if k not in drop}
+    if place.vintage != view.vintage:  # a small area on the other LSOA set (split, or newer than the lookup)
+        params["vintage"] = place.vintage
+        st.session_state["_quiet"] = frozenset({"indicator", "period", "sex"})
+    st.query_params.from_dict(params | {"area": place.area_code or "", POSTCODE_PARAM: place.postcode})
+
+
+def _postcode_small_area(place: PostcodePlace) -> gpd.GeoDataFrame:
+    lsoas = _boundaries("lsoa", place.lsoa_vintage)
+    return lsoas[lsoas["area_code"] == place.lsoa_code]
+
+
+def _postcode_layer(place: PostcodePlace) -> Any:
+    """The pin at the postcode and, when it is one of the drilled area's small areas, that small area outlined."""
+    shape = _postcode_small_area(place)
+    return postcode_layer(place.postcode, place.lonlat, small_area=shape.geometry.iloc[0] if len(shape) else None,
+                          small_area_code=place.lsoa_code or "", small_area_name=place.lsoa_name, precision=PRECISION)
+
+
+def _postcode_zoom(place: PostcodePlace, fallback: tuple[tuple[float, float], int]) -> tuple[tuple[float, float], int]:
+    """Centre and zoom on the postcode's small area (the drilled area's when its small area is not held)."""
+    shape = _postcode_small_area(place)
+    return _fit(shape) if len(shape) else fallback
 
 
 # ---------------------------------------------------------------- downloads

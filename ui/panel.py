@@ -2,30 +2,37 @@
 
 What the panel shows for the selected area (figures against England, years behind, trend,
 small areas by decile, the plain-English summary) and the small-area bundle the map draws
-inside it. Widgets and layout only; the figures come from ``geo`` and ``layers``.
+inside it. A drilled district may be shown as best-fit wards instead of small areas
+(``wards=1`` in the URL, :func:`ward_param`; :func:`with_wards` swaps the layer), each
+labelled approximate, with the postcode attribution. Widgets and layout only; the figures
+come from ``geo`` and ``layers``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 import streamlit as st
 
-from geo import boundaries, indicators
+from geo import boundaries, indicators, wards
 from geo import profile as area_profile
 from geo.catalogue import Indicator
 from geo.classify import classify, method_drawn
 from geo.errors import AtlasError
+from geo.postcodes import ATTRIBUTION as POSTCODE_ATTRIBUTION
 from geo.schema import AREA_LABELS
 from geo.view import View
 from layers.choropleth import choropleth_layer
 from layers.legend import build_legend
 from layers.style import scheme_for
 from layers.thumbnail import decile_svg
+from layers.wards import WardLayer, capture_text, ward_layer, ward_values_text
 from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE
@@ -33,13 +40,20 @@ from ui.cache import boundaries_for as _boundaries
 from ui.upload import catalogue as _catalogue
 from ui.upload import combos as _combos
 from ui.upload import values as _values
-from ui.widgets import focus_heading, widget, write_params
+from ui.widgets import as_text, focus_heading, notice, widget, write_params
 
-__all__ = ["PANEL_HEADING", "SmallAreas", "area_panel", "attribution", "latest", "outline", "small_areas"]
+__all__ = [
+    "PANEL_HEADING", "SHOW_OPTIONS", "WARDS_PARAM", "SmallAreas", "Wards", "area_panel", "attribution", "latest",
+    "outline", "small_areas", "ward_param", "with_wards",
+]
 
 #: The anchor of the panel's heading; focus moves there after a drill.
 PANEL_HEADING = "area-panel"
 AREA_WORD = AREA_LABELS
+#: The URL parameter that shows a drilled district's best-fit wards (``wards=1``).
+WARDS_PARAM: Final = "wards"
+#: The choice of what is drawn inside a drilled district.
+SHOW_OPTIONS: Final = ("small areas", "wards (approximate)")
 
 
 # ---------------------------------------------------------------- small areas
@@ -55,6 +69,19 @@ class SmallAreas:
     vintage: str
     #: The catalogue's small-area indicators (never an upload: the bundle may be shared).
     options: tuple[str, ...]
+    #: The best-fit wards drawn instead of the small areas (:func:`with_wards`), or ``None``.
+    wards: Wards | None = None
+    #: Why the wards asked for could not be drawn ("" when they were, or were not asked for).
+    ward_problem: str = ""
+
+
+@dataclass(frozen=True)
+class Wards:
+    """A drilled district's best-fit wards: :func:`geo.wards.ward_view`'s frame, drawn."""
+
+    frame: gpd.GeoDataFrame
+    drawn: WardLayer
+    area_name: str
 
 
 def small_areas(view: view_cache.Drill) -> SmallAreas | None:
@@ -114,6 +141,120 @@ def _set_lsoa_indicator() -> None:
     write_params({"lsoa": st.session_state["w_lsoa_indicator"]})
 
 
+# ---------------------------------------------------------------- best-fit wards
+def ward_param(params: Mapping[str, str], view: View) -> tuple[dict[str, str], list[str]]:
+    """The ward view's part of the URL for ``view`` (``{"wards": "1"}`` or ``{}``), and a note if the link's is not used.
+
+    ``wards=1`` is kept only on a drilled district whose small areas have best-fit wards;
+    without a drilled area it is dropped quietly (the user went back to the whole map).
+    """
+    asked = str(params.get(WARDS_PARAM, "")).strip()
+    if asked in ("", "0"):
+        return {}, []
+    if asked != "1":
+        return {}, [f"The link's wards value {asked[:40]!r} is not one the atlas writes (wards=1 draws a district's "
+                    "best-fit wards); showing small areas."]
+    if not view.area_code:
+        return {}, []
+    if view.level != "lad":
+        return {}, ["Best-fit wards are drawn inside a local authority district only (Geography: local authority "
+                    "districts); showing small areas."]
+    lsoa_vintage = boundaries.lsoa_vintage_for(view.level, view.vintage)
+    if not wards.available(lsoa_vintage):
+        return {}, [f"No best-fit wards are held for {lsoa_vintage} small areas (the postcode tables are built by "
+                    "`python -m geo build --only postcodes`); showing small areas."]
+    return {WARDS_PARAM: "1"}, []
+
+
+def _wards_on() -> bool:
+    """Whether the URL (already checked by :func:`ward_param`) asks for the drilled district's wards."""
+    return st.query_params.get(WARDS_PARAM) == "1" and bool(st.query_params.get("area"))
+
+
+def with_wards(small: SmallAreas | None, view: View) -> SmallAreas | None:
+    """``small`` with its layer and legend swapped for the district's best-fit wards when the URL asks for them.
+
+    The wards carry the small-area indicator's values (:func:`geo.wards.ward_view`); the
+    small areas stay in ``joined`` (the outline and the Small areas (CSV) use them).
+    """
+    if small is None or not _wards_on():
+        return small
+    area = _boundaries(view.level, view.vintage)
+    name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
+    ok = small.joined["status"].astype(str) == "ok"
+    values = pd.to_numeric(small.joined["value"], errors="coerce").where(ok)
+    values.index = small.joined["area_code"].astype(str)
+    try:
+        frame = wards.ward_view(view.area_code or "", values, level=view.level, vintage=view.vintage,
+                                value_type=small.indicator.value_type)
+        drawn = ward_layer(frame, indicator=small.indicator, period=small.period, sex="persons", area_name=name,
+                           precision=PRECISION)
+    except AtlasError as exc:
+        return dataclasses.replace(small, ward_problem=f"The wards cannot be drawn: {exc}")
+    return dataclasses.replace(small, layer=drawn.layer, legend=drawn.legend,
+                               wards=Wards(frame=frame, drawn=drawn, area_name=name))
+
+
+def _set_wards() -> None:
+    write_params({WARDS_PARAM: "1" if st.session_state["w_wards"] == SHOW_OPTIONS[1] else None})
+
+
+def _clicked_ward(codes: set[str]) -> str | None:
+    """The ward last clicked on the map, the first time its click is seen (``None`` otherwise)."""
+    state = st.session_state.get("atlas_map") or {}
+    code = ((state.get("last_active_drawing") or {}).get("properties") or {}).get("area_code")
+    click = state.get("last_object_clicked") or {}
+    seen = (code, click.get("lat"), click.get("lng"))
+    if code not in codes or st.session_state.get("_ward_click_seen") == seen:
+        return None
+    st.session_state["_ward_click_seen"] = seen
+    return str(code)
+
+
+def _ward_rows(shown: Wards, label: str) -> pd.DataFrame:
+    frame = shown.frame
+    return pd.DataFrame({
+        "Ward": frame["area_name"].astype(str),
+        label: ward_values_text(frame, shown.drawn.indicator),
+        "Small areas": frame["lsoas"].astype(int),
+        "Share of its postcodes captured": frame["capture_share"].map(capture_text),
+    }, index=frame["area_code"].astype(str))
+
+
+def _ward_section(view: View, small: SmallAreas, shown: Wards) -> None:
+    """The chosen ward's row (a click on the map or the picker), or every ward's; what is not drawn; the CSV."""
+    frame = shown.frame
+    names = dict(zip(frame["area_code"].astype(str), frame["area_name"].astype(str), strict=True))
+    if (clicked := _clicked_ward(set(names))) is not None:
+        st.session_state["w_ward"] = clicked
+    if st.session_state.get("w_ward") not in names:
+        st.session_state["w_ward"] = ""
+    st.markdown(f"**Best-fit wards in {as_text(shown.area_name)}** ({wards.LABEL})")
+    chosen = st.selectbox("Ward", ["", *names], format_func=lambda c: names[c] if c else f"All {len(names)} wards",
+                          key="w_ward", help="Click a ward on the map, or choose it here.")
+    rows = _ward_rows(shown, f"{small.indicator.label} ({shown.drawn.indicator.unit})")
+    if chosen:
+        st.table(rows.loc[[chosen]].reset_index(drop=True))
+        row = frame[frame["area_code"] == chosen].iloc[0]
+        st.caption(as_text(f"{row['area_name']} ({chosen}): its value is the {wards.BASIS[str(row['basis'])]}; "
+                           f"small areas: {row['lsoa_codes']}.", limit=2_000))
+    else:
+        st.dataframe(rows.reset_index(drop=True), hide_index=True, height=min(36 + 35 * len(rows), 250))
+    not_drawn = list(frame.attrs.get("wards_not_drawn_names", []))
+    if not_drawn:
+        st.caption(as_text(f"Not drawn: {len(not_drawn)} ward{'s' if len(not_drawn) > 1 else ''} with postcodes "
+                           f"here hold no small area's majority of postcodes: {', '.join(not_drawn)}.", limit=2_000))
+    st.caption("Share of its postcodes captured: of the ward's live postcodes, the share lying in the small areas "
+               "drawn as the ward. " + as_text(POSTCODE_ATTRIBUTION, limit=1_000))
+    st.download_button(
+        "Wards (CSV)",
+        wards.ward_csv(frame, title=f"{small.indicator.title}, {small.period}: best-fit wards in {shown.area_name} "
+                                    f"({view.vintage} district, {small.vintage} small areas)"),
+        file_name=f"{small.indicator.indicator_id}_wards_in_{view.area_code}.csv", mime="text/csv",
+        help="Each best-fit ward: value, small areas, the share of its postcodes captured, and the attribution.",
+    )
+
+
 # ---------------------------------------------------------------- panel
 def area_panel(view: View, gdf: gpd.GeoDataFrame, small: SmallAreas | None, *, moved: bool = False) -> None:
     level = view.level if view.area_code else "region"
@@ -134,6 +275,15 @@ def area_panel(view: View, gdf: gpd.GeoDataFrame, small: SmallAreas | None, *, m
             key=widget("w_lsoa_indicator", small.indicator.indicator_id), on_change=_set_lsoa_indicator,
             help=f"Drawn on the {small.vintage} LSOAs inside {row['area_name']} ({small.period}).",
         )
+        if view.level == "lad" and wards.available(small.vintage):
+            st.radio("Show", SHOW_OPTIONS, horizontal=True, on_change=_set_wards,
+                     key=widget("w_wards", SHOW_OPTIONS[1] if small.wards is not None else SHOW_OPTIONS[0]),
+                     help="Wards are built from whole small areas, each in the ward holding most of its postcodes: "
+                          "an approximation.")
+        if small.ward_problem:
+            notice(small.ward_problem, kind="warning")
+        if small.wards is not None:
+            _ward_section(view, small, small.wards)
     pop = area_profile.population(code, level=level, vintage=vintage)
     if pop:
         st.metric("Population", f"{pop[0]:,.0f}", help=pop[1])
@@ -220,7 +370,9 @@ def _trend(view: View, code: str, level: str, name: str) -> None:
 
 
 def attribution() -> str:
-    return str(view_cache.catalogue_json()["attribution"])
+    """The data's attribution; with the OS, Royal Mail and ONS postcode lines when best-fit wards are drawn."""
+    base = str(view_cache.catalogue_json()["attribution"])
+    return f"{base} {POSTCODE_ATTRIBUTION}" if _wards_on() else base
 
 
 

@@ -26,6 +26,7 @@ from geo.ingest._common import BuildContext, Output, Stage
 from geo.ingest.labels import order_key, relabel
 from geo.ingest.outcomes import describe as describe_pct_sha
 from geo.ingest.summaries import describe as describe_old_districts
+from geo.postcodes import ATTRIBUTION as POSTCODE_ATTRIBUTION
 from geo.schema import ENGLAND_CODE
 from geo.spearhead_rules import describe as describe_spearhead
 
@@ -99,6 +100,18 @@ BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
         "raw_file": "postcodes/codepo_gb.zip",
         "licence": "OS OpenData licence (compatible with the Open Government Licence v3.0)",
     },
+)
+
+#: What the atlas derives from the two postcode files above (each needs :data:`geo.postcodes.ATTRIBUTION` shown).
+POSTCODE_DERIVED: tuple[str, ...] = (
+    "The postcode table (data/lookups/postcodes.parquet): each English postcode's small areas (LSOA 2011 and 2021), "
+    "Output Area, district, ward, position and whether it is live; it finds postcodes, counts uploads by postcode "
+    "(only the counts leave a session) and places service sites",
+    "Small areas' residential centres (data/lookups/postcode_centres.parquet): the mean position of each LSOA's live "
+    "residential postcodes, where distances to the nearest site start",
+    "Best-fit wards (approximate: wards built from whole small areas): each LSOA in the April 2025 ward holding most "
+    "of its live postcodes (ward names from the Code-Point Open code list, data/lookups/wards.parquet), with the "
+    "share of each ward's postcodes its small areas capture",
 )
 
 ATTRIBUTION = (
@@ -189,6 +202,7 @@ def _build(ctx: BuildContext) -> list[Output]:
     _log_label_problems(ctx, kept)
     records = [ind.to_dict() for ind in sorted(kept, key=order_key)]
     catalogue = {"attribution": ATTRIBUTION, "boundary_sources": list(BOUNDARY_SOURCES),
+                 "postcodes": {"attribution": POSTCODE_ATTRIBUTION, "derived": list(POSTCODE_DERIVED)},
                  "methods": {"spearhead": describe_spearhead()}, "indicators": records}
     path = ctx.out(CATALOGUE_FILE)
     path.write_text(json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -245,6 +259,10 @@ def _sources_markdown(records: list[dict[str, object]]) -> str:
     ]
     for b in BOUNDARY_SOURCES:
         lines.append(f"| {b['what']} | {b['publisher']} | `{b['raw_file']}` | {b['licence']} |")
+    lines += ["", "## Postcode-derived figures", "",
+              "Derived by the atlas from the ONS postcode lookup (May 2022) and OS Code-Point Open (April 2025) above:", ""]
+    lines += [f"- {what}." for what in POSTCODE_DERIVED]
+    lines += ["", f"**Attribution, wherever postcode-derived figures appear.** {POSTCODE_ATTRIBUTION}"]
     lines += ["", "## Indicators", "", "| indicator | publisher and data set | raw file | licence | periods |",
               "|---|---|---|---|---|"]
     for rec in records:
