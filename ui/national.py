@@ -24,6 +24,7 @@ from geo.catalogue import Indicator
 from geo.classify import Classification
 from geo.indicators import JoinReport
 from geo.schema import AREA_LABELS, vintages
+from geo.search import PostcodePlace
 from geo.tables import csv_text
 from geo.topology import national_path
 from geo.view import View, carry
@@ -31,9 +32,11 @@ from layers.assets import STATIC_DIR
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM
 from layers.legend import build_legend, to_html
 from layers.national import national_group, offline_map
+from layers.postcode import postcode_layer
 from layers.style import Scheme
 from ui import cache as view_cache
 from ui.cache import boundaries_for, catalogue, catalogue_json, combos, values
+from ui.finder import show_postcode
 from ui.widgets import map_clicked
 
 __all__ = ["national_map"]
@@ -56,8 +59,12 @@ def national_map(
     scheme: Scheme,
     england: float | None,
     base: Any,
+    postcode: PostcodePlace | None = None,
 ) -> None:
-    """Draw the national small-area map and its side panel (inside ui.map's fragment)."""
+    """Draw the national small-area map and its side panel (inside ui.map's fragment).
+
+    ``postcode``: the postcode searched for, in the selected small area: its pin is drawn and its line shown.
+    """
     lsoas = boundaries_for("lsoa", view.vintage)
     legend = build_legend(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification, scheme=scheme,
@@ -67,13 +74,14 @@ def national_map(
     table = view_cache.national_table(view, method=view.method, joined=joined, indicator=indicator, scheme=scheme,
                                       classification=classification, categories=categories)
     group = national_group(table, selected=view.area_code)
+    pins = [postcode_layer(postcode.postcode, postcode.lonlat)] if postcode and postcode.lonlat else []
     centre, zoom = ENGLAND_CENTRE, ENGLAND_ZOOM
     if view.area_code:
         centre, zoom = _fit(lsoas.loc[lsoas["area_code"] == view.area_code].total_bounds)
     map_col, panel_col = st.columns([3, 2], gap="medium")
     with map_col:
         st_folium(
-            base, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=[group],
+            base, key="atlas_map", height=MAP_HEIGHT, use_container_width=True, feature_group_to_add=[group, *pins],
             center=centre, zoom=zoom, returned_objects=["last_active_drawing", "last_object_clicked"],
             on_change=partial(map_clicked, view.area_code, frozenset(lsoas["area_code"])),
         )
@@ -98,6 +106,8 @@ def national_map(
         st.markdown(f"**{indicator.title}**, {view.period}  \nSmall areas (LSOAs, {view.vintage} boundaries)")
         st.markdown(to_html(legend), unsafe_allow_html=True)  # legend HTML is escaped by layers.legend
         if view.area_code:
+            if postcode is not None:
+                show_postcode(st, postcode)
             _panel(view, lsoas)
 
 

@@ -16,10 +16,11 @@ from documents import pack as pack_files
 from geo import pack as area_pack
 from geo import shared
 from geo.errors import AtlasError
-from geo.search import AreaHit, find_areas
+from geo.search import AreaHit, PostcodePlace, find_areas
 from layers import present
-from ui.finder import area_options, finder
-from ui.widgets import as_text, attribution_caption, compact_layout, notice, widget
+from ui.finder import PARAM as POSTCODE_PARAM
+from ui.finder import area_options, finder, linked_postcode, show_postcode
+from ui.widgets import as_text, attribution_caption, compact_layout, notice, show_notes, widget, write_params
 
 DEFAULT_AREA: Final = "E08000012"
 
@@ -31,7 +32,8 @@ def pack_page() -> None:
     if presenting:
         st.html(present.present_style())
         leave_presentation_button()
-    code = (params.get("area") or DEFAULT_AREA).strip()
+    code, place, pc_notes = linked_postcode("area", DEFAULT_AREA)  # pc=: a postcode searched for (ui.finder)
+    show_notes(pc_notes)
     _sidebar(code)
     try:
         with st.spinner("Making the pack…"):
@@ -45,6 +47,8 @@ def pack_page() -> None:
     st.markdown(f"{html.escape(content.level_label)} · `{html.escape(content.area.area_code)}`"
                 + (f" · about **{content.population[0]:,.0f}** people ({html.escape(content.population[1])})"
                    if content.population else ""))
+    if place is not None:
+        show_postcode(st, place)
     if not presenting:
         _downloads(content)
     left, right = st.columns([3, 2], gap="medium")
@@ -100,11 +104,16 @@ def _downloads(content: area_pack.Pack) -> None:
 
 
 def _choose() -> None:
-    st.query_params["area"] = st.session_state["w_pack_area"]
+    write_params({"area": st.session_state["w_pack_area"], POSTCODE_PARAM: None})
 
 
 def _pick(hit: AreaHit) -> None:
-    st.query_params["area"] = hit.area_code
+    write_params({"area": hit.area_code, POSTCODE_PARAM: None})
+
+
+def _pick_postcode(place: PostcodePlace) -> None:
+    """A postcode typed in the search box: the district holding it, with the postcode (pc=)."""
+    write_params({"area": place.area_code, POSTCODE_PARAM: place.postcode})
 
 
 def _sidebar(code: str) -> None:
@@ -117,7 +126,7 @@ def _sidebar(code: str) -> None:
     sb.selectbox("Area", list(options), format_func=lambda c: options[c],
                  key=widget("w_pack_area", code if code in options else DEFAULT_AREA), on_change=_choose)
     finder(sb, key="w_pack_find", label="or find any area: name or code, any year", levels=area_pack.PACK_LEVELS,
-           pick=_pick, button_prefix="pack_")
+           pick=_pick, button_prefix="pack_", on_postcode=_pick_postcode, placeholder="or a postcode, e.g. L1 0AA")
     presentation_button()
     attribution_caption()
 

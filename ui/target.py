@@ -28,7 +28,7 @@ from geo import lsoa_sets, rules, shared, target
 from geo import sites as site_io
 from geo.areas import Area
 from geo.errors import AtlasError
-from geo.search import AreaHit, find_areas
+from geo.search import AreaHit, PostcodePlace, find_areas
 from layers import assets, present
 from layers.choropleth import ENGLAND_CENTRE, ENGLAND_ZOOM, base_map, choropleth_layer, outline_layer
 from layers.national import national_group, value_table
@@ -36,9 +36,19 @@ from layers.style import Scheme
 from layers.targeting import MATCH_COLOUR, OTHER_COLOUR, gap_layer, map_key, site_layer
 from ui import upload
 from ui.cache import boundaries_for, catalogue
-from ui.finder import area_options, finder
+from ui.finder import PARAM as POSTCODE_PARAM
+from ui.finder import area_options, finder, linked_postcode, show_postcode
 from ui.pack import leave_presentation_button, presentation_button
-from ui.widgets import PARAM_LIMIT, as_text, attribution_caption, compact_layout, notice, show_notes, widget
+from ui.widgets import (
+    PARAM_LIMIT,
+    as_text,
+    attribution_caption,
+    compact_layout,
+    notice,
+    show_notes,
+    widget,
+    write_params,
+)
 
 DEFAULT_WITHIN: Final = "E08000012"
 DEFAULT_GAP_KM: Final = 1.0
@@ -64,10 +74,13 @@ def target_page() -> None:
         leave_presentation_button()
     notes: list[str] = []
     rule_text = params.get("rule") or target.PRESETS["Sure Start"]
-    within = params.get("within") or DEFAULT_WITHIN
+    within, place, pc_notes = linked_postcode("within", DEFAULT_WITHIN)  # pc=: a postcode searched for (ui.finder)
+    notes += pc_notes
     gap_km = _gap_km(params.get("gap_km"), notes)
     _sidebar(rule_text, within, gap_km)
     st.title("Target small areas")
+    if place is not None:
+        show_postcode(st, place)
     try:
         result = _run(rule_text, within)
     except AtlasError as exc:
@@ -112,11 +125,16 @@ def _preset() -> None:
 
 
 def _pick_area() -> None:
-    st.query_params["within"] = st.session_state["w_area"]
+    write_params({"within": st.session_state["w_area"], POSTCODE_PARAM: None})
 
 
 def _pick_hit(hit: AreaHit) -> None:
-    st.query_params["within"] = hit.area_code
+    write_params({"within": hit.area_code, POSTCODE_PARAM: None})
+
+
+def _pick_postcode(place: PostcodePlace) -> None:
+    """A postcode typed in the search box: the district holding it, with the postcode (pc=)."""
+    write_params({"within": place.area_code, POSTCODE_PARAM: place.postcode})
 
 
 def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
@@ -133,7 +151,7 @@ def _sidebar(rule_text: str, within: str, gap_km: float) -> None:
     sb.selectbox("Within", list(options), format_func=lambda c: options[c],
                  key=widget("w_area", within if within in options else "england"), on_change=_pick_area)
     finder(sb, key="w_find_area", label="or find any area: name or code, any year", levels=WITHIN_LEVELS,
-           pick=_pick_hit, button_prefix="within_")
+           pick=_pick_hit, button_prefix="within_", on_postcode=_pick_postcode, placeholder="or a postcode, e.g. L1 0AA")
     with sb.expander("Indicator ids you can use"):
         mine = _user_columns()
         if mine:
