@@ -28,7 +28,7 @@ from geo.pack import Pack
 from layers.style import decile_colours
 from layers.thumbnail import decile_svg
 
-__all__ = ["FONT_DIR", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg"]
+__all__ = ["FONT_DIR", "copyright_line", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg"]
 
 FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _BNG: Final = 27700
@@ -38,6 +38,30 @@ _SEX_STYLES: Final = {"male": "-", "female": "--"}
 
 def _legend_label(d: int) -> str:
     return f"{d}{' (most deprived)' if d == 1 else ' (least)' if d == 10 else ''}"
+
+
+_CROWN: Final = re.compile(r"Crown copyright and database right (\d{4})")
+
+
+def copyright_line(attribution: str) -> str:
+    """The line under the PNG map: the boundaries' Crown copyright with its year (from ``attribution``), and the sources.
+
+    Raises
+    ------
+    ValueError
+        ``attribution`` names no year of Crown copyright (the catalogue's always does).
+
+    Examples
+    --------
+    >>> copyright_line("Contains OS data © Crown copyright and database right 2025.")
+    'Contains OS data © Crown copyright and database right 2025. ONS, MHCLG (OGL v3.0).'
+    """
+    found = _CROWN.search(attribution)
+    if found is None:
+        raise ValueError("Expected the data's attribution to name the year of the OS data's Crown copyright "
+                         f"('Crown copyright and database right 2025'); got {attribution[:80]!r}. Rebuild the data "
+                         "with `python -m geo build`.")
+    return f"Contains OS data © Crown copyright and database right {found.group(1)}. ONS, MHCLG (OGL v3.0)."
 
 
 def map_png(pack: Pack, *, width_in: float = 6.0, height_in: float = 5.0, dpi: int = 150) -> bytes:
@@ -57,8 +81,7 @@ def map_png(pack: Pack, *, width_in: float = 6.0, height_in: float = 5.0, dpi: i
         handles.append(Patch(facecolor="#E0E0E0", edgecolor="#555555", label="no decile"))
     ax.legend(handles=handles, title=f"{pack.decile_edition} decile\n(national, 10 equal groups)", fontsize=7,
               title_fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    fig.text(0.01, 0.01, "Contains OS data © Crown copyright and database right. ONS, MHCLG (OGL v3.0).", fontsize=6,
-             color="#333333")
+    fig.text(0.01, 0.01, copyright_line(pack.attribution), fontsize=6, color="#333333")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()

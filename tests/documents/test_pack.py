@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from cli.main import main
-from documents.pack import map_png, pack_html, pack_pdf
+from documents.pack import copyright_line, map_png, pack_html, pack_pdf
 from geo import comparison, pack, profile
 
 LIVERPOOL = "E08000012"
@@ -60,6 +60,42 @@ def test_html_opens_offline_and_escapes(liverpool: pack.Pack) -> None:
 
 def test_png_map(liverpool: pack.Pack) -> None:
     assert map_png(liverpool).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_png_maps_copyright_line_carries_the_year_of_the_data(liverpool: pack.Pack, monkeypatch) -> None:
+    """The line under the PNG map says which year's Crown copyright, as the catalogue's attribution does."""
+    import documents.pack as documents_pack
+
+    year = re.search(r"Crown copyright and database right (\d{4})", liverpool.attribution)
+    assert year is not None, "the catalogue's attribution names the year of the OS data"
+    drawn: list[str] = []
+
+    class Spy(documents_pack.Figure):  # type: ignore[misc,name-defined]
+        def text(self, x, y, s, *args, **kwargs):  # type: ignore[no-untyped-def]
+            drawn.append(str(s))
+            return super().text(x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(documents_pack, "Figure", Spy)
+    assert map_png(liverpool).startswith(b"\x89PNG")
+    line = next(t for t in drawn if "Crown copyright" in t)
+    assert f"Crown copyright and database right {year.group(1)}." in line
+
+
+@pytest.mark.parametrize(
+    ("attribution", "expected"),
+    [
+        pytest.param("Contains OS data © Crown copyright and database right 2025.", "right 2025.", id="2025"),
+        pytest.param("Source: ONS. Contains OS data © Crown copyright and database right 2019. More.", "right 2019.",
+                     id="2019-mid-text"),
+    ],
+)
+def test_copyright_line_takes_the_year_from_the_attribution(attribution: str, expected: str) -> None:
+    assert expected in copyright_line(attribution)
+
+
+def test_copyright_line_without_a_year_says_what_it_expected() -> None:
+    with pytest.raises(ValueError, match="Crown copyright and database right 2025"):
+        copyright_line("Contains OS data © Crown copyright and database right.")
 
 
 def test_cli_makes_all_three(data_dir, tmp_path) -> None:
