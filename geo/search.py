@@ -452,7 +452,10 @@ def find_postcode(text: str, *, level: str = "lad", vintage: str | None = None,
     area_name = codes.area_names(level, vintage, data_dir=data_dir).get(area_code or "", "") if area_code else ""
     place = PostcodePlace(pc.postcode, found.status, "", level, vintage, area_code, area_name, lsoa_code, lsoa_name,
                           lsoa_vintage, pc.lonlat)
-    return replace(place, line=_postcode_line(place, pc))
+    other = next(((v, c) for v, c in held.items() if v != lsoa_vintage and c and c != lsoa_code), None)
+    also = (f"; {codes.area_names('lsoa', other[0], data_dir=data_dir).get(other[1], other[1])}, {other[1]}, "
+            f"on the {other[0]} LSOAs") if other else ""
+    return replace(place, line=_postcode_line(place, pc, also))
 
 
 def _parent(held: Mapping[str, str | None], lsoa_vintage: str, level: str, vintage: str, data_dir: Path) -> str | None:
@@ -479,10 +482,11 @@ def _pieces(vintage: str, data_dir: Path) -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(map(str, g)) for k, g in table.groupby(key)[value]}
 
 
-def _postcode_line(place: PostcodePlace, pc: postcodes.Postcode) -> str:
-    """E.g. "L1 0AA is in small area Liverpool 037G (E01034402, LSOA 2021), ward City Centre South, in Liverpool"."""
-    small = (f"small area {place.lsoa_name} ({place.lsoa_code}, LSOA {place.lsoa_vintage})" if place.lsoa_name
-             else f"small area {place.lsoa_code} (LSOA {place.lsoa_vintage})")
+def _postcode_line(place: PostcodePlace, pc: postcodes.Postcode, also: str = "") -> str:
+    """E.g. "L1 0AA is in small area Liverpool 037G (E01034402, LSOA 2021; Liverpool 037B, E01006515, on the 2011
+    LSOAs), ward City Centre South (E05015289), in Liverpool (E08000012)." (``also``: its other small area)."""
+    small = (f"small area {place.lsoa_name} ({place.lsoa_code}, LSOA {place.lsoa_vintage}{also})" if place.lsoa_name
+             else f"small area {place.lsoa_code} (LSOA {place.lsoa_vintage}{also})")
     ward = f", ward {pc.ward_name} ({pc.ward_code})" if pc.ward_name and pc.ward_code else ""
     inside = (f", in {place.area_name} ({place.area_code})" if place.level != "lsoa" and place.area_code
               else "" if place.area_code else f"; it has no place on the {place.vintage} {_NOUN[place.level]} code set")

@@ -403,7 +403,7 @@ def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
     levels = tuple(sorted(AREA_LEVELS, key=lambda lv: lv != view.level))  # this map's level first
     search_box(st.container(), key="search_query", label="Find an area", pick=partial(_choose_hit, view), levels=levels,
                prefer=(view.level, view.vintage), small_areas=view.vintage if view.level == "lsoa" else None,
-               placeholder="Find an area or postcode: name or code, any year, e.g. St Helens or L1 0AA",
+               placeholder="Find an area or postcode, any year: e.g. St Helens or L1 0AA",
                label_visibility="collapsed", on_postcode=partial(_open_postcode, view))
 
 

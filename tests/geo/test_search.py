@@ -214,8 +214,11 @@ def test_a_postcode_opens_the_area_holding_it_on_the_code_set_on_screen(data_dir
     assert (place.postcode, place.status, place.level, place.vintage) == ("L1 0AA", "live", level, vintage)
     assert place.area_code == (area or lsoa)
     assert (place.lsoa_code, place.lsoa_vintage) == (lsoa, lsoa_vintage)
-    names = codes.area_names("lsoa", lsoa_vintage, data_dir=data_dir)
-    assert place.line.startswith(f"L1 0AA is in small area {names[lsoa]} ({lsoa}, LSOA {lsoa_vintage}), ward ")
+    other = "2011" if lsoa_vintage == "2021" else "2021"
+    names, other_names = (codes.area_names("lsoa", v, data_dir=data_dir) for v in (lsoa_vintage, other))
+    twin = _lsoa("L1 0AA", other, data_dir)  # its small area on the other LSOA set (a split one: another code)
+    assert place.line.startswith(f"L1 0AA is in small area {names[lsoa]} ({lsoa}, LSOA {lsoa_vintage}; "
+                                 f"{other_names[twin]}, {twin}, on the {other} LSOAs), ward ")
     assert place.lonlat is not None and -3.1 < place.lonlat[0] < -2.8 and 53.3 < place.lonlat[1] < 53.5
     assert "\n" not in place.line
 
