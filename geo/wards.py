@@ -118,7 +118,8 @@ def ward_view(
     one. ``basis`` says which (a key of :data:`BASIS`), ``weighted`` whether weights were
     used. ``capture_share`` is the share of the ward's postcodes its LSOAs hold; ``note``
     carries :data:`LABEL`. ``attrs``: ``unassigned_lsoas``, and ``wards_not_drawn`` with
-    ``wards_not_drawn_names``: wards with postcodes here that hold no LSOA's majority.
+    ``wards_not_drawn_names``: the area's wards (most of their postcodes in its LSOAs) that
+    hold no LSOA's majority, so are not drawn.
     """
     lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
     lsoas = boundaries.lsoas_within(area_code, level=level, vintage=vintage, data_dir=data_dir)
@@ -147,11 +148,13 @@ def ward_view(
             "geometry": shapely.union_all(np.asarray(geoms.reindex(codes).to_numpy())),
         })
     pairs = _pairs(lsoa_vintage, data_dir)
-    present = set(pairs.loc[pairs["area_code"].isin(lsoas["area_code"]), "ward_code"])
+    here = pairs[pairs["area_code"].isin(lsoas["area_code"])].groupby("ward_code")["postcodes"].sum()
+    # This area's wards: most of their postcodes lie in its LSOAs (a neighbour's ward reaching in is not one).
+    own = set(here.index[here > cap["postcodes"].reindex(here.index).fillna(0) / 2])
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=lsoas.crs)
     out.attrs["unassigned_lsoas"] = int(fit["ward_code"].isna().sum())
-    # Wards with postcodes here but no LSOA's majority: they cannot be drawn from whole small areas.
-    out.attrs["wards_not_drawn"] = sorted(present - set(out["area_code"]))
+    # Its wards holding no LSOA's majority here: they cannot be drawn from whole small areas.
+    out.attrs["wards_not_drawn"] = sorted(own - set(out["area_code"]))
     names = _ward_names(data_dir)
     out.attrs["wards_not_drawn_names"] = sorted(str(names.get(c, c)) for c in out.attrs["wards_not_drawn"])
     return out.sort_values("area_name").reset_index(drop=True)

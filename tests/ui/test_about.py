@@ -141,3 +141,17 @@ def test_the_page_says_what_is_approximated_how_and_how_it_is_marked(refresh_dir
     upper = shown[(shown["Level"] == LEVEL_LABELS["utla"]) & (shown["Indicator"] == "Life expectancy")].iloc[0]
     assert "male:" in upper["Periods carried"] and upper["Approximate"] > 0
     assert "Figures derived by the atlas or a third party" in [h.value for h in at.subheader]
+
+
+def test_the_sources_name_the_postcode_files_what_is_derived_and_their_attribution(refresh_dir: Path, data_dir: Path) -> None:
+    from geo.wards import LABEL, attribution_lines
+
+    at = _page()
+    assert "Postcodes and what is derived from them" in [h.value for h in at.subheader]
+    text = next(m.value for m in at.markdown if "OS Code-Point Open" in m.value)
+    for words in ("ONS postcode to Output Area, LSOA 2011 and district lookup", "May 2022", "April 2025",
+                  "The postcode table", "residential centres", "Best-fit wards", LABEL, "not drawn"):
+        assert words in text, words
+    shown = [i.value for i in at.info if "OS Code-Point Open" in i.value]
+    assert shown == ["  \n".join(attribution_lines())]
+    assert [line[:12] for line in attribution_lines()] == ["Contains OS ", "Contains Roy", "Source: Offi"]
