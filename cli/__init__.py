@@ -11,6 +11,7 @@ The commands call the same functions the pages call and only parse, print and wr
   upload does), ``refresh`` (fresh figures from Fingertips).
 - :mod:`cli.analysis`: ``target``, ``spearhead``, ``gap``, ``lag``, ``gradient``.
 - :mod:`cli.pack`: ``pack`` (the one-page meeting pack as PDF, HTML and PNG).
+- :mod:`cli.export`: ``export`` (a map as a GeoPackage, an Excel workbook or a Fingertips-shaped CSV).
 
 Each of those modules adds its commands with ``add_<command>(subparsers)``, which
 sets ``run`` (parsed arguments -> exit status); they are for :mod:`cli.main` only.

@@ -22,7 +22,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import analysis, data, pack, postcode
+from cli import analysis, data, export, pack, postcode
 from cli._types import SubParsers
 from geo.errors import AtlasError
 
@@ -44,6 +44,7 @@ COMMANDS: tuple[Callable[[SubParsers], None], ...] = (
     analysis.add_gradient,
     data.add_refresh,
     postcode.add_postcode,
+    export.add_export,
 )
 
 

@@ -13,7 +13,7 @@ from cli.main import COMMANDS, main
 from geo.errors import RefreshError
 
 ROOT = Path(__file__).resolve().parents[2]
-ORDER = ["build", "target", "pack", "check", "spearhead", "gap", "lag", "gradient", "refresh", "postcode"]
+ORDER = ["build", "target", "pack", "check", "spearhead", "gap", "lag", "gradient", "refresh", "postcode", "export"]
 
 
 def test_help_lists_every_command_in_order(capsys: pytest.CaptureFixture[str]) -> None:

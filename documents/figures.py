@@ -1,0 +1,307 @@
+"""One map's figures as every export file writes them: values, both intervals, status, class and comparison.
+
+The GeoPackage (:mod:`documents.geopackage`), the workbook (:mod:`documents.excel`) and the
+Fingertips-shaped CSV (:mod:`documents.fingertips`) are made from one :class:`MapFigures`:
+what the map draws (the joined table, its classes or England comparison, colours and
+legend), England's row and the data's attribution. The map page builds it from what it
+has drawn; the command line with :func:`build` (and :func:`small_areas` for a drilled
+area), which make the same calls the page makes.
+
+:meth:`MapFigures.table` is the one table behind every file: the atlas's tidy columns
+(:func:`geo.indicators.tidy_table`) with the count and denominator, the 99.8% limits, the
+method of each row's interval (or why there is none) and the comparison with England at
+95% and 99.8% (:func:`geo.comparison.compare`). An interval is never invented: the
+published 95% limits are kept as they are; limits are computed (:mod:`geo.intervals`,
+OHID's methods) only where the count and denominator are held and reproduce the published
+value as a proportion (Wilson score) or a crude rate (Byar's method, exact below 10 events).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import boundaries, derived, indicators, intervals
+from geo._paths import DATA_DIR
+from geo.catalogue import Indicator, get
+from geo.classify import Classification, classify, compare_with_england, method_drawn
+from geo.comparison import compare, note_without_verdict, published_verdict
+from geo.errors import UploadError
+from geo.profile import DECILE_FOR_LSOA
+from geo.schema import LEVEL_LABELS
+from geo.tables import attribution_lines
+from geo.view import MAP_LEVELS, View
+from layers.legend import Legend, build_legend
+from layers.style import Scheme, scheme_for
+
+__all__ = ["COMPUTED", "NOT_ESTIMATES", "PUBLISHED", "SEX_WORDS", "MapFigures", "build", "small_area_figures",
+           "small_areas", "value_note", "with_intervals"]
+
+SEX_WORDS: Final = {"male": "male", "female": "female", "persons": "persons"}
+#: How a published interval is described in ``ci_method``.
+PUBLISHED: Final = "95% CI as published by the source"
+#: How a computed interval is described: "computed by the atlas from the count and denominator".
+COMPUTED: Final = "computed by the atlas from the count and denominator (OHID's method)"
+#: Who tested the 95% comparison (``compared_by``): the area's interval, or the publisher.
+_BASIS: Final = {"interval": "the area's 95% confidence interval", "published": "OHID's published comparison"}
+#: Bases a published proportion or crude rate may be given per (1 = a fraction, 100 = a percentage, ...).
+_BASES: Final = (1.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
+#: How close a published value must be to count / denominator x base to be read as that proportion or rate.
+_REPRODUCED: Final = 5e-3
+
+
+@dataclass(frozen=True, eq=False)
+class MapFigures:
+    """What one map layer draws, for the export files. ``joined`` is shared: never mutated here."""
+
+    view: View
+    indicator: Indicator
+    joined: gpd.GeoDataFrame
+    classification: Classification | None
+    categories: pd.Series | None
+    scheme: Scheme
+    legend: Legend
+    #: England's row (``value``, maybe ``lower_ci``, ``upper_ci``, ``count``, ``denominator``), or ``None``.
+    england_row: pd.Series | None
+    #: The data's source and licence (the catalogue's ``attribution``).
+    attribution: str
+    #: "" for the map's own areas; e.g. "Small areas in Liverpool" for a drilled area's small areas.
+    scope: str = ""
+
+    @property
+    def england(self) -> float | None:
+        """England's value for the map's period and sex (``None`` when not held)."""
+        row = self.england_row
+        if row is None or pd.isna(row.get("value")):
+            return None
+        return float(row["value"])
+
+    @property
+    def title(self) -> str:
+        """e.g. "Life expectancy at birth, female, 2023-25; Local authority districts (2023 boundaries)"."""
+        v = self.view
+        text = (f"{self.indicator.title}, {SEX_WORDS.get(v.sex, v.sex)}, {v.period}; "
+                f"{LEVEL_LABELS.get(v.level, v.level)} ({v.vintage} boundaries)")
+        return f"{self.scope}: {text}" if self.scope else text
+
+    @property
+    def source(self) -> str:
+        """The publisher and data set, e.g. "Office for National Statistics: Life expectancy ..."."""
+        s = self.indicator.source
+        return "; ".join(p for p in (f"{s.publisher}: {s.dataset}" if s.dataset else s.publisher, s.url) if p)
+
+    def attribution_lines(self) -> list[str]:
+        """The source and licence lines, one sentence a line, then the licence (as every CSV's header)."""
+        return attribution_lines(self.attribution)
+
+    def table(self) -> pd.DataFrame:
+        """The table every export writes: one row per area, sorted by code (see the module's docstring)."""
+        joined = self.joined
+        if self.classification is None and self.categories is not None and "comparison" not in joined:
+            joined = joined.assign(comparison=self.categories)  # the class column of a map compared with England
+        out = indicators.tidy_table(joined, view=self.view, classification=self.classification)
+        by_code = joined.set_index("area_code")
+        for column in ("count", "denominator"):
+            held = by_code[column] if column in by_code else pd.Series(np.nan, index=by_code.index)
+            out[column] = pd.to_numeric(held.reindex(out["area_code"]), errors="coerce").to_numpy()
+        limits = with_intervals(out, value_type=self.indicator.value_type)
+        out = out.drop(columns=["lower_ci", "upper_ci"]).join(limits)
+        polarity = self.indicator.polarity
+        eng = self.england
+        for level, lo, hi, name in ((95.0, "lower_ci", "upper_ci", "compared_with_england"),
+                                    (99.8, "lower_ci_99_8", "upper_ci_99_8", "compared_with_england_99_8")):
+            versus = [compare(v if s == "ok" else None, lower_ci=a, upper_ci=b, england=eng, polarity=polarity,
+                              published=published_verdict(n if isinstance(n, str) else None), level=level)
+                      for v, a, b, s, n in zip(out["value"], out[lo], out[hi], out["status"], out["note"], strict=True)]
+            out[name] = [x.verdict for x in versus]
+            if level == 95.0:
+                out["compared_by"] = [_BASIS.get(x.basis, "") for x in versus]
+        order = ["area_code", "area_name", "level", "vintage", "indicator_id", "period", "sex", "value", "lower_ci",
+                 "upper_ci", "lower_ci_99_8", "upper_ci_99_8", "ci_method", "count", "denominator", "status",
+                 "approximate", "note", "class", "compared_with_england", "compared_by", "compared_with_england_99_8"]
+        return out[order]
+
+
+def with_intervals(table: pd.DataFrame, *, value_type: str) -> pd.DataFrame:
+    """``lower_ci``, ``upper_ci``, ``lower_ci_99_8``, ``upper_ci_99_8`` and ``ci_method`` for each row of ``table``.
+
+    ``table`` has ``value``, ``lower_ci``, ``upper_ci``, ``count``, ``denominator``,
+    ``status`` and ``note``. Published 95% limits are kept; both levels are computed
+    (:func:`geo.intervals.proportion` or :func:`geo.intervals.crude_rate`) only where the
+    count and denominator reproduce the published value; otherwise the reason is given.
+    """
+    value = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    x = pd.to_numeric(table["count"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    n = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    lo95 = pd.to_numeric(table["lower_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    hi95 = pd.to_numeric(table["upper_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    size = len(table)
+    out = {"lower_ci": lo95.copy(), "upper_ci": hi95.copy(), "lower_ci_99_8": np.full(size, np.nan),
+           "upper_ci_99_8": np.full(size, np.nan)}
+    published = ~np.isnan(lo95) & ~np.isnan(hi95)
+    methods = np.where(published, f"{PUBLISHED}; no 99.8% CI: {intervals.REASONS['no_count']}", "").astype(object)
+    kind = {"proportion": "proportion", "rate": "rate"}.get(value_type, "")
+    base = _base(value, x, n, kind=kind)
+    status = table["status"].astype("str").to_numpy()
+    computable = (status == "ok") & ~np.isnan(base)
+    for per in np.unique(base[computable]):
+        rows = computable & (base == per)
+        for level, lo_col, hi_col in ((95.0, "lower_ci", "upper_ci"), (99.8, "lower_ci_99_8", "upper_ci_99_8")):
+            if kind == "proportion":
+                part = intervals.proportion(x[rows], n[rows], level=level, multiplier=float(per))
+            else:
+                part = intervals.crude_rate(x[rows], n[rows], level=level, per=float(per))
+            keep = published[rows] if level == 95.0 else np.zeros(int(rows.sum()), dtype=bool)
+            out[lo_col][rows] = np.where(keep, out[lo_col][rows], part.lower.to_numpy())
+            out[hi_col][rows] = np.where(keep, out[hi_col][rows], part.upper.to_numpy())
+            if level == 95.0:
+                names = part.method.to_numpy(dtype=object)
+        methods[rows] = [f"{PUBLISHED}; 99.8% CI by {m}, {COMPUTED}" if kept else f"95% and 99.8% CIs by {m}, {COMPUTED}"
+                         for m, kept in zip(names, published[rows], strict=True)]
+    approximate = derived.is_approximate(table["note"]).to_numpy(dtype=bool)
+    for i in np.flatnonzero(methods == ""):
+        methods[i] = _why_none(status[i], approximate=bool(approximate[i]), has_count=not np.isnan(x[i]),
+                               value_type=value_type)
+    return pd.DataFrame({**out, "ci_method": methods}, index=table.index)
+
+
+def _base(value: np.ndarray, x: np.ndarray, n: np.ndarray, *, kind: str) -> np.ndarray:
+    """Per row, the base (1, 100, ...) for which value = count / denominator x base; NaN where none reproduces it.
+
+    Only for a ``kind`` of "proportion" (whose count is at most its denominator) or "rate".
+    """
+    out = np.full(value.shape, np.nan)
+    if kind not in ("proportion", "rate"):
+        return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(n > 0, x / n, np.nan)
+        fits = (x >= 0) & ((x <= n) if kind == "proportion" else (n > 0))
+    for per in _BASES:
+        hit = np.isnan(out) & fits & np.isclose(value, ratio * per, rtol=_REPRODUCED, atol=0.0)
+        out[hit] = per
+    return out
+
+
+#: Values that are positions, not estimates: an interval does not apply.
+NOT_ESTIMATES: Final = frozenset({"rank", "decile"})
+
+
+def _why_none(status: str, *, approximate: bool, has_count: bool, value_type: str) -> str:
+    if value_type in NOT_ESTIMATES:
+        return intervals.no_interval("not applicable to a rank or decile")
+    if status == "suppressed":
+        return intervals.no_interval("value suppressed (small numbers)")
+    if status != "ok":
+        return intervals.no_interval("no value")
+    if approximate:
+        return intervals.no_interval("an approximation (population-weighted mean of published figures)")
+    if has_count and value_type in ("proportion", "rate"):
+        return intervals.no_interval("the count and denominator held do not reproduce the published value")
+    if has_count:
+        return intervals.no_interval("not a proportion or crude rate")
+    return intervals.no_interval("published")
+
+
+# ---------------------------------------------------------------- built as the map page builds them
+def _drawn(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, *, england: float | None,
+           scope: str = "", sex: str | None = None) -> tuple[Classification | None, pd.Series | None, Scheme, Legend]:
+    """The classes (or England comparison), colours and legend, as ``ui.cache.drawn`` makes them."""
+    method, _why = method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
+                                england_value=england, period=view.period)
+    classification = categories = None
+    if method == "england":
+        categories = compare_with_england(joined["value"], joined["lower_ci"], joined["upper_ci"],
+                                          england_value=float(england or 0.0), polarity=indicator.polarity)
+    else:
+        classification = classify(joined["value"], method=method, value_type=indicator.value_type, unit=indicator.unit)
+    scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
+    legend = build_legend(indicator=indicator, period=view.period, sex=sex or view.sex, classification=classification,
+                          scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
+                          scope=scope)
+    if carried := derived.legend_note(joined.get("note"), joined["status"]):
+        legend = dataclasses.replace(legend, note=f"{legend.note} {carried}".strip())
+    return classification, categories, scheme, legend
+
+
+def _attribution(data_dir: Path) -> str:
+    import json
+
+    return str(json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
+
+
+def build(view: View, *, data_dir: Path = DATA_DIR) -> MapFigures:
+    """The map ``view`` draws, made as the map page makes it (for the command line).
+
+    Raises
+    ------
+    AtlasError
+        An unknown indicator, geography or boundary set, or a period or sex not held (the
+        message lists what is).
+    """
+    if view.level not in MAP_LEVELS:
+        raise UploadError(f"Expected a geography of {', '.join(MAP_LEVELS)}; got {view.level!r}.")
+    indicator = get(view.indicator_id, data_dir=data_dir)
+    values = indicators.load(view.indicator_id, level=view.level, vintage=view.vintage, period=view.period,
+                             sex=view.sex, data_dir=data_dir)
+    joined, _report = indicators.join(boundaries.load(view.level, view.vintage, data_dir=data_dir), values)
+    england_row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex, data_dir=data_dir)
+    england = None if england_row is None or pd.isna(england_row["value"]) else float(england_row["value"])
+    classification, categories, scheme, legend = _drawn(view, indicator, joined, england=england)
+    if categories is not None:
+        joined["comparison"] = categories
+    return MapFigures(view=view, indicator=indicator, joined=joined, classification=classification,
+                      categories=categories, scheme=scheme, legend=legend, england_row=england_row,
+                      attribution=_attribution(data_dir))
+
+
+def small_area_figures(joined: gpd.GeoDataFrame, *, indicator: Indicator, vintage: str, period: str, sex: str,
+                       area_name: str, attribution: str) -> MapFigures:
+    """A drilled area's small areas (``joined``: LSOAs with values), classed as the map draws them (quantiles)."""
+    view = View("lsoa", vintage, indicator.indicator_id, period, sex, method="quantiles")
+    classification, categories, scheme, legend = _drawn(view, indicator, joined, england=None,
+                                                        scope=f"Small areas in {area_name}", sex=sex)
+    return MapFigures(view=view, indicator=indicator, joined=joined, classification=classification,
+                      categories=categories, scheme=scheme, legend=legend, england_row=None, attribution=attribution,
+                      scope=f"Small areas in {area_name}")
+
+
+def _latest(indicator_id: str, lsoa_vintage: str, *, data_dir: Path) -> tuple[str, str]:
+    combos = indicators.periods(indicator_id, level="lsoa", data_dir=data_dir)
+    combos = combos[combos["vintage"] == lsoa_vintage]
+    period = sorted(combos["period"].unique())[-1]
+    sexes = set(combos.loc[combos["period"] == period, "sex"])
+    return period, "persons" if "persons" in sexes else sorted(sexes)[0]
+
+
+def small_areas(area_code: str, *, level: str, vintage: str, lsoa_indicator: str | None = None,
+                data_dir: Path = DATA_DIR) -> MapFigures:
+    """An area's small areas on their latest period, as the map's drill-down draws them (default: IMD deciles)."""
+    lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+    chosen = lsoa_indicator or DECILE_FOR_LSOA[lsoa_vintage]
+    indicator = get(chosen, data_dir=data_dir)
+    if lsoa_vintage not in indicator.levels.get("lsoa", ()):
+        raise UploadError(f"{indicator.label} is not held for {lsoa_vintage} small areas; pick a small-area "
+                          f"indicator held on them, e.g. {DECILE_FOR_LSOA[lsoa_vintage]}.")
+    lsoas = boundaries.lsoas_within(area_code, level=level, vintage=vintage, data_dir=data_dir)
+    period, sex = _latest(chosen, lsoa_vintage, data_dir=data_dir)
+    values = indicators.load(chosen, level="lsoa", vintage=lsoa_vintage, period=period, sex=sex, data_dir=data_dir)
+    joined, _report = indicators.join(lsoas, values[values["area_code"].isin(set(lsoas["area_code"]))])
+    names = boundaries.load(level, vintage, data_dir=data_dir).set_index("area_code")["area_name"]
+    return small_area_figures(joined, indicator=indicator, vintage=lsoa_vintage, period=period, sex=sex,
+                              area_name=str(names.get(area_code, area_code)), attribution=_attribution(data_dir))
+
+
+def value_note(status: str, note: object) -> str:
+    """A row's note for a reader, without the publisher's comparison (which has its own column)."""
+    text = note_without_verdict(note if isinstance(note, str) else None)
+    if status == "suppressed":
+        return "; ".join(p for p in ("Value suppressed: numbers too small to publish", text) if p)
+    if status == "missing":
+        return "; ".join(p for p in ("No value held for this area", text) if p)
+    return text
