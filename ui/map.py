@@ -36,6 +36,7 @@ from ui import cache as view_cache
 from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
+from ui.exports import export_buttons
 from ui.finder import PARAM as POSTCODE_PARAM
 from ui.finder import finder as search_box  # (the layout column beside the breadcrumb is also called finder)
 from ui.finder import postcode_link, show_postcode
@@ -310,6 +311,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame,
             if not report.ok:
                 st.caption(f"Join check: {report.describe()}.")
             _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
+            export_buttons(view, indicator, drawn, small=small)  # GeoPackage, workbook, Fingertips CSV
         with panel_col:
             if place is not None:
                 show_postcode(st, place)
