@@ -2,7 +2,9 @@
 
 All made on the server with no internet: the map and trend chart are drawn with
 matplotlib (Agg, no display), the PDF written with fpdf2 (pure Python) using the
-DejaVu Sans font matplotlib ships, so its text is extractable. The HTML page
+DejaVu Sans font matplotlib ships, so its text is extractable. The PDF is tagged
+(language en-GB, title, a structure tree in reading order, alternative text for the
+map and the trend chart) for screen readers. The HTML page
 inlines its map (SVG from :func:`layers.thumbnail.decile_svg`) and its chart, and
 loads nothing from elsewhere. Every text value reaching HTML is escaped.
 """
@@ -13,13 +15,14 @@ import datetime
 import html
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
 import matplotlib
-from fpdf import FPDF
+from fpdf import FPDF, ViewerPreferences
 from matplotlib.figure import Figure  # the object API draws with Agg and needs no display or pyplot state
 from matplotlib.patches import Patch
 from PIL import Image
@@ -28,7 +31,8 @@ from geo.pack import Pack
 from layers.style import decile_colours
 from layers.thumbnail import decile_svg
 
-__all__ = ["FONT_DIR", "copyright_line", "map_png", "pack_html", "pack_pdf", "trend_png", "trend_svg"]
+__all__ = ["FONT_DIR", "LANGUAGE", "copyright_line", "map_alt_text", "map_png", "pack_html", "pack_pdf", "trend_alt_text",
+           "trend_png", "trend_svg"]
 
 FONT_DIR: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _BNG: Final = 27700
@@ -174,9 +178,28 @@ def pack_html(pack: Pack) -> str:
     return "".join(parts)
 
 
+#: The pack's language, for screen readers and the PDF's /Lang entry.
+LANGUAGE: Final = "en-GB"
+
+
 class _Page(FPDF):
+    """An A4 page whose every line of text sits in a tagged structure element, in reading order."""
+
     def footer(self) -> None:  # no page numbers: the pack is one page
         return None
+
+    @contextmanager
+    def tagged(self, kind: str) -> Iterator[None]:
+        """Mark what is written inside as one structure element (``H1``, ``H2``, ``P``) of the document.
+
+        fpdf2 tags images given ``alt_text`` (as ``Figure``) but not text; this adds the text to the
+        same structure tree, one element after another, so the tree's order is the reading order.
+        """
+        mcid = self.struct_builder.next_mcid_for_page(self.page)
+        self._add_marked_content(struct_type=f"/{kind}", mcid=mcid)
+        self._out(f"/{kind} <</MCID {mcid}>> BDC")
+        yield
+        self._out("EMC")
 
 
 #: (sentence size in pt, line height in mm, tallest map in mm), tried in turn until the pack fits one page.
@@ -203,54 +226,95 @@ def pack_pdf(pack: Pack, *, map_image: bytes | None = None) -> bytes:
                      "shorten its sentences or sources.")
 
 
+def map_alt_text(pack: Pack) -> str:
+    """The map's alternative text: what it shows and how many small areas are in each decile."""
+    deciles = pack.lsoas["decile"]
+    counts = deciles.dropna().astype(int).value_counts()
+    held = "; ".join(f"decile {d}: {counts[d]}" for d in range(1, 11) if d in counts.index)
+    missing = int(deciles.isna().sum())
+    return (f"Map of {pack.area.area_name}'s {len(deciles):,} small areas (LSOAs) shaded by national "
+            f"{pack.decile_edition} deprivation decile, from 1 (the most deprived 10% of England, darkest) to 10 "
+            f"(the least deprived); the bold line is the area's boundary. Small areas in each decile: {held}"
+            + (f"; no decile: {missing}." if missing else "."))
+
+
+def trend_alt_text(pack: Pack) -> str:
+    """The trend chart's alternative text: each line's first and last figure; "" without a trend."""
+    if pack.trend.empty:
+        return ""
+    lines = []
+    for sex, rows in pack.trend.groupby("sex", sort=False):
+        rows = rows.sort_values("period")
+        who = "Men" if sex == "male" else "Women"
+        for column, where in (("area", pack.area.area_name), ("England", "England")):
+            held = rows.dropna(subset=[column])
+            if held.empty:
+                lines.append(f"{who}, {where}: no figures")
+                continue
+            first, last = held.iloc[0], held.iloc[-1]
+            lines.append(f"{who}, {where}: {first[column]:,.1f} in {first['period']}, {last[column]:,.1f} in {last['period']}")
+    return f"Line chart, {pack.trend_title}, {pack.area.area_name} against England. " + "; ".join(lines) + "."
+
+
 def _pdf(pack: Pack, image: bytes, *, size: float, line: float, map_h: float) -> FPDF:
     pdf = _Page(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(12, 10, 12)
     pdf.set_creator("Health Gap Atlas")
     pdf.set_title(pack.title)
+    pdf.set_lang(LANGUAGE)
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)  # a reader's title bar shows the title
     pdf.set_creation_date(datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))  # the same pack gives the same file
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font("DejaVu", "B", 17)
-    pdf.multi_cell(width, 8, pack.title, new_x="LMARGIN", new_y="NEXT")
+    with pdf.tagged("H1"):
+        pdf.multi_cell(width, 8, pack.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    pdf.cell(width, 5, f"{pack.level_label} · {pack.area.area_code}", new_x="LMARGIN", new_y="NEXT")
+    with pdf.tagged("P"):
+        pdf.cell(width, 5, f"{pack.level_label} · {pack.area.area_code}", new_x="LMARGIN", new_y="NEXT")
     if pack.population:
-        pdf.cell(width, 5, f"About {pack.population[0]:,.0f} people live here ({pack.population[1]}).",
-                 new_x="LMARGIN", new_y="NEXT")
+        with pdf.tagged("P"):
+            pdf.cell(width, 5, f"About {pack.population[0]:,.0f} people live here ({pack.population[1]}).",
+                     new_x="LMARGIN", new_y="NEXT")
     top = pdf.get_y() + 2
     with Image.open(io.BytesIO(image)) as im:
         aspect = im.height / im.width
     map_w = min(width * 0.64, map_h / aspect)
     box_h = map_w * aspect
-    pdf.image(io.BytesIO(image), x=pdf.l_margin, y=top, w=map_w, h=box_h)
+    pdf.image(io.BytesIO(image), x=pdf.l_margin, y=top, w=map_w, h=box_h, alt_text=map_alt_text(pack))
     chart = trend_png(pack)
     if chart:
-        pdf.image(io.BytesIO(chart), x=pdf.l_margin + width * 0.64, y=top + 6, w=width * 0.36)
+        pdf.image(io.BytesIO(chart), x=pdf.l_margin + width * 0.64, y=top + 6, w=width * 0.36,
+                  alt_text=trend_alt_text(pack))
     pdf.set_y(top + box_h + 2)
     pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(width, 7, "How it compares with England", new_x="LMARGIN", new_y="NEXT")
+    with pdf.tagged("H2"):
+        pdf.cell(width, 7, "How it compares with England", new_x="LMARGIN", new_y="NEXT")
     _bullets(pdf, pack.sentences, size=size, line=line, gap=1)
     _bullets(pdf, pack.lag, size=9, line=4.6)
     pdf.ln(1.5)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.multi_cell(width, 5, pack.spearhead, new_x="LMARGIN", new_y="NEXT", align="L")
+    with pdf.tagged("P"):
+        pdf.multi_cell(width, 5, pack.spearhead, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 8)
-    pdf.cell(width, 4, "Sources", new_x="LMARGIN", new_y="NEXT")
+    with pdf.tagged("H2"):
+        pdf.cell(width, 4, "Sources", new_x="LMARGIN", new_y="NEXT")
     _bullets(pdf, pack.sources, size=7, line=3.4)
     pdf.ln(1)
-    pdf.multi_cell(width, 3.4, pack.attribution, new_x="LMARGIN", new_y="NEXT", align="L")
+    with pdf.tagged("P"):
+        pdf.multi_cell(width, 3.4, pack.attribution, new_x="LMARGIN", new_y="NEXT", align="L")
     return pdf
 
 
-def _bullets(pdf: FPDF, items: Sequence[str], *, size: float, line: float, gap: float = 0.0) -> None:
-    """One bulleted paragraph per item, across the page's text width."""
+def _bullets(pdf: _Page, items: Sequence[str], *, size: float, line: float, gap: float = 0.0) -> None:
+    """One bulleted paragraph per item, across the page's text width, each its own tagged paragraph."""
     pdf.set_font("DejaVu", "", size)
     for item in items:
-        pdf.multi_cell(pdf.epw, line, f"• {item}", new_x="LMARGIN", new_y="NEXT", align="L")
+        with pdf.tagged("P"):
+            pdf.multi_cell(pdf.epw, line, f"• {item}", new_x="LMARGIN", new_y="NEXT", align="L")
         if gap:
             pdf.ln(gap)
