@@ -1,23 +1,42 @@
-"""Boundary sets: load one level at one vintage, or the small areas inside an area.
+"""Boundary sets: load one level at one vintage, the small areas inside an area, and its outline.
 
 Files are GeoParquet in ``data/boundaries/{level}_{vintage}.parquet`` (EPSG:4326),
-written by ``python -m geo build``.
+written by ``python -m geo build``. A set's own file is simplified for the national
+map; an area drilled into is drawn by :func:`outline`, exactly the union of its small
+areas (the LSOAs are one coverage, so the union follows their shared edges), and
+:func:`with_outlines` draws the areas around it the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import shared
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 
-__all__ = ["load", "lsoa_vintage_for", "lsoas_within", "area_lookup", "parent_codes", "preload"]
+__all__ = [
+    "area_lookup",
+    "load",
+    "lsoa_vintage_for",
+    "lsoas_within",
+    "outline",
+    "outlines",
+    "parent_codes",
+    "preload",
+    "with_outlines",
+]
+
+#: The grid the boundary files' coordinates lie on (degrees): a union that has to be
+#: computed by overlay is snapped to it, so it adds no new coordinates.
+GRID = 1e-5
 
 #: Which LSOA set nests inside each (level, vintage): LSOA 2011 up to 2021 codes,
 #: LSOA 2021 from the 2023 code set on.
@@ -129,6 +148,72 @@ def _nesting(
     parent = lsoas["area_code"].map(codes).to_numpy(dtype=object)
     rows = pd.Series(np.arange(len(lsoas), dtype=np.intp)).groupby(parent, dropna=True).indices
     return frozenset(codes.dropna()), {str(k): np.asarray(v, dtype=np.intp) for k, v in rows.items()}
+
+
+def outline(area_code: str, *, level: str, vintage: str, data_dir: Path = DATA_DIR) -> shapely.Geometry:
+    """The area's outline as a drill-down draws it: exactly the union of its small areas.
+
+    An area of a set no LSOA set nests in keeps its boundary file's polygon.
+
+    Raises
+    ------
+    UnknownAreaCodeError
+        ``area_code`` is not an area of the set.
+    """
+    return outlines(level, vintage, codes=[area_code], data_dir=data_dir).iloc[0]
+
+
+def outlines(level: str, vintage: str, *, codes: Iterable[str], data_dir: Path = DATA_DIR) -> gpd.GeoSeries:
+    """:func:`outline` of several areas of one set, indexed by area code."""
+    codes = list(codes)
+    own = _read(level, vintage, data_dir).set_index("area_code").geometry
+    unknown = [c for c in codes if c not in own.index]
+    if unknown:
+        raise UnknownAreaCodeError(
+            f"{unknown[0]!r} is not a {vintage} {AREA_LABELS[level]} code; pick an area from the "
+            f"{vintage} map or reconcile the code with geo.codes.reconcile()."
+        )
+    lsoa_vintage = _LSOA_FOR.get((level, vintage))
+    geoms = [_union(lsoa_vintage, level, vintage, c, data_dir) if lsoa_vintage else None for c in codes]
+    return gpd.GeoSeries([own[c] if g is None else g for c, g in zip(codes, geoms, strict=True)],
+                         index=pd.Index(codes, name="area_code"), crs=own.crs)
+
+
+def with_outlines(
+    gdf: gpd.GeoDataFrame,
+    *,
+    level: str,
+    vintage: str,
+    within: tuple[float, float, float, float] | None = None,
+    data_dir: Path = DATA_DIR,
+) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` (rows of one set, by ``area_code``) with each area drawn by :func:`outline`.
+
+    ``within``: only the areas whose polygon meets this box (min x, min y, max x, max y)
+    change; the others keep their simplified polygon. Neighbours drawn this way share
+    their borders with the drilled area's small areas exactly.
+    """
+    out = gdf.copy()
+    if (level, vintage) not in _LSOA_FOR:
+        return out
+    near = np.ones(len(out), dtype=bool) if within is None else out.geometry.intersects(shapely.box(*within)).to_numpy()
+    if near.any():
+        exact = outlines(level, vintage, codes=out.loc[near, "area_code"], data_dir=data_dir)
+        out.loc[near, out.geometry.name] = exact.to_numpy()
+    return out
+
+
+@shared.cached(max_entries=4096, scope="bundled")
+def _union(lsoa_vintage: str, level: str, vintage: str, area_code: str, data_dir: Path) -> shapely.Geometry | None:
+    """The union of an area's LSOAs (``None`` when it has none)."""
+    _codes, rows = _nesting(lsoa_vintage, level, vintage, data_dir)
+    if area_code not in rows:
+        return None
+    geoms = _read("lsoa", lsoa_vintage, data_dir).geometry.to_numpy()[rows[area_code]]
+    try:  # the LSOAs are one coverage on the grid: their union is exact and quick
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:  # a set built before the LSOAs were re-noded
+        return shapely.union_all(geoms, grid_size=GRID)
 
 
 def parent_codes(

@@ -243,7 +243,6 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
     sources = tuple(dict.fromkeys(f"{i.source.publisher}: {i.source.dataset} ({i.source.licence})" for i in used))
     sources += (old_districts.SOURCE,) if summaries else ()
     attribution = str(json.loads((data_dir / "catalogue.json").read_text(encoding="utf-8"))["attribution"])
-    shapes = boundaries.load(area.level, area.vintage, data_dir=data_dir)
     return Pack(
         area=area,
         level_label=AREA_LABELS[area.level].capitalize() + f" ({area.vintage} codes)",
@@ -253,7 +252,7 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
         decile_indicator=decile_id,
         decile_edition=edition,
         lsoas=lsoas,
-        outline=shapely.union_all(shapes.loc[shapes["area_code"] == area.area_code].geometry.to_numpy()),
+        outline=boundaries.outline(area.area_code, level=area.level, vintage=area.vintage, data_dir=data_dir),
         spearhead=_spearhead(area, data_dir),
         trend=trend,
         trend_title=trend_title,

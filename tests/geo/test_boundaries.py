@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from shapely.geometry import box
 
 from geo import boundaries
 from geo.errors import UnknownAreaCodeError, UnknownVintageError
@@ -117,3 +123,95 @@ def test_preload_within_reads_only_the_set_that_nests(data_dir) -> None:
     assert boundaries._read.cache_info().currsize == 1  # one LSOA set, not both (90-160 MB each)
     boundaries._read("lsoa", "2021", data_dir)
     assert boundaries._read.cache_info().hits == 1 and boundaries._read.cache_info().currsize == 1
+
+
+# --- outlines: a drilled area is exactly the union of its small areas ----------------------------
+
+_LEFT, _RIGHT = "E09000001", "E09000002"
+_S = 0.01  # a square small area about 1 km across
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    """Four square small areas in two districts, whose own (simplified) file is coarse: its border is off."""
+    (tmp_path / "boundaries").mkdir()
+    (tmp_path / "lookups").mkdir()
+    squares = [box(0, 0, _S, _S), box(0, _S, _S, 2 * _S), box(_S, 0, 2 * _S, _S), box(_S, _S, 2 * _S, 2 * _S)]
+    codes = ["E01000001", "E01000002", "E01000003", "E01000004"]
+    gpd.GeoDataFrame({"area_code": codes, "area_name": codes}, geometry=squares, crs=4326).to_parquet(
+        tmp_path / "boundaries" / "lsoa_2021.parquet")
+    pd.DataFrame({"area_code": codes, "lad_code_2023": [_LEFT, _LEFT, _RIGHT, _RIGHT]}).to_parquet(
+        tmp_path / "lookups" / "lsoa21_parents.parquet")
+    coarse = [box(0, 0, 1.3 * _S, 2 * _S), box(1.3 * _S, 0, 2 * _S, 2 * _S)]  # the left district bulges
+    gpd.GeoDataFrame({"area_code": [_LEFT, _RIGHT], "area_name": ["Left", "Right"]}, geometry=coarse, crs=4326).to_parquet(
+        tmp_path / "boundaries" / "lad_2023.parquet")
+    return tmp_path
+
+
+def test_outline_is_exactly_the_union_of_its_small_areas(tiny_dir: Path) -> None:
+    left = boundaries.outline(_LEFT, level="lad", vintage="2023", data_dir=tiny_dir)
+    assert left.normalize().equals(box(0, 0, _S, 2 * _S).normalize())
+    right = boundaries.outlines("lad", "2023", codes=[_RIGHT], data_dir=tiny_dir)
+    assert list(right.index) == [_RIGHT] and right.iloc[0].normalize().equals(box(_S, 0, 2 * _S, 2 * _S).normalize())
+    assert not boundaries.load("lad", "2023", data_dir=tiny_dir).geometry.iloc[0].equals(left)  # the file's own is coarse
+
+
+def test_with_outlines_redraws_the_areas_in_the_box(tiny_dir: Path) -> None:
+    coarse = boundaries.load("lad", "2023", data_dir=tiny_dir)
+    near = boundaries.with_outlines(coarse, level="lad", vintage="2023", within=(0, 0, 0.5 * _S, 0.5 * _S),
+                                    data_dir=tiny_dir)
+    assert near.geometry.iloc[0].normalize().equals(box(0, 0, _S, 2 * _S).normalize())
+    assert near.geometry.iloc[1].equals(coarse.geometry.iloc[1])  # outside the box: as it was
+    every = boundaries.with_outlines(coarse, level="lad", vintage="2023", data_dir=tiny_dir)
+    assert shapely.coverage_is_valid(every.geometry.to_numpy())  # the two outlines meet exactly
+    assert coarse.geometry.iloc[0].equals(box(0, 0, 1.3 * _S, 2 * _S))  # the input is not changed
+
+
+def test_outline_of_an_unknown_area_says_what_to_do(tiny_dir: Path) -> None:
+    with pytest.raises(UnknownAreaCodeError, match="reconcile"):
+        boundaries.outline("E09000099", level="lad", vintage="2023", data_dir=tiny_dir)
+
+
+def _lsoas_and_outlines(level: str, vintage: str) -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+    lsoa_vintage = boundaries.lsoa_vintage_for(level, vintage)
+    lsoas = boundaries.load("lsoa", lsoa_vintage)
+    lsoas["parent"] = lsoas["area_code"].map(boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage))
+    codes = boundaries.load(level, vintage)["area_code"]
+    return lsoas, boundaries.outlines(level, vintage, codes=codes)
+
+
+def test_every_2021_lsoa_lies_within_its_2023_district_outline(data_dir) -> None:
+    lsoas, outlines = _lsoas_and_outlines("lad", "2023")
+    outside = shapely.area(shapely.difference(lsoas.geometry.to_numpy(), outlines.reindex(lsoas["parent"]).to_numpy()))
+    assert outside.max() < 1e-12  # degrees squared: nothing, not a square metre
+    # and nothing else: each outline is its small areas, no more
+    per_district = pd.Series(shapely.area(lsoas.geometry.to_numpy()), index=lsoas["parent"]).groupby(level=0).sum()
+    assert np.allclose(shapely.area(outlines.to_numpy()), per_district.reindex(outlines.index).to_numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize(("level", "vintage"), [("lad", "2023"), ("lad", "2013"), ("lad", "2008")])
+def test_tower_hamlets_outline_holds_all_its_lsoas_isle_of_dogs_too(data_dir, level: str, vintage: str) -> None:
+    code = "00BG" if vintage == "2008" else "E09000030"
+    lsoas, outlines = _lsoas_and_outlines(level, vintage)
+    mine = lsoas[lsoas["parent"] == code]
+    assert len(mine) > 100
+    assert shapely.covers(outlines[code], mine.geometry.to_numpy()).all()
+    cubitt_town = shapely.Point(-0.0065, 51.4933)  # on the Isle of Dogs, once drawn outside the borough
+    assert outlines[code].contains(cubitt_town) and mine.geometry.contains(cubitt_town).any()
+
+
+def test_isles_of_scilly_outline_has_its_lsoas_area(data_dir) -> None:
+    lsoas, outlines = _lsoas_and_outlines("lad", "2023")
+    scilly = lsoas.loc[lsoas["parent"] == "E06000053"].to_crs(27700).area.sum()
+    assert gpd.GeoSeries([outlines["E06000053"]], crs=4326).to_crs(27700).area.iloc[0] == pytest.approx(scilly, rel=1e-9)
+    national = boundaries.load("lad", "2023").set_index("area_code").to_crs(27700).area["E06000053"]
+    assert national == pytest.approx(scilly, rel=0.02)  # the national map's simplified polygon, too
+
+
+@pytest.mark.parametrize(("level", "vintage"), [(b.level, b.vintage) for b in BOUNDARY_SETS
+                                                if b.level in ("lad", "utla", "region")])
+def test_every_national_outline_keeps_its_small_areas_area(data_dir, level: str, vintage: str) -> None:
+    national = boundaries.load(level, vintage).set_index("area_code").to_crs(27700).area
+    exact = gpd.GeoSeries(boundaries.outlines(level, vintage, codes=national.index).to_numpy(), crs=4326)
+    change = national.to_numpy() / exact.to_crs(27700).area.to_numpy() - 1
+    assert np.abs(change).max() <= 0.02, national.index[int(np.abs(change).argmax())]

@@ -117,3 +117,11 @@ def test_pack_says_how_many_years_behind_england_as_the_lag_module_does(data_dir
     made = pack.build("E08000012", data_dir=data_dir)
     expected = lag.area_sentences("E08000012", "Liverpool", level=made.area.level, vintage=made.area.vintage)[:2]
     assert made.lag == expected and all("Liverpool" in s for s in made.lag)
+
+
+def test_the_packs_map_outline_holds_every_small_area_it_draws(data_dir) -> None:
+    import shapely
+
+    made = pack.build("E09000030", data_dir=data_dir)  # Tower Hamlets: its outline once left out the Isle of Dogs
+    assert len(made.lsoas) > 100
+    assert shapely.covers(made.outline, made.lsoas.geometry.to_numpy()).all()
