@@ -438,8 +438,10 @@ def _open_postcode(view: View, place: PostcodePlace) -> None:
     drop = {POSTCODE_PARAM} | ({"lsoa", "region"} if place.area_code != view.area_code else set())
     params = {k: st.query_params[k] for k in st.query_params if k not in drop}
     if place.vintage != view.vintage:  # a small area on the other LSOA set (split, or newer than the lookup)
-        params["vintage"] = place.vintage
-        st.session_state["_quiet"] = frozenset({"indicator", "period", "sex"})
+        hit = AreaHit(place.area_code or "", place.area_name, place.level, place.vintage, "", True)
+        params = opening(hit, params, catalogue=_catalogue(), combos=_combos) | (
+            {present.PARAM: "1"} if present.is_on(st.query_params) else {})
+        st.session_state["_quiet"] = frozenset({"indicator", "period", "sex", "vintage"})
     st.query_params.from_dict(params | {"area": place.area_code or "", POSTCODE_PARAM: place.postcode})
 
 

@@ -139,3 +139,33 @@ def test_picking_another_area_drops_the_postcode_in_the_same_write(params: _Para
     opener = module._pick_postcode
     opener(find_postcode("L1 0AA"))
     assert params.writes == [{param: "E08000012", "pc": "L1 0AA"}]
+
+
+@pytest.mark.parametrize(
+    ("link", "typed", "expected"),
+    [
+        pytest.param({"level": "lad", "vintage": "2023", "indicator": "le_birth", "area": "E08000003",
+                      "lsoa": "imd2019_imd_score"}, "L1 0AA",
+                     {"level": "lad", "vintage": "2023", "indicator": "le_birth", "area": "E08000012", "pc": "L1 0AA"},
+                     id="district-map-drills-into-liverpool"),
+        pytest.param({"level": "lsoa", "vintage": "2021", "indicator": "imd2025_imd_decile"}, "L1 0AP",
+                     {"level": "lsoa", "vintage": "2011", "area": "E01006515", "pc": "L1 0AP"},
+                     id="no-2021-small-area-opens-the-2011-map"),
+    ],
+)
+def test_the_map_opens_a_postcode_in_one_write(params: _Params, monkeypatch: pytest.MonkeyPatch,
+                                              link: dict[str, str], typed: str, expected: dict[str, str]) -> None:
+    from geo.view import View
+    from ui import map as map_page
+
+    monkeypatch.setattr(map_page.st, "session_state", {})
+    params.update(link)
+    view = View(link["level"], link["vintage"], link["indicator"], "", "persons", area_code=link.get("area"))
+    map_page._open_postcode(view, find_postcode(typed, level=view.level, vintage=view.vintage))
+    (written,) = params.writes
+    assert {k: written[k] for k in expected} == expected and "lsoa" not in written
+    if written["vintage"] != view.vintage:  # another code set: an indicator held there, carried quietly
+        from ui.cache import combos
+
+        held = combos(written["indicator"], "lsoa")
+        assert ((held["vintage"] == "2011") & (held["period"] == written["period"])).any()
