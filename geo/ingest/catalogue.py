@@ -40,7 +40,8 @@ _INDICATOR_MODULES = (
 #: Where each boundary and lookup came from, for SOURCES.md and the app's About page.
 BOUNDARY_SOURCES: tuple[dict[str, str], ...] = (
     {
-        "what": "Local authority, upper-tier authority and region boundaries 2014-2025",
+        "what": ("Local authority, upper-tier authority and region codes 2014-2025 (which areas each year holds; "
+                 "their outlines are dissolved from the LSOA boundaries below)"),
         "publisher": "Office for National Statistics (ONS Visual team, uk-topojson)",
         "raw_file": "boundaries/ons_uk_topojson/uk-topo_2014-2025.topo.json",
         "licence": "Open Government Licence v3.0",

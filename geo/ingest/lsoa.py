@@ -5,10 +5,16 @@
   set is cleaned into a true coverage (edges matched, slivers narrower than
   ``GAP_WIDTH`` given to a neighbour) before ``coverage_simplify``.
 - LSOA 2021: 296 GeoJSON files, one per 2025 district (already a clean coverage).
+- Both sets are simplified once as a coverage and re-noded after rounding
+  (:func:`geo.ingest.outlines.renode`), so they stay a true coverage on the grid and
+  an area's outline is exactly the union of its LSOAs.
 - Pre-April-2009 districts (354) exist as no file: each LSOA 2011 takes the
   district of its 2001 LSOA's 2006 ward (the first four characters of the ward
   code), and the simplified LSOAs are dissolved. The 2009 reorganisation merged
-  whole districts, so the result is exact up to the LSOAs' generalisation.
+  whole districts, so the result is exact up to the LSOAs' generalisation. These
+  districts are the *blocks* every later district, upper tier and region is
+  assembled from (:mod:`geo.ingest.lad`): they are simplified once, as one
+  coverage (:func:`geo.ingest.outlines.simplify_blocks`).
 
 Parents come from the ONS lookups (jtrim-ons copies) and the LA code history
 (changes.csv, la_all_codes.csv); every LSOA must have exactly one code in every
@@ -36,14 +42,15 @@ from geo.ingest._common import (
     read_raw_csv,
     write_parquet,
 )
+from geo.ingest.outlines import area_changes, renode, simplify_blocks
 from geo.schema import ENGLAND_CODE, boundary_set
 
 __all__ = [
     "GAP_WIDTH",
-    "LAD2008_TOLERANCE",
     "LSOA_TOLERANCE",
     "SNAPPING_DISTANCE",
     "STAGES",
+    "blocks_2021",
     "clean_coverage",
     "dissolve",
     "lsoa11_to_old_lad",
@@ -55,8 +62,6 @@ __all__ = [
 #: coverage_simplify tolerance in degrees (about 30 m): one district's LSOAs are a
 #: median ~100 KB as GeoJSON and the smallest urban LSOAs keep their shape.
 LSOA_TOLERANCE: Final = 0.0004
-#: Coarser tolerance for the national pre-2009 district layer (under 500 KB as GeoJSON).
-LAD2008_TOLERANCE: Final = 0.01
 #: Gaps narrower than this (degrees, 7-11 m) between neighbouring LSOAs are closed.
 GAP_WIDTH: Final = 1e-4
 #: coverage_clean's snapping distance, fixed so that cleaning part of England gives
@@ -162,14 +167,16 @@ def clean_coverage(geoms: np.ndarray, *, gap_width: float = GAP_WIDTH) -> np.nda
 
 
 def simplify_lsoas(gdf: gpd.GeoDataFrame, *, tolerance: float = LSOA_TOLERANCE) -> gpd.GeoDataFrame:
-    """Clean the LSOA coverage, then simplify it keeping shared borders shared.
+    """Clean the LSOA coverage, simplify it keeping shared borders shared, and re-node it on the grid.
 
-    Cleaning and simplifying are local, so any part of England rebuilt with its
-    neighbours gives the same polygons as the national build.
+    Cleaning, simplifying and re-noding are local, so any part of England rebuilt
+    with its neighbours gives the same polygons as the national build.
     """
     cleaned = gdf.copy()
     cleaned["geometry"] = clean_coverage(gdf.geometry.values)
-    return coverage_simplify(cleaned, tolerance=tolerance)
+    out = coverage_simplify(cleaned, tolerance=tolerance)
+    out["geometry"] = renode(out.geometry.to_numpy())
+    return out
 
 
 def dissolve(geoms: gpd.GeoSeries, groups: pd.Series) -> gpd.GeoSeries:
@@ -439,26 +446,39 @@ def _build_lad2008(ctx: BuildContext) -> list[Output]:
     if len(spans):
         raise ValidationError(f"Pre-2009 districts whose LSOAs lie in several regions: {list(spans.index)}; "
                               "expected one region each.")
-    geoms = dissolve(lsoa.geometry, lsoa["lad_code_2008"])
+    fine = dissolve(lsoa.geometry, lsoa["lad_code_2008"]).reindex(districts.index)
     gdf = gpd.GeoDataFrame(
         {"area_code": districts.index, "area_name": districts["area_name"].to_numpy(),
          "area_code_old": districts.index, "region_code": districts["regions"].map(lambda r: r[0]).to_numpy()},
-        geometry=geoms.reindex(districts.index).to_numpy(), crs=4326,
+        geometry=simplify_blocks(fine).to_numpy(), crs=4326,
     )
-    gdf = coverage_simplify(gdf, tolerance=LAD2008_TOLERANCE)
     out = conform_boundaries(gdf, "lad", "2008", sort=True)
+    change = area_changes(out.geometry, fine.reindex(out["area_code"]))
+    worst = int(np.argmax(np.abs(change)))
     lsoa_area = float(lsoa.to_crs(27700).area.sum())
     lad_area = float(shapely.union_all(out.to_crs(27700).geometry.values).area)
     ratio = lad_area / lsoa_area
     if abs(ratio - 1) > AREA_TOLERANCE:
         raise ValidationError(f"{ENGLAND_CODE}: the pre-2009 districts cover {ratio:.3%} of the LSOAs' area; "
-                              f"expected within {AREA_TOLERANCE:.1%}. Check the dissolve and LAD2008_TOLERANCE.")
+                              f"expected within {AREA_TOLERANCE:.1%}. Check the dissolve and the outline tolerances.")
     size = len(out.to_json())
-    ctx.log(f"  area check: districts / LSOAs = {ratio:.4%}; GeoJSON {size / 1e3:.0f} KB")
+    ctx.log(f"  blocks: 354 districts dissolved from LSOA 2011 and simplified as one coverage; districts / LSOAs = "
+            f"{ratio:.4%}; largest area change {change[worst]:+.2%} ({out['area_name'].iloc[worst]}); GeoJSON {size / 1e3:.0f} KB")
     if size > MAX_LAD_GEOJSON_BYTES:
         raise ValidationError(f"lad 2008 is {size / 1e3:.0f} KB as GeoJSON; expected under "
-                              f"{MAX_LAD_GEOJSON_BYTES / 1e3:.0f} KB. Raise LAD2008_TOLERANCE.")
+                              f"{MAX_LAD_GEOJSON_BYTES / 1e3:.0f} KB. Raise geo.ingest.outlines.TOLERANCE.")
     return [_write_boundaries(ctx, out, "boundaries/lad_2008.parquet")]
+
+
+def blocks_2021(ctx: BuildContext) -> pd.Series:
+    """The districts of 2023 dissolved from the LSOAs 2021 and simplified as one coverage (by code).
+
+    The blocks of the sets drilled into LSOA 2021, as lad 2008 is of those drilled into
+    LSOA 2011; the ``lad`` stage calls this after ``lsoa2021`` has run.
+    """
+    lsoas = gpd.read_parquet(ctx.out_dir / "boundaries/lsoa_2021.parquet", columns=["area_code", "geometry"])
+    parents = pd.read_parquet(ctx.out_dir / "lookups/lsoa21_parents.parquet").set_index("area_code")["lad_code_2023"]
+    return pd.Series(simplify_blocks(dissolve(lsoas.geometry, lsoas["area_code"].map(parents))))
 
 
 STAGES = [

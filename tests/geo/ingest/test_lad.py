@@ -11,21 +11,11 @@ import pyogrio
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
-from shapely.geometry import box
 
-from geo.errors import ValidationError
+from geo.errors import DataUnavailableError
 from geo.ingest import BuildContext, run
-from geo.ingest.lad import (
-    FILTER_YEAR,
-    MAX_AREA_CHANGE,
-    MAX_GEOJSON_BYTES,
-    TOPO,
-    _check_areas,
-    _with_finer,
-    area_changes,
-    geojson_bytes,
-    read_topo_layer,
-)
+from geo.ingest.lad import FILTER_YEAR, MAX_GEOJSON_BYTES, TOPO, geojson_bytes
+from geo.ingest.outlines import MAX_AREA_CHANGE, read_blocks
 from geo.schema import BOUNDARY_COLUMNS, BOUNDARY_SETS, boundary_set
 
 SETS = [
@@ -77,30 +67,33 @@ def test_layer_has_no_gaps_or_overlaps(data_dir, level: str, vintage: str) -> No
 
 
 @pytest.mark.parametrize(("level", "vintage"), LAYERS)
-def test_simplification_keeps_every_area_within_the_limit(raw_dir, data_dir, level: str, vintage: str) -> None:
+def test_simplification_keeps_every_area_within_the_limit(data_dir, level: str, vintage: str) -> None:
     gdf = _layer(data_dir, level, vintage)
-    ctx = BuildContext(raw_dir=raw_dir, out_dir=raw_dir, log=lambda _: None)
-    source = read_topo_layer(ctx, level, FILTER_YEAR[vintage]).set_index("area_code").geometry.reindex(gdf["area_code"])
-    change = area_changes(gdf.geometry, gpd.GeoSeries(source.to_numpy(), crs=4326))
-    assert np.abs(change).max() <= MAX_AREA_CHANGE
+    lsoa_vintage = "2021" if level == "region" or vintage >= "2023" else "2011"
+    parents = pd.read_parquet(data_dir / "lookups" / f"lsoa{lsoa_vintage[2:]}_parents.parquet")
+    column = "region_code" if level == "region" else f"{level}_code_{vintage}"
+    if column not in parents:  # upper tiers of 2021: through the district
+        districts = _layer(data_dir, "lad", "2021").set_index("area_code")["utla_code"]
+        parents[column] = parents["lad_code_2021"].map(districts)
+    lsoas = gpd.read_parquet(data_dir / "boundaries" / f"lsoa_{lsoa_vintage}.parquet", columns=["area_code", "geometry"])
+    area = pd.Series(lsoas.to_crs(27700).area.to_numpy(), index=lsoas["area_code"])
+    small = area.groupby(parents.set_index("area_code")[column].reindex(area.index)).sum()
+    change = gdf.to_crs(27700).area.to_numpy() / small.reindex(gdf["area_code"]).to_numpy() - 1
+    assert np.abs(change).max() <= MAX_AREA_CHANGE, gdf["area_code"].iloc[int(np.abs(change).argmax())]
 
 
-def test_area_check_names_the_worst_area() -> None:
-    source = gpd.GeoDataFrame({"area_code": ["E1", "E2"]}, geometry=[box(0, 50, 0.1, 50.1), box(1, 50, 1.1, 50.1)], crs=4326)
-    built = gpd.GeoDataFrame({"area_code": ["E1", "E2"], "area_name": ["Big", "Tiny Isles"]},
-                             geometry=[box(0, 50, 0.1, 50.1), box(1, 50, 1.1, 50.075)], crs=4326)
-    with pytest.raises(ValidationError, match=r"E2 \(Tiny Isles\) by -25"):
-        _check_areas(built, source, name="lad test")
-    assert _check_areas(source.assign(area_name="x"), source, name="lad test") == 0
+@pytest.mark.parametrize(("lsoa_vintage", "count", "first"), [("2011", 354, "00AA"), ("2021", 296, "E06000001")])
+def test_blocks_are_districts_with_their_lsoas_area(data_dir, lsoa_vintage: str, count: int, first: str) -> None:
+    blocks = read_blocks(BuildContext(raw_dir=data_dir, out_dir=data_dir, log=lambda _: None), lsoa_vintage)
+    assert len(blocks.simple) == count == len(blocks.area_m2) == len(blocks.district)
+    assert blocks.simple.index[0] == first and blocks.district.notna().all()  # every block lies in one district
+    assert blocks.area_m2.sum() == pytest.approx(130_300e6, rel=0.01)  # England as its LSOAs cover it
 
 
-def test_finer_areas_are_spliced_into_the_coverage_without_gaps_or_overlaps() -> None:
-    # Two districts side by side; the coarse pass moved their border from x=1 to x=1.5.
-    finer = np.array([box(0, 0, 1, 1), box(1, 0, 3, 1)], dtype=object)
-    coarse = np.array([box(0, 0, 1.5, 1), box(1.5, 0, 3, 1)], dtype=object)
-    out = _with_finer(coarse, finer, np.array([True, False]))
-    assert out[0].equals(finer[0]) and out[1].normalize().equals(finer[1].normalize())
-    assert shapely.coverage_is_valid(shapely.coverage_clean(out))
+@pytest.mark.parametrize(("lsoa_vintage", "stages"), [("2011", "lsoa2011 lad2008"), ("2021", "lsoa2021 lad")])
+def test_missing_blocks_say_which_stages_build_them(tmp_path, lsoa_vintage: str, stages: str) -> None:
+    with pytest.raises(DataUnavailableError, match=stages):
+        read_blocks(BuildContext(raw_dir=tmp_path, out_dir=tmp_path, log=lambda _: None), lsoa_vintage)
 
 
 def _years(label: str) -> range:
@@ -139,7 +132,7 @@ def test_codes_and_names_are_the_topojson_features_of_the_year(raw_dir, data_dir
         pytest.param(("lad", "2013"), ("utla", "2013"), "utla_code", id="lad2013-in-utla2013"),
         pytest.param(("lad", "2021"), ("utla", "2021"), "utla_code", id="lad2021-in-utla2021"),
         pytest.param(("lad", "2025"), ("utla", "2025"), "utla_code", id="lad2025-in-utla2025"),
-        pytest.param(("lad", "2019"), ("region", "2019"), "region_code", id="lad2019-in-regions"),
+        pytest.param(("lad", "2025"), ("region", "2019"), "region_code", id="lad2025-in-regions"),
         pytest.param(("utla", "2023"), ("region", "2019"), "region_code", id="utla2023-in-regions"),
     ],
 )
@@ -148,7 +141,7 @@ def test_children_fill_their_parents_exactly(data_dir, child, parent, column: st
     parents = _layer(data_dir, *parent).set_index("area_code")
     assert set(kids[column]) == set(parents.index)
     for code, group in kids.groupby(column):
-        # Every layer is assembled from the same simplified blocks, so borders coincide.
+        # Sets drilled into one LSOA vintage are assembled from the same simplified blocks, so borders coincide.
         assert shapely.union_all(group.geometry.to_numpy()).symmetric_difference(parents.geometry[code]).area < 1e-9
 
 
@@ -174,10 +167,10 @@ def test_old_codes_of_2013_match_martinjc(raw_dir, data_dir) -> None:
     assert _layer(data_dir, "lad", "2019")["area_code_old"].isna().all()
 
 
-def test_region_layer_rebuilt_from_raw_matches_committed(raw_dir, data_dir, tmp_path) -> None:
-    run(BuildContext(raw_dir=raw_dir, out_dir=tmp_path, log=lambda _: None), only=["region"])
+def test_region_layer_rebuilt_from_raw_matches_committed(raw_dir, data_dir, blocks_out) -> None:
+    run(BuildContext(raw_dir=raw_dir, out_dir=blocks_out, log=lambda _: None), only=["region"])
     name = "boundaries/region_2019.parquet"
-    assert_geodataframe_equal(gpd.read_parquet(tmp_path / name), gpd.read_parquet(data_dir / name))
+    assert_geodataframe_equal(gpd.read_parquet(blocks_out / name), gpd.read_parquet(data_dir / name))
 
 
 # --- la_code_changes ------------------------------------------------------------------

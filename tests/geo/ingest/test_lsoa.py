@@ -73,6 +73,23 @@ def test_committed_set_has_the_expected_unique_valid_areas(level: str, vintage: 
 
 
 @pytest.mark.parametrize("vintage", [pytest.param("2011", id="2011"), pytest.param("2021", id="2021")])
+def test_committed_lsoas_are_one_coverage_so_a_district_is_their_union(vintage: str) -> None:
+    lsoa = gpd.read_parquet(_committed(f"boundaries/lsoa_{vintage}.parquet"), columns=["lad_code", "geometry"])
+    refused = []
+    for lad, part in lsoa.groupby("lad_code"):
+        geoms = part.geometry.to_numpy()
+        try:  # refuses edges that are not shared exactly
+            union = shapely.coverage_union_all(geoms)
+        except shapely.errors.GEOSException:
+            refused.append(lad)
+            continue
+        assert union.is_valid and union.area == pytest.approx(shapely.area(geoms).sum(), rel=1e-9), lad
+    assert refused == []
+    xy = shapely.get_coordinates(lsoa.geometry.to_numpy())
+    assert (abs(xy * 1e5 - (xy * 1e5).round()) < 1e-6).all()  # on the 1e-5 degree grid
+
+
+@pytest.mark.parametrize("vintage", [pytest.param("2011", id="2011"), pytest.param("2021", id="2021")])
 def test_lsoas_are_sorted_by_district_in_row_groups(vintage: str) -> None:
     path = _committed(f"boundaries/lsoa_{vintage}.parquet")
     keys = pd.read_parquet(path, columns=["lad_code", "area_code"])

@@ -19,13 +19,13 @@ from geo.ingest import BuildContext, run
         pytest.param("la_changes", ["lookups/la_code_changes.parquet"], id="la-code-changes"),
     ],
 )
-def test_stage_rebuilt_from_raw_matches_committed(raw_dir, data_dir, tmp_path, stage: str, files: list[str]) -> None:
-    run(BuildContext(raw_dir=raw_dir, out_dir=tmp_path, log=lambda _: None), only=[stage])
+def test_stage_rebuilt_from_raw_matches_committed(raw_dir, data_dir, blocks_out, stage: str, files: list[str]) -> None:
+    run(BuildContext(raw_dir=raw_dir, out_dir=blocks_out, log=lambda _: None), only=[stage])
     for name in files:
         if name.startswith("boundaries/"):
-            assert_geodataframe_equal(gpd.read_parquet(tmp_path / name), gpd.read_parquet(data_dir / name))
+            assert_geodataframe_equal(gpd.read_parquet(blocks_out / name), gpd.read_parquet(data_dir / name))
         else:
-            pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name), pd.read_parquet(data_dir / name))
+            pd.testing.assert_frame_equal(pd.read_parquet(blocks_out / name), pd.read_parquet(data_dir / name))
 
 
 def test_missing_raw_file_is_refused_with_a_clear_message(tmp_path) -> None:
