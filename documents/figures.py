@@ -112,20 +112,43 @@ class MapFigures:
             out[column] = pd.to_numeric(held.reindex(out["area_code"]), errors="coerce").to_numpy()
         limits = with_intervals(out, value_type=self.indicator.value_type)
         out = out.drop(columns=["lower_ci", "upper_ci"]).join(limits)
-        polarity = self.indicator.polarity
-        eng = self.england
         for level, lo, hi, name in ((95.0, "lower_ci", "upper_ci", "compared_with_england"),
                                     (99.8, "lower_ci_99_8", "upper_ci_99_8", "compared_with_england_99_8")):
-            versus = [compare(v if s == "ok" else None, lower_ci=a, upper_ci=b, england=eng, polarity=polarity,
-                              published=published_verdict(n if isinstance(n, str) else None), level=level)
-                      for v, a, b, s, n in zip(out["value"], out[lo], out[hi], out["status"], out["note"], strict=True)]
-            out[name] = [x.verdict for x in versus]
+            verdicts, basis = self._compared(out, lo, hi, level=level)
+            out[name] = verdicts
             if level == 95.0:
-                out["compared_by"] = [_BASIS.get(x.basis, "") for x in versus]
+                out["compared_by"] = [_BASIS.get(b, "") for b in basis]
         order = ["area_code", "area_name", "level", "vintage", "indicator_id", "period", "sex", "value", "lower_ci",
                  "upper_ci", "lower_ci_99_8", "upper_ci_99_8", "ci_method", "count", "denominator", "status",
                  "approximate", "note", "class", "compared_with_england", "compared_by", "compared_with_england_99_8"]
         return out[order]
+
+
+    def _compared(self, out: pd.DataFrame, lo: str, hi: str, *, level: float) -> tuple[list[str], list[str]]:
+        """Each row's verdict against England at ``level`` and who tested it (:func:`geo.comparison.compare`).
+
+        Rows with an interval are tested together (the same rule, on whole columns); the rest one by one,
+        which takes the publisher's own verdict where the note holds one.
+        """
+        eng, polarity = self.england, self.indicator.polarity
+        ok = (out["status"] == "ok").to_numpy()
+        value = pd.to_numeric(out["value"], errors="coerce").where(ok)
+        tested = ok & value.notna().to_numpy() & out[lo].notna().to_numpy() & out[hi].notna().to_numpy()
+        tested &= eng is not None
+        verdicts = ["" for _ in range(len(out))]
+        basis = ["" for _ in range(len(out))]
+        if tested.any():
+            rows = out.index[tested]
+            found = compare_with_england(value[rows], out.loc[rows, lo], out.loc[rows, hi], england_value=eng,
+                                         polarity=polarity)
+            for i, verdict in zip(np.flatnonzero(tested), found, strict=True):
+                verdicts[i], basis[i] = str(verdict), "interval"
+        for i in np.flatnonzero(~tested):
+            note = out["note"].iloc[i]
+            one = compare(value.iloc[i], lower_ci=None, upper_ci=None, england=eng, polarity=polarity,
+                          published=published_verdict(note if isinstance(note, str) else None), level=level)
+            verdicts[i], basis[i] = one.verdict, one.basis
+        return verdicts, basis
 
 
 def with_intervals(table: pd.DataFrame, *, value_type: str) -> pd.DataFrame:
