@@ -448,30 +448,42 @@ def find_postcode(text: str, *, level: str = "lad", vintage: str | None = None,
         if not held.get(lsoa_vintage):
             lsoa_vintage = next(v for v, c in held.items() if c)
     lsoa_code = held[lsoa_vintage]
-    lsoa_name = codes.area_names("lsoa", lsoa_vintage, data_dir=data_dir).get(lsoa_code or "", "")
-    area_name = codes.area_names(level, vintage, data_dir=data_dir).get(area_code or "", "") if area_code else ""
+    lsoa_name = _names("lsoa", lsoa_vintage, data_dir).get(lsoa_code or "", "")
+    area_name = _names(level, vintage, data_dir).get(area_code or "", "") if area_code else ""
     place = PostcodePlace(pc.postcode, found.status, "", level, vintage, area_code, area_name, lsoa_code, lsoa_name,
                           lsoa_vintage, pc.lonlat)
     other = next(((v, c) for v, c in held.items() if v != lsoa_vintage and c and c != lsoa_code), None)
-    also = (f"; {codes.area_names('lsoa', other[0], data_dir=data_dir).get(other[1], other[1])}, {other[1]}, "
+    also = (f"; {_names('lsoa', other[0], data_dir).get(other[1], other[1])}, {other[1]}, "
             f"on the {other[0]} LSOAs") if other else ""
     return replace(place, line=_postcode_line(place, pc, also))
 
 
 def _parent(held: Mapping[str, str | None], lsoa_vintage: str, level: str, vintage: str, data_dir: Path) -> str | None:
     """The area of ``(level, vintage)`` holding the small area; through the other LSOA set's pieces where needed."""
-    try:
-        parents = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir)
-    except DataUnavailableError:
-        return None
+    parents = _parents(lsoa_vintage, level, vintage, data_dir)
     own = held.get(lsoa_vintage)
     if own:
-        parent = parents.get(own)
-        return parent if isinstance(parent, str) and parent else None
+        return parents.get(own)
     other = "2011" if lsoa_vintage == "2021" else "2021"
     pieces = _pieces(other, data_dir).get(held.get(other) or "", ())
     found = {parents.get(p) for p in pieces} - {None}
     return str(found.pop()) if len(found) == 1 else None  # one area holds all its pieces
+
+
+@shared.cached(max_entries=32, scope="bundled")
+def _names(level: str, vintage: str, data_dir: Path) -> dict[str, str]:
+    """:func:`geo.codes.area_names`, held (a postcode is placed in microseconds, not by building 33,000 names)."""
+    return codes.area_names(level, vintage, data_dir=data_dir)
+
+
+@shared.cached(max_entries=32, scope="bundled")
+def _parents(lsoa_vintage: str, level: str, vintage: str, data_dir: Path) -> dict[str, str]:
+    """``{LSOA code: its area of (level, vintage)}`` (empty where no lookup is held)."""
+    try:
+        parents = boundaries.parent_codes(lsoa_vintage, level=level, vintage=vintage, data_dir=data_dir)
+    except DataUnavailableError:
+        return {}
+    return {str(k): v for k, v in parents.items() if isinstance(v, str) and v}
 
 
 @shared.cached(max_entries=2, scope="bundled")
