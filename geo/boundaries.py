@@ -4,7 +4,7 @@ Files are GeoParquet in ``data/boundaries/{level}_{vintage}.parquet`` (EPSG:4326
 written by ``python -m geo build``. A set's own file is simplified for the national
 map; an area drilled into is drawn by :func:`outline`, exactly the union of its small
 areas (the LSOAs are one coverage, so the union follows their shared edges), and
-:func:`with_outlines` draws the areas around it the same way.
+:func:`with_outlines` draws the areas around it the same way, near it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from geo.errors import DataUnavailableError, UnknownAreaCodeError
 from geo.schema import AREA_LABELS, LEVEL_LABELS, boundary_set
 
 __all__ = [
+    "BAND",
+    "GRID",
     "area_lookup",
     "load",
     "lsoa_vintage_for",
@@ -37,6 +39,9 @@ __all__ = [
 #: The grid the boundary files' coordinates lie on (degrees): a union that has to be
 #: computed by overlay is snapped to it, so it adds no new coordinates.
 GRID = 1e-5
+#: How far around a drilled area (degrees, about 1 km) the areas beside it are drawn by
+#: their small areas: more than the simplified polygons stray from them.
+BAND = 0.015
 
 #: Which LSOA set nests inside each (level, vintage): LSOA 2011 up to 2021 codes,
 #: LSOA 2021 from the 2023 code set on.
@@ -184,23 +189,39 @@ def with_outlines(
     *,
     level: str,
     vintage: str,
-    within: tuple[float, float, float, float] | None = None,
+    focus: str,
+    band: float = BAND,
     data_dir: Path = DATA_DIR,
 ) -> gpd.GeoDataFrame:
-    """A copy of ``gdf`` (rows of one set, by ``area_code``) with each area drawn by :func:`outline`.
+    """A copy of ``gdf`` (rows of one set, by ``area_code``) drawn for a drill-down into ``focus``.
 
-    ``within``: only the areas whose polygon meets this box (min x, min y, max x, max y)
-    change; the others keep their simplified polygon. Neighbours drawn this way share
-    their borders with the drilled area's small areas exactly.
+    ``focus`` becomes its :func:`outline`; every other area is its own outline within
+    ``band`` degrees of the focus and its simplified polygon beyond, so near the
+    drilled area every border meets its small areas exactly, and the page carries only
+    a little more than the simplified layer. A set no LSOA set nests in is copied as it is.
     """
     out = gdf.copy()
-    if (level, vintage) not in _LSOA_FOR:
+    if (level, vintage) not in _LSOA_FOR or focus not in set(out["area_code"]):
         return out
-    near = np.ones(len(out), dtype=bool) if within is None else out.geometry.intersects(shapely.box(*within)).to_numpy()
-    if near.any():
-        exact = outlines(level, vintage, codes=out.loc[near, "area_code"], data_dir=data_dir)
-        out.loc[near, out.geometry.name] = exact.to_numpy()
+    centre = outline(focus, level=level, vintage=vintage, data_dir=data_dir)
+    near = shapely.buffer(centre, band, quad_segs=2)
+    # Simplified polygons stray from their outlines by less than the band: any area reaching it is a candidate.
+    candidates = out.geometry.intersects(shapely.box(*shapely.bounds(near)).buffer(band)).to_numpy()
+    codes = out.loc[candidates, "area_code"]
+    exact = outlines(level, vintage, codes=codes, data_dir=data_dir)
+    mixed = [
+        exact[code] if code == focus
+        else _polygonal(shapely.union(shapely.difference(own, near), shapely.intersection(exact[code], near), grid_size=GRID))
+        for code, own in zip(codes, out.geometry[candidates], strict=True)
+    ]
+    out.loc[candidates, out.geometry.name] = gpd.GeoSeries(mixed, index=out.index[candidates], crs=out.crs).to_numpy()
     return out
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of an overlay's result (it can add lines where areas touch)."""
+    parts = shapely.get_parts(geom)
+    return shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
 
 
 @shared.cached(max_entries=4096, scope="bundled")

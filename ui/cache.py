@@ -429,12 +429,12 @@ def areas_layer(view: View, indicator: Indicator, drawn: Drawn, gdf: gpd.GeoData
                 england: float | None) -> folium.FeatureGroup:
     """The view's layer of areas (faded around a drilled area): what :func:`layer` keeps, and warms.
 
-    Drilled in, the areas around the drilled one are drawn by their small areas' union
-    (:func:`geo.boundaries.with_outlines`), so their borders meet the small areas drawn on top.
+    Drilled in, the drilled area and, near it, the areas around it are drawn by their small
+    areas' union (:func:`geo.boundaries.with_outlines`), so borders meet the small areas on top.
     """
     within = _around(gdf, view.area_code) if view.area_code else None
-    joined = drawn.joined if within is None else boundaries.with_outlines(drawn.joined, level=view.level,
-                                                                          vintage=view.vintage, within=within)
+    joined = drawn.joined if not view.area_code else boundaries.with_outlines(drawn.joined, level=view.level,
+                                                                              vintage=view.vintage, focus=view.area_code)
     return choropleth_layer(
         joined,
         name=indicator.label,

@@ -142,7 +142,7 @@ def tiny_dir(tmp_path: Path) -> Path:
         tmp_path / "boundaries" / "lsoa_2021.parquet")
     pd.DataFrame({"area_code": codes, "lad_code_2023": [_LEFT, _LEFT, _RIGHT, _RIGHT]}).to_parquet(
         tmp_path / "lookups" / "lsoa21_parents.parquet")
-    coarse = [box(0, 0, 1.3 * _S, 2 * _S), box(1.3 * _S, 0, 2 * _S, 2 * _S)]  # the left district bulges
+    coarse = [box(0, 0, 1.3 * _S, 2 * _S), box(1.3 * _S, 0, 2.2 * _S, 2 * _S)]  # the border and the right edge are off
     gpd.GeoDataFrame({"area_code": [_LEFT, _RIGHT], "area_name": ["Left", "Right"]}, geometry=coarse, crs=4326).to_parquet(
         tmp_path / "boundaries" / "lad_2023.parquet")
     return tmp_path
@@ -156,14 +156,14 @@ def test_outline_is_exactly_the_union_of_its_small_areas(tiny_dir: Path) -> None
     assert not boundaries.load("lad", "2023", data_dir=tiny_dir).geometry.iloc[0].equals(left)  # the file's own is coarse
 
 
-def test_with_outlines_redraws_the_areas_in_the_box(tiny_dir: Path) -> None:
+def test_with_outlines_draws_the_drilled_area_and_its_surroundings_by_their_small_areas(tiny_dir: Path) -> None:
     coarse = boundaries.load("lad", "2023", data_dir=tiny_dir)
-    near = boundaries.with_outlines(coarse, level="lad", vintage="2023", within=(0, 0, 0.5 * _S, 0.5 * _S),
-                                    data_dir=tiny_dir)
-    assert near.geometry.iloc[0].normalize().equals(box(0, 0, _S, 2 * _S).normalize())
-    assert near.geometry.iloc[1].equals(coarse.geometry.iloc[1])  # outside the box: as it was
-    every = boundaries.with_outlines(coarse, level="lad", vintage="2023", data_dir=tiny_dir)
-    assert shapely.coverage_is_valid(every.geometry.to_numpy())  # the two outlines meet exactly
+    drilled = boundaries.with_outlines(coarse, level="lad", vintage="2023", focus=_LEFT, band=0.5 * _S, data_dir=tiny_dir)
+    left, right = drilled.geometry
+    assert left.normalize().equals(box(0, 0, _S, 2 * _S).normalize())  # the drilled area: its small areas
+    # its neighbour: its own small areas within the band (so the two meet exactly), its simplified polygon beyond
+    assert right.symmetric_difference(box(_S, 0, 2.2 * _S, 2 * _S)).area < 1e-12
+    assert shapely.coverage_is_valid(drilled.geometry.to_numpy())
     assert coarse.geometry.iloc[0].equals(box(0, 0, 1.3 * _S, 2 * _S))  # the input is not changed
 
 
