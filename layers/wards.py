@@ -53,16 +53,19 @@ def ward_indicator(indicator: Indicator) -> Indicator:
 
 
 def capture_text(share: object) -> str:
-    """A capture share (0-1) as a whole percentage, e.g. "93%"; "not known" when missing."""
+    """A capture share (0-1) as a percentage to one decimal, e.g. "99.5%" ("100%" when whole); "not known" when missing."""
     value = pd.to_numeric(pd.Series([share]), errors="coerce").iloc[0]
-    return "not known" if pd.isna(value) else f"{value:.0%}"
+    if pd.isna(value):
+        return "not known"
+    return "100%" if value == 1 else f"{value:.1%}"
 
 
-def ward_values_text(wards: pd.DataFrame, indicator: Indicator) -> pd.Series:
-    """Each ward's value written as the layer writes it (with its unit); "no data" when missing."""
+def ward_values_text(wards: pd.DataFrame, indicator: Indicator, *, unit: bool = True) -> pd.Series:
+    """Each ward's value written as the layer writes it (with its unit, unless ``unit=False``); "no data" when missing."""
     shown = ward_indicator(indicator)
     fmt = number_format(pd.to_numeric(wards["value"], errors="coerce"), value_type=shown.value_type, unit=shown.unit)
-    return pd.Series([fmt.value(v) for v in wards["value"]], index=wards.index, dtype="object")
+    write = fmt.value if unit else fmt.number
+    return pd.Series([write(v) for v in wards["value"]], index=wards.index, dtype="object")
 
 
 def basis_sentence(wards: pd.DataFrame) -> str:

@@ -211,14 +211,16 @@ def _clicked_ward(codes: set[str]) -> str | None:
     return str(code)
 
 
-def _ward_rows(shown: Wards, label: str) -> pd.DataFrame:
+def _ward_rows(shown: Wards, label: str, *, markdown: bool) -> pd.DataFrame:
+    """The panel's ward table; ``markdown``: for ``st.table``, which reads Markdown in its cells (texts escaped)."""
     frame = shown.frame
+    text = as_text if markdown else str
     return pd.DataFrame({
-        "Ward": frame["area_name"].astype(str),
-        label: ward_values_text(frame, shown.drawn.indicator),
-        "Small areas": frame["lsoas"].astype(int),
-        "Share of its postcodes captured": frame["capture_share"].map(capture_text),
-    }, index=frame["area_code"].astype(str))
+        "Ward": [text(name) for name in frame["area_name"]],
+        text(label): [text(v) for v in ward_values_text(frame, shown.drawn.indicator, unit=False)],
+        "Small areas": frame["lsoas"].astype(int).to_numpy(),
+        "Share of its postcodes captured": frame["capture_share"].map(capture_text).to_numpy(),
+    }, index=frame["area_code"].astype(str).to_numpy())
 
 
 def _ward_section(view: View, small: SmallAreas, shown: Wards) -> None:
@@ -232,20 +234,22 @@ def _ward_section(view: View, small: SmallAreas, shown: Wards) -> None:
     st.markdown(f"**Best-fit wards in {as_text(shown.area_name)}** ({wards.LABEL})")
     chosen = st.selectbox("Ward", ["", *names], format_func=lambda c: names[c] if c else f"All {len(names)} wards",
                           key="w_ward", help="Click a ward on the map, or choose it here.")
-    rows = _ward_rows(shown, f"{small.indicator.label} ({shown.drawn.indicator.unit})")
+    label = small.indicator.label  # its unit is said under the table (a long header squeezes the columns)
     if chosen:
-        st.table(rows.loc[[chosen]].reset_index(drop=True))
+        st.table(_ward_rows(shown, label, markdown=True).loc[[chosen]].reset_index(drop=True))
         row = frame[frame["area_code"] == chosen].iloc[0]
         st.caption(as_text(f"{row['area_name']} ({chosen}): its value is the {wards.BASIS[str(row['basis'])]}; "
                            f"small areas: {row['lsoa_codes']}.", limit=2_000))
     else:
-        st.dataframe(rows.reset_index(drop=True), hide_index=True, height=min(36 + 35 * len(rows), 250))
+        st.dataframe(_ward_rows(shown, label, markdown=False).reset_index(drop=True), hide_index=True,
+                     height=min(36 + 35 * len(frame), 250))
     not_drawn = list(frame.attrs.get("wards_not_drawn_names", []))
     if not_drawn:
-        st.caption(as_text(f"Not drawn: {len(not_drawn)} ward{'s' if len(not_drawn) > 1 else ''} with postcodes "
-                           f"here hold no small area's majority of postcodes: {', '.join(not_drawn)}.", limit=2_000))
-    st.caption("Share of its postcodes captured: of the ward's live postcodes, the share lying in the small areas "
-               "drawn as the ward. " + as_text(POSTCODE_ATTRIBUTION, limit=1_000))
+        st.caption(as_text(f"Not drawn: {len(not_drawn)} of its wards, in which no small area has most of its "
+                           f"postcodes: {', '.join(not_drawn)}.", limit=2_000))
+    st.caption(as_text(f"{label}: {shown.drawn.indicator.unit}. Share of its postcodes captured: of the ward's live "
+                       "postcodes, the share lying in the small areas drawn as the ward. " + POSTCODE_ATTRIBUTION,
+                       limit=2_000))
     st.download_button(
         "Wards (CSV)",
         wards.ward_csv(frame, title=f"{small.indicator.title}, {small.period}: best-fit wards in {shown.area_name} "

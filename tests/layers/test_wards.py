@@ -57,7 +57,7 @@ def test_each_ward_tooltip_names_it_and_gives_value_small_areas_capture_and_the_
     drawn = ward_layer(wards, indicator=_indicator("score", "score"), period="2025", sex="persons", area_name="Town")
     props, aliases = _tooltips(drawn.layer)
     assert props["E05000000"]["area_name"] == html.escape(EVIL)
-    assert [props[f"E0500000{i}"]["capture"] for i in range(4)] == ["100%", "88%", "50%", "not known"]
+    assert [props[f"E0500000{i}"]["capture"] for i in range(4)] == ["100%", "87.5%", "50.0%", "not known"]
     assert props["E05000001"]["small_areas"] == "2 (LSOAs)" and props["E05000002"]["note"] == LABEL
     assert props["E05000003"]["status"] == "missing"  # a ward with no value is shown missing, never filled
     assert {"Small areas", html.escape(CAPTURE_LABEL), "Note"} <= set(aliases)
@@ -89,6 +89,8 @@ def test_a_mean_of_deciles_or_ranks_reads_as_a_mean_not_a_decile(value_type: str
     assert shown.value_type == shown_type and shown.unit.startswith(words)
     text = ward_values_text(_wards([1.25, 2.5, None]), _indicator(value_type, unit))
     assert text.iloc[2] == "no data" and "decile 1 of 10" not in " ".join(text)
+    bare = ward_values_text(_wards([1.25, 2.5, None]), _indicator(value_type, unit), unit=False)
+    assert text.iloc[1].startswith(bare.iloc[1]) and len(text.iloc[1]) > len(bare.iloc[1])
     drawn = ward_layer(_wards([1.25, 2.5, 3.0]), indicator=_indicator(value_type, unit), period="2025",
                        sex="persons", area_name="Town")
     assert "of 10 (1 = most deprived)" not in str(_tooltips(drawn.layer)[0])
@@ -107,7 +109,7 @@ def test_basis_sentence(basis: list[str], words: str) -> None:
     assert words in basis_sentence(_wards([1.0, 2.0], basis=basis))
 
 
-@pytest.mark.parametrize(("share", "text"), [(0.995, "100%"), (0.5, "50%"), (None, "not known"), (float("nan"), "not known")])
+@pytest.mark.parametrize(("share", "text"), [(1.0, "100%"), (0.99543, "99.5%"), (0.5, "50.0%"), (None, "not known"), (float("nan"), "not known")])
 def test_capture_text(share: object, text: str) -> None:
     assert capture_text(share) == text
 
