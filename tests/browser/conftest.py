@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlparse
 
 import pytest
@@ -167,15 +168,38 @@ def upload_file(page: object, path: Path) -> None:
     page.get_by_role("button", name="Add to map").wait_for(timeout=60_000)  # type: ignore[attr-defined]
 
 
-def axe_violations(page: object, *, impacts: tuple[str, ...] = ("critical", "serious")) -> list[str]:
-    """Run axe-core (npm) on the page and return the violations of the given impacts, as text."""
+#: The WCAG 2.0 A and AA rules the browser tests have always audited.
+WCAG20: Final = ("wcag2a", "wcag2aa")
+#: Every rule set the public sector accessibility regulations ask for: WCAG 2.0, 2.1 and 2.2 at A and AA.
+WCAG22: Final = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+#: Every impact axe-core gives a violation.
+EVERY_IMPACT: Final = ("critical", "serious", "moderate", "minor")
+
+
+def axe_violations(
+    page: object,
+    *,
+    impacts: tuple[str, ...] = ("critical", "serious"),
+    tags: tuple[str, ...] = WCAG20,
+    frames: bool = False,
+) -> list[str]:
+    """Run axe-core (npm) on the page and return the violations of the given impacts, as text.
+
+    ``tags`` are the axe rule sets run (``runOnly`` by tag). With ``frames``, axe is put into
+    every frame first (the map's, the components'), so their content is audited with the page;
+    without it, axe skips a frame it cannot reach.
+    """
     if not AXE.exists():
         pytest.fail(f"axe-core is not installed at {AXE}; run `cd tests/browser && npm ci` (scripts/test.sh does).")
     # Audit the page a person reads: while a rerun draws, Streamlit fades the old elements (low contrast).
     settle(page)
+    if frames:
+        for frame in page.frames:  # type: ignore[attr-defined]
+            if frame is not page.main_frame and not frame.is_detached():  # type: ignore[attr-defined]
+                frame.add_script_tag(path=str(AXE))
     page.add_script_tag(path=str(AXE))  # type: ignore[attr-defined]
     result = page.evaluate(  # type: ignore[attr-defined]
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
     )
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -- {[n['target'] for n in v['nodes']][:3]}"
