@@ -27,7 +27,10 @@ from matplotlib.figure import Figure  # the object API draws with Agg and needs 
 from matplotlib.patches import Patch
 from PIL import Image
 
+from geo.funnel_plot import FunnelPlot
 from geo.pack import Pack
+from layers.funnel import funnel_html
+from layers.spine import spine_html
 from layers.style import decile_colours
 from layers.thumbnail import decile_svg
 
@@ -143,6 +146,9 @@ _PAGE_CSS: Final = (
     "figure{float:right;width:330px;margin:0 0 .5em 1em}figure svg{max-width:100%;height:auto}"
     ".trend svg{max-width:100%;height:auto}.status{border-left:4px solid #111;padding:.2em .6em}"
     "@media print{body{margin:0;max-width:none}}"
+    ".annex{break-before:page;clear:both}.annex figure{float:none;width:auto;max-width:480px;margin:0}"
+    ".annex table{border-collapse:collapse;font-size:.85em}.annex th,.annex td{border-bottom:1px solid #ccc;"
+    "padding:.1em .4em;text-align:left}.annex caption{text-align:left;font-weight:bold}"
 )
 
 
@@ -173,9 +179,23 @@ def pack_html(pack: Pack) -> str:
     if chart:
         parts.append(f"<h2>{e(pack.trend_title)}</h2><div class='trend' role='img' "
                      f"aria-label='{e(pack.trend_title, quote=True)}: {e(name, quote=True)} against England'>{chart}</div>")
+    parts.append(_benchmarks_html(pack))
     parts.append("<h2>Sources</h2><ul class='src'>" + "".join(f"<li>{e(s)}</li>" for s in pack.sources) + "</ul>")
     parts.append(f"<p class='src'>{e(pack.attribution)}</p></main></body></html>")
     return "".join(parts)
+
+
+def _benchmarks_html(pack: Pack) -> str:
+    """The spine chart and the funnel plot (issue 21), printed on the pages after the one-page pack."""
+    if pack.spine is None and pack.funnel is None:
+        return ""
+    parts = ["<section class='annex'>"]
+    if pack.spine is not None:
+        parts.append(f"<h2>{html.escape(pack.spine.title)}</h2>{spine_html(pack.spine)}")
+    if pack.funnel is not None:
+        title = pack.funnel.title if isinstance(pack.funnel, FunnelPlot) else "Funnel plot"
+        parts.append(f"<h2>{html.escape(title)}</h2>{funnel_html(pack.funnel)}")
+    return "".join(parts) + "</section>"
 
 
 #: The pack's language, for screen readers and the PDF's /Lang entry.

@@ -17,14 +17,16 @@ import pandas as pd
 import shapely
 
 from geo import boundaries, derived, indicators, lag, old_districts, profile
+from geo import spine as spine_mod
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import load_catalogue
 from geo.comparison import Versus, difference
 from geo.errors import AtlasError, UnknownAreaCodeError
+from geo.funnel_plot import FunnelPlot, NoFunnel, funnel_plot
 from geo.schema import AREA_LABELS, LEVEL_LABELS, vintages
 
-__all__ = ["FIGURES", "Figure", "Pack", "TREND_INDICATOR", "build", "figure_sentence"]
+__all__ = ["FIGURES", "FUNNELS", "Figure", "Pack", "TREND_INDICATOR", "build", "figure_sentence"]
 
 #: The headline figures tried, in order: (indicator_id, sex); the first six held with an England value are used.
 FIGURES: Final[tuple[tuple[str, str], ...]] = (
@@ -39,6 +41,8 @@ FIGURES: Final[tuple[tuple[str, str], ...]] = (
     ("sii_le", "male"),
 )
 MAX_FIGURES: Final = 5  # plus the deprivation sentence: six in all
+#: The funnel plot's indicator: the first of these held for the area with counts and denominators.
+FUNNELS: Final[tuple[tuple[str, str], ...]] = (("fuel_poverty", "persons"), ("overcrowding_census21", "persons"))
 TREND_INDICATOR: Final = "le_birth"
 PACK_LEVELS: Final = ("lad", "utla", "pct")
 SPEARHEAD_PERIOD: Final = "2015-17"  # the latest period holding all five of the method's indicators
@@ -84,6 +88,10 @@ class Pack:
     lag: tuple[str, ...] = ()
     #: A pre-2009 district's deprivation summaries in words (geo.old_districts); empty for other areas.
     summaries: tuple[str, ...] = ()
+    #: Every indicator held for the area against England's spread (:mod:`geo.spine`).
+    spine: spine_mod.Spine | None = None
+    #: The areas of the area's type on one of :data:`FUNNELS`, or why there is no funnel.
+    funnel: FunnelPlot | NoFunnel | None = None
 
     @property
     def title(self) -> str:
@@ -220,6 +228,20 @@ def _trend(area: Area, data_dir: Path) -> tuple[pd.DataFrame, str]:
     return pd.concat(frames, ignore_index=True)[["period", "sex", "area", "England"]], f"{label}, years"
 
 
+def _funnel(area: Area, data_dir: Path) -> FunnelPlot | NoFunnel:
+    """The first of :data:`FUNNELS` held for the area, on its latest period and code set; or why there is none."""
+    for indicator_id, sex in FUNNELS:
+        held = profile.headline(indicator_id, sex, area.area_code, level=area.level, data_dir=data_dir)
+        if held is None:
+            continue
+        plot = funnel_plot(indicator_id, level=area.level, vintage=held.vintage, period=held.period, sex=sex,
+                           area_code=area.area_code, data_dir=data_dir)
+        if isinstance(plot, FunnelPlot) or indicator_id == FUNNELS[-1][0]:
+            return plot
+    return NoFunnel(FUNNELS[0][0], f"neither fuel poverty nor overcrowding (the indicators held with counts and "
+                                   f"denominators) is held for {area.area_name} on its {area.vintage} codes")
+
+
 def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
     """The pack's content for an area code (a local authority of any vintage, an upper tier or a PCT).
 
@@ -262,4 +284,7 @@ def build(code: str, *, data_dir: Path = DATA_DIR) -> Pack:
         lag=lag.area_sentences(area.area_code, area.area_name, level=area.level, vintage=area.vintage,
                                data_dir=data_dir)[:2],
         summaries=summaries,
+        spine=spine_mod.spine(area.area_code, area_name=area.area_name, level=area.level, vintage=area.vintage,
+                              data_dir=data_dir),
+        funnel=_funnel(area, data_dir),
     )

@@ -33,6 +33,8 @@ _INK: Final = "#1A1A1A"
 _LIGHT: Final = "#D4D4D4"  # the outer quarters of the spread
 _DARK: Final = "#8C8C8C"  # the middle half (25th to 75th percentile)
 _ROW: Final = 40
+_TEXT_W: Final = 140  # the value and word beside each bar
+_LABEL_CHARS: Final = 50  # a longer name is cut with "…" (in full in the row's title and the table)
 _TOP: Final = 28
 _BAR_X: Final = 8
 _BAR_H: Final = 12
@@ -72,6 +74,15 @@ def marker(shape: str, x: float, y: float, *, fill: str, size: float = 7.0) -> s
     return f"<polygon points='{path}' fill='{fill}' {stroke}/>"
 
 
+def _period(row: Vertebra) -> str:
+    """The row's period after its name, unless the name says it ("Fuel poverty 2020")."""
+    return "" if row.period in row.indicator.label else f" <tspan fill='#444444'>({html.escape(row.period)})</tspan>"
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(1, chars - 1)].rstrip() + "…"
+
+
 def _x(row: Vertebra, number: float, bar_w: float) -> float:
     return _BAR_X + min(1.0, max(0.0, row.position(number))) * bar_w
 
@@ -91,7 +102,7 @@ def _row(row: Vertebra, top: float, *, area_name: str, bar_w: float) -> list[str
     xs = [_x(row, v, bar_w) for v in (row.worst, row.q25, row.q75, row.best)]
     out = [f"<g><title>{e(_row_title(row, area_name))}</title>",
            f"<text x='{_BAR_X}' y='{top + 11}' font-size='12' fill='{_INK}' {_FONT}>"
-           f"{e(row.label)} <tspan fill='#444444'>({e(row.period)})</tspan></text>"]
+           f"{e(_cut(row.label, _LABEL_CHARS - len(row.period)))}{_period(row)}</text>"]
     for (a, b), colour in zip(((xs[0], xs[1]), (xs[1], xs[2]), (xs[2], xs[3])), (_LIGHT, _DARK, _LIGHT), strict=True):
         out.append(f"<rect x='{min(a, b):.1f}' y='{mid - _BAR_H / 2:.1f}' width='{abs(b - a):.1f}' height='{_BAR_H}' "
                    f"fill='{colour}'/>")
@@ -102,7 +113,7 @@ def _row(row: Vertebra, top: float, *, area_name: str, bar_w: float) -> list[str
     if row.value is not None:
         out.append(marker(SHAPES[row.word], _x(row, row.value, bar_w), mid, fill=_fill(row)))
     said = row.word if row.value is not None else ("suppressed" if row.status == "suppressed" else "")
-    out.append(f"<text x='{_BAR_X + bar_w + 14:.1f}' y='{mid + 4:.1f}' font-size='12' fill='{_INK}' {_FONT}>"
+    out.append(f"<text x='{_BAR_X + bar_w + 10:.1f}' y='{mid + 4:.1f}' font-size='11' fill='{_INK}' {_FONT}>"
                f"{e(value_text(row.value))} <tspan font-weight='bold'>{e(said)}</tspan></text></g>")
     return out
 
@@ -115,8 +126,8 @@ def _legend(top: float, width: int) -> list[str]:
         fill = COMPARISON_COLOURS["polarity"].get(word) or COMPARISON_COLOURS["none"][word]
         out.append(marker(shape, x + 7, top + 8, fill=fill, size=6))
         out.append(f"<text x='{x + 17:.1f}' y='{top + 12:.1f}' font-size='11' fill='{_INK}' {_FONT}>{word}</text>")
-        x += 17 + 7.2 * len(word) + 10
-        if x > width - 90:
+        x += 17 + 6.6 * len(word) + 10
+        if x > width - 100:
             x, top = float(_BAR_X), top + 20
     top += 24
     out += [f"<rect x='{_BAR_X}' y='{top}' width='24' height='{_BAR_H}' fill='{_LIGHT}'/>",
@@ -136,7 +147,7 @@ def _summary(spine: Spine) -> str:
             f"and England's value: {said}. The table that follows (the figures as a table) gives every figure.")
 
 
-def spine_svg(spine: Spine, *, width: int = 480) -> str:
+def spine_svg(spine: Spine, *, width: int = 360) -> str:
     """The spine chart as one accessible SVG image (``role="img"``, ``<title>``, ``<desc>``).
 
     Raises
@@ -147,7 +158,7 @@ def spine_svg(spine: Spine, *, width: int = 480) -> str:
     if not spine.rows:
         raise ValueError(f"{spine.area_name} has no indicator to draw on a spine chart; say so in words instead.")
     e = html.escape
-    bar_w = width - _BAR_X - 150
+    bar_w = width - _BAR_X - _TEXT_W
     height = _TOP + _ROW * len(spine.rows) + 84
     ident = "spine-" + "".join(c for c in spine.area_code if c.isalnum())
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' role='img' class='hga-spine' viewBox='0 0 {width} {height}' "
@@ -157,7 +168,7 @@ def spine_svg(spine: Spine, *, width: int = 480) -> str:
            f"<rect width='{width}' height='{height}' fill='#FFFFFF'/>",
            f"<text x='{_BAR_X}' y='14' font-size='11' fill='#444444' {_FONT}>worst</text>",
            f"<text x='{_BAR_X + bar_w}' y='14' font-size='11' fill='#444444' text-anchor='end' {_FONT}>best</text>",
-           f"<text x='{_BAR_X + bar_w + 14}' y='14' font-size='11' fill='#444444' {_FONT}>{e(spine.area_name[:24])}</text>"]
+           f"<text x='{_BAR_X + bar_w + 10}' y='14' font-size='11' fill='#444444' {_FONT}>{e(_cut(spine.area_name, 20))}</text>"]
     for i, row in enumerate(spine.rows):
         out += _row(row, _TOP + i * _ROW, area_name=spine.area_name, bar_w=bar_w)
     out += _legend(_TOP + _ROW * len(spine.rows) + 6, width)

@@ -298,6 +298,7 @@ def area_panel(view: View, gdf: gpd.GeoDataFrame, small: SmallAreas | None, *, m
         st.markdown(f"**Against England** ({view.period} for the map's indicator, the latest period held for the "
                     "others; 95% confidence intervals; rank 1 = best)")
         st.markdown("\n".join(area_profile.panel_lines(items)))  # worded by geo.comparison, as the pack is
+    _fingertips_views(view, code, level, vintage, str(row["area_name"]))
     from geo.lag import area_sentences  # years behind England (issue 14)
 
     if lags := area_sentences(code, str(row["area_name"]), level=level, vintage=vintage):
@@ -321,6 +322,13 @@ def area_panel(view: View, gdf: gpd.GeoDataFrame, small: SmallAreas | None, *, m
             file_name=f"summary_{code}.html", mime="text/html",
             help="A page for a meeting: the area's figures in plain English and a map; prints on one page.",
         )
+
+
+def _fingertips_views(view: View, code: str, level: str, vintage: str, name: str) -> None:
+    """The area's spine chart and the map's funnel plot, each in an expander (issue 21: :mod:`ui.benchmarks`)."""
+    from ui import benchmarks
+
+    benchmarks.show(view, code, level=level, vintage=vintage, area_name=name)
 
 
 def _summary_map(name: str, area: gpd.GeoDataFrame, small: SmallAreas | None, edition: str) -> str:
