@@ -87,7 +87,8 @@ class FunnelPlot:
     @property
     def title(self) -> str:
         sex = "" if self.sex == "persons" else f", {self.sex}"
-        return (f"Funnel plot: {self.indicator.label}{sex}, {self.period}; "
+        period = "" if self.period in self.indicator.label else f", {self.period}"
+        return (f"Funnel plot: {self.indicator.label}{sex}{period}; "
                 f"{LEVEL_LABELS.get(self.level, self.level)} ({self.vintage} boundaries)")
 
     @property

@@ -38,9 +38,9 @@ SHAPES: Final[dict[str, str]] = {
 _INK: Final = "#1A1A1A"
 _GREY: Final = "#6B6B6B"
 _FONT: Final = "font-family='DejaVu Sans,Arial,sans-serif'"
-_W: Final = 480
-_LEFT, _RIGHT, _TOP, _BOTTOM = 58.0, 470.0, 16.0, 250.0
-_H: Final = 350
+_W: Final = 360
+_LEFT, _RIGHT, _TOP, _BOTTOM = 50.0, 352.0, 16.0, 230.0
+_H: Final = 330
 
 
 def nice_ticks(low: float, high: float, *, count: int = 5) -> list[float]:
@@ -167,7 +167,7 @@ def _points(xr: tuple[float, float], yr: tuple[float, float], plot: FunnelPlot) 
         out.append(point(SHAPES[str(side)], x, y, colour=_colour(str(side), polarity)))
     for x, y, side, name in chosen:  # drawn last, on top, with its name beside it
         out.append(point(SHAPES[side], x, y, colour=_colour(side, polarity), size=7.0, stroke=2.5))
-        right = x < _RIGHT - 120
+        right = x < _RIGHT - 100
         tx = x + 11 if right else x - 11
         out.append(f"<text x='{tx:.1f}' y='{y - 8:.1f}' font-size='12' font-weight='bold' fill='{_INK}' "
                    f"text-anchor='{'start' if right else 'end'}' stroke='#FFFFFF' stroke-width='3' "
@@ -180,17 +180,17 @@ def _legend(plot: FunnelPlot) -> list[str]:
     out = [f"<line x1='{_LEFT}' y1='{y}' x2='{_LEFT + 26}' y2='{y}' stroke='{_INK}' stroke-width='1.4' "
            "stroke-dasharray='6 4'/>",
            f"<text x='{_LEFT + 32}' y='{y + 4}' font-size='11' fill='{_INK}' {_FONT}>95% limits</text>",
-           f"<line x1='{_LEFT + 118}' y1='{y}' x2='{_LEFT + 144}' y2='{y}' stroke='{_INK}' stroke-width='1.4'/>",
-           f"<text x='{_LEFT + 150}' y='{y + 4}' font-size='11' fill='{_INK}' {_FONT}>99.8% limits</text>",
-           f"<line x1='{_LEFT + 246}' y1='{y}' x2='{_LEFT + 272}' y2='{y}' stroke='{_GREY}' stroke-width='1.2'/>",
-           f"<text x='{_LEFT + 278}' y='{y + 4}' font-size='11' fill='{_INK}' {_FONT}>average "
+           f"<line x1='{_LEFT + 100}' y1='{y}' x2='{_LEFT + 126}' y2='{y}' stroke='{_INK}' stroke-width='1.4'/>",
+           f"<text x='{_LEFT + 132}' y='{y + 4}' font-size='11' fill='{_INK}' {_FONT}>99.8% limits</text>",
+           f"<line x1='{_LEFT + 212}' y1='{y}' x2='{_LEFT + 226}' y2='{y}' stroke='{_GREY}' stroke-width='1.2'/>",
+           f"<text x='{_LEFT + 230}' y='{y + 4}' font-size='11' fill='{_INK}' {_FONT}>average "
            f"{plot.funnel.baseline:,.1f}</text>"]
     words = ((funnels.WITHIN, "within 95%"), (funnels.HIGH_95, "above 95%"), (funnels.HIGH_998, "above 99.8%"),
              (funnels.LOW_95, "below 95%"), (funnels.LOW_998, "below 99.8%"))
     x = 14.0
     for i, (side, text) in enumerate(words):
         row_y = y + 22 + 20 * (i // 3)
-        col_x = x + 150 * (i % 3)
+        col_x = x + 116 * (i % 3)
         out.append(point(SHAPES[side], col_x + 6, row_y, colour=_colour(side, plot.indicator.polarity), size=4.5))
         out.append(f"<text x='{col_x + 16}' y='{row_y + 4}' font-size='11' fill='{_INK}' {_FONT}>{text}</text>")
     return out

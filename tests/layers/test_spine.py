@@ -87,8 +87,8 @@ def test_shapes_differ_between_every_comparison() -> None:
 def test_england_line_sits_in_the_middle_and_the_worst_end_on_the_left() -> None:
     row = ROWS["worse"]  # lower is better: the worst (highest) value is drawn on the left
     root = _parse(layer.spine_svg(_spine(row), width=480))
+    bar_w = 480 - 8 - 140
     group = next(g for g in root.iter(f"{SVG}g") if g.find(f"{SVG}title") is not None)
-    bar_w = 480 - 8 - 150
     (line,) = [el for el in group if el.tag == f"{SVG}line"]
     assert float(line.get("x1", "0")) == pytest.approx(8 + bar_w / 2, abs=0.1)
     bars = [el for el in group if el.tag == f"{SVG}rect" and el.get("stroke") is None]
