@@ -209,7 +209,7 @@ def _lag(args: argparse.Namespace) -> int:
 
 def add_gradient(sub: SubParsers) -> None:
     """``python -m geo gradient``."""
-    p = sub.add_parser("gradient", help="an LA outcome against IMD score: line, SII/RII, residuals",
+    p = sub.add_parser("gradient", help="an LA outcome against IMD score: line, SII/RII (OHID's phe_sii), residuals",
                        description="The deprivation gradient of one local-authority outcome.")
     p.add_argument("--indicator", default="le_birth", help="outcome indicator id (default: %(default)s)")
     p.add_argument("--period", default="2015-17", help="period (default: %(default)s)")
@@ -227,5 +227,10 @@ def _gradient(args: argparse.Namespace) -> int:
     table = result.table.reset_index().rename(columns={"index": "area_code"})
     table.insert(1, "area_name", [names.get(c, "") for c in table["area_code"]])
     write_csv(table.sort_values("area_code"), result.header(), args.out)
-    print(f"SII {result.inequality.sii:.3g}, RII {result.inequality.rii:.3g}; wrote {args.out}")
+    o, q = result.ohid, result.inequality
+    print(f"SII (OHID's phe_sii) {o.sii:.3g} ({o.limits('sii')}); RII (OHID's phe_sii) {o.rii:.4g} "
+          f"({o.limits('rii', digits=4)})")
+    print(f"{gradient.MEAN_RII_NAME}, the atlas's older definition, not OHID's: {q.rii:.3g}")
+    print(f"Method: {gradient.METHOD_NOTE}")
+    print(f"wrote {args.out}")
     return 0

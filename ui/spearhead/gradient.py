@@ -1,6 +1,7 @@
 """The gradient view (``tab=gradient``): an outcome against deprivation across local authorities.
 
-The fitted line, the slope and relative indices of inequality, and a map of each
+The fitted line, the slope and relative indices of inequality (OHID's phe_sii, and the older RII
+over the mean, named so), and a map of each
 area's residual (better or worse than its deprivation predicts).
 """
 
@@ -52,16 +53,10 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
     vintage = str(rows["vintage"].iloc[-1])
     with st.spinner("Fitting the gradient…"):
         g = analyses.gradient(outcome, period, sex, vintage)
-    f, q = g.fit, g.inequality
+    f = g.fit
     st.markdown(f"**{g.label}**, {SEXES[sex].lower()}, {period}, against **IMD {g.imd_edition}** average score; "
                 f"local authorities on {vintage} codes; {g.weighting}.")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Slope per IMD point", f"{f.slope:.3f}", help=f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}")
-    m1.caption(f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}; {f.n} areas")
-    m2.metric("Slope index of inequality (SII)", f"{q.sii:.2f}")
-    m2.caption(f"95% CI {q.sii_lower:.2f} to {q.sii_upper:.2f} ({g.unit}); least minus most deprived end")
-    m3.metric("Relative index of inequality (RII)", f"{q.rii:.1%}")
-    m3.caption(f"95% CI {q.rii_lower:.1%} to {q.rii_upper:.1%} of the mean")
+    _indices(g)
     left, right = st.columns([1, 1], gap="medium")
     table = g.table.copy()
     table["area_name"] = [result.names.get(code, "") for code in table.index] if vintage == result.vintage else [
@@ -76,13 +71,31 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         st_folium(england_map(), key="sh_residual_map", height=420, use_container_width=True,
                   feature_group_to_add=[layer], center=ENGLAND_CENTRE, zoom=ENGLAND_ZOOM, returned_objects=[])
         st.markdown(to_html(legend), unsafe_allow_html=True)  # escaped in layers.legend
-    st.caption("SII and RII: 10 deciles of local authorities by IMD score, each decile's population-weighted "
-               "value placed at the middle of its cumulative population share; intervals from the line's "
-               "standard error (t, 8 df). OHID's published SII simulates from each decile's interval instead.")
+    st.caption(gradient_mod.METHOD_NOTE)
     show_notes(list(g.notes))
     st.download_button("Download the gradient table (CSV)",
                        csv_text(table.rename_axis("area_code").reset_index(), header=g.header()),
                        file_name=f"gradient_{outcome}_{sex}_{period}.csv", mime="text/csv")
+
+
+def _indices(g: gradient_mod.Gradient) -> None:
+    """The slope, OHID's SII and RII (phe_sii) with their simulated intervals, and the older RII, clearly named."""
+    f, q, o = g.fit, g.inequality, g.ohid
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Slope per IMD point", f"{f.slope:.3f}", help=f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}")
+    m1.caption(f"95% CI {f.slope_lower:.3f} to {f.slope_upper:.3f}; {f.n} areas")
+    m2.metric("SII (OHID's phe_sii)", f"{o.sii:.2f}", help="Slope index of inequality: the line's value at the least "
+              "deprived end minus the most deprived end")
+    m2.caption(f"{o.limits('sii') if o.intervals else 'no interval (below)'}; {g.unit}, least minus most deprived end")
+    m3.metric("RII (OHID's phe_sii)", f"{o.rii:.3f}", help="Relative index of inequality: the line's value at the "
+              "least deprived end over the most deprived end")
+    m3.caption(f"{o.limits('rii', digits=3) if o.intervals else 'no interval (below)'}; least over most deprived end")
+    m4.metric(gradient_mod.MEAN_RII_NAME, f"{q.rii:.1%}", help="The atlas's older definition: the SII over the "
+              "population-weighted mean. Not OHID's RII.")
+    m4.caption(f"95% CI {q.rii_lower:.1%} to {q.rii_upper:.1%} (the line's t distribution); the atlas's older "
+               "definition, not OHID's")
+    if not o.intervals:
+        st.caption(o.no_interval.capitalize() + ".")
 
 
 def _scatter(table: pd.DataFrame, fit: gradient_mod.Fit, g: gradient_mod.Gradient) -> None:
