@@ -1,6 +1,7 @@
 """A user's file read in a worker process with a memory and a time limit, so no file can starve the server.
 
-:func:`check` (the map page: a workbook's sheets and the validated file from one parse) and
+:func:`check` (the map page: a workbook's sheets and the validated file, or the list of postcodes
+(:mod:`geo.postcode_uploads`) a file of people or events is, from one parse) and
 :func:`validate` (``python -m geo check``) run :func:`geo.uploads.validate` in a worker
 process, and :func:`run` runs any importable function that way. Workers are forked from
 ``multiprocessing``'s fork server, which has :mod:`geo.uploads` imported already: a worker
@@ -27,9 +28,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from geo import uploads
+from geo import postcode_uploads, uploads
 from geo._paths import DATA_DIR
 from geo.errors import UploadError, UploadLimitError
+from geo.postcode_uploads import PostcodeList
 from geo.shared import SessionOwned
 from geo.uploads import Upload
 
@@ -53,13 +55,17 @@ R = TypeVar("R")
 class Checked(SessionOwned):
     """One parse of an upload: the workbook's sheets (empty for CSV), the sheet read, and the file or why not.
 
-    ``upload`` is ``None`` exactly when ``error`` says why the file cannot be used.
+    ``upload`` is the file as a table of areas; ``postcodes`` the file as a list of postcodes
+    (one row per person, household or event), to be counted in the app's process
+    (:meth:`~geo.postcode_uploads.PostcodeList.tally`); when neither, ``error`` says why the
+    file cannot be used.
     """
 
     sheets: tuple[str, ...]
     sheet: str | None
     upload: Upload | None
     error: str = ""
+    postcodes: PostcodeList | None = None
 
 
 def check(
@@ -110,7 +116,7 @@ def run(function: Callable[..., R], /, *args: Any, seconds: float = SECONDS, mem
         When the worker takes longer than ``seconds`` or more than ``memory`` bytes; it is stopped.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["geo.uploads"])
+    context.set_forkserver_preload(["geo.uploads", "geo.postcode_uploads"])
     if not _turns.acquire(timeout=_WAIT):
         raise UploadLimitError(f"The server is reading {WORKERS} other files and none finished within {_WAIT:.0f} s; "
                                "try again in a minute.")
@@ -215,9 +221,29 @@ def _check(data: bytes, *, file_name: str, sheet: str | None, accept: dict[str, 
     if sheet not in sheets:
         sheet = sheets[0] if len(sheets) > 1 else None
     try:
-        return Checked(sheets, sheet, _validate(data, file_name=file_name, sheet=sheet, accept=accept, data_dir=data_dir))
-    except UploadError as exc:
-        return Checked(sheets, sheet, None, str(exc))
+        upload = _validate(data, file_name=file_name, sheet=sheet, accept=accept, data_dir=data_dir)
+    except UploadError as exc:  # no areas: perhaps a list of postcodes (longer than a table of areas may be)
+        listed, problem = _postcodes(data, file_name=file_name, sheet=sheet)
+        return Checked(sheets, sheet, None, problem or ("" if listed else str(exc)), postcodes=listed)
+    if upload.code_column is None:  # areas matched by name: a list of people, some named like a place, with postcodes?
+        listed, _ = _postcodes(data, file_name=file_name, sheet=sheet)
+        if listed is not None:
+            return Checked(sheets, sheet, None, postcodes=listed)
+    return Checked(sheets, sheet, upload)
+
+
+def _postcodes(data: bytes, *, file_name: str, sheet: str | None) -> tuple[PostcodeList | None, str]:
+    """In the worker: the file as a list of postcodes, or ``None``; and a limit it passed ("" if none)."""
+    try:
+        return postcode_uploads.read(data, file_name=file_name, sheet=sheet), ""
+    except UploadLimitError as exc:
+        return None, str(exc)
+    except UploadError:
+        return None, ""
+    except Exception as exc:
+        traceback.print_exc()
+        return None, (f"The file could not be read within the memory and time one upload may use "
+                      f"({type(exc).__name__}); {_FIX}.")
 
 
 def _validate(data: bytes, *, file_name: str, sheet: str | None, accept: dict[str, str], data_dir: Path) -> Upload:

@@ -274,17 +274,20 @@ def sheet_names(data: bytes, *, file_name: str) -> tuple[str, ...]:
     return workbook.sheet_names(data)
 
 
-def read(data: bytes, *, file_name: str, sheet: str | None = None) -> Grid:
+def read(data: bytes, *, file_name: str, sheet: str | None = None, max_rows: int = MAX_ROWS,
+         max_cells: int = MAX_CELLS) -> Grid:
     """The file's cells: an .xlsx sheet (``sheet`` required when several hold data) or a CSV.
 
-    Reading stops at the first cap passed (:data:`MAX_ROWS` and the header rows above them,
-    :data:`MAX_COLUMNS`, :data:`MAX_CELLS`, and a workbook's own in :mod:`geo.workbook`) with
-    an :class:`~geo.errors.UploadLimitError` that names the cap.
+    Reading stops at the first cap passed (``max_rows`` and the header rows above them,
+    :data:`MAX_COLUMNS`, ``max_cells``, and a workbook's own in :mod:`geo.workbook`) with
+    an :class:`~geo.errors.UploadLimitError` that names the cap. A list of postcodes
+    (:mod:`geo.postcode_uploads`) is read with caps of its own.
     """
     if is_excel(data, file_name):
-        found = workbook.read(data, sheet=sheet, max_rows=MAX_ROWS + _HEADER_SCAN, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS)
+        found = workbook.read(data, sheet=sheet, max_rows=max_rows + _HEADER_SCAN, max_columns=MAX_COLUMNS,
+                              max_cells=max_cells)
         return Grid(found.rows, "Excel workbook", found.name, found.sheets)
-    return _csv_grid(data)
+    return _csv_grid(data, max_rows=max_rows, max_cells=max_cells)
 
 
 def is_excel(data: bytes, file_name: str) -> bool:
@@ -313,7 +316,7 @@ def _decode(data: bytes) -> tuple[str, str]:
     raise UploadError("The file is not UTF-8 or Windows-1252 text; save it as CSV UTF-8 and upload it again.")
 
 
-def _csv_grid(data: bytes) -> Grid:
+def _csv_grid(data: bytes, *, max_rows: int = MAX_ROWS, max_cells: int = MAX_CELLS) -> Grid:
     decoded, encoding = _decode(data)
     if "\x00" in decoded:
         raise UploadError("The file holds binary data, not text; expected CSV (comma-separated text) or Excel .xlsx.")
@@ -325,7 +328,7 @@ def _csv_grid(data: bytes) -> Grid:
         delimiter = max(",;\t|", key=first.count) if first else ","
     names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
     grid: list[list[object]] = []
-    most_rows, width = MAX_ROWS + _HEADER_SCAN, 0
+    most_rows, width = max_rows + _HEADER_SCAN, 0
     try:
         for record in csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter):
             grid.append(list(record))
@@ -334,9 +337,9 @@ def _csv_grid(data: bytes) -> Grid:
                 raise UploadLimitError.over("row", f"the file has more than {most_rows:,} rows", f"{most_rows:,} rows")
             if len(record) > MAX_COLUMNS:
                 raise UploadLimitError.over("column", f"row {len(grid):,} has {len(record):,} columns", f"{MAX_COLUMNS} columns")
-            if len(grid) * width > MAX_CELLS:  # the table pads every row to the widest
+            if len(grid) * width > max_cells:  # the table pads every row to the widest
                 raise UploadLimitError.over("cell", f"the file spans {len(grid):,} rows by {width:,} columns "
-                                            f"({len(grid) * width:,} cells)", f"{MAX_CELLS:,} cells")
+                                            f"({len(grid) * width:,} cells)", f"{max_cells:,} cells")
     except csv.Error as exc:
         raise UploadError(f"The file is not readable CSV near row {len(grid) + 1} ({exc}); check its quotes.") from None
     return Grid(grid, f"CSV, {encoding}, {names.get(delimiter, repr(delimiter))}-separated", delimiter=delimiter)

@@ -26,12 +26,18 @@ import pandas as pd
 from geo import shared
 from geo._paths import DATA_DIR
 from geo.errors import DataUnavailableError
+from geo.postcodes import ATTRIBUTION as POSTCODE_ATTRIBUTION
 
-__all__ = ["LICENCE", "attribution_lines", "csv_text", "geojson_text", "safe_cell", "safe_table", "write_csv"]
+__all__ = ["COUNTED_BY_POSTCODE", "LICENCE", "attribution_lines", "csv_text", "geojson_text", "safe_cell", "safe_table",
+           "write_csv"]
 
 #: The licence line every CSV ends its header with: most of what the atlas holds is under the OGL.
 LICENCE: Final = ("Licence: Open Government Licence v3.0 (https://www.nationalarchives.gov.uk/doc/"
                   "open-government-licence/version/3/) except where a line above names another")
+
+#: How the note of a row counted from a user's postcodes starts (:mod:`geo.postcode_uploads`): a table holding
+#: one carries the OS, Royal Mail and ONS postcode attribution in its header too.
+COUNTED_BY_POSTCODE: Final = "Counted by postcode"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?$")
@@ -98,8 +104,9 @@ def attribution_lines(attribution: str | None = None) -> list[str]:
 def csv_text(table: pd.DataFrame, *, header: Sequence[str] = (), attribution: str | None = None) -> str:
     """CSV text of ``table`` (booleans as true/false), after a ``# ``-comment header block.
 
-    The header is ``header``'s lines, then :func:`attribution_lines` of ``attribution``
-    (default: the catalogue's), each once.
+    The header is ``header``'s lines, the postcode attribution if a row's ``note`` starts
+    :data:`COUNTED_BY_POSTCODE`, then :func:`attribution_lines` of ``attribution`` (default:
+    the catalogue's), each once.
 
     Examples
     --------
@@ -116,6 +123,8 @@ def csv_text(table: pd.DataFrame, *, header: Sequence[str] = (), attribution: st
         if out[column].dtype == bool or str(out[column].dtype) == "boolean":
             out[column] = out[column].map({True: "true", False: "false"})
     given = [str(line) for line in header]
+    if "note" in table.columns and table["note"].astype("string").str.startswith(COUNTED_BY_POSTCODE).any():
+        given += [line for line in attribution_lines(POSTCODE_ATTRIBUTION)[:-1] if line not in given]
     lines = [*given, *(line for line in attribution_lines(attribution) if line not in given)]
     return "".join(f"# {_safe_header(line)}\n" for line in lines) + str(out.to_csv(index=False, lineterminator="\n"))
 

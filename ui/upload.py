@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +27,7 @@ from geo.schema import LEVEL_LABELS, boundary_set
 from geo.shared import UPLOAD_PREFIX
 from geo.view import MAP_LEVELS, View
 from ui import cache as shared_data
+from ui import postcode_upload
 
 __all__ = [
     "GROUP", "PREFIX", "catalogue", "combos", "england_row", "explain", "panel", "session_token", "session_values",
@@ -145,7 +146,8 @@ def panel(view: View) -> None:
     sb = st.sidebar
     with sb.expander("Your own data", expanded=bool(st.session_state.get("upload_file") or _layers())):
         st.caption(f"CSV or Excel (.xlsx), up to {uploads.MAX_BYTES // (1024 * 1024)} MB: an area-code (or area-name) "
-                   "column and columns of numbers. It stays in this browser session only.")
+                   "column and columns of numbers, or a list of postcodes (a row per person, household or event, or "
+                   "with a count column) to count by area. It stays in this browser session only.")
         file = st.file_uploader("Upload a file", type=["csv", "txt", "xlsx"], key="upload_file")
         if file is not None:
             _check(file, view)
@@ -154,6 +156,8 @@ def panel(view: View) -> None:
             cols[0].caption(layer.indicator.label)
             if layer.route and layer.route != "as in your file":
                 st.caption(f"Carried from {_plain(layer.route, limit=400)}.")
+            if layer.indicator.source.attribution:  # counted by postcode: the OS, Royal Mail and ONS lines
+                st.caption(f"Counted by postcode. {_plain(layer.indicator.source.attribution, limit=600)}")
             if cols[1].button("Remove", key=f"rm_{indicator_id}", help=f"Remove {layer.indicator.label} from the map"):
                 _layers().pop(indicator_id, None)
                 if st.query_params.get("indicator") == indicator_id:
@@ -169,6 +173,9 @@ def _check(file: Any, view: View) -> None:
         sheet = st.selectbox("Sheet", checked.sheets, key="upload_sheet")
         if sheet != checked.sheet:  # the picker settled on another sheet than the one read
             checked = _parsed(data, file.name, sheet, accept)
+    if checked.postcodes is not None:  # a list of postcodes: counted by area here, in this session
+        postcode_upload.panel(checked.postcodes, view, file_key=st.session_state[_CHECKED][0][0], add=_add_counted)
+        return
     upload = checked.upload
     if upload is None:
         st.error(_plain(checked.error, limit=400))  # the previous layers stay as they were
@@ -405,6 +412,15 @@ def _add(upload: uploads.Upload, mapped: uploads.Mapped, small: uploads.Mapped |
     st.query_params.update({"level": mapped.level, "vintage": mapped.vintage, "indicator": added[0],
                             "period": period, "sex": "persons"})
     st.rerun()
+
+
+def _add_counted(make: Callable[[str], tuple[Indicator, pd.DataFrame]]) -> Indicator:
+    """Add the layer ``make`` builds for a new indicator id of this session (a list counted by postcode)."""
+    n = int(st.session_state.get(_COUNT, 0)) + 1
+    indicator, table = make(f"{PREFIX}{session_token()}:{n}:postcodes")
+    _layers()[indicator.indicator_id] = _Layer(indicator, table, None)
+    st.session_state[_COUNT] = n
+    return indicator
 
 
 def _is_set(level: str, vintage: str) -> bool:

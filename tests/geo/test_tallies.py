@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +12,7 @@ from hypothesis import strategies as st
 from geo import shared
 from geo._paths import DATA_DIR
 from geo.errors import UploadError
-from geo.tallies import Tally, extract_postcode, postcode_share, tally
+from geo.tallies import REMARKS, SETS, Tally, extract_postcode, postcode_share, tally
 
 pytestmark = pytest.mark.skipif(not (DATA_DIR / "lookups" / "postcodes.parquet").exists(),
                                 reason="postcode table not built")
@@ -20,23 +22,60 @@ LIVERPOOL_LSOA11 = "E01006515"
 
 
 @pytest.mark.parametrize(
-    ("cell", "reason"),
+    ("cell", "reason", "words"),
     [
-        pytest.param("", "empty", id="empty"),
-        pytest.param("not a postcode", "invalid", id="words"),
-        pytest.param("EH1 1YZ", "elsewhere", id="scotland"),
-        pytest.param("CF10 1AA", "elsewhere", id="wales"),
-        pytest.param("BT1 1AA", "elsewhere", id="northern-ireland"),
-        pytest.param("BF1 3AA", "non-geographic", id="bfpo"),
-        pytest.param("ZZ9 9ZZ", "non-geographic", id="non-geographic"),
-        pytest.param("L1 9ZZ", "unknown", id="unknown"),
+        pytest.param("", "empty", "empty postcode cell", id="empty"),
+        pytest.param("not a postcode", "invalid", "not shaped like a postcode", id="words"),
+        pytest.param("EH1 1YZ", "Scotland", "in Scotland, not England", id="scotland"),
+        pytest.param("CF10 1AA", "Wales", "in Wales, not England", id="wales"),
+        pytest.param("BT1 1AA", "Northern Ireland", "in Northern Ireland, not England", id="northern-ireland"),
+        pytest.param("GY1 1AA", "the Channel Islands", "in the Channel Islands", id="guernsey"),
+        pytest.param("IM1 1AA", "the Isle of Man", "in the Isle of Man", id="isle-of-man"),
+        pytest.param("BF1 3AA", "non-geographic", "non-geographic postcode (BFPO", id="bfpo"),
+        pytest.param("ZZ9 9ZZ", "non-geographic", "non-geographic postcode", id="non-geographic"),
+        pytest.param("L1 9ZZ", "unknown", "neither the ONS postcode lookup", id="unknown"),
     ],
 )
-def test_each_unplaced_row_is_listed_with_its_row_number(cell: str, reason: str) -> None:
-    result = tally(pd.Series(["L1 0AA", cell, "l10aa"]))
+def test_each_unplaced_row_is_listed_with_its_row_number(cell: str, reason: str, words: str) -> None:
+    result = tally(pd.Series(["L1 0AA", cell, "L1 0AA"]))
     assert result.rows_read == 3 and result.counted == 2
     assert result.not_counted.to_dict("records") == [{"row": 3, "reason": reason}]
-    assert any("rows 3." in line for line in result.report())
+    assert result.report()[0] == "3 rows read: 2 placed in England, 1 not counted."
+    (line,) = [line for line in result.report() if line.startswith("Not counted:")]
+    assert line.startswith("Not counted: 1 row ") and words in line and line.endswith(": row 3.")
+
+
+def _terminated() -> str:
+    """A terminated postcode whose small areas are held (from the postcode table itself)."""
+    table = pd.read_parquet(DATA_DIR / "lookups" / "postcodes.parquet", columns=["postcode", "terminated", "lsoa11cd",
+                                                                                  "lsoa21cd"])
+    held = table[(table["terminated"] > 0) & table["lsoa11cd"].notna() & table["lsoa21cd"].notna()]
+    return str(held["postcode"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind"),
+    [
+        pytest.param("l1 0aa", "lower case", id="lowercase"),
+        pytest.param("L10AA", "spacing", id="missing-space"),
+        pytest.param("L1  0AA", "spacing", id="doubled-space"),
+        pytest.param("L1 OAA", "letter O", id="letter-o"),
+        pytest.param("Flat 1, 2 Hope St, Liverpool L1 0AA", "address", id="address"),
+        pytest.param(None, "terminated", id="terminated"),
+    ],
+)
+def test_other_forms_are_placed_and_listed_by_row(cell: str | None, kind: str) -> None:
+    cell = cell or _terminated()
+    result = tally(pd.Series(["L1 0AA", cell, cell]))
+    assert result.counted == 3 and result.not_counted.empty
+    assert result.remarks.to_dict("records") == [{"row": 3, "kind": kind}, {"row": 4, "kind": kind}]
+    (line,) = [line for line in result.report() if line.startswith("Counted:")]
+    assert line.startswith(f"Counted: 2 rows {REMARKS[kind]}") and line.endswith(": rows 3, 4.")
+    assert cell not in " ".join(result.report()) and "L1 0AA" not in " ".join(result.report())
+
+
+def test_the_written_postcode_is_not_remarked() -> None:
+    assert tally(pd.Series(["L1 0AA", "SW1A 1AA"])).remarks.empty
 
 
 @pytest.mark.parametrize("cell", ["l10aa", "L1  0AA", "L1 OAA", "Flat 1, 2 Hope St, Liverpool L1 0AA"],
@@ -58,6 +97,34 @@ def test_small_counts_are_suppressed_everywhere() -> None:
     assert lad.loc["E08000012", "suppressed"]  # Liverpool: 4 < 5
 
 
+@pytest.mark.parametrize(("level", "vintage"), [("lsoa", "2021"), ("lsoa", "2011"), ("lad", "2023"), ("lad", "2019"),
+                                                ("utla", "2023")])
+def test_every_area_of_the_set_has_a_row_and_no_count_is_lost(level: str, vintage: str) -> None:
+    from geo import crosswalk
+
+    result = tally(pd.Series(["L1 0AA"] * 3 + ["SW1A 1AA"] * 6), threshold=1)
+    table = result.table(level, vintage)
+    assert set(table["area_code"]) == set(crosswalk.set_codes(level, vintage, DATA_DIR))
+    assert table["count"].sum() == 9 and (table["count"] == 0).sum() == len(table) - 2
+    zero = table[table["count"] == 0].iloc[0]
+    assert zero["rate_per_1000"] == 0 and not zero["suppressed"]
+
+
+def test_a_set_no_lookup_reaches_is_one_line() -> None:
+    with pytest.raises(UploadError, match="cannot be counted into"):
+        tally(pd.Series(["L1 0AA"])).table("lsoa", "2001")
+
+
+@pytest.mark.parametrize("threshold", [1, 3, 10])
+def test_another_threshold_is_the_same_as_counting_again(threshold: int) -> None:
+    cells = pd.Series(["L1 0AA"] * 4 + ["SW1A 1AA"] * 6 + ["M1 1AE"] * 2)
+    again = tally(cells, threshold=threshold)
+    changed = tally(cells).with_threshold(threshold)
+    for key in (("lsoa", "2021"), ("lad", "2019")):
+        pd.testing.assert_frame_equal(changed.table(*key), again.table(*key))
+    assert changed.report() == again.report()
+
+
 def test_threshold_can_be_lowered_and_counts_weight_rows() -> None:
     result = tally(pd.Series(["L1 0AA", "L1 0AA", "SW1A 1AA"]), counts=pd.Series(["2", "", "7"]), threshold=1)
     lsoa = result.table("lsoa", "2011").set_index("area_code")
@@ -72,17 +139,21 @@ def test_a_bad_count_is_a_listed_row_not_a_guess() -> None:
     assert result.counted == 0 and set(result.not_counted["reason"]) == {"bad_count"}
 
 
-def test_threshold_below_one_is_refused() -> None:
+@pytest.mark.parametrize("threshold", [0, -1, 2.5])
+def test_a_threshold_that_is_not_a_whole_number_from_one_is_refused(threshold: float) -> None:
     with pytest.raises(UploadError, match="threshold"):
-        tally(pd.Series(["L1 0AA"]), threshold=0)
+        tally(pd.Series(["L1 0AA"]), threshold=threshold)  # type: ignore[arg-type]
+    with pytest.raises(UploadError, match="threshold"):
+        tally(pd.Series(["L1 0AA"])).with_threshold(threshold)  # type: ignore[arg-type]
 
 
 def test_no_output_carries_a_postcode_and_the_tally_is_session_owned() -> None:
-    result = tally(pd.Series(["L1 0AA"] * 6 + ["EH1 1YZ"]))
-    for table in result.tables.values():
-        assert not table.astype(str).apply(lambda col: col.str.contains(r"[A-Z]{1,2}\d", regex=True)
-                                           & ~col.str.startswith("E")).any().any()
-    assert "EH1" not in " ".join(result.report())
+    result = tally(pd.Series(["L1 0AA"] * 6 + ["EH1 1YZ", "l1 0aa", "2 Hope St L1 0AA"]))
+    for key in SETS:
+        text = result.table(*key).to_csv(index=False)
+        assert not re.search(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", text, re.I), key
+    words = " ".join(result.report()) + result.not_counted.to_csv() + result.remarks.to_csv()
+    assert "EH1" not in words and "L1 0AA" not in words and "l1 0aa" not in words
     assert isinstance(result, Tally) and shared.is_session_owned(result)
 
 
@@ -92,8 +163,10 @@ _CELLS = st.sampled_from(["L1 0AA", "l10aa", "SW1A 1AA", "", "x", "EH1 1YZ", "BF
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells=st.lists(_CELLS, min_size=1, max_size=40))
 def test_placed_and_not_counted_add_up_to_rows_read(cells: list[str | None]) -> None:
-    result = tally(pd.Series(cells, dtype="object"))
+    result = tally(pd.Series(cells, dtype="object"), threshold=1)
     assert result.counted + len(result.not_counted) == result.rows_read == len(cells)
+    # Every placed row is in the 2011 small areas' counts (these postcodes all have one).
+    assert result.table("lsoa", "2011")["count"].sum() == result.counted
 
 
 def test_a_postcode_column_is_recognised() -> None:
