@@ -198,3 +198,106 @@ def test_percentages_carried_onto_merged_areas_are_weighted_never_summed(data_di
     for code in sorted(set(became["target_code"])):
         value = float(shown[names[code]].rstrip("%"))
         assert 20.0 <= value <= 25.0, f"{names[code]} reads {value}%: summed, not weighted"
+
+
+# ---------------------------------------------------------------- a list of postcodes (issue 20)
+POSTCODES = (b"Postcode,Households\nL1 0AA,4\nl1 0aa,4\nL1  0AA,4\nSW1A 1AA,2\nM1 1AE,1\n,1\nEH1 1YZ,3\n"
+             b"BF1 3AA,1\nL1 9ZZ,1\nnot known,1\n")
+
+
+@pytest.fixture
+def tallies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every count of a list of postcodes (the slow part: the postcode table's lookups), with its arguments."""
+    from geo.postcode_uploads import PostcodeList
+
+    calls: list[dict[str, Any]] = []
+    real = PostcodeList.tally
+
+    def counted(self: PostcodeList, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(PostcodeList, "tally", counted)
+    return calls
+
+
+#: An indicator held on the 2019 districts (the default one's latest period is on the 2023 ones).
+IMD_2019 = "imd2019_imd_la_avg_score"
+
+
+def _postcode_page(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    at.file_uploader(key="upload_file").set_value(("households.csv", POSTCODES, "text/csv")).run()
+    return at
+
+
+def _report(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if "rows read" in m.value).replace("\\", "")  # Markdown escapes
+
+
+def test_a_list_of_postcodes_is_parsed_once_and_counted_once(data_dir, parses: list[dict[str, Any]],
+                                                            tallies: list[dict[str, Any]]) -> None:
+    at = _postcode_page({"level": "lad", "vintage": "2023"})
+    assert _errors(at) == [] and len(parses) == 1 and len(tallies) == 1
+    assert tallies[0]["count_column"] == "Households"  # its header says it counts
+    report = _report(at)
+    assert "10 rows read: 5 placed in England, 5 not counted" in report
+    for words in ("empty postcode cell", "in Scotland", "non-geographic", "neither the ONS postcode lookup",
+                  "not shaped like a postcode", "lower case", "spaces"):
+        assert words in report, words
+    assert any("Contains Royal Mail data" in c.value.replace("\\", "") for c in at.caption)  # the attribution
+    threshold = at.number_input(key="pc_threshold")
+    assert threshold.value == 5 and threshold.min == 1
+    for _ in range(2):
+        at.run()
+    threshold.set_value(1).run()  # another threshold: suppressed again, not looked up again
+    assert len(parses) == 1 and len(tallies) == 1
+    assert any("0 suppressed (fewer than 1)" in c.value.replace("\\", "") for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("query", "chosen"),
+    [pytest.param({"level": "lad", "vintage": "2019", "indicator": IMD_2019}, ("lad", "2019"), id="the-maps-districts"),
+     pytest.param({"level": "lad", "vintage": "2023", "area": "E08000012"}, ("lsoa", "2021"), id="drilled-2023"),
+     pytest.param({"level": "lad", "vintage": "2019", "indicator": IMD_2019, "area": "E08000012"}, ("lsoa", "2011"),
+                  id="drilled-2019"),
+     pytest.param({"level": "utla", "vintage": "2023"}, ("lsoa", "2021"), id="upper-tier")],
+)
+def test_what_to_count_into_starts_at_the_maps_geography(data_dir, query: dict[str, str],
+                                                          chosen: tuple[str, str]) -> None:
+    at = _postcode_page(query)
+    assert at.selectbox(key="pc_target").value == chosen
+
+
+def test_added_counts_are_a_session_layer_with_suppression_and_no_postcode(data_dir) -> None:
+    import re
+
+    at = _postcode_page({"level": "lad", "vintage": "2023", "area": "E08000012"})
+    at.button(key="pc_add").click().run()
+    assert _errors(at) == []
+    (indicator_id, layer), = at.session_state["_uploads"].items()
+    assert indicator_id.startswith("upload:") and at.query_params["lsoa"] == indicator_id
+    assert at.query_params["area"] == "E08000012" and at.query_params["indicator"] == indicator_id
+    values = layer.values
+    lad = values[values["level"] == "lad"].set_index("area_code")
+    assert lad.loc["E08000012", "value"] == 12 and lad.loc["E09000033", "status"] == "suppressed"  # 2 < 5
+    assert not re.search(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", values.to_csv(), re.I)
+    import html
+
+    legends = re.sub(r"<[^>]+>", " ", html.unescape(" ".join(m.value for m in at.markdown if "hga-legend" in m.value)))
+    assert "Suppressed (numbers too small to publish)  (2 areas)" in legends  # Westminster's 2 and Manchester's 1
+    assert "Small areas in Liverpool: Households" in legends
+
+
+def test_rates_per_1000_on_districts_move_the_map_there(data_dir) -> None:
+    at = _postcode_page({"level": "utla", "vintage": "2023"})
+    at.selectbox(key="pc_target").set_value(("lad", "2019")).run()
+    at.radio(key="pc_measure").set_value("rate").run()
+    at.button(key="pc_add").click().run()
+    assert _errors(at) == []
+    assert (at.query_params["level"], at.query_params["vintage"]) == ("lad", "2019")
+    (layer,) = at.session_state["_uploads"].values()
+    assert layer.indicator.unit == "per 1,000 residents" and layer.indicator.has_ci
+    assert "per 1,000 residents" in _legend_text(at)
