@@ -11,7 +11,8 @@ email address, telephone number or web address); shown as text, never as markdow
 charts' axis and legend text in #808495, 3.7:1 on white (WCAG 1.4.3 asks 4.5:1; axe
 cannot measure text inside a chart's SVG, so it never reported it); and at 768 CSS
 pixels wide or less (a laptop at 200% zoom, a phone) Streamlit's header turns white
-and covers the page's first line, its title (WCAG 1.4.10 Reflow).
+and covers the page's first line, its title, and buttons in narrow columns cut their
+labels short with an ellipsis (WCAG 1.4.10 Reflow).
 """
 
 from __future__ import annotations
@@ -66,11 +67,17 @@ CHART_TEXT_CSS: Final = """
 }
 </style>
 """
-#: Streamlit's header is 3.75rem tall and opaque at 768 CSS px wide or less: start the page below it.
+#: Streamlit's header is 3.75rem tall and opaque at 768 CSS px wide or less: start the page below it. A button's
+#: label is cut with an ellipsis where its column is narrow ("Download pack (PDF, one A4…" at 200% zoom): wrap it.
 NARROW_CSS: Final = """
 <style>
 @media (max-width: 768px) {
   [data-testid="stMain"] .stMainBlockContainer, [data-testid="stMain"] .block-container { padding-top: 4.25rem; }
+}
+.stApp button .stMarkdownEllipsis, .stApp button [data-testid="stMarkdownContainer"],
+.stApp button [data-testid="stMarkdownContainer"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere;
 }
 </style>
 """
@@ -78,7 +85,10 @@ NARROW_CSS: Final = """
 
 @dataclass(frozen=True)
 class Problem:
-    """One way the atlas fails WCAG 2.2 AA: the success criterion, what goes wrong, the way round it, the plan."""
+    """One way the atlas fails WCAG 2.2 AA: the success criterion, what goes wrong, the way round it, the plan.
+
+    ``plan`` follows "We plan to" (so starts in lower case); ``streamlit``: the failure is in Streamlit's markup.
+    """
 
     criterion: str
     what: str
@@ -94,14 +104,14 @@ PROBLEMS: Final = (
         "An area's tooltip on the maps opens when the pointer rests on it and cannot be closed with the Escape "
         "key; it goes when the pointer moves off the area.",
         "The tooltip's figures are also in the area's panel (click the area) and in the *Table (CSV)* download.",
-        "Close the tooltip with Escape.",
+        "let the Escape key close the tooltip.",
     ),
     Problem(
         "2.5.7 Dragging Movements",
         "Moving a map sideways needs dragging with the pointer, or the arrow keys once the map has the keyboard.",
         "Every area can be reached without dragging: *Find an area* (name, code or postcode), clicking an area, "
         "the zoom buttons and the breadcrumb above the map.",
-        "Add buttons that move the map one step north, south, east and west.",
+        "add buttons that move the map one step north, south, east and west.",
     ),
     Problem(
         "1.4.11 Non-text Contrast",
@@ -109,7 +119,7 @@ PROBLEMS: Final = (
         "class is told by its colour and the legend.",
         "Each area's value and class are in its tooltip, its panel and the *Table (CSV)* download; darker always "
         "means worse, and missing and suppressed areas are hatched or dotted, not only coloured.",
-        "An on-page table of the areas drawn, with the same values, classes and comparison.",
+        "add an on-page table of the areas drawn, with the same values, classes and comparison.",
     ),
     Problem(
         "4.1.2 Name, Role, Value",
@@ -119,7 +129,7 @@ PROBLEMS: Final = (
         "screen readers do not read either label. The atlas cannot change this markup.",
         "The *Upload* button beside the drop area has its own name and opens the file chooser; the file's name "
         "is written again in the check below it.",
-        "Report it to Streamlit and take their fix when it comes.",
+        "report it to Streamlit and take their fix when it comes.",
         streamlit=True,
     ),
 )
@@ -137,7 +147,8 @@ _ABLE_TO: Final = (
     "an HTML page",
 )
 #: The statement's section headings a step below its title in size too (Streamlit's h2 is larger than the title).
-_STATEMENT_CSS: Final = "<style>[data-testid='stMain'] h2 { font-size: 1.35rem !important; }</style>"
+_STATEMENT_CSS: Final = ("<style>[data-testid='stMain'] h2 { font-size: 1.4rem !important; }"
+                          "[data-testid='stMain'] h3 { font-size: 1.15rem !important; }</style>")
 
 
 def _operator_text(env: str) -> str:
@@ -212,7 +223,7 @@ def accessibility_page() -> None:
     st.subheader("Non-compliance with the accessibility regulations")
     for p in PROBLEMS:
         who = " (Streamlit's own markup)" if p.streamlit else ""
-        st.markdown(f"**{p.criterion}**{who}. {p.what} {p.instead} We plan to: {p.plan.lower()}")
+        st.markdown(f"**{p.criterion}**{who}. {p.what} {p.instead} We plan to {p.plan}")
     st.subheader("Disproportionate burden")
     st.markdown("We are not claiming that any fix would be a disproportionate burden.")
     st.subheader("Content that's not within the scope of the accessibility regulations")

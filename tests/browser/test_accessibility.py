@@ -124,6 +124,7 @@ def test_the_statement_is_one_click_away(app_url: str, page: tuple[object, objec
     settle(pg)
     link = pg.get_by_role("link", name=STATEMENT).last  # type: ignore[attr-defined]
     link.wait_for(timeout=60_000)
+    settle(pg)  # a click while the page is still drawing can be swallowed by the rerun
     link.click()
     pg.get_by_role("heading", name=STATEMENT, exact=True).wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert pg.url.split("?")[0].endswith("/accessibility")  # type: ignore[attr-defined]
@@ -165,7 +166,8 @@ def test_chart_text_is_readable(app_url: str, page: tuple[object, object], path:
 def test_nothing_hides_the_title_when_narrow(app_url: str, browser: object, path: str, width: int, height: int,
                                              scale: int) -> None:
     """At 320 CSS px and at 1366x768 zoomed to 200% (683x384 CSS px at device scale 2, as the browser's zoom lays out),
-    the page's title is on screen, not under Streamlit's header, and nothing is wider than the screen."""
+    the page's title is on screen, not under Streamlit's header, no button's label is cut short, and nothing is
+    wider than the screen."""
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)  # type: ignore[attr-defined]
     try:
         pg = context.new_page()
@@ -176,10 +178,13 @@ def test_nothing_hides_the_title_when_narrow(app_url: str, browser: object, path
             """() => { const h = document.querySelector('h1'), r = h.getBoundingClientRect();
                 const hit = document.elementFromPoint(r.left + Math.min(20, r.width / 2), (r.top + r.bottom) / 2);
                 const d = document.documentElement, m = document.querySelector("[data-testid='stMain']");
-                return {inside: !!hit && h.contains(hit), top: r.top,
+                const cut = [...m.querySelectorAll("button [data-testid='stMarkdownContainer']")]
+                    .filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent);
+                return {inside: !!hit && h.contains(hit), top: r.top, cut,
                         wide: Math.max(d.scrollWidth - d.clientWidth, m.scrollWidth - m.clientWidth)}; }"""
         )
         assert seen["inside"], f"the title of {path} is covered at {width}px: {seen}"
         assert seen["wide"] <= 0, f"{path} scrolls sideways at {width}px: {seen}"
+        assert seen["cut"] == [], f"button labels cut short on {path} at {width}px: {seen['cut']}"
     finally:
         context.close()
