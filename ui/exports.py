@@ -38,18 +38,17 @@ def map_figures(view: View, indicator: Indicator, drawn: Drawn) -> MapFigures:
                       attribution=attribution())
 
 
-def _small_figures(view: View, small: SmallAreas) -> MapFigures:
+def _small_figures(view: View, small: SmallAreas, sex: str, attribution: str) -> MapFigures:
     area = boundaries_for(view.level, view.vintage)
     name = str(area.loc[area["area_code"] == view.area_code, "area_name"].iloc[0])
-    sex = latest(small.indicator.indicator_id, small.vintage)[1]  # the sex the drill-down draws
     return small_area_figures(small.joined, indicator=small.indicator, vintage=small.vintage, period=small.period,
-                              sex=sex, area_name=name, attribution=attribution())
+                              sex=sex, area_name=name, attribution=attribution)
 
 
-def _gpkg(figures: MapFigures, view: View, small: SmallAreas | None) -> bytes:
+def _gpkg(figures: MapFigures, view: View, small: SmallAreas | None, sex: str) -> bytes:
     layers = [("areas", figures)]
     if small is not None:
-        layers.append(("small_areas", _small_figures(view, small)))
+        layers.append(("small_areas", _small_figures(view, small, sex, figures.attribution)))
     return geopackage(layers)
 
 
@@ -58,9 +57,12 @@ def export_buttons(view: View, indicator: Indicator, drawn: Drawn, *, small: Sma
     figures = map_figures(view, indicator, drawn)
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}".replace(":", "-")
     where = f" and the small areas of {view.area_code}" if small is not None else ""
+    # The sex the drill-down draws, read now: a pressed button's file is made outside this session's run, where an
+    # uploaded small-area layer (this session's state) cannot be read.
+    sex = latest(small.indicator.indicator_id, small.vintage)[1] if small is not None else "persons"
     cols = st.columns(3)
     cols[0].download_button(
-        "GeoPackage (QGIS)", partial(_gpkg, figures, view, small),
+        "GeoPackage (QGIS)", partial(_gpkg, figures, view, small, sex),
         file_name=f"{stem}{'_' + view.area_code if small is not None and view.area_code else ''}.gpkg",
         mime=GPKG_MIME,
         help=f"Every area on the map{where} in British National Grid (EPSG:27700), with values, 95% and 99.8% "

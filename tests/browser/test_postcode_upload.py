@@ -12,9 +12,11 @@ file of 200,000 rows (under the 5 MB upload limit) is read, counted and drawn on
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -124,12 +126,17 @@ def _click(page, locator) -> None:
 
 def _download(page, name: str, folder: Path) -> str:
     """Press a download button with the mouse (again if a rerun swallowed the click); the file's text."""
+    return _saved(page, name, folder).read_text(encoding="utf-8")
+
+
+def _saved(page, name: str, folder: Path) -> Path:
+    """Press a download button with the mouse (again if a rerun swallowed the click); the file saved."""
     for attempt in range(3):
         settle(page)
         page.wait_for_timeout(1_000)
         settle(page)
         try:
-            with page.expect_download(timeout=30_000) as download:
+            with page.expect_download(timeout=45_000) as download:
                 _click(page, page.get_by_role("button", name=name, exact=True).first)
             break
         except Exception:
@@ -137,6 +144,19 @@ def _download(page, name: str, folder: Path) -> str:
                 raise
     path = folder / download.value.suggested_filename
     download.value.save_as(path)
+    return path
+
+
+def _file_text(path: Path) -> str:
+    """Every text a downloaded file holds: a workbook's cells, a GeoPackage's rows, else the file's text."""
+    if path.suffix == ".xlsx":
+        book = openpyxl.load_workbook(path, read_only=True)
+        return "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
+    if path.suffix == ".gpkg":
+        with sqlite3.connect(path) as db:
+            tables = [t for (t,) in db.execute("select table_name from gpkg_contents")]
+            rows = [row for t in tables for row in db.execute(f'select * from "{t}"')]  # noqa: S608
+        return "\n".join(str(c) for row in rows for c in row if not isinstance(c, bytes))  # text, not geometry
     return path.read_text(encoding="utf-8")
 
 
@@ -198,6 +218,8 @@ def test_postcodes_counted_on_liverpools_small_areas_with_suppression(app_url, p
             assert rows.loc[code, "status"] == "suppressed" and pd.isna(rows.loc[code, "value"])
         else:
             assert rows.loc[code, "value"] == n and rows.loc[code, "status"] == "ok"
+    for name in ("Fingertips CSV", "Workbook (Excel)", "GeoPackage (QGIS)"):  # every other download of the map
+        _no_postcode(_file_text(_saved(pg, name, tmp_path)), written, name)
     districts = pd.read_csv(pd.io.common.StringIO(whole), comment="#").set_index("area_code")
     assert districts.loc[LIVERPOOL, "value"] == 12 + 2 + 8  # the district's count, from the unsuppressed rows
     assert blocked.urls == []
