@@ -143,8 +143,8 @@ _ABLE_TO: Final = (
     "the area under the cross in the middle",
     "find any area by typing its name, code or a postcode, instead of looking for it on a map",
     "use presentation mode (large type, black on white, no sidebar) on the map, target and pack pages",
-    "download every map's figures as a table (CSV or Excel workbook) and the meeting pack as a tagged PDF or "
-    "an HTML page",
+    "download the figures behind each map as a table (CSV; on the map page also an Excel workbook) and the "
+    "meeting pack as a tagged PDF or an HTML page",
 )
 #: The statement's section headings a step below its title in size too (Streamlit's h2 is larger than the title).
 _STATEMENT_CSS: Final = ("<style>[data-testid='stMain'] h2 { font-size: 1.4rem !important; }"
@@ -231,8 +231,8 @@ def accessibility_page() -> None:
                 "does not apply, and we treat them as in scope.")
 
     st.header("What we're doing to improve accessibility")
-    st.markdown("We test every page with automated checks each time the website changes, and fix what they find "
-                "before it is published. The plans are listed with each problem above.")
+    st.markdown("The automated checks listed below are part of the atlas's browser tests, so a change that brings "
+                "a new violation fails them. Our plan for each known problem is given with it above.")
 
     st.header("Preparation of this accessibility statement")
     st.markdown(
@@ -249,8 +249,13 @@ def accessibility_page() -> None:
         "being checked and added), the national small-area map (whole and with a small area chosen), each view "
         "of the Spearhead areas page, the target small areas page (and in presentation mode), the meeting pack "
         "(and in presentation mode), About the data and this statement. axe reports no violation on any of them.\n"
-        "- **By hand**: the whole site by keyboard; the map and pack pages at 320 CSS pixels wide and at "
-        "1366x768 zoomed to 200%; chart text measured against its background (axe cannot read inside a chart); "
+        "- **Keyboard**: the browser tests tab to the map, move it with the arrow keys, drill down with Enter "
+        "and check where the keyboard lands; the other pages are Streamlit's own buttons, boxes and links.\n"
+        "- **Reflow**: every page at 320 CSS pixels wide and at 1366x768 zoomed to 200%, checked for content "
+        "wider than the screen (only the About page's data tables scroll sideways, as tables may); the map, "
+        "pack, About and this page also tested for a title under the header and button labels cut short, and "
+        "looked at.\n"
+        "- **By hand**: chart text measured against its background (axe cannot read inside a chart); "
         "axe's 'needs review' results read one by one (the upload boxes above are what is left).\n"
         "- **The PDF pack**: its language (en-GB), title, structure tree in reading order, and the alternative "
         "text of the map and the trend chart, read back with `pdfinfo`."
