@@ -136,6 +136,11 @@ def test_a_2019_district_on_2011_small_areas_opens_as_wards_from_its_link(app_ur
     pg.get_by_text("Best-fit wards in Liverpool: IMD 2019", exact=False).first.wait_for(timeout=30_000)
     assert _query(pg)["wards"] == "1" and _query(pg)["vintage"] == "2019"
     assert pg.get_by_role("radio", name=SHOW_WARDS).is_checked()
+    settle(pg)
+    pg.get_by_role("radio", name=SHOW_WARDS).focus()  # the switch works from the keyboard too
+    pg.keyboard.press("ArrowLeft")
+    pg.wait_for_function("() => !window.location.search.includes('wards=')", timeout=30_000)
+    pg.get_by_text("Small areas in Liverpool", exact=False).first.wait_for(timeout=60_000)
     assert blocked.urls == []
 
 
