@@ -35,7 +35,13 @@ def map_figures(view: View, indicator: Indicator, drawn: Drawn) -> MapFigures:
     return MapFigures(view=view, indicator=indicator, joined=drawn.joined, classification=drawn.classification,
                       categories=drawn.categories, scheme=drawn.scheme, legend=drawn.legend,
                       england_row=upload.england_row(view.indicator_id, period=view.period, sex=view.sex),
-                      attribution=attribution())
+                      attribution=_with_own(attribution(), indicator))
+
+
+def _with_own(base: str, indicator: Indicator) -> str:
+    """The data's attribution, and an upload's own (the OS, Royal Mail and ONS lines of a layer counted by postcode)."""
+    own = indicator.source.attribution if indicator.indicator_id.startswith(upload.PREFIX) else ""
+    return f"{base} {own}" if own and own not in base else base
 
 
 def _small_figures(view: View, small: SmallAreas, sex: str, attribution: str) -> MapFigures:
@@ -48,7 +54,7 @@ def _small_figures(view: View, small: SmallAreas, sex: str, attribution: str) ->
 def _gpkg(figures: MapFigures, view: View, small: SmallAreas | None, sex: str) -> bytes:
     layers = [("areas", figures)]
     if small is not None:
-        layers.append(("small_areas", _small_figures(view, small, sex, figures.attribution)))
+        layers.append(("small_areas", _small_figures(view, small, sex, _with_own(figures.attribution, small.indicator))))
     return geopackage(layers)
 
 

@@ -148,13 +148,14 @@ def _saved(page, name: str, folder: Path) -> Path:
 
 
 def _file_text(path: Path) -> str:
-    """Every text a downloaded file holds: a workbook's cells, a GeoPackage's rows, else the file's text."""
+    """Every text a downloaded file holds: a workbook's cells, a GeoPackage's rows (and what it says of its layers),
+    else the file's text."""
     if path.suffix == ".xlsx":
         book = openpyxl.load_workbook(path, read_only=True)
         return "\n".join(str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
     if path.suffix == ".gpkg":
         with sqlite3.connect(path) as db:
-            tables = [t for (t,) in db.execute("select table_name from gpkg_contents")]
+            tables = ["gpkg_contents", *(t for (t,) in db.execute("select table_name from gpkg_contents"))]
             rows = [row for t in tables for row in db.execute(f'select * from "{t}"')]  # noqa: S608
         return "\n".join(str(c) for row in rows for c in row if not isinstance(c, bytes))  # text, not geometry
     return path.read_text(encoding="utf-8")
@@ -219,7 +220,9 @@ def test_postcodes_counted_on_liverpools_small_areas_with_suppression(app_url, p
         else:
             assert rows.loc[code, "value"] == n and rows.loc[code, "status"] == "ok"
     for name in ("Fingertips CSV", "Workbook (Excel)", "GeoPackage (QGIS)"):  # every other download of the map
-        _no_postcode(_file_text(_saved(pg, name, tmp_path)), written, name)
+        text = _file_text(_saved(pg, name, tmp_path))
+        _no_postcode(text, written, name)
+        assert "OS Code-Point Open, April 2025" in text, f"{name} lacks the postcode attribution"
     districts = pd.read_csv(pd.io.common.StringIO(whole), comment="#").set_index("area_code")
     assert districts.loc[LIVERPOOL, "value"] == 12 + 2 + 8  # the district's count, from the unsuppressed rows
     assert blocked.urls == []
