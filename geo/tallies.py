@@ -302,11 +302,12 @@ def _count(level: str, vintage: str, sums: dict[str, pd.Series], threshold: int,
     population = pop.reindex(counted.index) if pop is not None else pd.Series(np.nan, index=counted.index)
     out = pd.DataFrame({"area_code": counted.index.astype(str), "count": counted.to_numpy(dtype="float64"),
                         "population": population.to_numpy(dtype="float64")})
-    out["rate_per_1000"] = (1000 * out["count"] / out["population"]).round(1)
+    # Not rounded: a district's rate of a few people per 1,000 would read 0.0 (the map writes what it needs).
+    out["rate_per_1000"] = 1000 * out["count"] / out["population"]
     ci = intervals.with_levels("rate", out["count"], out["population"], multiplier=1000)
     limits = [intervals.column(side, level) for level in intervals.LEVELS for side in ("lower", "upper")]
     for name in limits:
-        out[name] = ci[name].round(1)
+        out[name] = ci[name]
     out["ci_method"] = ci["ci_method"]
     no_people = out["population"].isna() | (out["population"] <= 0)
     out.loc[no_people, "ci_method"] = intervals.no_interval("no resident population held for this area")

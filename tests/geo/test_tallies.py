@@ -131,7 +131,13 @@ def test_threshold_can_be_lowered_and_counts_weight_rows() -> None:
     assert lsoa.loc[LIVERPOOL_LSOA11, "count"] == 3  # 2 + a blank count of 1
     lad = result.table("lad", "2023").set_index("area_code")
     assert lad.loc["E09000033", "count"] == 7
-    assert lad.loc["E09000033", "rate_per_1000"] == pytest.approx(round(7000 / lad.loc["E09000033", "population"], 1))
+    assert lad.loc["E09000033", "rate_per_1000"] == pytest.approx(7000 / lad.loc["E09000033", "population"])
+
+
+def test_a_small_rate_of_a_large_area_is_not_rounded_away() -> None:
+    lad = tally(pd.Series(["L1 0AA"] * 6)).table("lad", "2023").set_index("area_code").loc["E08000012"]
+    assert lad["rate_per_1000"] == pytest.approx(6000 / lad["population"]) and lad["rate_per_1000"] > 0
+    assert 0 < lad["lower_ci_95"] < lad["rate_per_1000"] < lad["upper_ci_95"]
 
 
 def test_a_bad_count_is_a_listed_row_not_a_guess() -> None:
@@ -196,8 +202,10 @@ def test_each_rate_has_ohids_intervals_at_both_levels_and_names_its_method(area:
     (lo95, hi95), (lo998, hi998), method = PUBLISHED_COUNT_LIMITS[events]
     per = 1000 / row["population"]
     assert row["count"] == events
-    assert (row["lower_ci_95"], row["upper_ci_95"]) == (round(lo95 * per, 1), round(hi95 * per, 1))
-    assert (row["lower_ci_99_8"], row["upper_ci_99_8"]) == (round(lo998 * per, 1), round(hi998 * per, 1))
+    assert (row["lower_ci_95"], row["upper_ci_95"]) == (pytest.approx(lo95 * per, rel=1e-6),
+                                                        pytest.approx(hi95 * per, rel=1e-6))
+    assert (row["lower_ci_99_8"], row["upper_ci_99_8"]) == (pytest.approx(lo998 * per, rel=1e-6),
+                                                            pytest.approx(hi998 * per, rel=1e-6))
     assert row["ci_method"] == method
 
 
