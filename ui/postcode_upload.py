@@ -11,6 +11,7 @@ Widgets only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def panel(listed: PostcodeList, view: View, *, file_key: str, add: Add) -> None:
     counts_by = st.selectbox(
         "Each row counts", [_ONE, *listed.numbers], key=f"pc_count_column_{file_key[:12]}",
         index=1 + list(listed.numbers).index(listed.count_column) if listed.count_column else 0,
-        format_func=lambda c: f"the number in “{as_text(c, limit=40)}”" if c else "1 (a row per person, household or event)",
+        format_func=lambda c: f"the number in “{_plain(c, limit=40)}”" if c else "1 (a row per person, household or event)",
         help="Use a column of whole numbers when each row stands for several people, households or events.",
     )
     sets = list(SETS)
@@ -114,10 +115,10 @@ def panel(listed: PostcodeList, view: View, *, file_key: str, add: Add) -> None:
         return
     if not st.button("Add to map", key="pc_add", type="primary"):
         return
-    label = as_text(counts_by, limit=30) if counts_by else f"Rows of {as_text(Path(listed.file_name).stem, limit=22)}"
+    label = (_plain(counts_by, limit=30) if counts_by else "") or f"Rows of {_plain(Path(listed.file_name).stem, limit=22)}"
     indicator = add(lambda indicator_id: postcode_uploads.layer(
         counted, level=chosen[0], vintage=chosen[1], measure=measure, indicator_id=indicator_id, label=label,
-        file_name=as_text(listed.file_name, limit=60), period="your file"))
+        file_name=_plain(listed.file_name, limit=60), period="your file"))
     changes = query_after(view, indicator, chosen)
     for name, value in changes.items():
         if value is None:
@@ -162,3 +163,9 @@ def _summary(counted: Tally, chosen: tuple[str, str]) -> str:
     shown = int((table["count"] > 0).sum())
     return (f"On {SETS[chosen]}: {shown:,} of {len(table):,} areas have a count to show, {suppressed:,} suppressed "
             f"(fewer than {counted.threshold}) and the rest none.")
+
+
+def _plain(text: str, *, limit: int) -> str:
+    """A name from the file made plain, as :mod:`ui.upload` makes its columns' (titles and legends are Markdown)."""
+    text = re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f<>\[\]{}*_`#|\\~^$]", " ", str(text))).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."

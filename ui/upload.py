@@ -5,7 +5,9 @@ never on disk, never in ``st.cache_data``/``st.cache_resource`` (shared by every
 session). The map page reads indicators, combinations, values and England's value
 through :func:`catalogue`, :func:`combos`, :func:`values` and :func:`england_row`,
 which fall back to the shared catalogue for everything that is not an upload.
-Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets only.
+Checking and reshaping the file is :mod:`geo.uploads`; this module is widgets only. A file
+that is a list of postcodes (a row per person, household or event) is counted by area in
+:mod:`ui.postcode_upload` and added here as a layer like any other.
 """
 
 from __future__ import annotations

@@ -301,3 +301,18 @@ def test_rates_per_1000_on_districts_move_the_map_there(data_dir) -> None:
     (layer,) = at.session_state["_uploads"].values()
     assert layer.indicator.unit == "per 1,000 residents" and layer.indicator.has_ci
     assert "per 1,000 residents" in _legend_text(at)
+
+
+def test_a_count_columns_name_reaches_the_map_as_plain_text(data_dir) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update({"level": "lad", "vintage": "2023"})
+    at.run()
+    data = b"Postcode,<img src=x onerror=alert(1)> **People** [x](https://evil.example)\nL1 0AA,5\nM1 1AE,6\n"
+    at.file_uploader(key="upload_file").set_value(("list.csv", data, "text/csv")).run()
+    count_by = next(s for s in at.selectbox if str(s.key).startswith("pc_count_column"))
+    assert str(count_by.value).startswith("<img")  # its header says People: it counts each row
+    at.button(key="pc_add").click().run()
+    assert _errors(at) == []
+    (layer,) = at.session_state["_uploads"].values()
+    for text in (layer.indicator.title, layer.indicator.label, layer.indicator.description):
+        assert not any(c in text for c in "<>*[]"), text
