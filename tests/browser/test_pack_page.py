@@ -102,7 +102,7 @@ def test_the_pack_says_what_the_map_panel_says(app_url, page, data_dir, code: st
     settle(pg)
     pg.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
     pg.keyboard.type(name)
-    pg.get_by_role("option", name=f"{name} (local authority district", exact=False).first.click()
+    pg.get_by_role("option", name=f"{name} (district {code}", exact=False).first.click()
     pg.get_by_role("heading", name=f"{name}: health and deprivation").wait_for(timeout=60_000)
     settle(pg)
     in_pack = {label: _visible_item(pg, label) for label in (CVD, PREMATURE)}
