@@ -49,6 +49,7 @@ __all__ = [
     "ENGLAND_CENTRE",
     "ENGLAND_ZOOM",
     "TOOLTIP_CSS",
+    "PatternDefs",
     "base_map",
     "choropleth_layer",
     "outline_layer",
@@ -261,7 +262,7 @@ def choropleth_layer(
     )
     _KeyboardTarget(title=f"{title}, {period}", opens=opens).add_to(layer)
     group = folium.FeatureGroup(name=e(name))
-    _HatchDefs().add_to(group)
+    PatternDefs(HATCH_ID, hatch_svg(), name="HatchDefs").add_to(group)
     layer.add_to(group)
     seed = json.dumps([name, fields, aliases, data, styles, highlight, opens], sort_keys=True, default=str)
     return set_stable_ids(group, seed=f"choropleth:{seed}")
@@ -305,8 +306,8 @@ def set_stable_ids(element: Element, *, seed: str) -> Any:
 
 
 # ---------------------------------------------------------------- helpers
-class _HatchDefs(MacroElement):
-    """Adds the SVG pattern that hatches missing areas to the page, once."""
+class PatternDefs(MacroElement):
+    """Adds one SVG pattern (``svg`` defining ``pattern_id``) to the page, once: the missing-area hatch, the gap stripes."""
 
     _template = Template(
         """
@@ -317,11 +318,11 @@ SCRIPT
             "choropleth.js", "hatchDefs", indent=8, HATCH_ID="{{ this.hatch_id|tojson }}", SVG="{{ this.svg|tojson }}"))
     )
 
-    def __init__(self) -> None:
+    def __init__(self, pattern_id: str, svg: str, *, name: str) -> None:
         super().__init__()
-        self._name = "HatchDefs"
-        self.hatch_id = HATCH_ID
-        self.svg = hatch_svg()
+        self._name = name
+        self.hatch_id = pattern_id
+        self.svg = svg
 
 
 class _KeyboardTarget(MacroElement):

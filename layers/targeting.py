@@ -22,11 +22,8 @@ from typing import Final
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
-from folium.template import Template
 
-from layers import js
-from layers.choropleth import set_stable_ids
+from layers.choropleth import PatternDefs, set_stable_ids
 
 __all__ = [
     "GAP_CLASS",
@@ -64,25 +61,6 @@ def _pattern_svg() -> str:
         f'<line x1="0" y1="0" x2="0" y2="7" stroke="{GAP_COLOUR}" stroke-width="3"/>'
         "</pattern></defs></svg>"
     )
-
-
-class _GapDefs(MacroElement):
-    """Adds the gap stripes' SVG pattern to the page, once (the same script as the missing-area hatch)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-SCRIPT
-        {% endmacro %}
-        """.replace("SCRIPT", js.inline(
-            "choropleth.js", "hatchDefs", indent=8, HATCH_ID="{{ this.hatch_id|tojson }}", SVG="{{ this.svg|tojson }}"))
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "GapDefs"
-        self.hatch_id = GAP_PATTERN_ID
-        self.svg = _pattern_svg()
 
 
 def _style(*, striped: bool) -> dict[str, object]:
@@ -132,7 +110,7 @@ def gap_layer(gaps: gpd.GeoDataFrame, *, gap_km: float, striped: bool = True, pr
         className=GAP_CLASS,
     ).add_to(group)
     if striped:
-        _GapDefs().add_to(group)
+        PatternDefs(GAP_PATTERN_ID, _pattern_svg(), name="GapDefs").add_to(group)
     seed = "|".join(f"{c}:{m}" for c, m in zip(table["area_code"], shapes["distance_m"], strict=True))
     return set_stable_ids(group, seed=f"gaps:{gap_km:g}:{striped}:{seed}")
 
