@@ -97,8 +97,9 @@ class PostcodeList(SessionOwned):
 def read(data: bytes, *, file_name: str, sheet: str | None = None) -> PostcodeList | None:
     """The file as a list of postcodes, or ``None`` when no column of it holds postcodes or addresses.
 
-    The header is the first row as wide as the table (a title line above it is narrower), unless
-    that row already holds a postcode (then the file has no header). Every row below it, to the
+    The header is the first row naming the postcode column ("Postcode", "Address"), else the first
+    row as wide as the table (a title line above it is narrower), unless that row already holds a
+    postcode (then the file has no header). Every row below it, to the
     last row holding anything, is a data row: nothing is left out, so the rows read are the
     file's. Raises :class:`~geo.errors.UploadError` as :func:`geo.spreadsheet.read` does.
     """
@@ -107,15 +108,20 @@ def read(data: bytes, *, file_name: str, sheet: str | None = None) -> PostcodeLi
     top = [i for i, r in enumerate(rows[:_TITLE_SCAN * 20]) if any(spreadsheet.text(c) for c in r)]
     if not top:
         return None
-    widths = sorted(_width(rows[i]) for i in top[:200])
-    wide = widths[len(widths) // 2] >= 2
-    header_at = next((i for i in top[:_TITLE_SCAN] if not wide or _width(rows[i]) >= 2), top[0])
     width = max(len(r) for r in rows)
-    sample = [_cells(r, width) for r in rows[header_at + 1: header_at + 1 + _SAMPLE]]
-    found = _key_column(_cells(rows[header_at], width), sample)
+    heads = [_cells(rows[i], width) for i in top[:_TITLE_SCAN]]
+    hinted = [any(_names_key(row[j]) for row in heads) for j in range(width)]
+    found = _key_column(hinted, [_cells(r, width) for r in rows[top[0]: top[0] + _SAMPLE]])
     if found is None:
         return None
     key, addresses = found
+    # The header: the first row naming the column (a title line above it may be as wide), else the first row as
+    # wide as the table (a title line is narrower).
+    widths = sorted(_width(rows[i]) for i in top[:200])
+    wide = widths[len(widths) // 2] >= 2
+    named = [i for i, row in zip(top, heads, strict=False) if _names_key(row[key])]
+    header_at = named[0] if named else next((i for i in top[:_TITLE_SCAN] if not wide or _width(rows[i]) >= 2), top[0])
+    sample = [_cells(r, width) for r in rows[header_at + 1: header_at + 1 + _SAMPLE]]
     header = _cells(rows[header_at], width)
     if normalise(header[key]) is not None or extract_postcode(header[key]) is not None:
         start, names = header_at, [f"column {j + 1}" for j in range(width)]  # no header: the first row is data
@@ -128,14 +134,19 @@ def read(data: bytes, *, file_name: str, sheet: str | None = None) -> PostcodeLi
     postcodes = pd.Series([spreadsheet.text(r[key]) if key < len(r) else "" for r in body], dtype="string")
     numbers = {names[j]: pd.Series([spreadsheet.text(r[j]) if j < len(r) else "" for r in body], dtype="string")
                for j in _number_columns(sample, key, width)}
-    hinted = [name for name in numbers if _COUNT_HINT.search(name)]
+    counting = [name for name in numbers if _COUNT_HINT.search(name)]
     titles = [i + 1 for i in top if i < header_at]
     skipped = (f"Skipped {len(titles)} title line{'s' if len(titles) > 1 else ''} above the header "
                f"(row{'s' if len(titles) > 1 else ''} {', '.join(map(str, titles))}).",) if titles else ()
     return PostcodeList(file_name=file_name, file_format=grid.file_format, sheet=grid.sheet, sheets=grid.sheets,
                         column=names[key], addresses=addresses, postcodes=postcodes, numbers=numbers,
-                        count_column=hinted[0] if len(hinted) == 1 else None, first_row=start + 1,
+                        count_column=counting[0] if len(counting) == 1 else None, first_row=start + 1,
                         skipped=skipped)
+
+
+def _names_key(cell: str) -> bool:
+    """Whether a cell names a column of postcodes or addresses ("Postcode", "Home address"), not holds one."""
+    return bool(_KEY_HINT.search(cell)) and normalise(cell) is None and extract_postcode(cell) is None
 
 
 def _width(row: list[object]) -> int:
@@ -156,19 +167,21 @@ def _names(header: list[str]) -> list[str]:
     return out
 
 
-def _key_column(header: list[str], sample: list[list[str]]) -> tuple[int, bool] | None:
-    """(column, holds addresses) of the column most of whose cells are postcodes or end in one; ``None`` if none."""
+def _key_column(hinted: list[bool], sample: list[list[str]]) -> tuple[int, bool] | None:
+    """(column, holds addresses) of the column most of whose cells are postcodes or end in one; ``None`` if none.
+
+    ``hinted``: whether a row at the top names the column (postcode, address); it may then hold fewer.
+    """
     best: tuple[float, int, bool] | None = None
-    for j, name in enumerate(header):
+    for j, hint in enumerate(hinted):
         cells = pd.Series([r[j] for r in sample if r[j]], dtype="object")
         if cells.empty:
             continue
         share = postcode_share(cells)
         rest = cells[cells.map(lambda v: normalise(v) is None)]
         address = float(rest.map(lambda v: extract_postcode(v) is not None).sum()) / len(cells) if len(rest) else 0.0
-        hinted = bool(_KEY_HINT.search(name))
-        score = max(share, address) + (0.25 if hinted else 0.0)
-        if max(share, address) >= (_SHARE - 0.2 if hinted else _SHARE) and (best is None or score > best[0]):
+        score = max(share, address) + (0.25 if hint else 0.0)
+        if max(share, address) >= (_SHARE - 0.2 if hint else _SHARE) and (best is None or score > best[0]):
             best = (score, j, address > share)
     return None if best is None else (best[1], best[2])
 
