@@ -56,7 +56,7 @@ def fingertips_id(indicator: Indicator) -> int | None:
     Examples
     --------
     >>> from geo.catalogue import Indicator, Source
-    >>> fingertips_id(Indicator("le_birth", "Life expectancy", "", "years", "higher_is_better", "", Source("ONS", "")))
+    >>> fingertips_id(Indicator("le_birth", "Life expectancy", "", "years", "higher_is_better", "", Source("ONS", "", "")))
     90366
     """
     for series in SERIES:
