@@ -64,7 +64,7 @@ LOOKUP_ROUTES: dict[int, str] = {
 _FULL = re.compile(r"^([A-Z]{1,2})([0-9][A-Z0-9]?)([0-9])([A-Z]{2})$")
 _SPACES = re.compile(r"\s+")
 # Postcodes with no place: British Forces (BFPO), Girobank, overseas territories, Santa.
-_NON_GEOGRAPHIC = re.compile(r"^(BF1|BX\d|GIR|XX|ZZ|ASCN|BBND|BIQQ|FIQQ|PCRN|SIQQ|STHL|TDCU|TKCA|SAN)")
+_NON_GEOGRAPHIC = re.compile(r"^(BF1|BX\d|GIR0AA|XX\d|ZZ\d|(ASCN|BBND|BIQQ|FIQQ|PCRN|SIQQ|STHL|TDCU|TKCA)1ZZ|SANTA1)")
 _ELSEWHERE = {
     "S": "Scotland", "W": "Wales", "N": "Northern Ireland", "L": "the Channel Islands",
     "M": "the Isle of Man",
@@ -256,7 +256,7 @@ def find_many(postcodes: pd.Series, *, data_dir: Path = DATA_DIR) -> pd.DataFram
     term = np.where(hit, table.columns["terminated"][i], 0)
     status = np.select(
         [text.to_numpy() == "", hit & (term > 0), hit, no_place, other,
-         text.str.match(_NON_GEOGRAPHIC.pattern).fillna(False).to_numpy(dtype=bool)],
+         text.str.replace(" ", "", regex=False).str.match(_NON_GEOGRAPHIC.pattern).fillna(False).to_numpy(dtype=bool)],
         ["invalid", "terminated", "live", "non-geographic", "elsewhere", "non-geographic"],
         default="unknown",
     )

@@ -126,3 +126,10 @@ def test_real_table(typed: str, lsoa11: str, ward: str | None) -> None:
     assert result.postcode is not None and result.postcode.lsoa11_code == lsoa11
     if ward:
         assert result.postcode.ward_code == ward
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Sandwell", False), ("Girton", False), ("XXL", False), ("GIR 0AA", True), ("BF1 3AA", True), ("L1 0AA", True),
+], ids=["sandwell", "girton", "xxl", "girobank", "bfpo", "liverpool"])
+def test_place_names_are_not_taken_for_non_geographic_postcodes(text: str, expected: bool) -> None:
+    assert postcodes.looks_like_postcode(text) is expected
