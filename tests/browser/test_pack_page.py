@@ -20,7 +20,8 @@ def test_pack_page_shows_the_area_and_its_figures(app_url, page, data_dir) -> No
     pg.goto(f"{app_url}/pack?area={LIVERPOOL}")
     pg.get_by_role("heading", name=content.title).wait_for(timeout=60_000)
     pg.get_by_text(content.figures[0].sentence).first.wait_for(timeout=30_000)
-    assert pg.get_by_role("button", name="Download pack (PDF, one A4 page)").is_visible()
+    # The download buttons are drawn after the figures: wait for the button, do not sample it once.
+    pg.get_by_role("button", name="Download pack (PDF, one A4 page)").wait_for(state="visible", timeout=30_000)
     assert blocked.urls == []
     assert axe_violations(pg) == []
 
