@@ -127,15 +127,10 @@ MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def click_area(page: object, area_code: str) -> None:
-    """Click an area as a person does: one mouse click on the visible middle of its polygon.
-
-    No forced click and no scrolling first: if the polygon is not where the user sees
-    it, the test fails the way a user would.
-    """
+def area_point(page: object, area_code: str) -> tuple[float, float]:
+    """Where an area's visible middle is on the page (page pixels); fails if it is not drawn or off screen."""
     frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)  # type: ignore[attr-defined]
-    frame = frame_el.content_frame()
-    point = frame.evaluate(
+    point = frame_el.content_frame().evaluate(
         """(code) => {
             let hit = null;
             window.map.eachLayer((l) => {
@@ -154,7 +149,62 @@ def click_area(page: object, area_code: str) -> None:
     x, y = box["x"] + point["x"], box["y"] + point["y"]
     viewport = page.viewport_size  # type: ignore[attr-defined]
     assert 0 <= x < viewport["width"] and 0 <= y < viewport["height"], f"{area_code} is off screen at ({x:.0f}, {y:.0f})"
-    page.mouse.click(x, y)  # type: ignore[attr-defined]
+    return x, y
+
+
+def click_area(page: object, area_code: str) -> None:
+    """Click an area as a person does: one mouse click on the visible middle of its polygon.
+
+    No forced click and no scrolling first: if the polygon is not where the user sees
+    it, the test fails the way a user would.
+    """
+    page.mouse.click(*area_point(page, area_code))  # type: ignore[attr-defined]
+
+
+def hover_area(page: object, area_code: str) -> None:
+    """Move the mouse onto an area's visible middle, from just beside it, as a person points at it."""
+    x, y = area_point(page, area_code)
+    page.mouse.move(x - 3, y - 3)  # type: ignore[attr-defined]
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+
+
+def area_tooltip(page: object, area_code: str) -> str:
+    """Point at an area and read the tooltip that opens."""
+    hover_area(page, area_code)
+    frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()  # type: ignore[attr-defined]
+    tip = frame.locator(".leaflet-tooltip").last
+    tip.wait_for(timeout=30_000)
+    return str(tip.inner_text())
+
+
+def download(page: object, name: str, folder: Path | None = None, *, timeout_ms: int = 30_000) -> Path:
+    """Press a download button with the mouse, as a person does, and return the file the browser saved.
+
+    With ``folder``, the file is kept there under the name the page gave it (its suffix says what it is).
+
+    A click that lands while a map component reruns the page is answered by a button that is
+    gone (Streamlit keeps spinning); a person clicks again, so up to three clicks.
+    """
+    for attempt in range(3):
+        settle(page)
+        page.wait_for_timeout(1_500)  # type: ignore[attr-defined]  # a map's late value can start one more run
+        settle(page)
+        button = page.get_by_role("button", name=name, exact=True).first  # type: ignore[attr-defined]
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert box is not None, f"{name} is not visible"
+        try:
+            with page.expect_download(timeout=timeout_ms) as saved:  # type: ignore[attr-defined]
+                page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    if folder is None:
+        return Path(saved.value.path())
+    path = folder / saved.value.suggested_filename
+    saved.value.save_as(path)
+    return path
 
 
 def upload_file(page: object, path: Path) -> None:
@@ -162,6 +212,7 @@ def upload_file(page: object, path: Path) -> None:
     page.get_by_text("Your own data", exact=True).click()  # type: ignore[attr-defined]
     browse = page.get_by_role("button", name="Upload", exact=True)  # type: ignore[attr-defined]
     browse.wait_for(timeout=30_000)
+    settle(page)  # a click while the sidebar still reruns can land on a button about to be replaced
     with page.expect_file_chooser() as chooser:  # type: ignore[attr-defined]
         browse.click()
     chooser.value.set_files(str(path))

@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import click_area, settle
+from tests.browser.conftest import click_area, download, settle
 
 pytestmark = pytest.mark.browser
 
@@ -35,24 +35,7 @@ FINGERTIPS = [
 
 def _download(page, name: str, folder: Path) -> Path:
     """Press a download button with the mouse (again if a rerun swallowed the click); the file saved."""
-    for attempt in range(3):
-        settle(page)
-        page.wait_for_timeout(1_500)  # a map component's late value can start one more run: let it come and go
-        settle(page)
-        button = page.get_by_role("button", name=name, exact=True)
-        button.scroll_into_view_if_needed()
-        box = button.bounding_box()
-        assert box is not None, f"{name} is not visible"
-        try:
-            with page.expect_download(timeout=30_000) as download:
-                page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    path = folder / download.value.suggested_filename
-    download.value.save_as(path)
-    return path
+    return download(page, name, folder)
 
 
 def test_the_map_downloads_a_workbook_a_fingertips_csv_and_a_styled_geopackage(app_url, page, tmp_path) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from geo import lag
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, settle
 
 pytestmark = pytest.mark.browser
 
@@ -17,22 +17,7 @@ BLACKPOOL = "E06000009"
 
 def _hover(page, area_code: str) -> None:
     """Move the mouse over the visible middle of an area's polygon, as a person points at it."""
-    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    point = frame_el.content_frame().evaluate(
-        """(code) => {
-            let hit = null;
-            window.map.eachLayer((l) => {
-                if (!hit && l.feature && l.feature.properties.area_code === code && l.getCenter) {
-                    hit = window.map.latLngToContainerPoint(l.getCenter());
-                }
-            });
-            return hit && {x: hit.x, y: hit.y};
-        }""",
-        area_code,
-    )
-    box = frame_el.bounding_box()
-    page.mouse.move(box["x"] + point["x"] + 3, box["y"] + point["y"] + 3, steps=3)
-    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"], steps=3)
+    hover_area(page, area_code)
 
 
 def _query(page) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pytest
 from geo import boundaries
 from geo._paths import DATA_DIR
 from geo.postcodes import normalise
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, settle, upload_file
+from tests.browser.conftest import ARTIFACTS, area_point, area_tooltip, download, settle, upload_file
 
 pytestmark = [
     pytest.mark.browser,
@@ -80,42 +80,6 @@ def _liverpool_file(path: Path) -> tuple[dict[str, int | None], list[str], list[
     return {a: 12, b: None, c: 8}, snippets, written
 
 
-def _point(page, area_code: str) -> tuple[float, float]:
-    """Where an area's visible middle is on the page."""
-    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    point = frame_el.content_frame().evaluate(
-        """(code) => {
-            let hit = null;
-            window.map.eachLayer((l) => {
-                if (!hit && l.feature && l.feature.properties && l.feature.properties.area_code === code && l.getCenter) {
-                    hit = window.map.latLngToContainerPoint(l.getCenter());
-                }
-            });
-            if (!hit) return null;
-            const box = window.map.getContainer().getBoundingClientRect();
-            return {x: box.left + hit.x, y: box.top + hit.y};
-        }""",
-        area_code,
-    )
-    assert point is not None, f"{area_code} is not drawn on the map"
-    box = frame_el.bounding_box()
-    x, y = box["x"] + point["x"], box["y"] + point["y"]
-    assert 0 <= x < 1366 and 0 <= y < 768, f"{area_code} is off screen at ({x:.0f}, {y:.0f})"
-    return x, y
-
-
-def _tooltip(page, area_code: str) -> str:
-    """Move the mouse over an area as a person does; the tooltip's text."""
-    x, y = _point(page, area_code)
-    page.mouse.move(x - 4, y - 4)
-    page.mouse.move(x, y)
-    frame = page.wait_for_selector(MAP_FRAME).content_frame()
-    tip = frame.locator(".leaflet-tooltip").last
-    tip.wait_for(timeout=30_000)
-    page.wait_for_timeout(300)
-    return str(tip.inner_text())
-
-
 def _click(page, locator) -> None:
     """One mouse click on the visible middle of an element."""
     locator.scroll_into_view_if_needed()
@@ -126,25 +90,7 @@ def _click(page, locator) -> None:
 
 def _download(page, name: str, folder: Path) -> str:
     """Press a download button with the mouse (again if a rerun swallowed the click); the file's text."""
-    return _saved(page, name, folder).read_text(encoding="utf-8")
-
-
-def _saved(page, name: str, folder: Path) -> Path:
-    """Press a download button with the mouse (again if a rerun swallowed the click); the file saved."""
-    for attempt in range(3):
-        settle(page)
-        page.wait_for_timeout(1_000)
-        settle(page)
-        try:
-            with page.expect_download(timeout=45_000) as download:
-                _click(page, page.get_by_role("button", name=name, exact=True).first)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    path = folder / download.value.suggested_filename
-    download.value.save_as(path)
-    return path
+    return download(page, name, folder, timeout_ms=45_000).read_text(encoding="utf-8")
 
 
 def _file_text(path: Path) -> str:
@@ -176,7 +122,7 @@ def test_postcodes_counted_on_liverpools_small_areas_with_suppression(app_url, p
     pg.goto(f"{app_url}/?level=lad&vintage=2023")
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=90_000)
     settle(pg)
-    x, y = _point(pg, LIVERPOOL)
+    x, y = area_point(pg, LIVERPOOL)
     pg.mouse.click(x, y)
     pg.wait_for_function(f"() => new URLSearchParams(location.search).get('area') === '{LIVERPOOL}'", timeout=60_000)
     settle(pg)
@@ -201,11 +147,11 @@ def test_postcodes_counted_on_liverpools_small_areas_with_suppression(app_url, p
     assert "Suppressed (numbers too small to publish) (1 area)" in legend, legend
     pg.screenshot(path=str(SHOTS / "postcode_upload_map.png"))
     suppressed = next(code for code, n in expected.items() if n is None)
-    tip = _tooltip(pg, suppressed)
+    tip = area_tooltip(pg, suppressed)
     pg.screenshot(path=str(SHOTS / "postcode_upload_tooltip.png"))
     assert "Suppressed" in tip and "fewer than 5" in tip, tip
     shown = next(code for code, n in expected.items() if n == 12)
-    assert "12" in _tooltip(pg, shown)
+    assert "12" in area_tooltip(pg, shown)
     pg.mouse.move(1300, 20)  # off the map: its tooltip closes
     small = _download(pg, "Small areas (CSV)", tmp_path)
     whole = _download(pg, "Table (CSV)", tmp_path)
@@ -220,7 +166,7 @@ def test_postcodes_counted_on_liverpools_small_areas_with_suppression(app_url, p
         else:
             assert rows.loc[code, "value"] == n and rows.loc[code, "status"] == "ok"
     for name in ("Fingertips CSV", "Workbook (Excel)", "GeoPackage (QGIS)"):  # every other download of the map
-        text = _file_text(_saved(pg, name, tmp_path))
+        text = _file_text(download(pg, name, tmp_path, timeout_ms=45_000))
         _no_postcode(text, written, name)
         assert "OS Code-Point Open, April 2025" in text, f"{name} lacks the postcode attribution"
     districts = pd.read_csv(pd.io.common.StringIO(whole), comment="#").set_index("area_code")

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, click_area, serve_app, settle, upload_file
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, click_area, download, serve_app, settle, upload_file
 
 pytestmark = pytest.mark.browser
 
@@ -70,22 +70,8 @@ def _legend_numbers(page, title: str) -> list[float]:
 
 
 def _download(page, name: str) -> pd.DataFrame:
-    """Press a download button and read the file. A person whose click was swallowed clicks again: a click that
-    lands while the map component reruns the page is answered by a button that is gone (Streamlit keeps
-    spinning), so up to three clicks, 20 s apart."""
-    for attempt in range(3):
-        settle(page)
-        page.wait_for_timeout(1_500)  # a map component's late value can start one more run: let it come and go
-        settle(page)
-        try:
-            with page.expect_download(timeout=20_000) as download:
-                page.get_by_role("button", name=name, exact=True).click()
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-
-    text = Path(download.value.path()).read_text(encoding="utf-8")
+    """Press a download button and read the file; a click a rerun swallowed is made again (conftest.download)."""
+    text = download(page, name, timeout_ms=20_000).read_text(encoding="utf-8")
     return pd.read_csv(io.StringIO(text), comment="#", dtype={"area_code": str})
 
 

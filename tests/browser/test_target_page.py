@@ -16,7 +16,7 @@ from geo import boundaries, target
 from geo import sites as site_io
 from geo.postcodes import ATTRIBUTION
 from geo.rules import rule_id
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, download, settle
 
 pytestmark = pytest.mark.browser
 
@@ -378,18 +378,7 @@ LIVERPOOL_SITES = (
 
 def _download_csv(page, name: str) -> str:
     """Press a download button as a person does (again if a rerun swallowed the click) and read the file."""
-    for attempt in range(3):
-        settle(page)
-        page.wait_for_timeout(1_500)  # the map's late value can start one more run: let it come and go
-        settle(page)
-        try:
-            with page.expect_download(timeout=20_000) as download:
-                page.get_by_role("button", name=name, exact=True).click()
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    return Path(download.value.path()).read_text(encoding="utf-8")
+    return download(page, name, timeout_ms=20_000).read_text(encoding="utf-8")
 
 
 def test_sites_by_postcode_are_reported_and_measured_from_where_people_live(app_url, page, tmp_path) -> None:

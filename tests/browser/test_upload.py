@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, settle, upload_file
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, axe_violations, click_area, settle, upload_file
 
 pytestmark = pytest.mark.browser
 
@@ -325,29 +325,7 @@ GOV_XLSX = FIXTURES / "gov_title_footer.xlsx"
 
 def _hover_tooltip(page, area_code: str) -> str:
     """Move the mouse over an area's visible middle, as a person does, and read the tooltip that opens."""
-    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    frame = frame_el.content_frame()
-    point = frame.evaluate(
-        """(code) => {
-            let hit = null;
-            window.map.eachLayer((l) => {
-                if (!hit && l.feature && l.feature.properties && l.feature.properties.area_code === code && l.getCenter) {
-                    hit = window.map.latLngToContainerPoint(l.getCenter());
-                }
-            });
-            if (!hit) return null;
-            const box = window.map.getContainer().getBoundingClientRect();
-            return {x: box.left + hit.x, y: box.top + hit.y};
-        }""",
-        area_code,
-    )
-    assert point is not None, f"{area_code} is not drawn on the map"
-    box = frame_el.bounding_box()
-    page.mouse.move(box["x"] + point["x"] - 3, box["y"] + point["y"] - 3)
-    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
-    tip = frame.locator(".leaflet-tooltip").first
-    tip.wait_for(timeout=30_000)
-    return tip.inner_text()
+    return area_tooltip(page, area_code)
 
 
 def _legend(page) -> str:

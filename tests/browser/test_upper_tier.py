@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from geo.catalogue import load_catalogue
-from tests.browser.conftest import MAP_FRAME, click_area, settle
+from tests.browser.conftest import MAP_FRAME, area_tooltip, click_area, download, settle
 
 pytestmark = pytest.mark.browser
 
@@ -40,25 +40,10 @@ def _pick(page, box: str, option: str) -> None:
 
 def _hover(page, area_code: str) -> str:
     """Move the mouse onto the middle of an area's polygon and read its tooltip."""
-    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    frame = frame_el.content_frame()
-    frame.wait_for_function(
+    page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame().wait_for_function(
         "(code) => { let hit = false; window.map.eachLayer((l) => { if (l.feature && l.feature.properties "
         "&& l.feature.properties.area_code === code) hit = true; }); return hit; }", arg=area_code, timeout=60_000)
-    point = frame.evaluate(
-        """(code) => { let hit = null;
-            window.map.eachLayer((l) => { if (!hit && l.feature && l.feature.properties
-                && l.feature.properties.area_code === code && l.getCenter) hit = window.map.latLngToContainerPoint(l.getCenter()); });
-            return hit && {x: hit.x, y: hit.y}; }""",
-        area_code,
-    )
-    assert point is not None, f"{area_code} is not drawn"
-    box = frame_el.bounding_box()
-    page.mouse.move(box["x"] + point["x"] - 3, box["y"] + point["y"] - 3)
-    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
-    tip = frame.locator(".leaflet-tooltip").first
-    tip.wait_for(timeout=30_000)
-    return str(tip.inner_text())
+    return area_tooltip(page, area_code)
 
 
 def _legend(page) -> str:
@@ -67,18 +52,7 @@ def _legend(page) -> str:
 
 def _download(page, name: str) -> str:
     """Press a download button (again if a rerun swallowed the click) and return the file's text."""
-    for attempt in range(3):
-        settle(page)
-        page.wait_for_timeout(1_500)  # a map component's late value can start one more run: let it come and go
-        settle(page)
-        try:
-            with page.expect_download(timeout=20_000) as download:
-                page.get_by_role("button", name=name, exact=True).click()
-            break
-        except Exception:
-            if attempt == 2:
-                raise
-    return Path(download.value.path()).read_text(encoding="utf-8")
+    return download(page, name, timeout_ms=20_000).read_text(encoding="utf-8")
 
 
 def test_upper_tiers_on_2023_25_with_men_approximations_panel_period_and_table(app_url, page, data_dir) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from geo import boundaries, wards
 from layers.wards import capture_text
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, settle
 
 pytestmark = pytest.mark.browser
 
@@ -49,15 +49,7 @@ def _wait_for_wards(page, n: int) -> None:
 
 def _point_at(page, code: str) -> None:
     """Move the mouse to the visible middle of area ``code`` on the map (as click_area finds it), without clicking."""
-    frame_el = page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    point = frame_el.content_frame().evaluate(
-        """(code) => { let hit = null;
-            window.map.eachLayer((l) => { if (!hit && l.feature && l.feature.properties.area_code === code && l.getCenter)
-                hit = window.map.latLngToContainerPoint(l.getCenter()); });
-            return hit && {x: hit.x, y: hit.y}; }""", code)
-    assert point is not None, f"{code} is not drawn on the map"
-    box = frame_el.bounding_box()
-    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    hover_area(page, code)
 
 
 def test_liverpool_as_best_fit_wards_with_capture_shares_csv_and_attribution(app_url, page, data_dir, tmp_path) -> None:
