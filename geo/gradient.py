@@ -13,7 +13,8 @@
   value at the least deprived end over that at the most deprived end. The 95% and
   99.8% intervals are ``phe_sii``'s simulation from each decile's standard error,
   which combines its LAs' published 95% intervals as independent estimates (the
-  variance of a weighted mean; on the log scale for rates by the delta method).
+  variance of a weighted mean, :func:`geo.intervals.weighted_mean`; on the log scale for
+  rates by the delta method).
   Where the LAs' intervals are not held there is no interval, and it says why.
 - :func:`inequality`: the atlas's older figures on the same deciles and line: the
   same SII with a 95% interval from the line's standard error (t with groups - 2
@@ -41,7 +42,7 @@ from geo.catalogue import get
 from geo.errors import DataUnavailableError, UploadError
 from geo.inequality import DEFAULT_REPETITIONS, DEFAULT_SEED, SiiInterval
 from geo.inequality import sii as phe_sii
-from geo.intervals import no_interval, z_score
+from geo.intervals import no_interval, weighted_mean
 from geo.periods import imd_editions, nearest_edition, period_year
 from geo.values import population_weights, values_on
 
@@ -217,18 +218,6 @@ def inequality(
     )
 
 
-def _natural_se(value: np.ndarray, lower: np.ndarray, upper: np.ndarray, value_type: str) -> np.ndarray:
-    """Each area's standard error on the value's own scale, from its published 95% limits."""
-    z2 = 2 * z_score(95.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if value_type == "rate":
-            return np.asarray(value * (np.log(upper) - np.log(lower)) / z2, dtype="float64")
-        if value_type == "proportion":
-            logit = (np.log(upper / (1 - upper)) - np.log(lower / (1 - lower))) / z2
-            return np.asarray(value * (1 - value) * logit, dtype="float64")
-    return np.asarray((upper - lower) / z2, dtype="float64")
-
-
 def ohid_indices(
     values: pd.Series,
     imd: pd.Series,
@@ -258,16 +247,14 @@ def ohid_indices(
     hi = (pd.Series(np.nan, index=codes) if upper_ci is None else pd.to_numeric(upper_ci, errors="coerce").reindex(codes))
     unit = scale if value_type == "proportion" else 1.0
     y = frame["value"].to_numpy(dtype="float64") / unit
-    se = _natural_se(y, lo.to_numpy(dtype="float64") / unit, hi.to_numpy(dtype="float64") / unit, value_type)
-    held = np.isfinite(se) & (se >= 0)
-    share = frame["weight"] / frame.groupby("group")["weight"].transform("sum")
-    parts = pd.DataFrame({"group": frame["group"].to_numpy(), "population": frame["weight"].to_numpy(),
-                          "wy": share.to_numpy() * y, "var": (share.to_numpy() * np.where(held, se, 0.0)) ** 2})
-    g = parts.groupby("group").sum()
-    value = g["wy"].to_numpy()
-    natural = np.sqrt(g["var"].to_numpy())
+    # each decile: the weighted mean of its areas' values and its standard error, their 95% limits taken as independent
+    g = weighted_mean(y, lo.to_numpy(dtype="float64") / unit, hi.to_numpy(dtype="float64") / unit, frame["weight"],
+                      groups=frame["group"], scale=value_type)
+    g["population"] = frame.groupby("group")["weight"].sum()
+    value = g["value"].to_numpy()
+    natural = np.nan_to_num(g["se"].to_numpy())
     on_scale = {"rate": natural / value, "proportion": natural / (value * (1 - value))}.get(value_type, natural)
-    missing = int((~held).sum())
+    missing = int(g["without"].sum())
     why = "" if missing == 0 else no_interval(
         f"the areas' 95% confidence intervals are not held ({missing} of {len(frame)} have none), so the deciles' "
         "standard errors, from which phe_sii simulates, cannot be found")

@@ -11,6 +11,11 @@ its R package PHEindicatormethods (``wilson_lower``/``wilson_upper``, ``byars_lo
 - **Dobson's method** for a directly standardised rate: the DSR plus
   ``sqrt(var/O) * (O_limit - O)`` with Byar's limits for the total count ``O``; no DSR
   (and so no interval) below 10 events, as ``phe_dsr`` returns NA there.
+- **A population-weighted mean of independent published estimates** (a county made of
+  districts, a decile of authorities): :func:`weighted_mean` reads each part's standard
+  error from its published 95% limits, ``(upper - lower) / (2 x 1.96)``, and gives the
+  mean's, ``sqrt(sum (w_i / sum w)^2 SE_i^2)``, and its limits ``mean +/- z SE`` at 95%
+  and 99.8% (:data:`COMBINED`); no interval where a part has none.
 
 Every interval is at 95% or 99.8% (:data:`LEVELS`, the two Fingertips offers), with
 ``z`` from the normal quantile. Each function returns an :class:`Interval` whose
@@ -44,6 +49,7 @@ from geo.classify import compare_with_england
 __all__ = [
     "BYAR",
     "BYAR_FROM",
+    "COMBINED",
     "DOBSON",
     "EXACT",
     "LEVELS",
@@ -65,6 +71,9 @@ __all__ = [
     "level_name",
     "no_interval",
     "proportion",
+    "rescaled",
+    "standard_errors",
+    "weighted_mean",
     "with_levels",
     "z_score",
 ]
@@ -75,6 +84,10 @@ WILSON: Final = "Wilson score"
 BYAR: Final = "Byar's method"
 EXACT: Final = "the exact Poisson method"
 DOBSON: Final = "Dobson's method"
+#: The method of :func:`weighted_mean`, read after "95% CI by".
+COMBINED: Final = "combining the parts' published 95% CIs (weighted mean of independent estimates)"
+#: The scales a part's published 95% interval is read on (``phe_sii``'s value types).
+SCALES: Final = ("normal", "rate", "proportion")
 #: Counts from this many use Byar's method; below it the exact limits (rates) or no DSR at all.
 BYAR_FROM: Final = 10
 #: How a missing interval starts, so a reader can tell one from a method's name.
@@ -86,6 +99,7 @@ REASONS: Final[dict[str, str]] = {
     "suppressed": "count suppressed (small number)",
     "no_denominator": "no denominator (population) held",
     "dsr_small": "fewer than 10 events: OHID does not compute a directly standardised rate below 10",
+    "parts_without": "the published figures of its parts have no confidence interval",
 }
 
 Numbers = float | int | np.ndarray | pd.Series | list[float] | list[int]
@@ -265,6 +279,96 @@ def dsr(frame: pd.DataFrame, *, by: str | list[str], count: str = "count", popul
     value = sums["wr"] / sums["w"] * per
     variance = sums["sq"] / sums["w"] ** 2
     return dobson(value, variance, sums["x"], level=level, per=per)
+
+
+def standard_errors(value: Numbers, lower: Numbers, upper: Numbers, *, scale: str = "normal") -> np.ndarray:
+    """Each estimate's standard error on the value's own scale, read from its 95% limits.
+
+    ``scale`` "normal": ``(upper - lower) / (2 x 1.96)``; "rate": the interval read on the log
+    scale and brought back by the delta method, ``value (ln upper - ln lower) / (2 x 1.96)``;
+    "proportion" (a 0-1 fraction): on the logit scale, ``value (1 - value) (logit upper - logit
+    lower) / (2 x 1.96)``. NaN where a limit is missing, the limits are reversed or the scale
+    cannot take them (a rate's limit of 0).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"Expected a scale of {', '.join(SCALES)}; got {scale!r}.")
+    v, lo, hi = _array(value), _array(lower), _array(upper)
+    z2 = 2 * z_score(95.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if scale == "rate":
+            se = v * (np.log(hi) - np.log(lo)) / z2
+        elif scale == "proportion":
+            se = v * (1 - v) * (np.log(hi / (1 - hi)) - np.log(lo / (1 - lo))) / z2
+        else:
+            se = (hi - lo) / z2
+    se = np.asarray(se, dtype="float64")
+    return np.where(np.isfinite(se) & (se >= 0) & (hi >= lo), se, np.nan)
+
+
+def weighted_mean(values: Numbers, lower: Numbers, upper: Numbers, weights: Numbers, *,
+                  groups: np.ndarray | pd.Series | list[int] | list[str] | None = None, scale: str = "normal") -> pd.DataFrame:
+    """The weighted mean of independent published estimates, with its 95% and 99.8% limits from theirs.
+
+    Each part's standard error comes from its published 95% limits (:func:`standard_errors`
+    on ``scale``); the mean's is that of a weighted mean of independent estimates,
+    ``SE = sqrt(sum (w_i / sum w)^2 SE_i^2)``, and its limits are ``mean +/- z SE`` (a normal
+    approximation, symmetric on the value's own scale). Where any part has no interval the
+    group has none, and ``ci_method`` says how many parts lack one.
+
+    Returns one row per group (sorted; a single row 0 without ``groups``): ``value``, ``se``,
+    ``lower_ci_95``, ``upper_ci_95``, ``lower_ci_99_8``, ``upper_ci_99_8``, ``ci_method``
+    ("95% and 99.8% CIs by combining ..." or "no interval: ..."), ``parts`` and ``without``
+    (the parts with no interval).
+
+    Examples
+    --------
+    Parts 80 (95% CI 79 to 81, SE 0.5102) and 78 (76 to 80, SE 1.0204), weighted 3 to 1:
+    ``SE = sqrt(0.75^2 x 0.5102^2 + 0.25^2 x 1.0204^2) = 0.4599``.
+
+    >>> got = weighted_mean([80.0, 78.0], [79.0, 76.0], [81.0, 80.0], [3.0, 1.0]).iloc[0]
+    >>> float(got["value"]), round(float(got["se"]), 4)
+    (79.5, 0.4599)
+    """
+    v, lo, hi, w = _array(values), _array(lower), _array(upper), _array(weights)
+    if not v.size == lo.size == hi.size == w.size:
+        raise ValueError(f"Expected values, limits and weights of one length; got {v.size}, {lo.size}, {hi.size} "
+                         f"and {w.size}.")
+    if np.any(~np.isfinite(w) | (w < 0)):
+        raise ValueError("Expected a weight of 0 or more for every part (e.g. its population); some are missing or "
+                         "negative: leave parts without a weight out before combining.")
+    keys = np.zeros(v.size, dtype="int64") if groups is None else np.asarray(groups)
+    se = standard_errors(v, lo, hi, scale=scale)
+    held = ~np.isnan(se)
+    parts = pd.DataFrame({"group": keys, "w": w, "wy": w * v, "var": np.where(held, w * se, 0.0) ** 2,
+                          "parts": 1, "without": (~held).astype("int64")})
+    sums = parts.groupby("group", sort=True)[["w", "wy", "var", "parts", "without"]].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (sums["wy"] / sums["w"]).to_numpy(dtype="float64")
+        spread = (np.sqrt(sums["var"]) / sums["w"]).to_numpy(dtype="float64")
+    lacking = sums["without"].to_numpy() > 0
+    spread = np.where(lacking, np.nan, spread)
+    out = pd.DataFrame({"value": mean, "se": spread}, index=sums.index.rename(None))
+    for level in LEVELS:
+        z = z_score(level)
+        out[column("lower", level)] = mean - z * spread
+        out[column("upper", level)] = mean + z * spread
+    out["ci_method"] = [_method_note(COMBINED) if not n_without else no_interval(
+        "parts_without" if n_without == n else f"{n_without} of its {n} parts {'has' if n_without == 1 else 'have'} no published confidence interval")
+        for n_without, n in zip(sums["without"], sums["parts"], strict=True)]
+    out["parts"], out["without"] = sums["parts"].to_numpy(), sums["without"].to_numpy()
+    return out
+
+
+def rescaled(lower: Numbers, upper: Numbers, *, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The limits at ``level`` of a symmetric normal interval given by its 95% limits (same centre and SE).
+
+    For an interval made by :func:`weighted_mean`: the centre is ``(lower + upper) / 2`` and
+    the standard error ``(upper - lower) / (2 x 1.96)``, so the 99.8% limits are the centre
+    ``+/- 3.0902 SE``.
+    """
+    lo, hi = _array(lower), _array(upper)
+    centre, half = (lo + hi) / 2, (hi - lo) / 2 * z_score(level) / z_score(95.0)
+    return centre - half, centre + half
 
 
 def with_levels(kind: str, x: Numbers, n: Numbers | None = None, *, multiplier: float = 1.0) -> pd.DataFrame:

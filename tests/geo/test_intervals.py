@@ -13,8 +13,11 @@ where the package printed it (not from this code):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geo import comparison
 from geo import intervals as iv
@@ -184,3 +187,97 @@ def test_the_words_name_the_level_tested() -> None:
     untested = comparison.compare(11.9, lower_ci=None, upper_ci=None, england=22.0, polarity="lower_is_better",
                                   published="better", level=99.8)
     assert untested.verdict == "no interval"
+
+
+# --- a population-weighted mean of independent published estimates ---------------------------------------------
+Z95 = 1.959963984540054  # the 97.5% normal quantile
+Z998 = 3.090232306167813  # the 99.9% normal quantile
+
+
+def _limits(value: float, se: float) -> tuple[float, float]:
+    return value - Z95 * se, value + Z95 * se
+
+
+def test_weighted_mean_of_two_parts_worked_by_hand() -> None:
+    # Part A: 80.0 with SE 0.5 (95% CI 79.02 to 80.98), 300 people; part B: 78.0 with SE 1.0, 100 people.
+    # Shares 0.75 and 0.25: mean = 0.75 x 80 + 0.25 x 78 = 79.5;
+    # SE^2 = 0.75^2 x 0.5^2 + 0.25^2 x 1.0^2 = 0.140625 + 0.0625 = 0.203125, SE = 0.4506939...
+    (a_lo, a_hi), (b_lo, b_hi) = _limits(80.0, 0.5), _limits(78.0, 1.0)
+    got = iv.weighted_mean([80.0, 78.0], [a_lo, b_lo], [a_hi, b_hi], [300.0, 100.0]).iloc[0]
+    se = 0.203125**0.5
+    assert got["value"] == pytest.approx(79.5) and got["se"] == pytest.approx(se)
+    assert (got["lower_ci_95"], got["upper_ci_95"]) == (pytest.approx(79.5 - Z95 * se), pytest.approx(79.5 + Z95 * se))
+    assert (got["lower_ci_99_8"], got["upper_ci_99_8"]) == (pytest.approx(78.107250), pytest.approx(80.892750))
+    assert got["ci_method"] == f"95% and 99.8% CIs by {iv.COMBINED}"
+
+
+def test_weighted_mean_by_group_keeps_each_groups_parts_apart() -> None:
+    lo, hi = zip(*(_limits(v, s) for v, s in ((80.0, 0.5), (78.0, 1.0), (70.0, 2.0))), strict=True)
+    got = iv.weighted_mean([80.0, 78.0, 70.0], list(lo), list(hi), [300.0, 100.0, 5.0], groups=["B", "B", "A"])
+    assert list(got.index) == ["A", "B"]
+    assert got.loc["A", "value"] == 70.0 and got.loc["A", "se"] == pytest.approx(2.0)
+    assert got.loc["B", "se"] == pytest.approx(0.203125**0.5)
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "reason"),
+    [
+        pytest.param([79.0, None, 70.0], [81.0, None, 72.0], "no interval: 1 of its 3 parts has no published "
+                     "confidence interval", id="one-part-without"),
+        pytest.param([None, None, None], [None, None, None], "no interval: the published figures of its parts have "
+                     "no confidence interval", id="no-part-with"),
+        pytest.param([79.0, 78.0, 72.0], [81.0, 80.0, 70.0], "no interval: 1 of its 3 parts has", id="reversed-limits"),
+    ],
+)
+def test_weighted_mean_gives_no_interval_where_a_part_has_none(lower: list, upper: list, reason: str) -> None:
+    got = iv.weighted_mean([80.0, 79.0, 71.0], pd.Series(lower, dtype="float64"), pd.Series(upper, dtype="float64"),
+                           [1.0, 1.0, 1.0]).iloc[0]
+    assert got["value"] == pytest.approx(230 / 3)  # the mean is still given; only its interval is not
+    assert got["ci_method"].startswith(reason)
+    assert got[["se", "lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]].isna().all()
+
+
+def test_weighted_mean_refuses_a_missing_weight() -> None:
+    with pytest.raises(ValueError, match="weight of 0 or more"):
+        iv.weighted_mean([80.0, 78.0], [79.0, 77.0], [81.0, 79.0], [1.0, float("nan")])
+
+
+@pytest.mark.parametrize(
+    ("scale", "value", "lower", "upper", "se"),
+    [
+        # a DSR of 50 per 100,000 with 95% CI 40 to 62.5: ln(62.5/40) / 3.919928 x 50
+        pytest.param("rate", 50.0, 40.0, 62.5, 50 * 0.4462871026 / (2 * Z95), id="rate-on-the-log-scale"),
+        # a proportion 0.5 with 95% CI 0.4 to 0.6: logit limits -0.405465 and 0.405465, times 0.5 x 0.5
+        pytest.param("proportion", 0.5, 0.4, 0.6, 0.25 * 0.8109302162 / (2 * Z95), id="proportion-on-the-logit"),
+        pytest.param("normal", 80.0, 79.0, 81.0, 2 / (2 * Z95), id="normal"),
+    ],
+)
+def test_standard_errors_read_from_the_95_limits(scale: str, value: float, lower: float, upper: float,
+                                                 se: float) -> None:
+    assert iv.standard_errors([value], [lower], [upper], scale=scale)[0] == pytest.approx(se)
+
+
+def test_rescaled_keeps_the_centre_and_standard_error() -> None:
+    lo, hi = iv.rescaled([79.5 - Z95 * 0.4], [79.5 + Z95 * 0.4], level=99.8)
+    assert (lo[0], hi[0]) == (pytest.approx(79.5 - Z998 * 0.4), pytest.approx(79.5 + Z998 * 0.4))
+
+
+_PART = st.tuples(st.floats(50, 90), st.floats(0.01, 3), st.floats(1, 1e6))
+
+
+@settings(max_examples=60, deadline=None)
+@given(parts=st.lists(_PART, min_size=1, max_size=12), scale_by=st.floats(0.01, 100), seed=st.integers(0, 99))
+def test_weighted_mean_properties(parts: list[tuple[float, float, float]], scale_by: float, seed: int) -> None:
+    values, ses, weights = (np.array(c) for c in zip(*parts, strict=True))
+    got = iv.weighted_mean(values, values - Z95 * ses, values + Z95 * ses, weights).iloc[0]
+    # between the smallest SE shrunk by sqrt(n) and the largest: never narrower than n equal parts could make it
+    assert ses.min() / np.sqrt(len(ses)) * (1 - 1e-9) <= got["se"] <= ses.max() * (1 + 1e-9)
+    assert got["lower_ci_99_8"] < got["lower_ci_95"] <= got["value"] <= got["upper_ci_95"] < got["upper_ci_99_8"]
+    # the same parts in another order, with every weight scaled, give the same interval
+    order = np.random.default_rng(seed).permutation(len(ses))
+    again = iv.weighted_mean(values[order], (values - Z95 * ses)[order], (values + Z95 * ses)[order],
+                             weights[order] * scale_by).iloc[0]
+    assert again["se"] == pytest.approx(got["se"]) and again["value"] == pytest.approx(got["value"])
+    # n parts with one SE s and one weight: s / sqrt(n)
+    same = iv.weighted_mean(values, values - Z95 * ses[0], values + Z95 * ses[0], np.ones(len(ses))).iloc[0]
+    assert same["se"] == pytest.approx(ses[0] / np.sqrt(len(ses)))
