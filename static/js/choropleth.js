@@ -31,8 +31,13 @@ function tooltip(LAYER, FIELDS, ALIASES, OPTIONS) {
     // @inline end tooltip
 }
 
-// _MapBehaviour: tooltips stay inside the map (shifted in from its edges) and close when layers change
-// or the map zooms. MAP: the map.
+// _MapBehaviour: tooltips stay inside the map (shifted in from its edges) and close when layers change,
+// the map zooms or the pointer leaves the map. Escape closes them (WCAG 1.4.13), wherever the keyboard
+// is: in the map's page, or in the page around the map's frame (streamlit-folium's, same site), where
+// it stays after only pointing. The tooltip closed stays closed until another opens (the pointer, or
+// the keyboard's cross, reaches another area: its text differs) or the pointer leaves the map, so
+// moving inside the same area, or a layer (national.js) opening it again on each move, does not
+// bring it back. MAP: the map.
 function mapBehaviour(MAP) {
     // @inline begin mapBehaviour
     (function (map) {
@@ -60,7 +65,39 @@ function mapBehaviour(MAP) {
             });
         }
         map.on("layerremove zoomstart", closeTooltips);
-        map.getContainer().addEventListener("mouseleave", function () { closeTooltips(); });
+        var dismissed = null;  // the text of the tooltip Escape closed
+        map.getContainer().addEventListener("mouseleave", function () { dismissed = null; closeTooltips(); });
+        map.on("tooltipopen", function (event) {
+            var text = event.tooltip.getElement() ? event.tooltip.getElement().textContent : "";
+            if (dismissed === null || text !== dismissed) { dismissed = null; return; }
+            map.removeLayer(event.tooltip);
+        });
+        var here = function () { return document.documentElement.contains(map.getContainer()); };
+        var escape = function (event) {
+            if (event.key !== "Escape" && event.key !== "Esc") { return; }
+            map.eachLayer(function (layer) {
+                if (layer instanceof L.Tooltip && layer.getElement()) { dismissed = layer.getElement().textContent; }
+            });
+            closeTooltips();
+        };
+        var own = function (event) {
+            if (!here()) { document.removeEventListener("keydown", own, true); return; }
+            escape(event);
+        };
+        document.addEventListener("keydown", own, true);
+        try {
+            var host = window.frameElement ? window.parent : null;
+            if (host && host !== window) {
+                var around = function (event) {
+                    if (!here() || !window.frameElement || !window.frameElement.isConnected) {
+                        host.removeEventListener("keydown", around, true);
+                        return;
+                    }
+                    escape(event);
+                };
+                host.addEventListener("keydown", around, true);
+            }
+        } catch (err) { /* a frame of another site: Escape works once the map has the keyboard */ }
     })(MAP);
     // @inline end mapBehaviour
 }

@@ -3,7 +3,7 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const {FakeMap, browser, script} = require("./fakes.js");
+const {Element, FakeMap, browser, script} = require("./fakes.js");
 
 const {hatchDefs, tooltip, mapBehaviour} = script("choropleth.js");
 const {labelsFromZoom} = script("spearhead.js");
@@ -61,6 +61,45 @@ test("mapBehaviour shifts a tooltip back inside the map and closes tooltips when
     map.addLayer(tip);
     map.getContainer().dispatch("mouseleave");
     assert.ok(!map.hasLayer(tip));
+});
+
+test("mapBehaviour: Escape closes the tooltips, in the map's page and the page around its frame, until another opens", function (t) {
+    const b = browser();
+    t.after(b.restore);
+    const L = b.L;
+    const host = new Element("window");  // the page around the map's frame (streamlit-folium's)
+    b.window.frameElement = {isConnected: true};
+    b.window.parent = host;
+    const map = new FakeMap(b.document, {lat: 52.5, lng: -1.5}, 6);
+    mapBehaviour(map);
+    const open = function (tip, text) {  // as Leaflet opens a tooltip: on the map, then "tooltipopen"
+        tip._container = {textContent: text};
+        map.addLayer(tip);
+        map.fire("tooltipopen", {tooltip: tip});
+    };
+    const tip = L.tooltip(), other = L.tooltip();
+    open(tip, "Area Leeds");
+    b.document.dispatch("keydown", {key: "Enter"});
+    assert.ok(map.hasLayer(tip));  // other keys leave it
+    host.dispatch("keydown", {key: "Escape"});
+    assert.ok(!map.hasLayer(tip));
+    open(tip, "Area Leeds");  // the same area opening it again (national.js on each move; the keyboard's cross)
+    assert.ok(!map.hasLayer(tip));
+    open(other, "Area York");  // another area
+    assert.ok(map.hasLayer(other));
+    open(tip, "Area Leeds");  // and back: the dismissal was for Leeds until the pointer moved on
+    assert.ok(map.hasLayer(tip));
+
+    b.document.dispatch("keydown", {key: "Esc"});  // the map's own page (the map has the keyboard)
+    assert.ok(!map.hasLayer(tip) && !map.hasLayer(other));
+    map.getContainer().dispatch("mouseleave");  // the pointer left the map: the next visit opens it
+    open(tip, "Area Leeds");
+    assert.ok(map.hasLayer(tip));
+
+    b.window.frameElement = null;  // the frame is gone: the page around it lets go of the map
+    host.dispatch("keydown", {key: "Escape"});
+    assert.ok(map.hasLayer(tip));
+    assert.deepEqual(host.listeners.keydown, []);
 });
 
 test("labelsFromZoom hides the area labels below their zoom", function (t) {

@@ -55,6 +55,7 @@ class Element {
     setAttribute(name, value) { this.attributes[name] = String(value); }
     getAttribute(name) { return name in this.attributes ? this.attributes[name] : null; }
     addEventListener(type, fn) { (this.listeners[type] = this.listeners[type] || []).push(fn); }
+    removeEventListener(type, fn) { this.listeners[type] = (this.listeners[type] || []).filter(function (f) { return f !== fn; }); }
     matches(selector) { return selector === ":focus-visible" && this.focusVisible; }
     contains(other) { return other === this || this.children.some(function (c) { return c.contains && c.contains(other); }); }
     insertAdjacentHTML(where, html) { this.inserted = (this.inserted || []).concat([[where, html]]); }
@@ -79,13 +80,19 @@ class Element {
 
 function makeDocument() {
     const byId = {};
+    const root = new Element("html");  // holds every element made, until it is marked ``detached``
+    root.contains = function (el) { return !!el && !el.detached; };
     return {
         head: new Element("head"),
         body: new Element("body"),
+        documentElement: root,
         activeElement: null,
         byId: byId,
         createElement: function (tag) { return new Element(tag); },
         getElementById: function (id) { return byId[id] || null; },
+        addEventListener: function (type, fn) { root.addEventListener(type, fn); },
+        removeEventListener: function (type, fn) { root.removeEventListener(type, fn); },
+        dispatch: function (type, props) { return root.dispatch(type, props); },
     };
 }
 
@@ -127,6 +134,7 @@ function makeLeaflet(document) {
         return layer;
     };
     L.Tooltip = class extends Layer {
+        getElement() { return this._container; }
         setContent(content) { this.content = content; return this; }
         setLatLng(latlng) { this.latlng = latlng; return this; }
     };
