@@ -8,9 +8,12 @@ carries the published district and upper-tier figures to those areas:
 - an area that is exactly one published area shows that area's row unchanged, its note
   starting :data:`SAME_AREA` ("Same area as Hartlepool (E06000001)");
 - an area made of whole published areas shows the population-weighted mean of their
-  values, its note starting :data:`APPROXIMATE`, with no confidence interval; the weights
-  are ONS LSOA populations of the year held nearest the period's middle
-  (:func:`nearest_year`, :data:`POPULATION_YEARS`).
+  values, its note starting :data:`APPROXIMATE`; the weights are ONS LSOA populations of
+  the year held nearest the period's middle (:func:`nearest_year`, :data:`POPULATION_YEARS`).
+  Where every part publishes a 95% confidence interval, the mean has an approximate one
+  combining them as independent estimates (:func:`geo.intervals.weighted_mean`), its note
+  saying :data:`COMBINED_CI`; otherwise its note says "no interval: <reason>"
+  (:func:`interval_reason` reads it back).
 
 An official figure always wins: the build carries nothing where the level holds an
 official row for the indicator, period and sex, and a refreshed official row replaces
@@ -34,9 +37,11 @@ from geo.errors import ValidationError
 __all__ = [
     "APPROXIMATE",
     "CARRIED_FILE",
+    "COMBINED_CI",
     "POPULATION_YEARS",
     "SAME_AREA",
     "carried_rows",
+    "interval_reason",
     "is_approximate",
     "kind_of",
     "legend_note",
@@ -50,6 +55,8 @@ __all__ = [
 SAME_AREA: Final = "Same area as"
 #: How a note of a population-weighted mean of published figures starts.
 APPROXIMATE: Final = "Approximate:"
+#: How an approximate row's note says where its confidence interval comes from.
+COMBINED_CI: Final = "approximate 95% CI combining the parts' published 95% CIs as independent estimates"
 #: The indicator file holding every carried row (written by the ``outcomes`` build stage).
 CARRIED_FILE: Final = "indicators/outcomes.parquet"
 #: LSOA population series used as weights: year -> (indicator_id, period, wording).
@@ -91,6 +98,18 @@ def is_approximate(notes: pd.Series) -> pd.Series:
     return kind_of(notes) == "approximate"
 
 
+def interval_reason(note: object) -> str:
+    """Why a carried row has no interval, as its note says after "no interval: "; "" when the note says none.
+
+    >>> interval_reason("Approximate: ...; not an official figure; no interval: 2 of its 5 parts have none.")
+    '2 of its 5 parts have none'
+    """
+    if not isinstance(note, str):
+        return ""
+    found = re.search(r"no interval: ([^.;]+)", note)
+    return found.group(1).strip() if found else ""
+
+
 def sentence(note: object) -> str:
     """What a figure with this note is, in one sentence for prose (a pack, a summary); "" for a published figure.
 
@@ -115,7 +134,8 @@ def legend_note(notes: pd.Series | None, statuses: pd.Series) -> str:
     parts = []
     if n_approx:
         parts.append(f"{n_approx} of {total} values are approximations: population-weighted means of the published "
-                     "figures of the areas each is made of (not official; no confidence interval).")
+                     "figures of the areas each is made of (not official; their confidence intervals, where the parts "
+                     "publish theirs, are approximate, combining the parts' intervals).")
     if n_same:
         parts.append(f"{n_same} are the published figure of an area with the same boundary.")
     return " ".join(parts) + " Hover over an area for its note."
@@ -130,7 +150,9 @@ def table_notes(table: pd.DataFrame) -> list[str]:
     with_ci = int((ok & table["lower_ci"].notna()).sum())
     if with_ci:
         lines = [f"Confidence intervals (95%): lower_ci and upper_ci, for {with_ci} of {int(ok.sum())} areas with a "
-                 "value; empty where the source publishes none or the value is an approximation"]
+                 "value; empty where the source publishes none, or where the value is an approximation whose parts "
+                 "do not all publish one (an approximation's interval combines its parts' published intervals as "
+                 "independent estimates; ci_method says so)"]
     else:
         lines = ["Confidence intervals: none held for this indicator, period and sex (the source held publishes "
                  "none); lower_ci and upper_ci are empty"]

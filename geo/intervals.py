@@ -336,27 +336,28 @@ def weighted_mean(values: Numbers, lower: Numbers, upper: Numbers, weights: Numb
     if np.any(~np.isfinite(w) | (w < 0)):
         raise ValueError("Expected a weight of 0 or more for every part (e.g. its population); some are missing or "
                          "negative: leave parts without a weight out before combining.")
-    keys = np.zeros(v.size, dtype="int64") if groups is None else np.asarray(groups)
+    codes, keys = (np.zeros(v.size, dtype="int64"), pd.RangeIndex(1)) if groups is None else pd.factorize(
+        np.asarray(groups), sort=True)
     se = standard_errors(v, lo, hi, scale=scale)
     held = ~np.isnan(se)
-    parts = pd.DataFrame({"group": keys, "w": w, "wy": w * v, "var": np.where(held, w * se, 0.0) ** 2,
-                          "parts": 1, "without": (~held).astype("int64")})
-    sums = parts.groupby("group", sort=True)[["w", "wy", "var", "parts", "without"]].sum()
+
+    def total(part: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=part, minlength=len(keys))
+
+    w_sum, n_parts, n_without = total(w), total(np.ones(v.size)).astype("int64"), total(~held).astype("int64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = (sums["wy"] / sums["w"]).to_numpy(dtype="float64")
-        spread = (np.sqrt(sums["var"]) / sums["w"]).to_numpy(dtype="float64")
-    lacking = sums["without"].to_numpy() > 0
-    spread = np.where(lacking, np.nan, spread)
-    out = pd.DataFrame({"value": mean, "se": spread}, index=sums.index.rename(None))
+        mean = total(w * v) / w_sum
+        spread = np.where(n_without > 0, np.nan, np.sqrt(total(np.where(held, w * se, 0.0) ** 2)) / w_sum)
+    columns: dict[str, object] = {"value": mean, "se": spread}
     for level in LEVELS:
         z = z_score(level)
-        out[column("lower", level)] = mean - z * spread
-        out[column("upper", level)] = mean + z * spread
-    out["ci_method"] = [_method_note(COMBINED) if not n_without else no_interval(
-        "parts_without" if n_without == n else f"{n_without} of its {n} parts {'has' if n_without == 1 else 'have'} no published confidence interval")
-        for n_without, n in zip(sums["without"], sums["parts"], strict=True)]
-    out["parts"], out["without"] = sums["parts"].to_numpy(), sums["without"].to_numpy()
-    return out
+        columns[column("lower", level)] = mean - z * spread
+        columns[column("upper", level)] = mean + z * spread
+    columns["ci_method"] = [_method_note(COMBINED) if not k else no_interval(
+        "parts_without" if k == n else f"{k} of its {n} parts {'has' if k == 1 else 'have'} no published confidence "
+        "interval") for k, n in zip(n_without.tolist(), n_parts.tolist(), strict=True)]
+    columns["parts"], columns["without"] = n_parts, n_without
+    return pd.DataFrame(columns, index=pd.Index(keys))
 
 
 def rescaled(lower: Numbers, upper: Numbers, *, level: float) -> tuple[np.ndarray, np.ndarray]:

@@ -11,11 +11,16 @@ weights, which the app reads back):
   (value, confidence interval, count, status), noted "Same area as <name> (<code>)"; a
   unitary authority on the upper-tier map is such an area; this is not a derived figure;
 - an area made of whole published areas (a county, a region, most SHAs) gets the
-  population-weighted mean of their published values, noted "Approximate: ..."; no
-  confidence interval can be derived, so ``lower_ci``/``upper_ci`` stay empty. No value
-  is given when a member has none, except that members the publisher suppressed for small
-  numbers are left out (and named) when together they hold under 1% of the population
-  (City of London in London, Isles of Scilly in the South West);
+  population-weighted mean of their published values, noted "Approximate: ...". Where
+  every member used publishes a 95% confidence interval, ``lower_ci``/``upper_ci`` are
+  the approximate 95% interval of that mean with the members' estimates taken as
+  independent (:func:`geo.intervals.weighted_mean`: each member's standard error is
+  ``(upper - lower) / (2 x 1.96)``, the mean's ``sqrt(sum (w_i / sum w)^2 SE_i^2)``), and
+  the note says so; otherwise they stay empty and the note says "no interval: ..." and
+  why (:data:`geo.derived.COMBINED_CI`). No value is given when a member has none, except
+  that members the publisher suppressed for small numbers are left out (and named) when
+  together they hold under 1% of the population (City of London in London, Isles of
+  Scilly in the South West);
 - any other area (Birmingham's three ward-based PCTs, PCTs cutting through a district)
   gets a ``missing`` row saying why there is no value.
 
@@ -39,9 +44,10 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from geo import intervals
 from geo.catalogue import Indicator
 from geo.contract import finish_indicators
-from geo.derived import APPROXIMATE, POPULATION_YEARS, SAME_AREA, nearest_year
+from geo.derived import APPROXIMATE, COMBINED_CI, POPULATION_YEARS, SAME_AREA, nearest_year
 from geo.errors import ValidationError
 from geo.ingest._common import BuildContext, Output, Stage, write_parquet
 from geo.ingest.health import CATALOGUE as HEALTH_CATALOGUE
@@ -72,8 +78,12 @@ _METHOD = (
     "published local or upper-tier authority (a unitary authority, most PCTs) shows that authority's published "
     "figure unchanged ('Same area as ...'). An area made of whole authorities (a county, a region, an SHA, some "
     "PCTs) shows the population-weighted mean of their published values (weights: ONS LSOA population of the held "
-    "year nearest the period: mid-2015, mid-2019 or mid-2020), an atlas approximation without confidence interval "
-    "('Approximate: ...'); members suppressed for small numbers are left out, and named, when they hold under 1% "
+    "year nearest the period: mid-2015, mid-2019 or mid-2020), an atlas approximation ('Approximate: ...'). Its "
+    "approximate 95% confidence interval, where every member used publishes one, combines the members' published "
+    "95% intervals as independent estimates: each member's standard error is (upper - lower) / (2 x 1.96), the "
+    "mean's the square root of the sum of (its population share x its standard error) squared, and the limits the "
+    "mean plus or minus 1.96 standard errors (3.09 at 99.8%); where a member has none there is no interval, and the "
+    "note says so. Members suppressed for small numbers are left out, and named, when they hold under 1% "
     "of its people. Other areas (Birmingham's ward-based PCTs, PCTs splitting a district) have no value."
 )
 
@@ -227,15 +237,24 @@ def _weighted(indicator_id: str, members: tuple[str, ...], held: pd.DataFrame, w
         return {"status": "missing", "note": f"Approximate value not computed: {whole}, of which {len(lacking)} lack "
                                              f"a published value ({_names(tuple(lacking), names)})."}
     used = [c for c in members if c not in lacking]
-    value = float((held.loc[used, "value"] * w[used]).sum() / w[used].sum())
-    counts = held.loc[used, "count"]
+    parts = held.loc[used]
+    combined = intervals.weighted_mean(parts["value"], parts["lower_ci"], parts["upper_ci"], w[used]).iloc[0]
+    counts = parts["count"]
     left_out = (f" {_names(tuple(suppressed), names)} left out: suppressed by the publisher (too few events), "
                 f"{share:.1%} of the population." if suppressed else "")
     total = float(counts.sum()) if counts.notna().all() else np.nan
-    return {"value": round(value, _decimals(held.loc[used, "value"])), "count": total, "status": "ok",
+    limits = {"lower_ci": np.nan, "upper_ci": np.nan}
+    if pd.notna(combined["se"]):
+        places = _decimals(pd.concat([parts["lower_ci"], parts["upper_ci"]]))
+        limits = {f"{side}_ci": round(float(combined[intervals.column(side, 95.0)]), places) for side in ("lower", "upper")}
+        interval = f"{COMBINED_CI}."
+    else:
+        interval = f"{combined['ci_method']}."
+    return {"value": round(float(combined["value"]), _decimals(parts["value"])), **limits, "count": total,
+            "status": "ok",
             "note": f"{APPROXIMATE} population-weighted mean of the published values of {len(used)} whole {word} "
                     f"area{'' if len(used) == 1 else 's'} ({_names(tuple(used), names, limit=NAMES_SHOWN)}); weights {POPULATION_YEARS[year][2]}; "
-                    f"not an official figure, no confidence interval.{left_out}"}
+                    f"not an official figure; {interval}{left_out}"}
 
 
 def _decimals(values: pd.Series) -> int:
@@ -266,7 +285,9 @@ def _why_none(*, ward_based: bool) -> str:
 def _log(ctx: BuildContext, table: pd.DataFrame, what: str) -> None:
     notes = table["note"].fillna("")
     ctx.log(f"  {what}: {table['area_code'].nunique()} areas; rows same-area {int(notes.str.startswith(SAME_AREA).sum())}, "
-            f"weighted {int(notes.str.startswith(APPROXIMATE).sum())}, without value {int((table['status'] != 'ok').sum())}")
+            f"weighted {int(notes.str.startswith(APPROXIMATE).sum())} (with an interval "
+            f"{int((notes.str.startswith(APPROXIMATE) & table['lower_ci'].notna()).sum())}), "
+            f"without value {int((table['status'] != 'ok').sum())}")
 
 
 def _checked(ctx: BuildContext, source: tuple[str, str], lsoas: pd.Series) -> dict[str, str]:

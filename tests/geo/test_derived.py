@@ -74,3 +74,24 @@ def test_summary_per_level_and_indicator(tmp_path: Path) -> None:
     assert (out.loc["utla", "same_area"], out.loc["utla", "approximate"], out.loc["utla", "without_value"]) == (1, 1, 1)
     assert out.loc["region", "weights"] == "mid-2015, mid-2020"
     assert out.loc["region", "periods"] == "female: 2005-07 to 2023-25 (2)"
+
+
+@pytest.mark.parametrize(
+    ("note", "reason"),
+    [
+        pytest.param(f"{APPROXIMATE} ...; not an official figure; no interval: the published figures of its parts have "
+                     "no confidence interval.", "the published figures of its parts have no confidence interval",
+                     id="no part has one"),
+        pytest.param(f"{APPROXIMATE} ...; not an official figure; no interval: 1 of its 5 parts has no published "
+                     "confidence interval. City of London (E09000001) left out", "1 of its 5 parts has no published "
+                     "confidence interval", id="one part lacks one, then a member left out"),
+        pytest.param(f"{APPROXIMATE} ...; not an official figure; {derived.COMBINED_CI}.", "", id="combined"),
+        pytest.param(None, "", id="no note"),
+    ],
+)
+def test_interval_reason_reads_the_note(note: str | None, reason: str) -> None:
+    assert derived.interval_reason(note) == reason
+
+
+def test_legend_note_says_an_approximations_interval_is_combined() -> None:
+    assert "combining the parts' intervals" in derived.legend_note(NOTES, STATUSES)

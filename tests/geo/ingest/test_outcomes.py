@@ -15,7 +15,7 @@ import pytest
 
 from geo.catalogue import Indicator, Source
 from geo.contract import check_indicator_contract
-from geo.derived import APPROXIMATE, SAME_AREA
+from geo.derived import APPROXIMATE, COMBINED_CI, SAME_AREA, interval_reason
 from geo.ingest.outcomes import SMALL_SHARE, area_lsoas, carry, describe, nearest_year, plan, relate, target_vintage
 
 SRC = ("lad", "2021")
@@ -84,9 +84,44 @@ def test_carry_same_area_weighted_and_split(relations: dict[tuple[str, str], pd.
     assert same["note"] == "Same area as Ayton (A); compared with England: similar"
     union = out.loc["P2"]
     assert union["value"] == pytest.approx((78.0 * 300 + 82.0 * 100) / 400)  # 79.0
-    assert np.isnan(union["lower_ci"]) and np.isnan(union["upper_ci"]) and union["count"] == 20.0
+    # every part publishes 95% limits of +/- 1, so the mean's are 79 +/- sqrt(0.75^2 + 0.25^2) = 79 +/- 0.79,
+    # given to the parts' limits' decimal places (none here)
+    assert (union["lower_ci"], union["upper_ci"], union["count"]) == (78.0, 80.0, 20.0)
     assert union["note"].startswith("Approximate:") and "Beeby (B), Ceeford (C)" in union["note"]
+    assert union["note"].endswith(f"not an official figure; {COMBINED_CI}.")
     assert out.loc["P3", "status"] == "missing" and "cuts through" in out.loc["P3", "note"]
+
+
+def _without_ci(health: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    lacking = health["area_code"].isin(codes)
+    return health.assign(lower_ci=health["lower_ci"].mask(lacking), upper_ci=health["upper_ci"].mask(lacking))
+
+
+@pytest.mark.parametrize(
+    ("lacking", "reason"),
+    [
+        pytest.param(["C"], "1 of its 2 parts has no published confidence interval", id="one-part-without"),
+        pytest.param(["A", "B", "C"], "the published figures of its parts have no confidence interval",
+                     id="no-part-with (le_birth)"),
+    ],
+)
+def test_carry_gives_an_approximation_no_interval_where_a_part_has_none(
+        lacking: list[str], reason: str, relations: dict[tuple[str, str], pd.DataFrame]) -> None:
+    health = _without_ci(_health("le_birth", {"A": (80.0, "ok"), "B": (78.0, "ok"), "C": (82.0, "ok")}), lacking)
+    union = _carry(health, relations).loc["P2"]
+    assert union["value"] == 79.0 and np.isnan(union["lower_ci"]) and np.isnan(union["upper_ci"])
+    assert union["note"].endswith(f"not an official figure; no interval: {reason}.")
+    assert interval_reason(union["note"]) == reason
+
+
+def test_carry_combines_unequal_intervals_worked_by_hand(relations: dict[tuple[str, str], pd.DataFrame]) -> None:
+    # B: 78.00 (95% CI 77.00 to 79.00), 300 people; C: 82.00 (80.00 to 84.00), 100 people.
+    # SE_B = 1 / 1.96, SE_C = 2 / 1.96; the mean's 95% half-width = sqrt(0.75^2 x 1^2 + 0.25^2 x 2^2) = 0.9014.
+    health = _health("le_birth", {"B": (78.0, "ok"), "C": (82.0, "ok")})
+    health.loc[health["area_code"] == "C", ["lower_ci", "upper_ci"]] = [80.0, 84.0]
+    union = _carry(health.assign(lower_ci=health["lower_ci"] + 0.001), relations).loc["P2"]  # limits to 3 decimals
+    assert union["lower_ci"] == pytest.approx(79.0 + 0.001 / 2 - 0.901388, abs=1e-3)
+    assert union["upper_ci"] == pytest.approx(79.0 + 0.001 / 2 + 0.901388, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -207,7 +242,11 @@ def test_built_outcomes_keep_the_contract(outcomes: pd.DataFrame, data_dir: Path
         areas = pd.read_parquet(data_dir / "boundaries" / f"{level}_{vintage}.parquet", columns=["area_code"])
         assert set(rows["area_code"]) == set(areas["area_code"]), (level, vintage)
     weighted = outcomes["note"].str.startswith("Approximate:", na=False)
-    assert weighted.any() and outcomes.loc[weighted, ["lower_ci", "upper_ci"]].isna().all().all()
+    with_ci = outcomes["lower_ci"].notna() & outcomes["upper_ci"].notna()
+    assert (weighted & with_ci).any() and (weighted & ~with_ci).any()
+    # an approximation's interval is said to be combined; one without says why not
+    assert outcomes.loc[weighted & with_ci, "note"].str.contains(COMBINED_CI, regex=False).all()
+    assert outcomes.loc[weighted & ~with_ci, "note"].map(interval_reason).ne("").all()
     assert outcomes.loc[outcomes["status"] != "ok", "note"].notna().all()
 
 
@@ -255,7 +294,8 @@ def test_built_upper_tiers_and_regions_reach_the_latest_district_period(outcomes
     kinds = rows["note"].str.split(" ").str[0]
     assert set(kinds) <= {"Same", APPROXIMATE}
     approx = rows[rows["note"].str.startswith(APPROXIMATE)]
-    assert approx[["lower_ci", "upper_ci"]].isna().all().all()
+    assert approx[["lower_ci", "upper_ci"]].isna().all().all()  # no district publishes an interval for le_birth
+    assert (approx["note"].map(interval_reason) == "the published figures of its parts have no confidence interval").all()
     if level == "region":
         assert len(approx) == 9  # every region is made of whole districts
 
@@ -289,3 +329,20 @@ def test_built_approximation_is_close_where_the_official_figure_is_held(data_dir
                       & (health["period"] == "2016-18")]
     both = out.merge(official, on=["area_code", "sex"], suffixes=("", "_official"))
     assert len(both) == 9 and ((both["value"] - both["value_official"]).abs() <= 0.3).all()
+
+
+def test_built_regions_combine_their_districts_intervals(outcomes: pd.DataFrame, data_dir: Path) -> None:
+    """Regions for le_birth_1618 (every district publishes a 95% CI): an interval centred on the mean, narrower than
+    the widest district's, recomputed here from the districts' own published limits."""
+    health = pd.read_parquet(data_dir / "indicators" / "health.parquet")
+    parents = pd.read_parquet(data_dir / "lookups" / "lsoa11_parents.parquet")
+    rows = outcomes[(outcomes["indicator_id"] == "le_birth_1618") & (outcomes["level"] == "region")]
+    assert len(rows) > 0 and rows[["lower_ci", "upper_ci"]].notna().all().all()
+    districts = health[(health["indicator_id"] == "le_birth_1618") & (health["level"] == "lad")]
+    for r in rows.itertuples():
+        assert r.lower_ci < r.value < r.upper_ci
+        assert abs((r.lower_ci + r.upper_ci) / 2 - r.value) <= 0.06  # value to 2 decimals, limits to 2
+        source = districts[(districts["sex"] == r.sex) & (districts["period"] == r.period)]
+        members = source[source["area_code"].isin(set(parents.loc[parents["region_code"] == r.area_code].pipe(
+            lambda p: p[[c for c in p.columns if c.startswith("lad_code_")]].stack())))]
+        assert len(members) > 1 and r.upper_ci - r.lower_ci < (members["upper_ci"] - members["lower_ci"]).max()
