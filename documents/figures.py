@@ -10,10 +10,11 @@ area), which make the same calls the page makes.
 :meth:`MapFigures.table` is the one table behind every file: the atlas's tidy columns
 (:func:`geo.indicators.tidy_table`) with the count and denominator, the 99.8% limits, the
 method of each row's interval (or why there is none) and the comparison with England at
-95% and 99.8% (:func:`geo.comparison.compare`). An interval is never invented: the
-published 95% limits are kept as they are; limits are computed (:mod:`geo.intervals`,
-OHID's methods) only where the count and denominator are held and reproduce the published
-value as a proportion (Wilson score) or a crude rate (Byar's method, exact below 10 events).
+95% and 99.8% (:func:`geo.comparison.compare`). The intervals and their methods are
+:func:`geo.row_intervals.with_intervals`'s (re-exported here), the ones the map's tooltip
+shows: published 95% limits kept; limits computed by OHID's methods where the count and
+denominator reproduce the value; an approximation's combined from its parts' published
+ones; otherwise "no interval: <reason>".
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import boundaries, derived, indicators, intervals
+from geo import boundaries, derived, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, get
 from geo.classify import Classification, classify, compare_with_england, method_drawn
 from geo.comparison import compare, note_without_verdict, published_verdict
 from geo.errors import UploadError
 from geo.profile import DECILE_FOR_LSOA
+from geo.row_intervals import COMPUTED, NOT_ESTIMATES, PUBLISHED, with_intervals
 from geo.schema import LEVEL_LABELS
 from geo.tables import attribution_lines
 from geo.view import MAP_LEVELS, View
@@ -44,16 +46,8 @@ __all__ = ["COMPUTED", "NOT_ESTIMATES", "PUBLISHED", "SEX_WORDS", "MapFigures", 
            "small_areas", "value_note", "with_intervals"]
 
 SEX_WORDS: Final = {"male": "male", "female": "female", "persons": "persons"}
-#: How a published interval is described in ``ci_method``.
-PUBLISHED: Final = "95% CI as published by the source"
-#: How a computed interval is described: "computed by the atlas from the count and denominator".
-COMPUTED: Final = "computed by the atlas from the count and denominator (OHID's method)"
 #: Who tested the 95% comparison (``compared_by``): the area's interval, or the publisher.
 _BASIS: Final = {"interval": "the area's 95% confidence interval", "published": "OHID's published comparison"}
-#: Bases a published proportion or crude rate may be given per (1 = a fraction, 100 = a percentage, ...).
-_BASES: Final = (1.0, 100.0, 1_000.0, 10_000.0, 100_000.0)
-#: How close a published value must be to count / denominator x base to be read as that proportion or rate.
-_REPRODUCED: Final = 5e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,86 +143,6 @@ class MapFigures:
                           published=published_verdict(note if isinstance(note, str) else None), level=level)
             verdicts[i], basis[i] = one.verdict, one.basis
         return verdicts, basis
-
-
-def with_intervals(table: pd.DataFrame, *, value_type: str) -> pd.DataFrame:
-    """``lower_ci``, ``upper_ci``, ``lower_ci_99_8``, ``upper_ci_99_8`` and ``ci_method`` for each row of ``table``.
-
-    ``table`` has ``value``, ``lower_ci``, ``upper_ci``, ``count``, ``denominator``,
-    ``status`` and ``note``. Published 95% limits are kept; both levels are computed
-    (:func:`geo.intervals.proportion` or :func:`geo.intervals.crude_rate`) only where the
-    count and denominator reproduce the published value; otherwise the reason is given.
-    """
-    value = pd.to_numeric(table["value"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    x = pd.to_numeric(table["count"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    n = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    lo95 = pd.to_numeric(table["lower_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    hi95 = pd.to_numeric(table["upper_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    size = len(table)
-    out = {"lower_ci": lo95.copy(), "upper_ci": hi95.copy(), "lower_ci_99_8": np.full(size, np.nan),
-           "upper_ci_99_8": np.full(size, np.nan)}
-    published = ~np.isnan(lo95) & ~np.isnan(hi95)
-    methods = np.where(published, f"{PUBLISHED}; no 99.8% CI: {intervals.REASONS['no_count']}", "").astype(object)
-    kind = {"proportion": "proportion", "rate": "rate"}.get(value_type, "")
-    base = _base(value, x, n, kind=kind)
-    status = table["status"].astype("str").to_numpy()
-    computable = (status == "ok") & ~np.isnan(base)
-    for per in np.unique(base[computable]):
-        rows = computable & (base == per)
-        for level, lo_col, hi_col in ((95.0, "lower_ci", "upper_ci"), (99.8, "lower_ci_99_8", "upper_ci_99_8")):
-            if kind == "proportion":
-                part = intervals.proportion(x[rows], n[rows], level=level, multiplier=float(per))
-            else:
-                part = intervals.crude_rate(x[rows], n[rows], level=level, per=float(per))
-            keep = published[rows] if level == 95.0 else np.zeros(int(rows.sum()), dtype=bool)
-            out[lo_col][rows] = np.where(keep, out[lo_col][rows], part.lower.to_numpy())
-            out[hi_col][rows] = np.where(keep, out[hi_col][rows], part.upper.to_numpy())
-            if level == 95.0:
-                names = part.method.to_numpy(dtype=object)
-        methods[rows] = [f"{PUBLISHED}; 99.8% CI by {m}, {COMPUTED}" if kept else f"95% and 99.8% CIs by {m}, {COMPUTED}"
-                         for m, kept in zip(names, published[rows], strict=True)]
-    approximate = derived.is_approximate(table["note"]).to_numpy(dtype=bool)
-    for i in np.flatnonzero(methods == ""):
-        methods[i] = _why_none(status[i], approximate=bool(approximate[i]), has_count=not np.isnan(x[i]),
-                               value_type=value_type)
-    return pd.DataFrame({**out, "ci_method": methods}, index=table.index)
-
-
-def _base(value: np.ndarray, x: np.ndarray, n: np.ndarray, *, kind: str) -> np.ndarray:
-    """Per row, the base (1, 100, ...) for which value = count / denominator x base; NaN where none reproduces it.
-
-    Only for a ``kind`` of "proportion" (whose count is at most its denominator) or "rate".
-    """
-    out = np.full(value.shape, np.nan)
-    if kind not in ("proportion", "rate"):
-        return out
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(n > 0, x / n, np.nan)
-        fits = (x >= 0) & ((x <= n) if kind == "proportion" else (n > 0))
-    for per in _BASES:
-        hit = np.isnan(out) & fits & np.isclose(value, ratio * per, rtol=_REPRODUCED, atol=0.0)
-        out[hit] = per
-    return out
-
-
-#: Values that are positions, not estimates: an interval does not apply.
-NOT_ESTIMATES: Final = frozenset({"rank", "decile"})
-
-
-def _why_none(status: str, *, approximate: bool, has_count: bool, value_type: str) -> str:
-    if value_type in NOT_ESTIMATES:
-        return intervals.no_interval("not applicable to a rank or decile")
-    if status == "suppressed":
-        return intervals.no_interval("value suppressed (small numbers)")
-    if status != "ok":
-        return intervals.no_interval("no value")
-    if approximate:
-        return intervals.no_interval("an approximation (population-weighted mean of published figures)")
-    if has_count and value_type in ("proportion", "rate"):
-        return intervals.no_interval("the count and denominator held do not reproduce the published value")
-    if has_count:
-        return intervals.no_interval("not a proportion or crude rate")
-    return intervals.no_interval("published")
 
 
 # ---------------------------------------------------------------- built as the map page builds them

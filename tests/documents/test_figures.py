@@ -10,6 +10,7 @@ from documents.figures import COMPUTED, PUBLISHED, MapFigures, build, small_area
 from geo import intervals
 from geo.comparison import compare, published_verdict
 from geo.indicators import tidy_table
+from geo.row_intervals import COMBINED
 from geo.view import View
 
 LE_FEMALE = View("lad", "2023", "le_birth", "2023-25", "female")
@@ -125,3 +126,15 @@ def test_small_areas_are_the_drill_downs_deciles(data_dir) -> None:
 )
 def test_value_note(status: str, note: str | None, expected: str) -> None:
     assert value_note(status, note) == expected
+
+
+def test_a_countys_approximation_carries_its_combined_interval_at_both_levels(data_dir) -> None:
+    # Upper tiers 2021, le_birth_1618 (women, 2016-18): Kent (E10000016) is the population-weighted mean of its
+    # 12 districts, each publishing a 95% CI; Hartlepool (E06000001) is its district's published row.
+    table = build(View("utla", "2021", "le_birth_1618", "2016-18", "female"), data_dir=data_dir).table()
+    kent = table.set_index("area_code").loc["E10000016"]
+    assert kent["approximate"] and kent["ci_method"] == COMBINED
+    half95, half998 = (kent["upper_ci"] - kent["lower_ci"]) / 2, (kent["upper_ci_99_8"] - kent["lower_ci_99_8"]) / 2
+    assert half998 / half95 == pytest.approx(intervals.z_score(99.8) / intervals.z_score(95.0))
+    hartlepool = table.set_index("area_code").loc["E06000001"]
+    assert not hartlepool["approximate"] and hartlepool["ci_method"].startswith(PUBLISHED)
