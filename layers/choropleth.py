@@ -41,6 +41,7 @@ from folium.template import Template
 from geo.catalogue import Indicator
 from geo.classify import Classification, NumberFormat, number_format, rank_label, rank_of
 from geo.errors import DataUnavailableError, ValidationError
+from geo.row_intervals import in_brief
 from layers import js
 from layers.interaction import WheelAfterFocus
 from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
@@ -170,6 +171,13 @@ def choropleth_layer(
     "Combined figure for Cornwall and Isles of Scilly"; rows without a note show
     no note line.
 
+    When ``gdf`` has a ``ci_method`` column (:func:`geo.row_intervals.with_intervals`, as the
+    map page's joined table does), the value is followed by where its 95% interval comes from
+    ("95% CI 79.1 to 80.3, as published", "..., computed by Wilson score", "..., approximate,
+    combining its parts' published CIs") or "no interval: <reason>"; the limits are then
+    ``lower_ci_95``/``upper_ci_95`` when held (the ones ``ci_method`` names, computed ones
+    included), else ``lower_ci``/``upper_ci``.
+
     Raises
     ------
     ValidationError
@@ -208,13 +216,16 @@ def choropleth_layer(
     props: list[dict[str, Any]] = []
     styles: dict[str, dict[str, object]] = {}
     no_ci = pd.Series(np.nan, index=gdf.index)
-    lo = pd.to_numeric(gdf["lower_ci"], errors="coerce") if "lower_ci" in gdf else no_ci
-    hi = pd.to_numeric(gdf["upper_ci"], errors="coerce") if "upper_ci" in gdf else no_ci
+    said = "ci_method" in gdf  # the interval's method is said, with the limits it names
+    lo_col, hi_col = ("lower_ci_95", "upper_ci_95") if said and "lower_ci_95" in gdf else ("lower_ci", "upper_ci")
+    lo = pd.to_numeric(gdf[lo_col], errors="coerce") if lo_col in gdf else no_ci
+    hi = pd.to_numeric(gdf[hi_col], errors="coerce") if hi_col in gdf else no_ci
+    methods = gdf["ci_method"].tolist() if said else [None] * len(gdf)
     rows = zip(
         gdf["area_code"].astype("str"), gdf["area_name"].astype("str"), status, keys.tolist(), ranks.tolist(),
-        values.tolist(), lo.tolist(), hi.tolist(), labels, strict=True,
+        values.tolist(), lo.tolist(), hi.tolist(), labels, methods, strict=True,
     )
-    for i, (code, area_name, row_status, key, rank, value, low, high, label) in enumerate(rows):
+    for i, (code, area_name, row_status, key, rank, value, low, high, label, method) in enumerate(rows):
         style = style_for(key if row_status == "ok" else row_status, scheme=scheme)
         if fill_opacity is not None:
             style["fillOpacity"] = fill_opacity
@@ -224,7 +235,7 @@ def choropleth_layer(
             p["value_text"] = e(_decile_text(value, status=row_status))
         else:
             rank_text = rank_label(rank, of) if pd.isna(rank) else f"{rank_label(rank, of)} (1 = {best})"
-            p["value_text"] = e(_value_text(value, low, high, status=row_status, fmt=fmt))
+            p["value_text"] = e(_value_text(value, low, high, status=row_status, fmt=fmt, method=method))
             p["class_label"] = e(label)
             p["rank_text"] = e(rank_text)
         p["status"] = e(row_status)
@@ -445,14 +456,18 @@ def _class_labels(keys: pd.Series, status: pd.Series, classification: Classifica
     return out
 
 
-def _value_text(value: float, lo: float, hi: float, *, status: str, fmt: NumberFormat) -> str:
+def _value_text(value: float, lo: float, hi: float, *, status: str, fmt: NumberFormat, method: object = None) -> str:
+    """ "80.1 years (95% CI 79.1 to 80.3, as published)"; ``method`` is the row's ``ci_method`` (``None``: not said)."""
     if status == "suppressed":
         return STATUS_LABELS["suppressed"]
     if status != "ok" or pd.isna(value):
         return STATUS_LABELS["missing"]
     text = fmt.value(value)
+    how = in_brief(method) if method is not None else ""
     if not pd.isna(lo) and not pd.isna(hi):
-        text += f" (95% CI {fmt.number(lo)} to {fmt.number(hi)})"
+        text += f" (95% CI {fmt.number(lo)} to {fmt.number(hi)}{', ' + how if how else ''})"
+    elif how:
+        text += f" ({how})"
     return text
 
 

@@ -11,8 +11,8 @@ module and ``ui.widgets``; this module calls only ``geo`` and ``layers``.
   and :func:`values`: the bundled (or refreshed) data, read once per edition;
 
 - :func:`drawn`: per (indicator, level, vintage, period, sex, method), the joined
-  table, its join report, the classification (or England comparison), the colour
-  scheme and the legend;
+  table (with each row's intervals and ``ci_method``, as the CSV writes them), its join
+  report, the classification (or England comparison), the colour scheme and the legend;
 - :func:`layer`: per view and drilled area, the map layer as the JavaScript
   ``st_folium`` sends to the browser;
 - :func:`small_areas`: per drilled area and small-area indicator, its small-area layer;
@@ -58,6 +58,7 @@ from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
 from geo.classify import Classification, classify, compare_with_england, method_drawn
 from geo.indicators import JoinReport
+from geo.row_intervals import with_intervals
 from geo.shared import UPLOAD_PREFIX
 from geo.view import View
 from layers.choropleth import choropleth_layer
@@ -222,6 +223,7 @@ def _drawn(
     key: tuple[str, ...] | None,
 ) -> Drawn:
     joined, report = indicators.join(gdf, values(view.indicator_id, view.level, view.vintage, view.period, view.sex))
+    _add_intervals(joined, value_type=indicator.value_type)
     categories = None
     classification = None
     if method == "england":
@@ -241,6 +243,20 @@ def _drawn(
         legend = dataclasses.replace(legend, note=f"{legend.note} {carried}".strip())
     return Drawn(joined=joined, report=report, classification=classification, categories=categories,
                  scheme=scheme, legend=legend, key=key)
+
+
+def _add_intervals(joined: gpd.GeoDataFrame, *, value_type: str) -> None:
+    """Each row's 95% and 99.8% limits and ``ci_method``, as every export writes them, for the tooltip to say.
+
+    :func:`geo.row_intervals.with_intervals` of the joined rows, once per view: ``lower_ci_95``,
+    ``upper_ci_95`` (published, computed or combined), ``lower_ci_99_8``, ``upper_ci_99_8``
+    and ``ci_method``. ``lower_ci``/``upper_ci`` stay the source's own, which the England
+    comparison and the exports read.
+    """
+    limits = with_intervals(joined, value_type=value_type)
+    joined["lower_ci_95"], joined["upper_ci_95"] = limits["lower_ci"], limits["upper_ci"]
+    joined["lower_ci_99_8"], joined["upper_ci_99_8"] = limits["lower_ci_99_8"], limits["upper_ci_99_8"]
+    joined["ci_method"] = limits["ci_method"]
 
 
 # ---------------------------------------------------------------- layers as script

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -15,6 +16,7 @@ from shapely.geometry import box
 from geo.catalogue import Indicator, Source
 from geo.classify import classify, compare_with_england
 from geo.errors import DataUnavailableError, ValidationError
+from geo.row_intervals import with_intervals
 from layers.choropleth import TOOLTIP_CSS, _feature_collection, base_map, choropleth_layer, outline_layer, set_stable_ids
 from layers.style import MISSING_STYLE, SUPPRESSED_STYLE, scheme_for
 
@@ -327,3 +329,59 @@ def test_base_map_leaves_the_wheel_to_the_page_until_the_map_is_clicked_or_focus
     assert "wheel.disable();" in page and "Click the map or use Ctrl + scroll to zoom" in page
     whole_page = base_map(wheel_after_focus=False).get_root().render()  # a page that is only the map zooms at once
     assert "wheel.disable();" not in whole_page and "Ctrl + scroll" not in whole_page
+
+
+def _with_methods(squares: gpd.GeoDataFrame, *, value_type: str = "years", **extra: list) -> gpd.GeoDataFrame:
+    """The squares with the interval columns the map page's joined table carries (``ui.cache``)."""
+    gdf = squares.assign(**extra)
+    limits = with_intervals(gdf, value_type=value_type)
+    return gdf.assign(ci_method=limits["ci_method"], lower_ci_95=limits["lower_ci"], upper_ci_95=limits["upper_ci"])
+
+
+COMBINED_NOTE = ("Approximate: mean of ...; not an official figure; approximate 95% CI combining the parts' published "
+                 "95% CIs as independent estimates.")
+PARTS_WITHOUT_NOTE = ("Approximate: mean of ...; not an official figure; no interval: the published figures of its "
+                      "parts have no confidence interval.")
+NO_LIMITS = {"lower_ci": [70.0, None, None, None], "upper_ci": [71.0, None, None, None]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "expected"),
+    [
+        pytest.param({}, "E00000002", "80.25 years (95% CI 79.00 to 81.50, as published)", id="published"),
+        pytest.param(NO_LIMITS, "E00000002", "80.25 years (no interval: value published without an interval)",
+                     id="no-interval"),
+        pytest.param({"note": [None, COMBINED_NOTE, None, None]}, "E00000002",
+                     "80.25 years (95% CI 79.00 to 81.50, approximate, combining its parts' published CIs)",
+                     id="combined"),
+        pytest.param({"note": [None, PARTS_WITHOUT_NOTE, None, None], **NO_LIMITS}, "E00000002",
+                     "80.25 years (no interval: the published figures of its parts have no confidence interval)",
+                     id="approximate-without"),
+        pytest.param({}, "E00000003", "Suppressed (numbers too small to publish)", id="suppressed-says-only-that"),
+    ],
+)
+def test_tooltip_says_which_method_gave_the_interval(squares, indicator, extra: dict, code: str,
+                                                     expected: str) -> None:
+    props = _features(_layer(_with_methods(squares, **extra), indicator))[code]["properties"]
+    assert props["value_text"] == html.escape(expected)
+
+
+def test_tooltip_shows_the_computed_limits_its_method_names(squares, indicator) -> None:
+    # 5 of 20 as a percentage, no published interval: Wilson score 95% limits 11.19% to 46.87% (OHID's method)
+    gdf = _with_methods(squares, value_type="proportion", value=[25.0, 80.25, None, None], lower_ci=None,
+                        upper_ci=None, count=[5.0, None, None, None], denominator=[20.0, None, None, None])
+    props = _features(_layer(gdf, indicator, unit="%"))["E00000001"]["properties"]
+    assert html.unescape(props["value_text"]) == "25.00% (95% CI 11.19% to 46.87%, computed by Wilson score)"
+
+
+def test_without_a_method_column_the_tooltip_is_as_before(squares, indicator) -> None:
+    props = _features(_layer(squares, indicator))["E00000002"]["properties"]
+    assert props["value_text"] == "80.25 years (95% CI 79.00 to 81.50)"
+
+
+def test_a_method_reaching_the_tooltip_is_escaped(squares, indicator) -> None:
+    gdf = squares.assign(ci_method=["no interval: <b>x</b> & y", "", "", ""], lower_ci=None, upper_ci=None)
+    page = _page(gdf, indicator)
+    assert "<b>x</b>" not in page
+    props = _features(_layer(gdf, indicator))["E00000001"]["properties"]
+    assert props["value_text"] == "70.50 years (no interval: &lt;b&gt;x&lt;/b&gt; &amp; y)"

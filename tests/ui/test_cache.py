@@ -225,3 +225,26 @@ def test_default_view_is_built_by_its_first_visit_without_a_warm_up(data_dir, mo
     monkeypatch.setattr(cache, "warm_default_view", lambda: (_ for _ in ()).throw(RuntimeError("no warm-up")))
     AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
     assert len(calls) == 1
+
+
+def test_the_joined_table_carries_the_intervals_and_methods_the_csv_writes(data_dir) -> None:
+    # Upper tiers 2021, le_birth_1618 (women, 2016-18): counties are approximations with combined intervals,
+    # unitaries their districts' published rows; the tooltip's ci_method is the export table's, area by area.
+    from documents.figures import MapFigures
+    from geo.row_intervals import COMBINED
+
+    view = View("utla", "2021", "le_birth_1618", "2016-18", "female")
+    indicator = load_catalogue(data_dir)[view.indicator_id]
+    gdf = boundaries_for(view.level, view.vintage)
+    drawn = cache.drawn(view, indicator, method="quantiles", england=None, gdf=gdf, values=indicators_values)
+    joined = drawn.joined.set_index("area_code")
+    assert joined.loc["E10000016", "ci_method"] == COMBINED  # Kent
+    assert joined.loc["E10000016", "lower_ci_95"] == joined.loc["E10000016", "lower_ci"]
+    figures = MapFigures(view=view, indicator=indicator, joined=drawn.joined, classification=drawn.classification,
+                         categories=drawn.categories, scheme=drawn.scheme, legend=drawn.legend, england_row=None,
+                         attribution="a")
+    table = figures.table().set_index("area_code")
+    pd.testing.assert_series_equal(joined["ci_method"].reindex(table.index), table["ci_method"], check_names=False)
+    for side in ("lower_ci", "upper_ci", "lower_ci_99_8", "upper_ci_99_8"):
+        column = {"lower_ci": "lower_ci_95", "upper_ci": "upper_ci_95"}.get(side, side)
+        pd.testing.assert_series_equal(joined[column].reindex(table.index), table[side], check_names=False)
