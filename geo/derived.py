@@ -133,9 +133,13 @@ def legend_note(notes: pd.Series | None, statuses: pd.Series) -> str:
     total = len(kinds)
     parts = []
     if n_approx:
+        text = notes.astype("object").where(notes.notna(), "").astype("str")[statuses.astype("str").to_numpy() == "ok"]
+        n_ci = int(((kinds == "approximate") & text.str.contains(COMBINED_CI, regex=False)).sum())
+        ci = ("no confidence interval" if not n_ci else "each with an approximate confidence interval combining its "
+              "parts' published ones" if n_ci == n_approx else f"{n_ci} with an approximate confidence interval "
+              "combining their parts' published ones")
         parts.append(f"{n_approx} of {total} values are approximations: population-weighted means of the published "
-                     "figures of the areas each is made of (not official; their confidence intervals, where the parts "
-                     "publish theirs, are approximate, combining the parts' intervals).")
+                     f"figures of the areas each is made of (not official; {ci}).")
     if n_same:
         parts.append(f"{n_same} are the published figure of an area with the same boundary.")
     return " ".join(parts) + " Hover over an area for its note."

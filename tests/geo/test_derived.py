@@ -93,5 +93,17 @@ def test_interval_reason_reads_the_note(note: str | None, reason: str) -> None:
     assert derived.interval_reason(note) == reason
 
 
-def test_legend_note_says_an_approximations_interval_is_combined() -> None:
-    assert "combining the parts' intervals" in derived.legend_note(NOTES, STATUSES)
+@pytest.mark.parametrize(
+    ("combined", "words"),
+    [
+        pytest.param([False, False], "(not official; no confidence interval)", id="none-combined"),
+        pytest.param([True, True], "(not official; each with an approximate confidence interval combining its parts' "
+                     "published ones)", id="all-combined"),
+        pytest.param([True, False], "(not official; 1 with an approximate confidence interval combining their "
+                     "parts' published ones)", id="some-combined"),
+    ],
+)
+def test_legend_note_says_whether_an_approximations_interval_is_combined(combined: list[bool], words: str) -> None:
+    notes = pd.Series([f"{APPROXIMATE} ...; not an official figure; "
+                       + (f"{derived.COMBINED_CI}." if c else "no interval: the parts publish none.") for c in combined])
+    assert words in derived.legend_note(notes, pd.Series(["ok", "ok"]))
