@@ -47,7 +47,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import boundaries, indicators, shared
+from geo import boundaries, indicators, intervals, shared
 from geo._paths import DATA_DIR
 from geo.areas import Area, resolve_area
 from geo.catalogue import Indicator, load_catalogue
@@ -241,12 +241,25 @@ class Totals:
             return None
         return self.pop_total / self.area_pop_total
 
+    def share_interval(self) -> str:
+        """The share of people's 95% interval, "95% CI 9.8% to 10.6%, by Wilson score", or "no interval: <why>".
+
+        The share is a proportion of people, so its interval is the Wilson score interval OHID
+        gives a proportion (:func:`geo.intervals.proportion`, as ``phe_proportion``).
+        """
+        if self.pop_total is None:
+            return intervals.no_interval("people are not counted")
+        if not self.area_pop_total:
+            return intervals.no_interval("the area's people are not counted")
+        ci = intervals.proportion([self.pop_total], [self.area_pop_total], multiplier=100)
+        return f"95% CI {ci.lower.iloc[0]:.1f}% to {ci.upper.iloc[0]:.1f}%, by {ci.method.iloc[0]}"
+
     def sentences(self) -> list[str]:
         """The totals in plain English."""
         out = [f"{self.lsoas:,} of the area's {self.area_lsoas:,} small areas (LSOAs) match the rule."]
         if self.pop_total is None:
             out.append("People are not counted: the ONS small-area population estimates are held on 2011 LSOAs only, "
-                       "and the LSOA 2011-2021 lookup is not built.")
+                       f"and the LSOA 2011-2021 lookup is not built; so no share of people ({self.share_interval()}).")
             return out
         share = self.share_of_people
         counted = self.lsoas if self.counted_lsoas is None else self.counted_lsoas
@@ -257,14 +270,15 @@ class Totals:
         if counted < self.lsoas:
             source += f"; {self.lsoas - counted:,} split or redrawn LSOAs not counted"
             out.append(f"People: {self.pop_total:,.0f} in {counted:,} of the {self.lsoas:,} matching LSOAs ({source})"
-                       + (f", {share:.1%} of the {self.area_pop_total:,.0f} people in the {area_counted:,} of the "
-                          f"area's {self.area_lsoas:,} LSOAs counted the same way." if share is not None else "."))
+                       + (f", {share:.1%} ({self.share_interval()}) of the {self.area_pop_total:,.0f} people in the "
+                          f"{area_counted:,} of the area's {self.area_lsoas:,} LSOAs counted the same way."
+                          if share is not None else f"; no share of the area's people ({self.share_interval()})."))
         else:
             out.append(
                 f"{self.pop_total:,.0f} people live in them ({source})"
-                + (f", {share:.1%} of the area's {self.area_pop_total:,.0f}"
+                + (f", {share:.1%} ({self.share_interval()}) of the area's {self.area_pop_total:,.0f}"
                    + (f" (in the {area_counted:,} of its {self.area_lsoas:,} LSOAs counted the same way)" if area_counted < self.area_lsoas
-                      else "") + "." if share is not None else ".")
+                      else "") + "." if share is not None else f"; no share of the area's people ({self.share_interval()}).")
             )
         out.append(
             f"Children under 5: {self.pop_0_4:,.0f}; children under 16: {self.pop_0_15:,.0f}; "

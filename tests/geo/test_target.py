@@ -375,3 +375,27 @@ def test_downloads_carry_where_each_distance_started_and_the_postcode_attributio
     assert geo["notes"] == header
     assert {f["properties"]["measured_from"] for f in geo["features"]} == {site_io.POSTCODE_CENTRE}
     assert "notes" not in json.loads(target.to_geojson(result, data_dir=data_dir))  # no distances, no notes
+
+
+def _totals(pop_total: float | None, area_pop_total: float | None, **kw: object) -> target.Totals:
+    people = None if pop_total is None else 1.0
+    return target.Totals(lsoas=3, area_lsoas=10, pop_total=pop_total, pop_0_4=people, pop_0_15=people,
+                         pop_65_plus=people, area_pop_total=area_pop_total, population_period="2020", **kw)
+
+
+@pytest.mark.parametrize(
+    ("totals", "words"),
+    [
+        # PHEindicatormethods' intro vignette, phe_proportion of 87 of 131: 95% CI 0.579592 to 0.739301
+        pytest.param(_totals(87.0, 131.0), "87 people live in them (ONS mid-2020 estimates), 66.4% (95% CI 58.0% to "
+                     "73.9%, by Wilson score) of the area's 131.", id="wilson-worked-example"),
+        pytest.param(_totals(87.0, 131.0, counted_lsoas=2, area_counted_lsoas=9),
+                     "66.4% (95% CI 58.0% to 73.9%, by Wilson score) of the 131 people", id="some-lsoas-not-counted"),
+        pytest.param(_totals(None, None), "so no share of people (no interval: people are not counted).",
+                     id="people-not-counted"),
+        pytest.param(_totals(0.0, 0.0), "no share of the area's people (no interval: the area's people are not "
+                     "counted).", id="area-without-people"),
+    ],
+)
+def test_the_share_of_people_has_its_wilson_interval_or_says_why_not(totals: target.Totals, words: str) -> None:
+    assert words in " ".join(totals.sentences())
