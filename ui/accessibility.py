@@ -69,6 +69,7 @@ CHART_TEXT_CSS: Final = """
 """
 #: Streamlit's header is 3.75rem tall and opaque at 768 CSS px wide or less: start the page below it. A button's
 #: label is cut with an ellipsis where its column is narrow ("Download pack (PDF, one A4…" at 200% zoom): wrap it.
+#: The map's breadcrumb (a row that wraps whole crumbs, ui.map) breaks a crumb's label between words only.
 NARROW_CSS: Final = """
 <style>
 @media (max-width: 768px) {
@@ -78,6 +79,9 @@ NARROW_CSS: Final = """
 .stApp button [data-testid="stMarkdownContainer"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere;
+}
+.stApp .st-key-crumbs button [data-testid="stMarkdownContainer"], .stApp .st-key-crumbs button [data-testid="stMarkdownContainer"] p {
+  overflow-wrap: break-word;
 }
 </style>
 """
@@ -101,10 +105,11 @@ class Problem:
 PROBLEMS: Final = (
     Problem(
         "1.4.13 Content on Hover or Focus",
-        "An area's tooltip on the maps opens when the pointer rests on it and cannot be closed with the Escape "
-        "key; it goes when the pointer moves off the area.",
-        "The tooltip's figures are also in the area's panel (click the area) and in the *Table (CSV)* download.",
-        "let the Escape key close the tooltip.",
+        "An area's tooltip on the maps follows the pointer, just beside it, so the pointer cannot be moved onto "
+        "the tooltip, and a very large pointer can cover part of it.",
+        "The Escape key closes the tooltip (it stays closed until the pointer reaches another area), and its "
+        "figures are also in the area's panel (click the area) and in the *Table (CSV)* download.",
+        "offer a way to keep the tooltip still where it opened, so the pointer can be moved onto it.",
     ),
     Problem(
         "2.5.7 Dragging Movements",
@@ -250,10 +255,14 @@ def accessibility_page() -> None:
         "of the Spearhead areas page, the target small areas page (and in presentation mode), the meeting pack "
         "(and in presentation mode), About the data and this statement. axe reports no violation on any of them.\n"
         "- **Keyboard**: the browser tests tab to the map, move it with the arrow keys, drill down with Enter "
-        "and check where the keyboard lands; the other pages are Streamlit's own buttons, boxes and links.\n"
+        "and check where the keyboard lands, and press Escape to close an area's tooltip, under the resting "
+        "pointer (the keyboard still in the page around the map) and under the map's cross, on the map of "
+        "districts and the national small-area map; the other pages are Streamlit's own buttons, boxes and "
+        "links.\n"
         "- **Reflow**: every page at 320 CSS pixels wide and at 1366x768 zoomed to 200%, checked for content "
         "wider than the screen (only the About page's data tables scroll sideways, as tables may); the map, "
-        "pack, About and this page also tested for a title under the header and button labels cut short, and "
+        "pack, About and this page also tested for a title under the header and button labels cut short, the "
+        "map's breadcrumb for a crumb cut short, broken inside a word, covered or off the screen, and all "
         "looked at.\n"
         "- **By hand**: chart text measured against its background (axe cannot read inside a chart); "
         "axe's 'needs review' results read one by one (the upload boxes above are what is left).\n"

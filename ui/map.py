@@ -374,12 +374,16 @@ def _fit(area: gpd.GeoDataFrame) -> tuple[tuple[float, float], int]:
 
 
 def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
-    """England > region > area, on the map the user is on: no level, indicator or period changes."""
-    cols = st.columns([2, 3, 3], gap="small", vertical_alignment="center")
+    """England > region > area, on the map the user is on: no level, indicator or period changes.
+
+    One row of crumbs, each as wide as its label, that wraps whole crumbs onto a new line where the
+    page is narrow (WCAG 1.4.10: columns squeezed "England" to "Engla / nd" at 200% zoom).
+    """
+    crumbs = st.container(horizontal=True, gap="small", vertical_alignment="center", key="crumbs")
     # The buttons write the URL once (one step in the browser's history) and rerun the whole app,
     # which resolves the view from the URL again.
-    if cols[0].button("England", key="crumb_england", disabled=not (view.area_code or view.region_code),
-                      help="Back to the whole map", icon=":material/home:"):
+    if crumbs.button("England", key="crumb_england", disabled=not (view.area_code or view.region_code),
+                     help="Back to the whole map", icon=":material/home:", wrap=True):
         select_area(None, region=None, lsoa=None)
         st.rerun()
     region = view.region_code
@@ -391,13 +395,13 @@ def _breadcrumb(view: View, gdf: gpd.GeoDataFrame) -> None:
         names = _boundaries("region", REGION_VINTAGE).set_index("area_code")["area_name"]
         name = str(names.get(region, region))
         if view.area_code:
-            if cols[1].button(f"› {name}", key="crumb_region", help=f"Zoom out to {name} on this map"):
+            if crumbs.button(f"› {name}", key="crumb_region", help=f"Zoom out to {name} on this map", wrap=True):
                 select_area(None, region=region, lsoa=None)
                 st.rerun()
         else:
-            cols[1].markdown(f"› **{name}**")
+            crumbs.markdown(f"› **{name}**")
     if view.area_code:
-        cols[2].markdown(f"› **{gdf.loc[gdf['area_code'] == view.area_code, 'area_name'].iloc[0]}**")
+        crumbs.markdown(f"› **{gdf.loc[gdf['area_code'] == view.area_code, 'area_name'].iloc[0]}**")
 
 
 def _search(view: View, gdf: gpd.GeoDataFrame) -> None:
