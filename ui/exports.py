@@ -58,9 +58,10 @@ def _gpkg(figures: MapFigures, view: View, small: SmallAreas | None, sex: str) -
     return geopackage(layers)
 
 
-def export_buttons(view: View, indicator: Indicator, drawn: Drawn, *, small: SmallAreas | None) -> None:
-    """The three buttons, in one row; each file written when its button is pressed."""
-    figures = map_figures(view, indicator, drawn)
+def export_buttons(view: View, indicator: Indicator, drawn: Drawn, *, small: SmallAreas | None,
+                   figures: MapFigures | None = None) -> None:
+    """The three buttons, in one row; each file written when its button is pressed (``figures``: the page's, if made)."""
+    figures = figures if figures is not None else map_figures(view, indicator, drawn)
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}".replace(":", "-")
     where = f" and the small areas of {view.area_code}" if small is not None else ""
     # The sex the drill-down draws, read now: a pressed button's file is made outside this session's run, where an

@@ -19,7 +19,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import derived, indicators
+from documents.figures import MapFigures
+from geo import indicators
 from geo.catalogue import GROUPS, Indicator
 from geo.classify import method_drawn
 from geo.errors import AtlasError
@@ -32,11 +33,11 @@ from layers.choropleth import base_map, outline_layer
 from layers.interaction import KeyboardDrill, PromptClick, SteadyFocus
 from layers.legend import to_html
 from layers.postcode import postcode_layer
+from ui import area_table, upload
 from ui import cache as view_cache
-from ui import upload
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
-from ui.exports import export_buttons
+from ui.exports import export_buttons, map_figures
 from ui.finder import PARAM as POSTCODE_PARAM
 from ui.finder import finder as search_box  # (the layout column beside the breadcrumb is also called finder)
 from ui.finder import postcode_link, show_postcode
@@ -95,8 +96,10 @@ def map_page() -> None:
         view = View(**{**view.__dict__, "region_code": None})
     wards, ward_notes = ward_param(dict(st.query_params), view)  # a drilled district's best-fit wards (ui.panel)
     notes += ward_notes
+    order, order_notes = area_table.sort_param(dict(st.query_params), polarity=catalogue[view.indicator_id].polarity)
+    notes += order_notes  # the table of areas' sort=
     # Write the resolved view back so the URL always reproduces what is shown.
-    wanted = view.to_query() | wards | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
+    wanted = view.to_query() | wards | order | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
     if place is not None:
         wanted[POSTCODE_PARAM] = place.postcode
     if dict(st.query_params) != wanted:
@@ -256,6 +259,7 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame,
         _crumbs_and_search(view, gdf, crumbs, finder)
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
                      categories=categories, scheme=scheme, england=england, base=_base_map(), postcode=place)
+        area_table.show(map_figures(view, indicator, drawn), key=drawn.key)  # the map's areas as a table
         return None
     focus = view.area_code or view.region_code
     layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code),
@@ -310,8 +314,10 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame,
         with map_col:
             if not report.ok:
                 st.caption(f"Join check: {report.describe()}.")
-            _downloads(view, indicator, joined, classification, legends, download_layers, small, focus_bounds)
-            export_buttons(view, indicator, drawn, small=small)  # GeoPackage, workbook, Fingertips CSV
+            figures = map_figures(view, indicator, drawn)  # nothing is computed until a file or the table is asked for
+            _downloads(view, indicator, figures, drawn.key, legends, download_layers, small, focus_bounds)
+            export_buttons(view, indicator, drawn, small=small, figures=figures)  # GeoPackage, workbook, Fingertips CSV
+            area_table.show(figures, key=drawn.key, scope=_table_scope(view, small))  # the map's areas as a table
         with panel_col:
             if place is not None:
                 show_postcode(st, place)
@@ -468,25 +474,35 @@ def _postcode_zoom(place: PostcodePlace, fallback: tuple[tuple[float, float], in
 
 
 # ---------------------------------------------------------------- downloads
-def _table_csv(joined: gpd.GeoDataFrame, view: View, indicator: Indicator, classification: Any) -> str:
-    """The map's Table (CSV): every area's row, after lines saying what it is, its CIs and its approximations."""
-    table = indicators.tidy_table(joined, view=view, classification=classification)
-    title = (f"{indicator.title}, {SEX_LABELS[view.sex].lower()}, {view.period}; {LEVEL_LABELS[view.level]} "
-             f"({view.vintage} boundaries)")
-    return csv_text(table, header=[title, *derived.table_notes(table)])
+def _table_scope(view: View, small: SmallAreas | None) -> str:
+    """What the table of areas lists when the map is drilled into an area that shows its small areas."""
+    if small is None or not view.area_code:
+        return ""
+    name = _focus_name(view)
+    return (f"Zoomed into {name}: the table lists the map's {LEVEL_LABELS[view.level].lower()} (the main layer, every "
+            f"area its legend counts); the small areas drawn inside {name} are in the Small areas (CSV).")
 
 
-def _downloads(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, classification: Any,
+def _table_csv(figures: MapFigures, key: tuple[str, ...] | None) -> str:
+    """The map's Table (CSV): the export files' table, with both levels' limits and each interval's method.
+
+    :func:`documents.area_table.table_csv`: after lines saying what it is, where its intervals come from and
+    its approximations; written when the button is pressed, from the table shared per view.
+    """
+    return area_table.map_table_csv(figures, key)
+
+
+def _downloads(view: View, indicator: Indicator, figures: MapFigures, key: tuple[str, ...] | None,
                legends: list[Any], layers: list[Any], small: SmallAreas | None,
                bounds: Any = None) -> None:
     stem = f"{view.indicator_id}_{view.level}{view.vintage}_{view.period}_{view.sex}"
     cols = st.columns(3 if small is not None else 2)
     # Tables are written only when a button is pressed (a callable), not on every rerun.
     cols[0].download_button(
-        "Table (CSV)", partial(_table_csv, joined, view, indicator, classification),
+        "Table (CSV)", partial(_table_csv, figures, key),
         file_name=f"{stem}.csv", mime="text/csv",
-        help="Every area on the map, with value, confidence interval, status, whether it is approximate, class "
-             "and note.",
+        help="Every area on the map, with value, 95% and 99.8% confidence limits and each interval's method, status, "
+             "whether it is approximate, class, comparison with England and note.",
     )
     if small is not None:
         small_view = View("lsoa", small.vintage, small.indicator.indicator_id, small.period, "persons")

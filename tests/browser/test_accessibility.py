@@ -56,6 +56,12 @@ def _upload(page: object) -> None:
     _map_drawn(page)
 
 
+def _open_table(page: object) -> None:
+    """Open "Table of the areas on the map" (the map's table) with a click."""
+    page.get_by_text("Table of the areas on the map", exact=True).click()  # type: ignore[attr-defined]
+    page.locator(".hga-area-table tbody tr").first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
+
+
 def _upload_then_drill(page: object) -> None:
     _upload(page)
     _drill(page)
@@ -80,6 +86,7 @@ class State:
 STATES = {
     "map": State("/"),
     "map drilled": State("/", then=_drill),
+    "map with its table of areas open": State("/?sort=worst", then=_open_table),
     "map presenting": State("/?present=1"),
     "map presenting drilled": State(f"/?present=1&area={LIVERPOOL}"),
     "map with an upload": State("/", then=_upload),
