@@ -105,8 +105,8 @@ class Problem:
 PROBLEMS: Final = (
     Problem(
         "1.4.13 Content on Hover or Focus",
-        "An area's tooltip on the maps follows the pointer, just beside it, so the pointer cannot be moved onto "
-        "the tooltip, and a very large pointer can cover part of it.",
+        "An area's tooltip on the maps follows the pointer, so the pointer cannot be moved onto the tooltip, "
+        "and a very large pointer can cover part of it.",
         "The Escape key closes the tooltip (it stays closed until the pointer reaches another area), and its "
         "figures are also in the area's panel (click the area) and in the *Table (CSV)* download.",
         "offer a way to keep the tooltip still where it opened, so the pointer can be moved onto it.",
