@@ -257,9 +257,11 @@ def _main(view: View, indicator: Indicator, gdf: gpd.GeoDataFrame,
     classification, categories = drawn.classification, drawn.categories
     if view.level == "lsoa":  # every small area: geometry stays in the browser, only values are sent
         _crumbs_and_search(view, gdf, crumbs, finder)
+        figures = map_figures(view, indicator, drawn)  # nothing is computed until the file or the table is asked for
         national_map(view, indicator=indicator, joined=joined, report=report, classification=classification,
-                     categories=categories, scheme=scheme, england=england, base=_base_map(), postcode=place)
-        area_table.show(map_figures(view, indicator, drawn), key=drawn.key)  # the map's areas as a table
+                     categories=categories, scheme=scheme, england=england, base=_base_map(), postcode=place,
+                     table_csv=partial(_table_csv, figures, drawn.key))
+        area_table.show(figures, key=drawn.key)  # the map's areas as a table
         return None
     focus = view.area_code or view.region_code
     layer = view_cache.layer(None if drawn.key is None else (*drawn.key, view.area_code),

@@ -11,6 +11,7 @@ authority.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -60,10 +61,12 @@ def national_map(
     england: float | None,
     base: Any,
     postcode: PostcodePlace | None = None,
+    table_csv: Callable[[], str] | None = None,
 ) -> None:
     """Draw the national small-area map and its side panel (inside ui.map's fragment).
 
     ``postcode``: the postcode searched for, in the selected small area: its pin is drawn and its line shown.
+    ``table_csv``: writes the Table (CSV) when pressed (ui.map's, the export files' table); else the tidy table.
     """
     lsoas = boundaries_for("lsoa", view.vintage)
     legend = build_legend(
@@ -94,7 +97,7 @@ def national_map(
         # Both files are written only when their button is pressed (a callable), not on every rerun.
         csv_col.download_button(
             "Table (CSV)",
-            lambda: csv_text(indicators.tidy_table(joined, view=view, classification=classification)),
+            table_csv or (lambda: csv_text(indicators.tidy_table(joined, view=view, classification=classification))),
             file_name=f"{stem}.csv", mime="text/csv", help="Every small area on the map, with value, status and class.",
         )
         html_col.download_button(

@@ -161,7 +161,7 @@ def test_drilled_in_the_table_lists_the_map_s_areas_and_says_so(app_url, page) -
     assert len(table) == 296 and table["Area"].iloc[0] == "Blackpool"  # the lowest life expectancy: worst first
 
 
-def test_every_small_area_is_counted_and_the_first_500_drawn(app_url, page) -> None:
+def test_every_small_area_is_counted_and_the_first_500_drawn(app_url, page, tmp_path) -> None:
     pg, _ = page
     pg.goto(app_url + "/?level=lsoa&vintage=2021&sort=low")
     pg.get_by_role("button", name="Map (HTML)").wait_for(timeout=90_000)
@@ -172,6 +172,10 @@ def test_every_small_area_is_counted_and_the_first_500_drawn(app_url, page) -> N
     assert total and int(total.group(1).replace(",", "")) > 33_000, caption
     assert f"Showing the first 500 of {total.group(1)} in this order; the Table (CSV) has every row." in caption
     assert pg.locator(ROWS).count() == 500
+    # The small-area map's Table (CSV) is the same table: every row, each interval's method.
+    text = download(pg, "Table (CSV)", tmp_path, timeout_ms=90_000).read_text(encoding="utf-8")
+    csv = pd.read_csv(io.StringIO(text), comment="#", dtype={"area_code": str})
+    assert len(csv) == int(total.group(1).replace(",", "")) and {"ci_method", "lower_ci_99_8"} <= set(csv.columns)
 
 
 UTLA_1618 = "/?level=utla&vintage=2021&indicator=le_birth_1618&period=2016-18&sex=female"
