@@ -8,6 +8,11 @@ An interval is never invented:
 - limits are computed (:mod:`geo.intervals`, OHID's methods) only where the count and
   denominator are held and reproduce the published value as a proportion (Wilson score)
   or a crude rate (Byar's method, exact below 10 events) (:data:`COMPUTED`);
+- a published 95% interval that is symmetric about the value (to the precision its limits
+  are published at) is a normal interval, value +/- 1.96 SE, as OHID computes life
+  expectancy's (Chiang II) and healthy life expectancy's: its 99.8% limits are the same
+  value +/- 3.0902 SE (:func:`geo.intervals.rescaled`), rounded as the 95% ones are
+  (:data:`SYMMETRIC`); an asymmetric one (Wilson, Byar's, Dobson) gets none without a count;
 - a population-weighted approximation (:mod:`geo.derived`) keeps the approximate 95%
   limits the build combined from its parts' published ones
   (:func:`geo.intervals.weighted_mean`), and its 99.8% limits come from the same standard
@@ -29,12 +34,15 @@ import pandas as pd
 
 from geo import derived, intervals
 
-__all__ = ["COMBINED", "COMPUTED", "NOT_ESTIMATES", "PUBLISHED", "in_brief", "with_intervals"]
+__all__ = ["COMBINED", "COMPUTED", "NOT_ESTIMATES", "PUBLISHED", "SYMMETRIC", "in_brief", "with_intervals"]
 
 #: How a published interval is described in ``ci_method``.
 PUBLISHED: Final = "95% CI as published by the source"
 #: How a computed interval is described: "computed by the atlas from the count and denominator".
 COMPUTED: Final = "computed by the atlas from the count and denominator (OHID's method)"
+#: How 99.8% limits found from a symmetric published 95% interval are described in ``ci_method``.
+SYMMETRIC: Final = ("99.8% CI from the published 95% CI's standard error (a symmetric normal interval, "
+                    "value +/- 3.0902 SE)")
 #: How an approximation's combined interval is described in ``ci_method``.
 COMBINED: Final = f"approximate 95% and 99.8% CIs by {intervals.COMBINED}"
 #: Values that are positions, not estimates: an interval does not apply.
@@ -73,6 +81,13 @@ def with_intervals(table: pd.DataFrame, *, value_type: str) -> pd.DataFrame:
         out["lower_ci_99_8"][combined], out["upper_ci_99_8"][combined] = intervals.rescaled(
             lo95[combined], hi95[combined], level=99.8)
         methods[combined] = COMBINED
+    symmetric = published & (status == "ok") & _symmetric(value, lo95, hi95)
+    if symmetric.any():
+        places = _places(lo95[symmetric], hi95[symmetric])
+        lo, hi = intervals.rescaled(lo95[symmetric], hi95[symmetric], level=99.8)
+        out["lower_ci_99_8"][symmetric] = [round(v, int(d)) if d >= 0 else v for v, d in zip(lo, places, strict=True)]
+        out["upper_ci_99_8"][symmetric] = [round(v, int(d)) if d >= 0 else v for v, d in zip(hi, places, strict=True)]
+        methods[symmetric] = f"{PUBLISHED}; {SYMMETRIC}"
     kind = {"proportion": "proportion", "rate": "rate"}.get(value_type, "")
     base = _base(value, x, n, kind=kind)
     computable = (status == "ok") & ~np.isnan(base) & ~combined
@@ -113,6 +128,27 @@ def in_brief(ci_method: object) -> str:
         return _BRIEF["combined"]
     found = [m for m in _COUNT_METHODS if f"by {m}, {COMPUTED}" in text]
     return f"computed by {found[0]}" if found else ""
+
+
+def _places(*limits: np.ndarray) -> np.ndarray:
+    """Per row, the decimal places the limits are published at (at most 3), or -1 where they carry more."""
+    out = np.full(limits[0].shape, -1)
+    for d in (3, 2, 1, 0):
+        fits = np.all([np.isclose(a, np.round(a, d), rtol=0.0, atol=1e-9) for a in limits], axis=0)
+        out[fits] = d
+    return out
+
+
+def _symmetric(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Rows whose 95% limits sit evenly about the value, to within the rounding of the published figures.
+
+    >>> _symmetric(np.array([79.3, 60.0, 80.1]), np.array([78.9, 59.0, 79.2]), np.array([79.7, 60.8, 80.8])).tolist()
+    [True, False, False]
+    """
+    places = np.maximum(_places(value, lower, upper), _places(lower, upper))
+    tolerance = np.where(places >= 0, 0.5 * 10.0 ** -places.astype(float), 0.0) + 1e-9
+    with np.errstate(invalid="ignore"):
+        return (upper > lower) & (np.abs(value - (lower + upper) / 2) <= tolerance)
 
 
 def _base(value: np.ndarray, x: np.ndarray, n: np.ndarray, *, kind: str) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 
 from geo import intervals
 from geo.derived import APPROXIMATE, COMBINED_CI
-from geo.row_intervals import COMBINED, COMPUTED, PUBLISHED, in_brief, with_intervals
+from geo.row_intervals import COMBINED, COMPUTED, PUBLISHED, SYMMETRIC, in_brief, with_intervals
 
 Z95 = 1.959963984540054
 Z998 = 3.090232306167813
@@ -90,3 +90,27 @@ def test_every_method_with_intervals_writes_has_words_in_brief() -> None:
     ], ignore_index=True)
     for value_type in ("proportion", "rate"):
         assert all(in_brief(m) for m in with_intervals(rows, value_type=value_type)["ci_method"])
+
+
+@pytest.mark.parametrize(
+    ("value", "lower_ci", "upper_ci", "expected"),
+    [
+        # 0.65 / 1.959964 = SE 0.331639; x 3.090232 = 1.024843: 81.33 -/+ 1.02484, to the limits' 2 places
+        pytest.param(81.33, 80.68, 81.98, (80.31, 82.35), id="life-expectancy-2-places"),
+        # rounded to 1 place the centre may be 0.05 off the value: still read as symmetric
+        pytest.param(80.1, 79.6, 80.7, (79.3, 81.0), id="rounded-1-place"),
+        pytest.param(60.0, 59.0, 60.8, None, id="asymmetric-wilson-like"),
+        pytest.param(14.61, 14.25, 14.94, None, id="asymmetric-by-more-than-rounding"),
+    ],
+)
+def test_a_symmetric_published_interval_gives_998_limits_from_its_standard_error(
+        value: float, lower_ci: float, upper_ci: float, expected: tuple[float, float] | None) -> None:
+    got = with_intervals(_row(value=value, lower_ci=lower_ci, upper_ci=upper_ci), value_type="years").iloc[0]
+    assert (got["lower_ci"], got["upper_ci"]) == (lower_ci, upper_ci)
+    if expected is None:
+        assert np.isnan(got["lower_ci_99_8"]) and np.isnan(got["upper_ci_99_8"])
+        assert got["ci_method"] == f"{PUBLISHED}; no 99.8% CI: {intervals.REASONS['no_count']}"
+    else:
+        assert (got["lower_ci_99_8"], got["upper_ci_99_8"]) == expected
+        assert got["ci_method"] == f"{PUBLISHED}; {SYMMETRIC}"
+    assert in_brief(got["ci_method"]) == "as published"
