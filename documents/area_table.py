@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -29,11 +29,11 @@ import pandas as pd
 
 from documents.figures import MapFigures, value_note
 from geo import derived
-from geo.classify import NumberFormat, number_format
+from geo.classify import NumberFormat
 from geo.comparison import PHRASES
-from geo.row_intervals import in_brief
 from geo.schema import AREA_LABELS
 from geo.tables import csv_text
+from layers.choropleth import area_value_text, interval_text, tooltip_format
 from layers.style import COMPARISON_LABELS, STATUS_LABELS
 
 __all__ = ["CSV_NOTE", "DEFAULT_SORT", "SHOWN", "SORTS", "AreaRows", "area_rows", "check_sort", "sort_label",
@@ -100,31 +100,9 @@ class AreaRows:
     area_word: str
 
 
-def _tooltip_format(values: pd.Series, figures: MapFigures) -> NumberFormat:
-    """How the map's tooltips write this layer's numbers (layers.choropleth: the legend's precision)."""
-    indicator, classification = figures.indicator, figures.classification
-    fmt = number_format(values, value_type=indicator.value_type, unit=indicator.unit)
-    if classification is not None and indicator.value_type != "decile":
-        fmt = replace(classification.fmt,
-                      unit=fmt.unit if classification.fmt.scale == fmt.scale else indicator.unit)
-    return fmt
-
-
-def _value_text(value: float, status: str, *, fmt: NumberFormat, decile: bool) -> str:
-    if status == "suppressed":
-        return STATUS_LABELS["suppressed"]
-    if status != "ok" or np.isnan(value):
-        return STATUS_LABELS["missing"]
-    return f"decile {int(value)} of 10 (1 = most deprived)" if decile else fmt.value(value)
-
-
 def _ci_text(lo: float, hi: float, method: str, *, fmt: NumberFormat) -> str:
     """ "79.1 to 80.3, as published", "no interval: <why>": the limits and method as the map's tooltip says them."""
-    how = in_brief(method)
-    if np.isnan(lo) or np.isnan(hi):
-        return how or method or "no interval"
-    text = f"{fmt.number(lo)} to {fmt.number(hi)}"
-    return f"{text}, {how}" if how else text
+    return interval_text(lo, hi, method, fmt=fmt) or method or "no interval"
 
 
 def _compared_text(verdict: str, basis: str) -> str:
@@ -144,7 +122,8 @@ def area_rows(figures: MapFigures, table: pd.DataFrame | None = None) -> AreaRow
     value = np.where(status == "ok", value, np.nan)
     lo = pd.to_numeric(table["lower_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     hi = pd.to_numeric(table["upper_ci"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    fmt = _tooltip_format(pd.Series(value), figures)
+    fmt = tooltip_format(pd.Series(value), value_type=indicator.value_type, unit=indicator.unit,
+                         classification=figures.classification)
     decile = indicator.value_type == "decile"
     by_class = figures.classification is None
     order = ([c for c, _ in figures.scheme.categories] if by_class
@@ -164,7 +143,7 @@ def area_rows(figures: MapFigures, table: pd.DataFrame | None = None) -> AreaRow
     rows = pd.DataFrame({
         "area_name": table["area_name"].astype("str").to_numpy(),
         "area_code": table["area_code"].astype("str").to_numpy(),
-        "value_text": [_value_text(v, s, fmt=fmt, decile=decile) for v, s in zip(value, status, strict=True)],
+        "value_text": [area_value_text(v, status=s, fmt=fmt, decile=decile) for v, s in zip(value, status, strict=True)],
         "ci_text": [_ci_text(a, b, str(m), fmt=fmt) for a, b, m in zip(lo, hi, table["ci_method"], strict=True)],
         "class_text": classes,
         "compared_text": [_compared_text(str(v), str(b)) for v, b in

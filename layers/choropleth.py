@@ -51,10 +51,13 @@ __all__ = [
     "ENGLAND_ZOOM",
     "TOOLTIP_CSS",
     "PatternDefs",
+    "area_value_text",
     "base_map",
     "choropleth_layer",
+    "interval_text",
     "outline_layer",
     "set_stable_ids",
+    "tooltip_format",
 ]
 
 ENGLAND_CENTRE: Final = (52.8, -1.6)
@@ -205,9 +208,7 @@ def choropleth_layer(
 
     e = html.escape
     is_decile = value_type == "decile"
-    fmt = number_format(values, value_type=value_type, unit=unit)
-    if classification is not None and not is_decile:  # the legend's labels and the tooltips write numbers alike
-        fmt = replace(classification.fmt, unit=fmt.unit if classification.fmt.scale == fmt.scale else unit)
+    fmt = tooltip_format(values, value_type=value_type, unit=unit, classification=classification)
     england = None
     if england_value is not None and math.isfinite(england_value) and not is_decile:
         england = fmt.value(england_value)
@@ -232,7 +233,7 @@ def choropleth_layer(
         styles[e(code)] = style
         p: dict[str, Any] = {"area_code": e(code), "area_name": e(area_name)}
         if is_decile:
-            p["value_text"] = e(_decile_text(value, status=row_status))
+            p["value_text"] = e(area_value_text(value, status=row_status, fmt=fmt, decile=True))
         else:
             rank_text = rank_label(rank, of) if pd.isna(rank) else f"{rank_label(rank, of)} (1 = {best})"
             p["value_text"] = e(_value_text(value, low, high, status=row_status, fmt=fmt, method=method))
@@ -456,27 +457,41 @@ def _class_labels(keys: pd.Series, status: pd.Series, classification: Classifica
     return out
 
 
+def tooltip_format(values: pd.Series, *, value_type: str, unit: str,
+                   classification: Classification | None) -> NumberFormat:
+    """How a layer's tooltips write its numbers: at the legend's precision where it is classed."""
+    fmt = number_format(values, value_type=value_type, unit=unit)
+    if classification is not None and value_type != "decile":  # the legend's labels and the tooltips write alike
+        fmt = replace(classification.fmt, unit=fmt.unit if classification.fmt.scale == fmt.scale else unit)
+    return fmt
+
+
+def area_value_text(value: float, *, status: str, fmt: NumberFormat, decile: bool = False) -> str:
+    """An area's value as its tooltip writes it ("80.1 years", "decile 3 of 10 ..."), or its status in words."""
+    if status == "suppressed":
+        return STATUS_LABELS["suppressed"]
+    if status != "ok" or pd.isna(value):
+        return STATUS_LABELS["missing"]
+    return f"decile {int(value)} of 10 (1 = most deprived)" if decile else fmt.value(value)
+
+
+def interval_text(lo: float, hi: float, method: object, *, fmt: NumberFormat) -> str:
+    """ "79.1 to 80.3, as published"; without limits the method in brief ("no interval: why"), or ""."""
+    how = in_brief(method) if method is not None else ""
+    if pd.isna(lo) or pd.isna(hi):
+        return how
+    return f"{fmt.number(lo)} to {fmt.number(hi)}" + (f", {how}" if how else "")
+
+
 def _value_text(value: float, lo: float, hi: float, *, status: str, fmt: NumberFormat, method: object = None) -> str:
     """ "80.1 years (95% CI 79.1 to 80.3, as published)"; ``method`` is the row's ``ci_method`` (``None``: not said)."""
-    if status == "suppressed":
-        return STATUS_LABELS["suppressed"]
+    text = area_value_text(value, status=status, fmt=fmt)
     if status != "ok" or pd.isna(value):
-        return STATUS_LABELS["missing"]
-    text = fmt.value(value)
-    how = in_brief(method) if method is not None else ""
+        return text
+    limits = interval_text(lo, hi, method, fmt=fmt)
     if not pd.isna(lo) and not pd.isna(hi):
-        text += f" (95% CI {fmt.number(lo)} to {fmt.number(hi)}{', ' + how if how else ''})"
-    elif how:
-        text += f" ({how})"
-    return text
-
-
-def _decile_text(value: float, *, status: str) -> str:
-    if status == "suppressed":
-        return STATUS_LABELS["suppressed"]
-    if status != "ok" or pd.isna(value):
-        return STATUS_LABELS["missing"]
-    return f"decile {int(value)} of 10 (1 = most deprived)"
+        return f"{text} (95% CI {limits})"
+    return f"{text} ({limits})" if limits else text
 
 
 def _any_text(value: object) -> str:

@@ -57,11 +57,11 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from geo.catalogue import Indicator
-from geo.classify import Classification, NumberFormat, number_format
+from geo.classify import Classification, NumberFormat
 from geo.errors import ValidationError
 from layers import js
 from layers.assets import export_map
-from layers.choropleth import _class_labels, _decile_text, _style_keys, _value_text, set_stable_ids
+from layers.choropleth import _class_labels, _style_keys, _value_text, area_value_text, set_stable_ids, tooltip_format
 from layers.interaction import KEYBOARD_JS
 from layers.legend import Legend
 from layers.style import STATUS_COLOURS, STATUS_LABELS, Scheme, style_for
@@ -162,9 +162,7 @@ def value_table(
     ok = status == "ok"
     values = pd.to_numeric(joined["value"], errors="coerce").where(ok)
     is_decile = indicator.value_type == "decile"
-    fmt = number_format(values, value_type=indicator.value_type, unit=indicator.unit)
-    if classification is not None and not is_decile:  # tooltips write numbers as the legend does
-        fmt = replace(classification.fmt, unit=fmt.unit if classification.fmt.scale == fmt.scale else indicator.unit)
+    fmt = tooltip_format(values, value_type=indicator.value_type, unit=indicator.unit, classification=classification)
     no_ci = pd.Series(np.nan, index=joined.index)
     lo = pd.to_numeric(joined["lower_ci"], errors="coerce") if "lower_ci" in joined else no_ci
     hi = pd.to_numeric(joined["upper_ci"], errors="coerce") if "upper_ci" in joined else no_ci
@@ -195,7 +193,7 @@ def value_table(
             continue
         text_key = tuple(None if isinstance(x, float) and x != x else x for x in (row_status, value, low, high))
         if text_key not in text_index:
-            text = _decile_text(value, status=row_status) if is_decile else _value_text(
+            text = area_value_text(value, status=row_status, fmt=fmt, decile=True) if is_decile else _value_text(
                 value, low, high, status=row_status, fmt=fmt)
             text_index[text_key] = len(texts)
             texts.append(text.replace(unit_text, UNIT_MARK, 1) if unit_text and row_status == "ok" else text)
