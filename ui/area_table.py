@@ -3,8 +3,8 @@
 An expander under the map's downloads, "Table of the areas on the map" (a button, so
 the keyboard reaches it), holds a "Sort by" choice and an HTML table of every area the
 map draws: value, 95% interval, class, comparison with England and status. It is
-worked out only while the expander is open (``on_change="rerun"`` tracks it, as the
-panel's spine chart does). The order is the URL's ``sort=`` (:func:`sort_param` checks
+worked out only while the expander is open (:func:`ui.widgets.remembered_expander`, as
+for the panel's spine chart; the URL's ``open=`` keeps it open). The order is the URL's ``sort=`` (:func:`sort_param` checks
 it for the page); the rows, orders and HTML are made in :mod:`documents.area_table`
 from :meth:`documents.figures.MapFigures.table`, which the Table (CSV) writes too.
 Both are shared between sessions per view (never for an upload).
@@ -34,14 +34,15 @@ from documents.area_table import (
 from documents.figures import MapFigures
 from geo import shared
 from geo.errors import AtlasError
-from ui.widgets import notice, widget, write_params
+from ui.widgets import notice, remembered_expander, widget, write_params
 
-__all__ = ["EXPANDER", "PARAM", "map_table_csv", "show", "sort_param"]
+__all__ = ["EXPANDER", "OPENED", "PARAM", "map_table_csv", "show", "sort_param"]
 
 #: The URL parameter holding the table's order.
 PARAM: Final = "sort"
 EXPANDER: Final = "Table of the areas on the map"
-_KEY: Final = "map_table"
+#: The table's name in the URL's ``open=`` list while it is open.
+OPENED: Final = "table"
 _SORT_KEY: Final = "w_table_sort"
 
 
@@ -77,7 +78,7 @@ def map_table_csv(figures: MapFigures, key: tuple[str, ...] | None) -> str:
 
 def show(figures: MapFigures, *, key: tuple[str, ...] | None, scope: str = "") -> None:
     """The expander and, while it is open, the sort choice and the table (``scope``: said in its caption)."""
-    box = st.expander(EXPANDER, expanded=False, key=_KEY, on_change="rerun", icon=":material/table_rows:")
+    box = remembered_expander(EXPANDER, OPENED, icon=":material/table_rows:")
     if not box.open:
         return
     polarity = figures.indicator.polarity

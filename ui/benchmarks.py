@@ -21,9 +21,12 @@ from geo.view import View
 from layers.funnel import funnel_html
 from layers.spine import spine_html
 from ui import upload
-from ui.widgets import notice
+from ui.widgets import notice, remembered_expander
 
-__all__ = ["STYLE", "show"]
+__all__ = ["OPENED", "STYLE", "show"]
+
+#: The spine chart's and the funnel plot's names in the URL's ``open=`` list while open.
+OPENED: Final = ("spine", "funnel")
 
 #: The tables' look inside the panel (small type, ruled rows, the caption left-aligned).
 STYLE: Final = (
@@ -50,10 +53,10 @@ def _funnel(indicator_id: str, level: str, vintage: str, period: str, sex: str,
 
 def show(view: View, area_code: str, *, level: str, vintage: str, area_name: str) -> None:
     """The spine chart of the panel's area and the funnel plot of the map's indicator, each in an expander."""
-    # Each view is worked out only once its expander is opened (on_change="rerun" tracks it): a drill-down,
+    # Each view is worked out only once its expander is opened (the URL's open= keeps it): a drill-down,
     # which draws the panel, does not pay for a spine (0.4-0.7 s for a new area) nobody asked to see.
-    spine_box = st.expander("Spine chart", expanded=False, key="panel_spine", on_change="rerun")
-    funnel_box = st.expander("Funnel plot", expanded=False, key="panel_funnel", on_change="rerun")
+    spine_box = remembered_expander("Spine chart", OPENED[0])
+    funnel_box = remembered_expander("Funnel plot", OPENED[1])
     if spine_box.open:
         with spine_box:
             _show_spine(area_code, level=level, vintage=vintage, area_name=area_name)

@@ -33,7 +33,7 @@ from layers.choropleth import base_map, outline_layer
 from layers.interaction import KeyboardDrill, PromptClick, SteadyFocus
 from layers.legend import to_html
 from layers.postcode import postcode_layer
-from ui import area_table, upload
+from ui import area_table, benchmarks, upload
 from ui import cache as view_cache
 from ui.cache import PRECISION, REGION_VINTAGE, areas_layer
 from ui.cache import boundaries_for as _boundaries
@@ -51,6 +51,7 @@ from ui.widgets import (
     compact_layout,
     map_clicked,
     notice,
+    open_param,
     select_area,
     set_param,
     show_notes,
@@ -98,8 +99,10 @@ def map_page() -> None:
     notes += ward_notes
     order, order_notes = area_table.sort_param(dict(st.query_params), polarity=catalogue[view.indicator_id].polarity)
     notes += order_notes  # the table of areas' sort=
+    opened, open_notes = open_param(dict(st.query_params), (area_table.OPENED, *benchmarks.OPENED))
+    notes += open_notes  # open=: the table of areas, the panel's spine chart and funnel plot
     # Write the resolved view back so the URL always reproduces what is shown.
-    wanted = view.to_query() | wards | order | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
+    wanted = view.to_query() | wards | order | opened | ({present.PARAM: "1"} if present.is_on(st.query_params) else {})
     if place is not None:
         wanted[POSTCODE_PARAM] = place.postcode
     if dict(st.query_params) != wanted:

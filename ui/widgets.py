@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -31,6 +32,8 @@ __all__ = [
     "compact_layout",
     "focus_heading",
     "map_clicked",
+    "open_param",
+    "remembered_expander",
     "select_area",
     "set_param",
     "show_notes",
@@ -77,6 +80,48 @@ def write_params(changes: Mapping[str, str | None]) -> None:
     wanted.update({k: v for k, v in changes.items() if v is not None})
     if list(wanted.items()) != list(current.items()):
         st.query_params.from_dict(wanted)
+
+
+#: The URL parameter listing the parts of a page a person has opened (comma-separated, e.g. "table,spine").
+OPEN_PARAM = "open"
+
+
+def open_param(query: Mapping[str, str], allowed: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    """The ``open=`` the page's URL keeps (only names in ``allowed``, in their order), and a note for any other.
+
+    >>> open_param({"open": "spine,<b>,table"}, ("table", "spine", "funnel"))
+    ({'open': 'table,spine'}, ["The link's open= names '<b>', which is not a part of this page that opens; expected table, spine or funnel."])
+    """
+    given = [p.strip() for p in str(query.get(OPEN_PARAM) or "").split(",") if p.strip()]
+    unknown = [p for p in given if p not in allowed]
+    notes = [f"The link's open= names {', '.join(repr(p[:40]) for p in unknown[:3])}, which "
+             f"{'is' if len(unknown) == 1 else 'are'} not a part of this page that opens; expected "
+             f"{', '.join(allowed[:-1])} or {allowed[-1]}."] if unknown else []
+    kept = [name for name in allowed if name in given]
+    return ({OPEN_PARAM: ",".join(kept)} if kept else {}), notes
+
+
+def remembered_expander(label: str, name: str, *, icon: str | None = None) -> Any:
+    """An expander whose being open is kept in the URL's ``open=`` list (``.open`` says whether it is).
+
+    Its content is for the caller to draw only while ``.open``: a closed one costs nothing.
+    """
+    # The link's state is read once: were ``expanded`` to follow the URL, opening it would change its
+    # arguments, Streamlit would draw a new expander, and the keyboard's focus would be lost.
+    first = st.session_state.setdefault(f"_open_first_{name}", name in _opened())
+    return st.expander(label, expanded=first, key=f"open_{name}", on_change=_toggled, args=(name,), icon=icon)
+
+
+def _opened() -> list[str]:
+    return [p for p in str(st.query_params.get(OPEN_PARAM) or "").split(",") if p]
+
+
+def _toggled(name: str) -> None:
+    """An expander opened or closed: one write of the URL's ``open=``."""
+    opened = [p for p in _opened() if p != name]
+    if st.session_state.get(f"open_{name}"):
+        opened.append(name)
+    write_params({OPEN_PARAM: ",".join(opened) or None})
 
 
 def set_param(name: str, widget_key: str) -> None:

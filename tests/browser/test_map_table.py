@@ -116,10 +116,12 @@ def test_the_table_lists_the_map_and_sorts_by_keyboard_in_the_url(app_url, page,
     pg.locator(".hga-area-table-wrap").scroll_into_view_if_needed()
     pg.screenshot(path=str(ARTIFACTS / "map_table_open.png"))
 
-    # The link keeps the order.
+    # The link keeps the order, and the table open.
+    assert _query(pg)["open"] == "table"
     pg.goto(pg.url)
     _drawn_codes(pg)
-    _open_by_keyboard(pg)
+    pg.locator(ROWS).first.wait_for(timeout=120_000)
+    settle(pg)
     assert _query(pg)["sort"] == "high"
     assert _numbers(_table(pg)[VALUE_HEADING]) == values
     assert pg.get_by_role("combobox", name="Sort by").input_value() == "Value, highest first"
@@ -196,3 +198,34 @@ def test_an_area_s_interval_reads_as_in_its_tooltip(app_url, page, code: str) ->
     row = table.loc[table["Code"] == code].iloc[0]
     tip_value = next(line.split("\t", 1)[1] for line in tip.splitlines() if line.startswith(value_heading))
     assert tip_value == f"{row[value_heading]} (95% CI {row['95% confidence interval']})", (tip, row.to_dict())
+
+
+def test_what_is_opened_stays_open_in_the_link(app_url, page) -> None:
+    """Opening the table and the panel's spine chart writes ``open=``; the link opens both again; a bad name is a note."""
+    pg, _ = page
+    pg.goto(app_url + VIEW + f"&area={LIVERPOOL}")
+    settle(pg)
+    pg.locator("summary").filter(has_text=EXPANDER).click()
+    pg.locator(ROWS).first.wait_for(timeout=120_000)
+    settle(pg)
+    assert _query(pg).get("open") == "table"
+    pg.locator("summary").filter(has_text="Spine chart").click()
+    pg.locator("[data-testid='stExpander'] .hga-spine").first.wait_for(timeout=120_000)
+    settle(pg)
+    assert _query(pg).get("open") == "table,spine"
+    link = pg.url
+    pg.goto(app_url + "/about")
+    settle(pg)
+    pg.goto(link)
+    pg.locator(ROWS).first.wait_for(timeout=120_000)
+    pg.locator("[data-testid='stExpander'] .hga-spine").first.wait_for(timeout=120_000)
+    pg.locator("summary").filter(has_text=EXPANDER).click()  # closing it takes it out of the link
+    settle(pg)
+    assert _query(pg).get("open") == "spine"
+    assert pg.locator(ROWS).count() == 0
+    pg.goto(app_url + VIEW + "&open=" + quote("table,<img src=x onerror=alert(1)>"))
+    pg.get_by_text("which is not a part of this page that opens", exact=False).wait_for(timeout=60_000)
+    assert pg.locator("img[src='x']").count() == 0
+    pg.locator(ROWS).first.wait_for(timeout=120_000)
+    assert _query(pg).get("open") == "table"
+    pg.screenshot(path=str(ARTIFACTS / "map_table_open_link.png"))
