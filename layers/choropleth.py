@@ -43,7 +43,7 @@ from geo.classify import Classification, NumberFormat, number_format, rank_label
 from geo.errors import DataUnavailableError, ValidationError
 from geo.row_intervals import in_brief
 from layers import js
-from layers.interaction import WheelAfterFocus
+from layers.interaction import PanButtons, WheelAfterFocus
 from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
 
 __all__ = [
@@ -78,7 +78,9 @@ def base_map(
 ) -> folium.Map:
     """An empty map of England; the same arguments always give the same page.
 
-    Tooltips on it stay inside the map and close when its layers change.
+    Tooltips on it stay inside the map and close when its layers change. Four buttons
+    below the zoom buttons move it north, west, east or south, so no one has to drag it
+    (:class:`layers.interaction.PanButtons`, WCAG 2.5.7).
 
     ``wheel_after_focus``: the mouse wheel scrolls the page past the map until the map is
     clicked or focused (Ctrl + wheel zooms at once; :class:`layers.interaction.WheelAfterFocus`),
@@ -108,6 +110,7 @@ def base_map(
         zoom_control=True,
     )
     _MapBehaviour().add_to(m)
+    PanButtons().add_to(m)
     if wheel_after_focus:
         WheelAfterFocus().add_to(m)
     seed = json.dumps([list(location), zoom_start, tiles, attribution, min_zoom, max_zoom, prefer_canvas, wheel_after_focus])

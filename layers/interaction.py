@@ -19,6 +19,10 @@ national small-area layer (:mod:`layers.national`) and the district map
 Wheel (:class:`WheelAfterFocus`): an embedded map lets the wheel scroll the page until it
 is clicked or focused, as people expect of maps in a page; Ctrl + wheel zooms at once.
 
+Pan buttons (:class:`PanButtons`, WCAG 2.5.7 Dragging Movements): four buttons below the
+zoom buttons move the map a third of its size north, west, east or south, so no one has
+to drag it; a press never reaches the map (no area is opened under the button).
+
 The scripts are in ``static/js/interaction.js`` (see :mod:`layers.js`).
 """
 
@@ -31,7 +35,7 @@ from jinja2 import Template
 
 from layers import js
 
-__all__ = ["KEYBOARD_JS", "KeyboardDrill", "PromptClick", "SteadyFocus", "WheelAfterFocus"]
+__all__ = ["KEYBOARD_JS", "KeyboardDrill", "PanButtons", "PromptClick", "SteadyFocus", "WheelAfterFocus"]
 
 #: The map's keyboard, as a function expression ``function (map) {...}`` returning the one keyboard of
 #: ``map`` (made on the first call): focus ring, label, cross, live region, Enter. In ``static/js/interaction.js``.
@@ -99,4 +103,21 @@ class WheelAfterFocus(MacroElement):
 SCRIPT
         {% endmacro %}
         """.replace("SCRIPT", js.inline("interaction.js", "wheelAfterFocus", indent=8, MAP="{{ this._parent.get_name() }}"))
+    )
+
+
+class PanButtons(MacroElement):
+    """Buttons that move the map a third of its size north, west, east or south (no dragging needed; WCAG 2.5.7).
+
+    Real ``<button>`` elements named "Move map north" etc., 30 x 30 px with a focus ring,
+    below the zoom buttons; clicks on them do not reach the map.
+    """
+
+    _name = "PanButtons"
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+SCRIPT
+        {% endmacro %}
+        """.replace("SCRIPT", js.inline("interaction.js", "panButtons", indent=8, MAP="{{ this._parent.get_name() }}"))
     )

@@ -239,7 +239,62 @@ function wheelAfterFocus(MAP) {
     // @inline end wheelAfterFocus
 }
 
+// PanButtons: four buttons that move the map a third of its width or height north, west, east or south
+// (WCAG 2.5.7: a single-pointer alternative to dragging), below the zoom buttons at the top left. Each is a
+// <button> with an accessible name ("Move map north"), an arrow, a focus ring and 30 x 30 px; a press on one
+// never reaches the map (no click on the area under it, no drag, no double-click zoom, no wheel zoom). The
+// move is animated unless the person asks for reduced motion. MAP: the map.
+function panButtons(MAP) {
+    // @inline begin panButtons
+    (function (map) {
+        if (map.hgaPan) { return; }
+        if (!document.getElementById("hga-pan-css")) {
+            var css = document.createElement("style");
+            css.id = "hga-pan-css";
+            css.textContent = ".hga-pan{display:grid;grid-template-columns:repeat(3,30px);grid-template-rows:repeat(3,30px);" +
+                "gap:2px}" +
+                ".hga-pan button{box-sizing:border-box;width:30px;height:30px;margin:0;padding:0;display:flex;" +
+                "align-items:center;justify-content:center;background:#fff;color:#1a1a1a;border:1px solid #767676;" +
+                "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.35);cursor:pointer}" +
+                ".hga-pan button:hover{background:#f0f0f0}" +
+                ".hga-pan button:focus-visible{outline:3px solid #1a1a1a;outline-offset:1px;box-shadow:0 0 0 5px #fff}" +
+                ".hga-pan-north{grid-area:1/2}.hga-pan-west{grid-area:2/1}.hga-pan-east{grid-area:2/3}.hga-pan-south{grid-area:3/2}" +
+                ".hga-pan svg{display:block;pointer-events:none}" +
+                "@media print{.hga-pan{display:none!important}}";
+            document.head.appendChild(css);
+        }
+        // [direction, turn of the up arrow in degrees, x and y steps in thirds of the map]; page order is reading order.
+        var moves = [["north", 0, 0, -1], ["west", 270, -1, 0], ["east", 90, 1, 0], ["south", 180, 0, 1]];
+        var still = function () { return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches); };
+        var control = L.control({position: "topleft"});
+        control.onAdd = function () {
+            var box = L.DomUtil.create("div", "leaflet-control hga-pan");
+            box.setAttribute("role", "group");
+            box.setAttribute("aria-label", "Move the map");
+            moves.forEach(function (m) {
+                var button = L.DomUtil.create("button", "hga-pan-" + m[0], box);
+                button.type = "button";
+                button.title = "Move map " + m[0];
+                button.setAttribute("aria-label", "Move map " + m[0]);
+                button.innerHTML = '<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true" focusable="false" ' +
+                    'style="transform:rotate(' + m[1] + 'deg)"><path d="M9 2 16 9.5H11V16H7V9.5H2Z" fill="currentColor"/></svg>';
+                L.DomEvent.on(button, "click", function (e) {
+                    L.DomEvent.stop(e);
+                    var size = map.getSize();
+                    map.panBy([m[2] * Math.round(size.x / 3), m[3] * Math.round(size.y / 3)], {animate: !still()});
+                });
+            });
+            L.DomEvent.disableClickPropagation(box);
+            L.DomEvent.disableScrollPropagation(box);
+            return box;
+        };
+        control.addTo(map);
+        map.hgaPan = control;
+    })(MAP);
+    // @inline end panButtons
+}
+
 if (typeof module !== "undefined") {
     module.exports = {steadyFocus: steadyFocus, promptClick: promptClick, keyboard: keyboard, keyboardDrill: keyboardDrill,
-                      wheelAfterFocus: wheelAfterFocus};
+                      wheelAfterFocus: wheelAfterFocus, panButtons: panButtons};
 }

@@ -155,6 +155,13 @@ function makeLeaflet(document) {
             return el;
         },
     };
+    // Leaflet's DOM events: listeners on the element; what was stopped or kept from the map is recorded.
+    L.DomEvent = {
+        on: function (el, type, fn) { el.addEventListener(type, fn); return L.DomEvent; },
+        stop: function (e) { e.stopped = true; return L.DomEvent; },
+        disableClickPropagation: function (el) { el.clicksKept = true; return L.DomEvent; },
+        disableScrollPropagation: function (el) { el.scrollKept = true; return L.DomEvent; },
+    };
     return L;
 }
 
@@ -170,6 +177,8 @@ class FakeMap extends Evented {
         this.layers = new Set();
         this.panes = {};
         this.controls = [];
+        this.size = {x: 600, y: 480};
+        this.pans = [];  // each panBy: [offset, options]
         this.container = document.createElement("div");
         const map = this;
         this.container.addEventListener("keydown", function (e) { if (PAN[e.key]) { map.panBy(PAN[e.key]); } });
@@ -178,7 +187,9 @@ class FakeMap extends Evented {
     getCenter() { return {lat: this.center.lat, lng: this.center.lng}; }
     getZoom() { return this.zoom; }
     setView(center, zoom) { this.center = center; this.zoom = zoom === undefined ? this.zoom : zoom; this.fire("moveend"); return this; }
-    panBy(offset) {
+    getSize() { return {x: this.size.x, y: this.size.y}; }
+    panBy(offset, options) {
+        this.pans.push([offset, options]);
         const p = crs.latLngToPoint(this.center, this.zoom);
         this.center = crs.pointToLatLng({x: p.x + offset[0], y: p.y + offset[1]}, this.zoom);
         this.fire("moveend");

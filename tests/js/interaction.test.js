@@ -213,3 +213,53 @@ test("wheelAfterFocus: the wheel scrolls past the map until it is clicked or foc
     el.dispatch("focusout", {target: el, relatedTarget: null});  // a click elsewhere on the page: off
     assert.equal(on, false);
 });
+
+// ---- the pan buttons (panButtons): move the map without dragging (WCAG 2.5.7)
+const {panButtons} = script("interaction.js");
+
+test("panButtons: four named buttons move the map a third of its size, and their clicks stay off the map", function (t) {
+    const b = browser();
+    t.after(b.restore);
+    const map = new FakeMap(b.document, {lat: 52.5, lng: -1.5}, 8);
+    panButtons(map);
+    panButtons(map);  // a second call adds nothing
+    assert.equal(map.controls.length, 1);
+    const control = map.controls[0], box = control.getContainer();
+    assert.equal(control.options.position, "topleft");  // below the zoom buttons, clear of the attribution
+    assert.equal(box.getAttribute("role"), "group");
+    assert.equal(box.getAttribute("aria-label"), "Move the map");
+    assert.equal(box.clicksKept, true);  // a press never reaches the map (no area opened under it)
+    assert.equal(box.scrollKept, true);
+    const buttons = box.children;
+    assert.deepEqual(buttons.map(function (x) { return [x.tagName, x.type, x.getAttribute("aria-label")]; }), [
+        ["BUTTON", "button", "Move map north"], ["BUTTON", "button", "Move map west"],
+        ["BUTTON", "button", "Move map east"], ["BUTTON", "button", "Move map south"],
+    ]);  // reading order, as they are laid out
+    buttons.forEach(function (x) { assert.match(x.innerHTML, /^<svg [^>]*aria-hidden="true"/); });  // an arrow, not read out
+    assert.equal(b.document.head.children.length, 1);  // the style, once
+    assert.match(b.document.head.children[0].textContent, /\.hga-pan button:focus-visible\{outline:3px solid/);
+    assert.match(b.document.head.children[0].textContent, /width:30px;height:30px/);
+
+    const before = map.getCenter();
+    const click = buttons[2].dispatch("click");  // east
+    assert.equal(click.stopped, true);
+    assert.deepEqual(map.pans, [[[200, 0], {animate: true}]]);  // a third of 600 px
+    assert.ok(map.getCenter().lng > before.lng);
+    assert.ok(Math.abs(map.getCenter().lat - before.lat) < 1e-9);
+    buttons[0].dispatch("click");
+    buttons[1].dispatch("click");
+    buttons[3].dispatch("click");
+    assert.deepEqual(map.pans.slice(1).map(function (p) { return p[0]; }), [[0, -160], [-200, 0], [0, 160]]);
+    assert.ok(Math.abs(map.getCenter().lng - before.lng) < 1e-9 && Math.abs(map.getCenter().lat - before.lat) < 1e-9);
+});
+
+test("panButtons: no animation for a person who asks for reduced motion", function (t) {
+    const b = browser();
+    t.after(b.restore);
+    b.window.matchMedia = function (query) { return {matches: query === "(prefers-reduced-motion: reduce)"}; };
+    const map = new FakeMap(b.document, {lat: 52.5, lng: -1.5}, 8);
+    map.size = {x: 301, y: 90};
+    panButtons(map);
+    map.controls[0].getContainer().children[3].dispatch("click");  // south
+    assert.deepEqual(map.pans, [[[0, 30], {animate: false}]]);
+});

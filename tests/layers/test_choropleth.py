@@ -331,6 +331,12 @@ def test_base_map_leaves_the_wheel_to_the_page_until_the_map_is_clicked_or_focus
     assert "wheel.disable();" not in whole_page and "Ctrl + scroll" not in whole_page
 
 
+def test_every_base_map_can_be_moved_without_dragging() -> None:
+    for page in (base_map().get_root().render(), base_map(wheel_after_focus=False).get_root().render()):
+        assert page.count('var control = L.control({position: "topleft"});') == 1  # the pan buttons (WCAG 2.5.7)
+        assert '"Move map " + m[0]' in page
+
+
 def _with_methods(squares: gpd.GeoDataFrame, *, value_type: str = "years", **extra: list) -> gpd.GeoDataFrame:
     """The squares with the interval columns the map page's joined table carries (``ui.cache``)."""
     gdf = squares.assign(**extra)

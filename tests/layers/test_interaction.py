@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import folium
 
-from layers.interaction import KEYBOARD_JS, KeyboardDrill, PromptClick, SteadyFocus, WheelAfterFocus
+from layers import js
+from layers.interaction import KEYBOARD_JS, KeyboardDrill, PanButtons, PromptClick, SteadyFocus, WheelAfterFocus
 
 
 def test_steady_focus_patches_the_maps_container_focus() -> None:
@@ -48,3 +49,16 @@ def test_wheel_after_focus_leaves_the_wheel_to_the_page_until_the_map_is_focused
     assert f"}})({m.get_name()});" in html
     assert "wheel.disable();" in html and 'el.addEventListener("focusin", on);' in html
     assert "Click the map or use Ctrl + scroll to zoom" in html
+
+
+def test_pan_buttons_give_the_map_four_named_buttons_whose_clicks_stay_off_the_map() -> None:
+    m = folium.Map(location=(52.8, -1.6), zoom_start=6, tiles=None)
+    PanButtons().add_to(m)
+    html = m.get_root().render()
+    assert js.inline("interaction.js", "panButtons", indent=8, MAP=m.get_name()) in html  # the script, for this map
+    assert f"}})({m.get_name()});" in html
+    for word in ("north", "west", "east", "south"):
+        assert f'["{word}", ' in html
+    assert 'button.setAttribute("aria-label", "Move map " + m[0]);' in html
+    assert "L.DomEvent.disableClickPropagation(box);" in html
+    assert "map.panBy([m[2] * Math.round(size.x / 3), m[3] * Math.round(size.y / 3)]" in html
