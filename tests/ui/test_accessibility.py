@@ -82,3 +82,11 @@ def test_the_operator_and_contact_are_shown_as_text(monkeypatch: pytest.MonkeyPa
     assert "<script>" not in html_text
     assert f"<strong>{shown}</strong>" in html_text
     assert all(contact not in m.value for m in at.markdown)  # never through markdown
+
+
+def test_dragging_is_no_longer_a_known_problem_and_how_it_was_tested_is_said() -> None:
+    """The maps' pan buttons meet 2.5.7 (tests/browser/test_pan_buttons.py): not listed as failing, listed as tested."""
+    assert all(not p.criterion.startswith("2.5.7") for p in accessibility.PROBLEMS)
+    text = _text(_page())
+    assert "2.5.7" not in text
+    assert "- **Dragging**: the browser tests move the map of districts and the national small-area map" in text
