@@ -12,8 +12,8 @@ whenever there are ``k`` distinct values, as equal in size as the ties allow. Wh
 ties make the groups unequal, ``note`` names the tied values and the counts.
 
 The England comparison follows OHID's Fingertips method: an area is *better* or
-*worse* when its 95% confidence interval excludes England's value, *similar* when
-the interval includes it.
+*worse* when its confidence interval excludes England's value, *similar* when the
+interval includes it; at 95% (``method="england"``) or 99.8% (``"england_998"``).
 
 Examples
 --------
@@ -40,6 +40,7 @@ from geo.errors import DataUnavailableError, ValidationError
 __all__ = [
     "Classification",
     "Comparison",
+    "ENGLAND_LEVELS",
     "METHOD_DESCRIPTIONS",
     "Method",
     "NumberFormat",
@@ -56,10 +57,10 @@ __all__ = [
     "rank_of",
 ]
 
-#: How to class values. ``"england"`` is the comparison with England
+#: How to class values. ``"england"`` and ``"england_998"`` are the comparison with England
 #: (:func:`compare_with_england`), not a set of breaks; ``"decile_values"`` is for
 #: values that already are national deciles 1-10 (e.g. IMD deciles).
-Method = Literal["quantiles", "deciles", "natural_breaks", "equal_interval", "england", "decile_values"]
+Method = Literal["quantiles", "deciles", "natural_breaks", "equal_interval", "england", "england_998", "decile_values"]
 Polarity = Literal["higher_is_better", "lower_is_better", "none"]
 Comparison = Literal["better", "similar", "worse", "higher", "lower", "not compared", "missing"]
 
@@ -72,6 +73,8 @@ METHOD_DESCRIPTIONS: Final[dict[str, str]] = {
 }
 #: What the map draws for ``method="england"``.
 ENGLAND_DESCRIPTION: Final = "Compared with England (95% confidence)"
+#: The methods that compare with England, and the confidence level (%) of the intervals each tests.
+ENGLAND_LEVELS: Final[dict[str, float]] = {"england": 95.0, "england_998": 99.8}
 _QUANTILE_NAMES: Final = {3: "Tertiles", 4: "Quartiles", 5: "Quintiles"}
 _MAX_K: Final = 10
 # Fisher-Jenks is O(k n^2) in pure Python here (no numba): above this many values
@@ -286,10 +289,11 @@ def classify(
     ValidationError
         ``decile_values`` given something other than whole numbers 1-10.
     ValueError
-        An unknown method, ``"england"`` (use :func:`compare_with_england`), or ``k`` outside 2-10.
+        An unknown method, ``"england"`` or ``"england_998"`` (use :func:`compare_with_england`), or ``k``
+        outside 2-10.
     """
-    if method == "england":
-        raise ValueError("method='england' compares with England's value: call compare_with_england(), not classify().")
+    if method in ENGLAND_LEVELS:
+        raise ValueError(f"method={method!r} compares with England's value: call compare_with_england(), not classify().")
     if method not in METHOD_DESCRIPTIONS:
         raise ValueError(f"Unknown classification method {method!r}; expected one of {', '.join(METHOD_DESCRIPTIONS)}.")
     if not 2 <= k <= _MAX_K:
@@ -504,12 +508,14 @@ def _decile_values(numeric: pd.Series, present: pd.Series, *, unit: str) -> Clas
 
 
 def method_drawn(
-    method: str, *, value_type: str = "", has_ci: bool = True, england_value: float | None = None, period: str = ""
+    method: str, *, value_type: str = "", has_ci: bool = True, england_value: float | None = None, period: str = "",
+    has_ci_99_8: bool = True,
 ) -> tuple[str, str]:
     """The method the map can draw when ``method`` is asked for, and why it differs ("" when it does not).
 
-    Deciles as published are drawn as they are; "england" needs confidence
-    intervals and an England value, and falls back to quantiles without them.
+    Deciles as published are drawn as they are; "england" needs confidence intervals and
+    an England value, "england_998" also a 99.8% interval for some area (``has_ci_99_8``);
+    without them the map falls back to quantiles.
 
     >>> method_drawn("england", has_ci=False, england_value=79.3)[0]
     'quantiles'
@@ -517,13 +523,17 @@ def method_drawn(
     if value_type == "decile":
         why = "" if method == "decile_values" else "These values are published deciles, so they are shown as they are."
         return "decile_values", why
-    if method == "england":
+    if method in ENGLAND_LEVELS:
+        at = "" if method == "england" else " at 99.8%"
         missing = [] if has_ci else ["no confidence intervals"]
+        if has_ci and at and not has_ci_99_8:
+            missing = [f"no 99.8% confidence intervals{f' for {period}' if period else ''} (its source publishes 95% "
+                       "ones at most, and no counts are held to compute 99.8% ones from)"]
         if _is_missing(england_value):
             missing.append(f"no England value{f' for {period}' if period else ''}")
         if missing:
             reason = " and ".join(missing)
-            return "quantiles", f"This indicator has {reason}, so it cannot be compared with England; showing quintiles instead."
+            return "quantiles", f"This indicator has {reason}, so it cannot be compared with England{at}; showing quintiles instead."
     return method, ""
 
 

@@ -26,6 +26,7 @@ METHOD_LABELS: dict[str, str] = {
     "natural_breaks": "Natural breaks (Fisher-Jenks, 5 classes)",
     "equal_interval": "Equal intervals (5 classes of equal width)",
     "england": "Compared with England (95% confidence)",
+    "england_998": "Compared with England (99.8% confidence)",
 }
 METHODS: tuple[str, ...] = tuple(METHOD_LABELS)
 DEFAULT_INDICATOR = "le_birth"

@@ -44,7 +44,7 @@ from geo.errors import DataUnavailableError, ValidationError
 from geo.row_intervals import in_brief
 from layers import js
 from layers.interaction import PanButtons, WheelAfterFocus
-from layers.style import COMPARISON_LABELS, HATCH_ID, STATUS_LABELS, Scheme, hatch_svg, style_for
+from layers.style import HATCH_ID, STATUS_LABELS, Scheme, comparison_label, hatch_svg, style_for
 
 __all__ = [
     "ENGLAND_CENTRE",
@@ -207,7 +207,7 @@ def choropleth_layer(
     ranks = rank_of(values, polarity=scheme.polarity)
     of = int(ranks.notna().sum())
     best = "highest" if scheme.polarity == "none" else "best"
-    labels = _class_labels(keys, status, classification)
+    labels = _class_labels(keys, status, classification, level=scheme.level)
 
     e = html.escape
     is_decile = value_type == "decile"
@@ -446,7 +446,9 @@ def _style_keys(
     return keys.astype("object").where(keys.notna(), None)
 
 
-def _class_labels(keys: pd.Series, status: pd.Series, classification: Classification | None) -> list[str]:
+def _class_labels(keys: pd.Series, status: pd.Series, classification: Classification | None, *,
+                  level: float = 95.0) -> list[str]:
+    """Each area's class in words; England-comparison categories at ``level`` (the scheme's)."""
     out = []
     for key, row_status in zip(keys, status, strict=True):
         if row_status != "ok":
@@ -456,7 +458,7 @@ def _class_labels(keys: pd.Series, status: pd.Series, classification: Classifica
         elif classification is not None:
             out.append(classification.labels[int(key)])
         else:
-            out.append(COMPARISON_LABELS.get(str(key), str(key)))
+            out.append(comparison_label(str(key), level=level))
     return out
 
 

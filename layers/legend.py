@@ -26,11 +26,12 @@ from folium.template import Template
 
 from geo.areas import without_value
 from geo.catalogue import Indicator
-from geo.classify import ENGLAND_DESCRIPTION, Classification, number_format
+from geo.classify import Classification, number_format
 from layers.choropleth import set_stable_ids
-from layers.style import COMPARISON_LABELS, STATUS_COLOURS, STATUS_LABELS, Scheme, swatch_css
+from layers.style import STATUS_COLOURS, STATUS_LABELS, Scheme, swatch_css
 
-__all__ = ["CONVENTION", "Legend", "LegendEntry", "add_to_map", "build_legend", "to_folium", "to_html"]
+__all__ = ["CONVENTION", "Legend", "LegendEntry", "add_to_map", "build_legend", "not_compared_note", "to_folium", "to_html",
+           "why_not_compared"]
 
 _SEX_WORDS = {"male": "males", "female": "females", "persons": "persons"}
 #: How to read the class ranges (shown under every legend of classes).
@@ -130,8 +131,9 @@ def build_legend(
         for category, colour in scheme.categories:
             count = int(((keys == category).to_numpy() & shown).sum())
             if count or category != "not compared":
-                entries.append(LegendEntry(colour, COMPARISON_LABELS[category], count, swatch_css(category, scheme=scheme)))
-        method = f"{ENGLAND_DESCRIPTION}: an area differs when its 95% confidence interval excludes England's value"
+                entries.append(LegendEntry(colour, scheme.label(category), count, swatch_css(category, scheme=scheme)))
+        at = f"{scheme.level:g}%"
+        method = f"Compared with England at {at} confidence: an area differs when its {at} confidence interval excludes England's value"
     n_suppressed = int((status == "suppressed").sum())
     # "No data" counts as the join check does (geo.areas.without_value): no row, or no value to colour by.
     n_missing = int(without_value(status, keys.mask(keys.astype("object") == "missing")).sum())
@@ -150,6 +152,39 @@ def build_legend(
     if scope:
         title = f"{scope}: {title}"
     return Legend(title, method, tuple(entries), england, note, convention)
+
+
+def why_not_compared(categories: pd.Series, table: pd.DataFrame, *, level: float) -> pd.Series:
+    """Per area, why it is not compared at ``level`` although it has a 95% interval ("" for every other area).
+
+    ``table`` is the map's joined table with the published ``lower_ci``/``upper_ci`` and each row's
+    ``ci_method`` (:func:`geo.row_intervals.with_intervals`), aligned with ``categories``. At 99.8%
+    an area whose source publishes only its 95% interval is "not compared", never similar:
+    "no 99.8% interval: only the 95% one is published (no count or denominator held)".
+    """
+    out = pd.Series("", index=categories.index, dtype="str")
+    if level == 95.0:
+        return out
+    held_95 = table["lower_ci"].notna() & table["upper_ci"].notna()
+    lacking = (categories == "not compared") & held_95.reindex(categories.index, fill_value=False)
+    methods = table["ci_method"].reindex(categories.index) if "ci_method" in table else pd.Series("", index=out.index)
+    for i in lacking[lacking].index:
+        said = str(methods.at[i]).partition(f"no {level:g}% CI: ")[2]
+        out.at[i] = f"no {level:g}% interval: only the 95% one is published" + (f" ({said})" if said else "")
+    return out
+
+
+def not_compared_note(why: pd.Series, *, level: float) -> str:
+    """The legend's line on areas with a 95% interval only, from :func:`why_not_compared` ("" when there are none)."""
+    n = int((why != "").sum())
+    if not n:
+        return ""
+    reasons = sorted({text.partition("(")[2].rstrip(")") for text in why[why != ""]} - {""})
+    because = "".join(f"; {r}" for r in reasons)
+    one = n == 1
+    return (f"Not compared at {level:g}%: {n:,} area{'' if one else 's'} {'has' if one else 'have'} a 95% confidence "
+            f"interval but no {level:g}% one (only the 95% one is published{because}), so {'it is' if one else 'they are'} "
+            "not counted as similar.")
 
 
 def to_html(legend: Legend) -> str:

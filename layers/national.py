@@ -166,7 +166,7 @@ def value_table(
     no_ci = pd.Series(np.nan, index=joined.index)
     lo = pd.to_numeric(joined["lower_ci"], errors="coerce") if "lower_ci" in joined else no_ci
     hi = pd.to_numeric(joined["upper_ci"], errors="coerce") if "upper_ci" in joined else no_ci
-    labels = _class_labels(keys, status, classification)
+    labels = _class_labels(keys, status, classification, level=scheme.level)
 
     # The unit is sent once ("\x01" marks where it goes): long units ("score (higher = more deprived)")
     # repeated 33,000 times would be most of the table.

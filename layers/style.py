@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from branca.utilities import color_brewer
 
+from geo.classify import ENGLAND_LEVELS
+
 __all__ = [
     "COMPARISON_COLOURS",
     "COMPARISON_LABELS",
@@ -43,6 +45,7 @@ __all__ = [
     "STATUS_LABELS",
     "SUPPRESSED_STYLE",
     "Scheme",
+    "comparison_label",
     "decile_colours",
     "hatch_svg",
     "luminance",
@@ -111,6 +114,12 @@ class Scheme:
     polarity: str
     colours: tuple[str, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()
+    #: The confidence level (%) a comparison scheme's categories were tested at (95 or 99.8).
+    level: float = 95.0
+
+    def label(self, category: str) -> str:
+        """A comparison category in words at the scheme's level (:func:`comparison_label`)."""
+        return comparison_label(category, level=self.level)
 
     def colour(self, key: int | str) -> str:
         """The fill for class ``key`` (sequential) or category ``key`` (comparison)."""
@@ -127,20 +136,35 @@ class Scheme:
 def scheme_for(polarity: str, *, method: str, k: int = 5) -> Scheme:
     """The colours for an indicator's ``polarity`` and a classification ``method``.
 
-    ``method="england"`` gives the comparison colours; any other method ``k``
-    sequential colours with the worse end darkest.
+    ``method="england"`` (or ``"england_998"``, at 99.8%) gives the comparison colours;
+    any other method ``k`` sequential colours with the worse end darkest.
     """
     if polarity not in ("higher_is_better", "lower_is_better", "none"):
         raise ValueError(f"Unknown polarity {polarity!r}; expected higher_is_better, lower_is_better or none.")
-    if method == "england":
+    if method in ENGLAND_LEVELS:
         colours = COMPARISON_COLOURS["none" if polarity == "none" else "polarity"]
-        return Scheme("comparison", polarity, categories=tuple(colours.items()))
+        return Scheme("comparison", polarity, categories=tuple(colours.items()), level=ENGLAND_LEVELS[method])
     if not 1 <= k <= 10:
         raise ValueError(f"Expected 1 to 10 classes; got k={k}.")
     ramp = _ramp("Blues" if polarity == "none" else "YlOrRd", k)
     if polarity == "higher_is_better":
         ramp = ramp[::-1]  # low values are worse, so they get the dark end
     return Scheme("sequential", polarity, colours=tuple(ramp))
+
+
+def comparison_label(category: str, *, level: float = 95.0) -> str:
+    """A comparison category in words at ``level``: "Worse than England (99.8% confidence)".
+
+    At 95% the words are :data:`COMPARISON_LABELS`; at 99.8% every category names the level.
+    """
+    if level == 95.0 or category not in COMPARISON_LABELS:
+        return COMPARISON_LABELS.get(category, category)
+    at = f"{level:g}%"
+    if category == "not compared":
+        return f"Not compared (no {at} confidence interval)"
+    if category == "similar":
+        return f"Similar to England ({at} confidence)"
+    return COMPARISON_LABELS[category].replace("(95% confidence)", f"({at} confidence)")
 
 
 def decile_colours() -> tuple[str, ...]:

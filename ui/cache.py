@@ -12,7 +12,8 @@ module and ``ui.widgets``; this module calls only ``geo`` and ``layers``.
 
 - :func:`drawn`: per (indicator, level, vintage, period, sex, method), the joined
   table (with each row's intervals and ``ci_method``, as the CSV writes them), its join
-  report, the classification (or England comparison), the colour scheme and the legend;
+  report, the classification (or England comparison at 95% or 99.8%), the colour scheme
+  and the legend; :func:`held_99_8`: whether any area of a view has a 99.8% interval;
 - :func:`layer`: per view and drilled area, the map layer as the JavaScript
   ``st_folium`` sends to the browser;
 - :func:`small_areas`: per drilled area and small-area indicator, its small-area layer;
@@ -56,13 +57,13 @@ from geo import boundaries, derived, indicators, shared
 from geo import profile as area_profile
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, load_catalogue
-from geo.classify import Classification, classify, compare_with_england, method_drawn
+from geo.classify import ENGLAND_LEVELS, Classification, classify, compare_with_england, method_drawn
 from geo.indicators import JoinReport
 from geo.row_intervals import with_intervals
 from geo.shared import UPLOAD_PREFIX
 from geo.view import View
-from layers.choropleth import choropleth_layer
-from layers.legend import Legend, build_legend
+from layers.choropleth import choropleth_layer, interval_text, tooltip_format
+from layers.legend import Legend, build_legend, not_compared_note, why_not_compared
 from layers.national import value_table
 from layers.style import Scheme, scheme_for
 
@@ -88,6 +89,7 @@ __all__ = [
     "drawn",
     "freeze",
     "headlines",
+    "held_99_8",
     "layer",
     "lsoa_deciles",
     "population",
@@ -113,6 +115,9 @@ T = TypeVar("T")
 PRECISION: Final = 4
 #: The region boundaries the breadcrumb and region zoom use.
 REGION_VINTAGE: Final = "2019"
+#: The joined table's column, on a map compared at 99.8%, for the tooltip's "99.8% CI" line: the limits the area
+#: was compared by, or why an area with a 95% interval has none ("" leaves the line out).
+CI_99_8: Final = "ci_99_8_text"
 
 
 # ---------------------------------------------------------------- data
@@ -226,12 +231,17 @@ def _drawn(
     _add_intervals(joined, value_type=indicator.value_type)
     categories = None
     classification = None
-    if method == "england":
+    compared = ""
+    if (level := ENGLAND_LEVELS.get(method)) is not None:  # at 95%, the source's own limits; at 99.8%, with_intervals'
+        lo, hi = ("lower_ci", "upper_ci") if level == 95.0 else ("lower_ci_99_8", "upper_ci_99_8")
         categories = compare_with_england(
-            joined["value"], joined["lower_ci"], joined["upper_ci"],
-            england_value=float(england or 0.0), polarity=indicator.polarity,
+            joined["value"], joined[lo], joined[hi], england_value=float(england or 0.0), polarity=indicator.polarity,
         )
         joined["comparison"] = categories
+        why = why_not_compared(categories, joined, level=level)
+        compared = not_compared_note(why, level=level)
+        if level != 95.0:
+            joined[CI_99_8] = _limits_text(joined, why, indicator=indicator)
     else:
         classification = classify(joined["value"], method=method, value_type=indicator.value_type, unit=indicator.unit)
     scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
@@ -239,10 +249,41 @@ def _drawn(
         indicator=indicator, period=view.period, sex=view.sex, classification=classification,
         scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
     )
-    if carried := derived.legend_note(joined.get("note"), joined["status"]):  # figures carried from other areas
-        legend = dataclasses.replace(legend, note=f"{legend.note} {carried}".strip())
+    carried = derived.legend_note(joined.get("note"), joined["status"])  # figures carried from other areas
+    if added := " ".join(t for t in (compared, carried) if t):
+        legend = dataclasses.replace(legend, note=f"{legend.note} {added}".strip())
     return Drawn(joined=joined, report=report, classification=classification, categories=categories,
                  scheme=scheme, legend=legend, key=key)
+
+
+def _limits_text(joined: gpd.GeoDataFrame, why: pd.Series, *, indicator: Indicator) -> list[str]:
+    """Each area's 99.8% limits as its tooltip writes numbers ("49.0 to 61.9"), else ``why`` ("" when none)."""
+    ok = joined["status"] == "ok"
+    fmt = tooltip_format(joined["value"].where(ok), value_type=indicator.value_type, unit=indicator.unit,
+                         classification=None)
+    return [(interval_text(lo, hi, None, fmt=fmt) if fine else "") or reason for lo, hi, fine, reason in
+            zip(joined["lower_ci_99_8"], joined["upper_ci_99_8"], ok, why, strict=True)]
+
+
+def held_99_8(view: View, indicator: Indicator, *, values: Callable[[str, str, str, str, str], pd.DataFrame]) -> bool:
+    """Whether any area of ``view`` has a 99.8% confidence interval, so the map can compare with England at 99.8%.
+
+    :func:`geo.row_intervals.with_intervals` of the view's values (published symmetric 95% limits
+    rescaled, or computed from counts); shared per view, built afresh for an upload.
+    """
+    key = (view.indicator_id, view.level, view.vintage, view.period, view.sex)
+    if shared.is_session_owned(view.indicator_id):
+        return _held_99_8(*key, value_type=indicator.value_type, _values=values)
+    return _shared_held_99_8(*key, value_type=indicator.value_type, _values=values)
+
+
+def _held_99_8(indicator_id: str, level: str, vintage: str, period: str, sex: str, *, value_type: str,
+               _values: Callable[[str, str, str, str, str], pd.DataFrame]) -> bool:
+    rows = _values(indicator_id, level, vintage, period, sex)
+    return bool(len(rows)) and bool(with_intervals(rows, value_type=value_type)["lower_ci_99_8"].notna().any())
+
+
+_shared_held_99_8 = shared.cached(max_entries=512)(_held_99_8)
 
 
 def _add_intervals(joined: gpd.GeoDataFrame, *, value_type: str) -> None:
@@ -463,6 +504,7 @@ def areas_layer(view: View, indicator: Indicator, drawn: Drawn, gdf: gpd.GeoData
         fill_opacity=0.3 if view.area_code else 0.85,
         within=within,
         precision=PRECISION,
+        tooltip_fields={CI_99_8: "99.8% CI"} if CI_99_8 in joined else None,
     )
 
 

@@ -203,14 +203,25 @@ def _sidebar(view: View, catalogue: dict[str, Indicator]) -> None:
     )
     indicator = catalogue[view.indicator_id]
     method, why = _drawn_method(view, indicator)
+    # The 99.8% comparison is offered only where it can be drawn; the help says why when it is not.
+    england, held_998 = _england(view), view_cache.held_99_8(view, indicator, values=_values)
+    can_998 = method_drawn("england_998", value_type=indicator.value_type, has_ci=indicator.has_ci,
+                           england_value=england, has_ci_99_8=held_998)[0] == "england_998"
+    offered = [m for m in METHODS if m != "england_998" or can_998]
+    not_998 = ("England's value is not held for this period." if england is None else
+               "no area here has one: the source publishes 95% intervals at most, with no count and denominator "
+               "to compute 99.8% ones from.")
     sb.selectbox(
         "Classification",
-        list(METHODS),
+        offered,
         format_func=lambda m: METHOD_LABELS[m],
-        key=widget("w_method", method if method in METHODS else view.method),
+        key=widget("w_method", method if method in offered else view.method if view.method in offered else offered[0]),
         on_change=_change,
         args=("method", "w_method"),
         disabled=method not in METHODS,  # published deciles are drawn as they are
+        help=None if can_998 or indicator.value_type == "decile" else (
+            f"{METHOD_LABELS['england_998']} is offered where England's value is held and some area has a 99.8% "
+            f"confidence interval; {not_998}"),
     )
     if why:
         sb.caption(why)
@@ -232,8 +243,9 @@ def _england(view: View) -> float | None:
 
 def _drawn_method(view: View, indicator: Indicator) -> tuple[str, str]:
     """The classification actually drawn, and why it differs from the one asked for ("" if not)."""
+    held = view.method != "england_998" or view_cache.held_99_8(view, indicator, values=_values)
     return method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
-                        england_value=_england(view), period=view.period)
+                        england_value=_england(view), period=view.period, has_ci_99_8=held)
 
 
 # ---------------------------------------------------------------- main

@@ -43,6 +43,21 @@ def test_empty_query_gives_the_default_view_without_notes() -> None:
     assert notes == []
 
 
+@pytest.mark.parametrize(
+    ("method", "kept", "notes"),
+    [
+        pytest.param("england", "england", [], id="england-95"),
+        pytest.param("england_998", "england_998", [], id="england-99-8"),
+        pytest.param("england_99.8", "quantiles", ["Unknown classification 'england_99.8'; using quintiles."],
+                     id="unknown-still-noted"),
+    ],
+)
+def test_the_comparison_level_is_kept_in_the_url(method: str, kept: str, notes: list[str]) -> None:
+    view, said = _resolve({"method": method})
+    assert view.method == kept and said == notes
+    assert view.to_query()["method"] == kept and _resolve(view.to_query()) == (view, [])
+
+
 def test_round_trip() -> None:
     view, _ = _resolve({"indicator": "le_birth", "period": "2001-03", "sex": "female", "area": "E06000001"})
     again, notes = _resolve(view.to_query())

@@ -391,3 +391,25 @@ def test_a_method_reaching_the_tooltip_is_escaped(squares, indicator) -> None:
     assert "<b>x</b>" not in page
     props = _features(_layer(gdf, indicator))["E00000001"]["properties"]
     assert props["value_text"] == "70.50 years (no interval: &lt;b&gt;x&lt;/b&gt; &amp; y)"
+
+
+@pytest.mark.parametrize(
+    ("method", "lo", "hi", "ayton", "eee"),
+    [
+        pytest.param("england", "lower_ci", "upper_ci", "Worse than England (95% confidence)",
+                     "Worse than England (95% confidence)", id="95"),
+        pytest.param("england_998", "lower_ci_99_8", "upper_ci_99_8", "Similar to England (99.8% confidence)",
+                     "Not compared (no 99.8% confidence interval)", id="99-8"),
+    ],
+)
+def test_tooltip_class_line_says_the_comparison_at_the_schemes_level(compared_998, indicator, method: str, lo: str,
+                                                                     hi: str, ayton: str, eee: str) -> None:
+    from tests.conftest import ENGLAND_998
+
+    t = compared_998.join(with_intervals(compared_998, value_type="")[["lower_ci_99_8", "upper_ci_99_8"]])
+    categories = compare_with_england(t["value"], t[lo], t[hi], england_value=ENGLAND_998, polarity=indicator.polarity)
+    group = _layer(t, indicator, classification=None, categories=categories, england_value=ENGLAND_998,
+                   scheme=scheme_for(indicator.polarity, method=method))
+    feats = _features(group)
+    assert feats["E09000001"]["properties"]["class_label"] == ayton  # worse at 95%, similar at 99.8%, by hand
+    assert feats["E09000005"]["properties"]["class_label"] == eee  # a 95% interval only

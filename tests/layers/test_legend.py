@@ -159,3 +159,53 @@ def test_two_legends_stack_with_distinct_titles(indicator) -> None:
     assert page.count('class="hga-legends"') == 1 and page.count('class="hga-legend"') == 2
     with pytest.raises(ValueError, match="at least one"):
         to_folium()
+
+
+@pytest.mark.parametrize(
+    ("method", "says", "labels"),
+    [
+        pytest.param("england", "Compared with England at 95% confidence: an area differs when its 95% confidence",
+                     ["Better than England (95% confidence)", "Similar to England", "Worse than England (95% confidence)"],
+                     id="95"),
+        pytest.param("england_998", "Compared with England at 99.8% confidence: an area differs when its 99.8% confidence",
+                     ["Better than England (99.8% confidence)", "Similar to England (99.8% confidence)",
+                      "Worse than England (99.8% confidence)", "Not compared (no 99.8% confidence interval)"],
+                     id="99-8"),
+    ],
+)
+def test_comparison_legend_says_its_level(compared_998, indicator, method: str, says: str, labels: list[str]) -> None:
+    from geo.row_intervals import with_intervals
+    from tests.conftest import ENGLAND_998
+
+    t = compared_998
+    limits = with_intervals(t, value_type="") if method == "england_998" else t
+    lo, hi = ("lower_ci_99_8", "upper_ci_99_8") if method == "england_998" else ("lower_ci", "upper_ci")
+    categories = compare_with_england(t["value"], limits[lo], limits[hi], england_value=ENGLAND_998,
+                                      polarity=indicator.polarity)
+    legend = _legend(indicator, classification=None, categories=categories, statuses=t["status"], values=t["value"],
+                     scheme=scheme_for(indicator.polarity, method=method), england_value=ENGLAND_998)
+    assert legend.method.startswith(says)
+    assert [e.label for e in legend.entries if "England" in e.label or "compared" in e.label] == labels
+
+
+@pytest.mark.parametrize(
+    ("level", "why", "note"),
+    [
+        pytest.param(95.0, ["", "", "", "", "", ""], "", id="95-says-nothing"),
+        pytest.param(99.8, ["", "", "", "", "no 99.8% interval: only the 95% one is published (no count or denominator "
+                            "held)", ""],
+                     "Not compared at 99.8%: 1 area has a 95% confidence interval but no 99.8% one (only the 95% one is "
+                     "published; no count or denominator held), so it is not counted as similar.", id="99-8-names-the-reason"),
+    ],
+)
+def test_areas_with_only_a_95_interval_are_said_not_compared(compared_998, level: float, why: list[str],
+                                                            note: str) -> None:
+    from geo.row_intervals import with_intervals
+    from layers.legend import not_compared_note, why_not_compared
+    from tests.conftest import BY_HAND_998
+
+    table = compared_998.join(with_intervals(compared_998, value_type="")[["ci_method"]])
+    categories = pd.Series(BY_HAND_998[level], index=table.index)
+    found = why_not_compared(categories, table, level=level)
+    assert found.tolist() == why
+    assert not_compared_note(found, level=level) == note

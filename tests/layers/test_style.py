@@ -165,3 +165,21 @@ def test_hatch_pattern_is_self_contained_svg() -> None:
 def test_unknown_polarity_is_refused() -> None:
     with pytest.raises(ValueError, match="Unknown polarity"):
         scheme_for("up", method="quantiles")
+
+
+@pytest.mark.parametrize(
+    ("method", "category", "label"),
+    [
+        pytest.param("england", "worse", "Worse than England (95% confidence)", id="95-worse"),
+        pytest.param("england", "similar", "Similar to England", id="95-similar"),
+        pytest.param("england", "not compared", "Not compared (no confidence interval)", id="95-not-compared"),
+        pytest.param("england_998", "worse", "Worse than England (99.8% confidence)", id="99-8-worse"),
+        pytest.param("england_998", "better", "Better than England (99.8% confidence)", id="99-8-better"),
+        pytest.param("england_998", "similar", "Similar to England (99.8% confidence)", id="99-8-similar"),
+        pytest.param("england_998", "not compared", "Not compared (no 99.8% confidence interval)", id="99-8-not-compared"),
+    ],
+)
+def test_comparison_scheme_says_its_level(method: str, category: str, label: str) -> None:
+    scheme = scheme_for("higher_is_better", method=method)
+    assert scheme.label(category) == label
+    assert scheme.categories == scheme_for("higher_is_better", method="england").categories  # the same colours

@@ -248,3 +248,51 @@ def test_the_joined_table_carries_the_intervals_and_methods_the_csv_writes(data_
     for side in ("lower_ci", "upper_ci", "lower_ci_99_8", "upper_ci_99_8"):
         column = {"lower_ci": "lower_ci_95", "upper_ci": "upper_ci_95"}.get(side, side)
         pd.testing.assert_series_equal(joined[column].reindex(table.index), table[side], check_names=False)
+
+
+# ---------------------------------------------------------------- the comparison with England at 95% and 99.8%
+@pytest.mark.parametrize(
+    ("method", "level"),
+    [pytest.param("england", 95.0, id="95"), pytest.param("england_998", 99.8, id="99-8")],
+)
+def test_drawn_compares_with_england_at_the_methods_level(compared_998: gpd.GeoDataFrame, indicator: Indicator,
+                                                           method: str, level: float) -> None:
+    from tests.conftest import BY_HAND_998, ENGLAND_998
+
+    rows = compared_998.drop(columns="geometry").assign(period="2024", sex="female")
+    view = View("lad", "2023", indicator.indicator_id, "2024", "female", method)
+    made = cache.drawn(view, indicator, method=method, england=ENGLAND_998, gdf=compared_998[["area_code", "area_name",
+                       "geometry"]], values=lambda *_a: pd.DataFrame(rows))
+    assert made.categories is not None and made.categories.tolist() == BY_HAND_998[level]
+    assert made.joined["comparison"].tolist() == BY_HAND_998[level] and made.scheme.level == level
+    assert made.legend.method.startswith(f"Compared with England at {level:g}% confidence")
+    layer = cache.areas_layer(view, indicator, made, compared_998, england=ENGLAND_998)
+    feats = {f["properties"]["area_code"]: f["properties"] for f in
+             next(c for c in layer._children.values() if isinstance(c, folium.GeoJson)).data["features"]}
+    ayton, eee = feats["E09000001"], feats["E09000005"]
+    if level == 95.0:
+        assert ayton["class_label"] == "Worse than England (95% confidence)" and cache.CI_99_8 not in eee
+        assert "Not compared" not in made.legend.note
+    else:
+        assert ayton["class_label"] == "Similar to England (99.8% confidence)"
+        assert eee["class_label"] == "Not compared (no 99.8% confidence interval)"
+        assert eee[cache.CI_99_8] == "no 99.8% interval: only the 95% one is published (no count or denominator held)"
+        assert ayton[cache.CI_99_8] == "78.3 to 80.1"  # the limits it was compared by, worked by hand
+        assert "Not compared at 99.8%: 1 area has a 95% confidence interval but no 99.8% one" in made.legend.note
+
+
+@pytest.mark.parametrize(
+    ("keep", "held"),
+    [
+        pytest.param(["E09000001", "E09000005"], True, id="one-symmetric-interval"),
+        pytest.param(["E09000005", "E09000006"], False, id="asymmetric-or-none"),
+    ],
+)
+def test_held_99_8_says_whether_any_area_has_a_99_8_interval(compared_998: gpd.GeoDataFrame, indicator: Indicator,
+                                                             keep: list[str], held: bool) -> None:
+    rows = compared_998.drop(columns="geometry")
+    rows = pd.DataFrame(rows[rows["area_code"].isin(keep)])
+    view = View("lad", "2023", f"le_test_{held}", "2024", "female", "england_998")
+    assert cache.held_99_8(view, indicator, values=lambda *_a: rows) is held
+    upload = View("lad", "2023", f"upload:1:x{held}", "2024", "female", "england_998")
+    assert cache.held_99_8(upload, indicator, values=lambda *_a: rows) is held
