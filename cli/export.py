@@ -2,8 +2,10 @@
 
 The files are :mod:`documents.geopackage`, :mod:`documents.excel` and
 :mod:`documents.fingertips`, made from :func:`documents.figures.build` (the same classes,
-colours and comparison as the map page's). With ``--area`` the GeoPackage also holds the
-area's small areas, as the map's drill-down draws them.
+colours and comparison as the map page's; ``--method england_998`` compares with England at
+99.8%, and where it cannot be drawn the files are classed by quintiles and a ``note:`` line on
+standard error says why). With ``--area`` the GeoPackage also holds the area's small areas, as
+the map's drill-down draws them.
 
 Every mistake in the arguments is one line and exit status 2 (:class:`geo.errors.AtlasError`).
 """
@@ -80,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     view, fmt, out = _checked(args)
     figures = build(view)
+    if figures.drawn_note:  # e.g. no 99.8% interval for any area: the file is classed by quintiles, and says so here
+        print(f"note: {figures.drawn_note}", file=sys.stderr)
     layers: list[tuple[str, MapFigures]] = [("areas", figures)]
     if args.area:
         layers.append(("small_areas", small_areas(args.area, level=view.level, vintage=view.vintage)))

@@ -34,7 +34,7 @@ from geo.comparison import PHRASES
 from geo.schema import AREA_LABELS
 from geo.tables import csv_text
 from layers.choropleth import area_value_text, interval_text, tooltip_format
-from layers.style import COMPARISON_LABELS, STATUS_LABELS
+from layers.style import STATUS_LABELS
 
 __all__ = ["CSV_NOTE", "DEFAULT_SORT", "SHOWN", "SORTS", "AreaRows", "area_rows", "check_sort", "sort_label",
            "sorted_rows", "sorts_for", "table_csv", "table_html"]
@@ -137,7 +137,7 @@ def area_rows(figures: MapFigures, table: pd.DataFrame | None = None) -> AreaRow
         elif not known or key == "missing":
             classes.append(STATUS_LABELS["missing"])
         else:
-            classes.append(COMPARISON_LABELS.get(key, key) if by_class else key)
+            classes.append(figures.scheme.label(key) if by_class else key)
         class_rank.append(rank[key] if known and key != "missing" else np.nan)
     notes = [value_note(s, n) or "No note" for s, n in zip(status, table["note"].tolist(), strict=True)]
     rows = pd.DataFrame({
@@ -154,8 +154,14 @@ def area_rows(figures: MapFigures, table: pd.DataFrame | None = None) -> AreaRow
     })
     view = figures.view
     return AreaRows(rows=rows, title=figures.title, value_heading=f"{indicator.label}, {view.period}",
-                    class_heading="Compared with England on the map" if by_class else "Class on the map",
+                    class_heading=_class_heading(figures) if by_class else "Class on the map",
                     polarity=indicator.polarity, area_word=AREA_LABELS.get(view.level, "area"))
+
+
+def _class_heading(figures: MapFigures) -> str:
+    """ "Compared with England on the map", naming the level when it is not 95% ("... at 99.8% on the map")."""
+    level = figures.scheme.level
+    return "Compared with England on the map" if level == 95.0 else f"Compared with England at {level:g}% on the map"
 
 
 def sorted_rows(rows: AreaRows, sort: str) -> pd.DataFrame:
@@ -241,5 +247,10 @@ def table_html(rows: AreaRows, *, sort: str, limit: int = SHOWN, scope: str = ""
 def table_csv(figures: MapFigures, table: pd.DataFrame | None = None) -> str:
     """The map's Table (CSV): what it is, where its intervals come from, then every area of ``figures.table()``."""
     table = figures.table() if table is None else table
-    return csv_text(table, header=[figures.title, *derived.table_notes(table), CSV_NOTE],
+    compared = []
+    if figures.classification is None and figures.scheme.kind == "comparison":  # which comparison colours the map
+        level = figures.scheme.level
+        column = "compared_with_england" if level == 95.0 else "compared_with_england_99_8"
+        compared = [f"class: the map's comparison with England at {level:g}% confidence (as {column})"]
+    return csv_text(table, header=[figures.title, *derived.table_notes(table), CSV_NOTE, *compared],
                     attribution=figures.attribution)

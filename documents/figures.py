@@ -10,7 +10,8 @@ area), which make the same calls the page makes.
 :meth:`MapFigures.table` is the one table behind every file: the atlas's tidy columns
 (:func:`geo.indicators.tidy_table`) with the count and denominator, the 99.8% limits, the
 method of each row's interval (or why there is none) and the comparison with England at
-95% and 99.8% (:func:`geo.comparison.compare`). The intervals and their methods are
+95% and 99.8% (:func:`geo.comparison.compare`); its ``class`` is the map's, so a map compared
+with England at 99.8% (``method="england_998"``) has the 99.8% comparison there. The intervals and their methods are
 :func:`geo.row_intervals.with_intervals`'s (re-exported here), the ones the map's tooltip
 shows: published 95% limits kept; limits computed by OHID's methods where the count and
 denominator reproduce the value; an approximation's combined from its parts' published
@@ -31,7 +32,7 @@ import pandas as pd
 from geo import boundaries, derived, indicators
 from geo._paths import DATA_DIR
 from geo.catalogue import Indicator, get
-from geo.classify import Classification, classify, compare_with_england, method_drawn
+from geo.classify import ENGLAND_LEVELS, Classification, classify, compare_with_england, method_drawn
 from geo.comparison import compare, note_without_verdict, published_verdict
 from geo.errors import UploadError
 from geo.profile import DECILE_FOR_LSOA
@@ -39,7 +40,7 @@ from geo.row_intervals import COMPUTED, NOT_ESTIMATES, PUBLISHED, with_intervals
 from geo.schema import LEVEL_LABELS
 from geo.tables import attribution_lines
 from geo.view import MAP_LEVELS, View
-from layers.legend import Legend, build_legend
+from layers.legend import Legend, build_legend, not_compared_note, why_not_compared
 from layers.style import Scheme, scheme_for
 
 __all__ = ["COMPUTED", "NOT_ESTIMATES", "PUBLISHED", "SEX_WORDS", "MapFigures", "build", "small_area_figures",
@@ -67,6 +68,8 @@ class MapFigures:
     attribution: str
     #: "" for the map's own areas; e.g. "Small areas in Liverpool" for a drilled area's small areas.
     scope: str = ""
+    #: Why the map is not drawn by the method asked for (:func:`geo.classify.method_drawn`), "" when it is.
+    drawn_note: str = ""
 
     @property
     def england(self) -> float | None:
@@ -146,24 +149,37 @@ class MapFigures:
 
 
 # ---------------------------------------------------------------- built as the map page builds them
-def _drawn(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, *, england: float | None,
-           scope: str = "", sex: str | None = None) -> tuple[Classification | None, pd.Series | None, Scheme, Legend]:
-    """The classes (or England comparison), colours and legend, as ``ui.cache.drawn`` makes them."""
-    method, _why = method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
-                                england_value=england, period=view.period)
+def _drawn(view: View, indicator: Indicator, joined: gpd.GeoDataFrame, *, england: float | None, scope: str = "",
+           sex: str | None = None) -> tuple[Classification | None, pd.Series | None, Scheme, Legend, str]:
+    """The classes (or England comparison), colours, legend and why the method differs, as ``ui.cache.drawn`` makes them.
+
+    At 99.8% the areas are compared by :func:`geo.row_intervals.with_intervals`' 99.8% limits; with none held for
+    any area the map falls back to quintiles (:func:`geo.classify.method_drawn` says why).
+    """
+    level = ENGLAND_LEVELS.get(view.method)
+    limits = with_intervals(joined, value_type=indicator.value_type) if level == 99.8 else None
+    method, why = method_drawn(view.method, value_type=indicator.value_type, has_ci=indicator.has_ci,
+                               england_value=england, period=view.period,
+                               has_ci_99_8=limits is None or bool(limits["lower_ci_99_8"].notna().any()))
     classification = categories = None
-    if method == "england":
-        categories = compare_with_england(joined["value"], joined["lower_ci"], joined["upper_ci"],
-                                          england_value=float(england or 0.0), polarity=indicator.polarity)
+    compared = ""
+    if method in ENGLAND_LEVELS:
+        lo, hi = (joined["lower_ci"], joined["upper_ci"]) if limits is None else (limits["lower_ci_99_8"],
+                                                                                  limits["upper_ci_99_8"])
+        categories = compare_with_england(joined["value"], lo, hi, england_value=float(england or 0.0),
+                                          polarity=indicator.polarity)
+        if limits is not None:
+            compared = not_compared_note(why_not_compared(categories, limits, level=99.8), level=99.8)
     else:
         classification = classify(joined["value"], method=method, value_type=indicator.value_type, unit=indicator.unit)
     scheme = scheme_for(indicator.polarity, method=method, k=classification.k if classification else 3)
     legend = build_legend(indicator=indicator, period=view.period, sex=sex or view.sex, classification=classification,
                           scheme=scheme, england_value=england, statuses=joined["status"], categories=categories,
                           scope=scope)
-    if carried := derived.legend_note(joined.get("note"), joined["status"]):
-        legend = dataclasses.replace(legend, note=f"{legend.note} {carried}".strip())
-    return classification, categories, scheme, legend
+    carried = derived.legend_note(joined.get("note"), joined["status"])
+    if added := " ".join(t for t in (compared, carried) if t):
+        legend = dataclasses.replace(legend, note=f"{legend.note} {added}".strip())
+    return classification, categories, scheme, legend, why
 
 
 def _attribution(data_dir: Path) -> str:
@@ -189,20 +205,20 @@ def build(view: View, *, data_dir: Path = DATA_DIR) -> MapFigures:
     joined, _report = indicators.join(boundaries.load(view.level, view.vintage, data_dir=data_dir), values)
     england_row = indicators.england_value(view.indicator_id, period=view.period, sex=view.sex, data_dir=data_dir)
     england = None if england_row is None or pd.isna(england_row["value"]) else float(england_row["value"])
-    classification, categories, scheme, legend = _drawn(view, indicator, joined, england=england)
+    classification, categories, scheme, legend, why = _drawn(view, indicator, joined, england=england)
     if categories is not None:
         joined["comparison"] = categories
     return MapFigures(view=view, indicator=indicator, joined=joined, classification=classification,
                       categories=categories, scheme=scheme, legend=legend, england_row=england_row,
-                      attribution=_attribution(data_dir))
+                      attribution=_attribution(data_dir), drawn_note=why)
 
 
 def small_area_figures(joined: gpd.GeoDataFrame, *, indicator: Indicator, vintage: str, period: str, sex: str,
                        area_name: str, attribution: str) -> MapFigures:
     """A drilled area's small areas (``joined``: LSOAs with values), classed as the map draws them (quantiles)."""
     view = View("lsoa", vintage, indicator.indicator_id, period, sex, method="quantiles")
-    classification, categories, scheme, legend = _drawn(view, indicator, joined, england=None,
-                                                        scope=f"Small areas in {area_name}", sex=sex)
+    classification, categories, scheme, legend, _why = _drawn(view, indicator, joined, england=None,
+                                                              scope=f"Small areas in {area_name}", sex=sex)
     return MapFigures(view=view, indicator=indicator, joined=joined, classification=classification,
                       categories=categories, scheme=scheme, legend=legend, england_row=None, attribution=attribution,
                       scope=f"Small areas in {area_name}")

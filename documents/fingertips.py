@@ -124,15 +124,22 @@ def fingertips_table(figures: MapFigures) -> pd.DataFrame:
         "Count": rows["count"],
         "Denominator": rows["denominator"],
         "Value note": [value_note(str(s), n) for s, n in zip(rows["status"], rows["note"], strict=True)],
-        "Compared to England value or percentiles": rows["compared_with_england"].map(_compared),
+        "Compared to England value or percentiles": rows[_compared_column(figures)].map(_compared),
     })
     return out[list(COLUMNS)]
+
+
+def _compared_column(figures: MapFigures) -> str:
+    """The comparison the column carries: the map's level when the map is compared with England (else 95%)."""
+    at_998 = figures.classification is None and figures.scheme.kind == "comparison" and figures.scheme.level == 99.8
+    return "compared_with_england_99_8" if at_998 else "compared_with_england"
 
 
 def _notes(figures: MapFigures, table: pd.DataFrame) -> list[str]:
     ind = figures.indicator
     ft_id = fingertips_id(ind)
     computed = table["LowerCI99.8limit"].notna().sum()
+    at = "99.8%" if _compared_column(figures).endswith("99_8") else "95%"
     lines = [
         f"{figures.title} (atlas indicator {ind.indicator_id})",
         f"Source: {figures.source}",
@@ -148,9 +155,9 @@ def _notes(figures: MapFigures, table: pd.DataFrame) -> list[str]:
             if computed else "LowerCI99.8limit and UpperCI99.8limit are empty: no count and denominator held to "
             "compute them from")),
         "Count and Denominator: empty where the source publishes none",
-        ("Compared to England value or percentiles: at 95% confidence (Better, Similar, Worse; Higher, Lower with no "
-         "polarity) when the area's 95% interval excludes or includes England's value, or OHID's own published "
-         "comparison where the value has no interval; Not compared where neither is held"),
+        (f"Compared to England value or percentiles: at {at} confidence, as the map (Better, Similar, Worse; Higher, "
+         f"Lower with no polarity) when the area's {at} interval excludes or includes England's value, or OHID's own "
+         "published comparison where the value has no interval; Not compared where neither is held"),
         "Value: empty where suppressed (numbers too small to publish) or not held; Value note says which",
     ]
     if figures.england is None:

@@ -35,7 +35,7 @@ import geopandas as gpd
 import numpy as np
 
 from documents.figures import MapFigures
-from layers.style import COMPARISON_LABELS, STATUS_LABELS, Scheme, hatch_svg, style_for
+from layers.style import STATUS_LABELS, Scheme, hatch_svg, style_for
 
 __all__ = ["BNG", "LAYER_STYLES", "STYLE_COLUMNS", "Rule", "geopackage", "qml", "rules", "sld"]
 
@@ -132,7 +132,7 @@ def rules(figures: MapFigures) -> tuple[Rule, ...]:
     else:
         for category, _colour in scheme.categories:
             fill, line, width, dash = _look(category, scheme)
-            out.append(Rule(COMPARISON_LABELS[category], fill, line, width, dash, category=category))
+            out.append(Rule(scheme.label(category), fill, line, width, dash, category=category))
     fill, line, width, dash = _look("suppressed", scheme)
     out.append(Rule(STATUS_LABELS["suppressed"], fill, line, width, dash, status="suppressed"))
     fill, line, width, dash = _look("missing", scheme)

@@ -98,3 +98,35 @@ def test_a_view_that_is_not_held_is_one_line_and_exit_status_2(change: tuple[str
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and says in err
     assert not out.exists()
+
+
+HLE = ["export", "--level", "utla", "--vintage", "2025", "--indicator", "hle_birth", "--period", "2022-24", "--sex",
+       "female"]
+U75 = ["export", "--level", "utla", "--vintage", "2023", "--indicator", "u75_cvd_prev", "--period", "2022-24", "--sex",
+       "persons"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "column", "note"),
+    [
+        pytest.param(HLE, "compared_with_england", "", id="95"),
+        pytest.param([*HLE, "--method", "england_998"], "compared_with_england_99_8", "", id="99-8"),
+        pytest.param([*U75, "--method", "england_998"], None, "cannot be compared with England at 99.8%; showing quintiles",
+                     id="99-8-without-99-8-intervals"),
+    ],
+)
+def test_method_england_998_compares_at_99_8(argv: list[str], column: str | None, note: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "map.gpkg"
+    method = [] if "--method" in argv else ["--method", "england"]
+    assert main([*argv, *method, "--format", "gpkg", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert (note in err) if note else "note:" not in err
+    areas = gpd.read_file(out, layer="areas")
+    ok = areas[areas["status"] == "ok"]
+    assert {"compared_with_england", "compared_with_england_99_8"} <= set(areas.columns)  # both levels, always
+    if column is None:  # classed by quintiles instead: the class is a range of values
+        assert not set(ok["class"]) & {"better", "similar", "worse"}
+        return
+    assert ok["class"].tolist() == ok[column].tolist()  # the class is the comparison at the level asked for
+    assert (ok["compared_with_england"] != ok["compared_with_england_99_8"]).any()  # and the two levels differ

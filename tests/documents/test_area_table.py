@@ -240,3 +240,38 @@ def test_the_table_csv_writes_a_table_it_is_given() -> None:
     given = given.assign(note=given["note"].fillna("given"))
     assert table_csv(figures, given).count(",given,") == int((given["note"] == "given").sum())
     assert replace(figures, scope="Small areas in X").title.startswith("Small areas in X: ")
+
+
+@pytest.mark.parametrize(
+    ("method", "level", "heading", "ayton", "eee", "csv_line"),
+    [
+        pytest.param("england", 95.0, "Compared with England on the map", "Worse than England (95% confidence)",
+                     "Worse than England (95% confidence)",
+                     "class: the map's comparison with England at 95% confidence (as compared_with_england)", id="95"),
+        pytest.param("england_998", 99.8, "Compared with England at 99.8% on the map",
+                     "Similar to England (99.8% confidence)", "Not compared (no 99.8% confidence interval)",
+                     "class: the map's comparison with England at 99.8% confidence (as compared_with_england_99_8)",
+                     id="99-8"),
+    ],
+)
+def test_the_table_and_its_csv_take_the_comparison_at_the_maps_level(compared_998, indicator, method: str, level: float,
+                                                                     heading: str, ayton: str, eee: str,
+                                                                     csv_line: str) -> None:
+    from documents.figures import _drawn
+    from tests.conftest import BY_HAND_998, ENGLAND_998
+
+    ind = replace(indicator, has_ci=True)
+    view = View("lad", "2023", ind.indicator_id, "2024", "female", method)
+    _c, categories, scheme, legend, _why = _drawn(view, ind, compared_998, england=ENGLAND_998)
+    assert categories is not None and categories.tolist() == BY_HAND_998[level]
+    figures = MapFigures(view=view, indicator=ind, joined=compared_998.assign(comparison=categories), classification=None,
+                         categories=categories, scheme=scheme, legend=legend,
+                         england_row=pd.Series({"value": ENGLAND_998}), attribution=ATTRIBUTION)
+    rows = area_rows(figures).rows.set_index("area_name")
+    assert area_rows(figures).class_heading == heading
+    assert (rows.at["Ayton", "class_text"], rows.at["Eee", "class_text"]) == (ayton, eee)
+    assert rows.at["Ayton", "compared_text"].startswith("Worse than England")  # the 95% column stays 95%
+    header = [line[2:] for line in table_csv(figures).splitlines() if line.startswith("# ")]
+    assert csv_line in header
+    table = pd.read_csv(io.StringIO(table_csv(figures)), comment="#", dtype={"area_code": str})
+    assert {"compared_with_england", "compared_with_england_99_8"} <= set(table.columns)

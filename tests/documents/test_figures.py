@@ -138,3 +138,38 @@ def test_a_countys_approximation_carries_its_combined_interval_at_both_levels(da
     assert half998 / half95 == pytest.approx(intervals.z_score(99.8) / intervals.z_score(95.0))
     hartlepool = table.set_index("area_code").loc["E06000001"]
     assert not hartlepool["approximate"] and hartlepool["ci_method"].startswith(PUBLISHED)
+
+
+@pytest.mark.parametrize(
+    ("method", "level", "asked"),
+    [pytest.param("england", 95.0, True, id="95"), pytest.param("england_998", 99.8, True, id="99-8"),
+     pytest.param("england_998", 99.8, False, id="99-8-without-any-99-8-interval")],
+)
+def test_the_exports_take_the_comparison_at_the_maps_level(compared_998, indicator, method: str, level: float,
+                                                           asked: bool) -> None:
+    # As the command line draws it (documents.figures._drawn mirrors ui.cache.drawn): the class column is the
+    # map's comparison, at its level; both comparison columns stay. Without any 99.8% interval: quintiles, said why.
+    import dataclasses
+
+    from documents.figures import _drawn
+    from tests.conftest import BY_HAND_998, ENGLAND_998
+
+    joined = compared_998 if asked else compared_998[compared_998["area_name"].isin(["Eee", "Eff"])]
+    ind = dataclasses.replace(indicator, has_ci=True)
+    view = View("lad", "2023", ind.indicator_id, "2024", "female", method)
+    classification, categories, scheme, legend, why = _drawn(view, ind, joined, england=ENGLAND_998)
+    if not asked:
+        assert categories is None and classification is not None and classification.method == "quantiles"
+        assert "no 99.8% confidence intervals for 2024" in why and "at 99.8%; showing quintiles instead" in why
+        return
+    assert why == "" and categories is not None and categories.tolist() == BY_HAND_998[level]
+    assert scheme.level == level and f"at {level:g}% confidence" in legend.method
+    figures = MapFigures(view=view, indicator=ind, joined=joined.assign(comparison=categories), classification=None,
+                         categories=categories, scheme=scheme, legend=legend,
+                         england_row=pd.Series({"value": ENGLAND_998}), attribution="a")
+    table = figures.table()
+    ok = (table["status"] == "ok").to_numpy()
+    assert table.loc[ok, "class"].tolist() == BY_HAND_998[level][:5]
+    assert table.loc[ok, "compared_with_england"].tolist() == BY_HAND_998[95.0][:5]
+    words = {"not compared": "no interval"}  # the export columns' word (geo.comparison) for an area without one
+    assert table.loc[ok, "compared_with_england_99_8"].tolist() == [words.get(c, c) for c in BY_HAND_998[99.8][:5]]

@@ -119,3 +119,20 @@ def test_timeperiod_is_written_as_fingertips_writes_it(period: str, expected: st
 )
 def test_area_type_is_fingertips_name_where_it_publishes_on_the_set(level: str, vintage: str, expected: str) -> None:
     assert area_type(level, vintage) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "column", "at"),
+    [pytest.param("england", "compared_with_england", "at 95% confidence", id="95"),
+     pytest.param("england_998", "compared_with_england_99_8", "at 99.8% confidence", id="99-8"),
+     pytest.param("quantiles", "compared_with_england", "at 95% confidence", id="classes-say-95")],
+)
+def test_the_comparison_column_is_at_the_maps_level(method: str, column: str, at: str, data_dir) -> None:
+    # Healthy life expectancy: symmetric published 95% limits, so 99.8% ones are held and the two levels differ.
+    figures = build(View("utla", "2025", "hle_birth", "2022-24", "female", method=method), data_dir=data_dir)
+    table = fingertips_table(figures).set_index("AreaCode")
+    words = {"better": "Better", "similar": "Similar", "worse": "Worse"}
+    areas = figures.table().set_index("area_code")
+    assert table.loc[areas.index, "Compared to England value or percentiles"].tolist() == [
+        words.get(v, "Not compared") for v in areas[column]]
+    assert f"Compared to England value or percentiles: {at}" in fingertips_csv(figures)

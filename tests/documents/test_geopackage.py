@@ -140,3 +140,15 @@ def test_the_map_and_its_small_areas_in_one_file(figures, tmp_path) -> None:
 def test_two_layers_with_one_name_are_refused(figures) -> None:
     with pytest.raises(ValueError, match="different names"):
         geopackage([("areas", figures["quintiles"]), ("areas", figures["england"])])
+
+
+@pytest.mark.parametrize(
+    ("method", "worse"),
+    [pytest.param("england", "Worse than England (95% confidence)", id="95"),
+     pytest.param("england_998", "Worse than England (99.8% confidence)", id="99-8")],
+)
+def test_the_styles_words_are_the_maps_comparison_level(data_dir, method: str, worse: str) -> None:
+    # Healthy life expectancy (symmetric published CIs, so 99.8% limits are held): QGIS says the level the map drew.
+    made = build(View("utla", "2025", "hle_birth", "2022-24", "female", method=method), data_dir=data_dir)
+    labels = [r.label for r in rules(made)]
+    assert worse in labels and {e.label for e in made.legend.entries} <= set(labels)  # the legend's words
