@@ -54,6 +54,18 @@ function mapBehaviour(MAP) {
                 if (corner.x + dx < pad) { dx = pad - corner.x; }
                 if (corner.y + el.offsetHeight > size.y - pad) { dy = size.y - pad - el.offsetHeight - corner.y; }
                 if (corner.y + dy < pad) { dy = pad - corner.y; }
+                // Nor under the top-left controls (zoom and pan buttons, drawn above every tooltip):
+                // beside them, where the map is wide enough.
+                var controls = owner._controlCorners && owner._controlCorners.topleft;
+                if (controls && controls.getBoundingClientRect) {
+                    // Measured as drawn: a tooltip's direction class also shifts it by a margin.
+                    var box = controls.getBoundingClientRect(), frame = owner.getContainer().getBoundingClientRect();
+                    var drawn = el.getBoundingClientRect(), right = box.right - frame.left + pad;
+                    var x = drawn.left - frame.left + dx, y = drawn.top - frame.top + dy;
+                    if (x < right && y < box.bottom - frame.top && right + drawn.width <= size.x - pad) {
+                        dx += right - x;
+                    }
+                }
                 if (dx || dy) { L.DomUtil.setPosition(el, at.add(L.point(dx, dy))); }
             };
             proto._hgaInside = true;

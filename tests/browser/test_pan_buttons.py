@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, settle
 
 pytestmark = pytest.mark.browser
 
@@ -157,3 +157,19 @@ def test_a_click_on_a_pan_button_moves_the_map_and_opens_nothing(app_url, page, 
     settle(pg)
     assert pg.url == url
     assert blocked.urls == []
+
+
+def test_a_tooltip_pushed_in_from_the_left_edge_stays_beside_the_buttons(app_url, page) -> None:
+    """Doncaster's tooltip, pushed in from the map's left edge, is not drawn under the zoom and pan buttons."""
+    pg, _ = page
+    pg.goto(app_url + "/?level=utla&vintage=2025&indicator=hle_birth&period=2022-24&sex=female&method=england_998")
+    settle(pg)
+    area_tooltip(pg, "E08000017")
+    frame = pg.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
+    overlap = frame.evaluate("""() => {
+        const t = [...document.querySelectorAll('.leaflet-tooltip')].pop().getBoundingClientRect();
+        const c = document.querySelector('.leaflet-top.leaflet-left').getBoundingClientRect();
+        return Math.max(0, Math.min(t.right, c.right) - Math.max(t.left, c.left))
+             * Math.max(0, Math.min(t.bottom, c.bottom) - Math.max(t.top, c.top)); }""")
+    pg.screenshot(path=str(ARTIFACTS / "pan_buttons_beside_tooltip.png"))
+    assert overlap == 0
