@@ -115,9 +115,11 @@ PROBLEMS: Final = (
         "1.4.11 Non-text Contrast",
         "On the maps, the colours of neighbouring classes differ by less than 3:1 from each other, and an area's "
         "class is told by its colour and the legend.",
-        "Each area's value and class are in its tooltip, its panel and the *Table (CSV)* download; darker always "
-        "means worse, and missing and suppressed areas are hatched or dotted, not only coloured.",
-        "add an on-page table of the areas drawn, with the same values, classes and comparison.",
+        "Each area's value, class and comparison with England are in *Table of the areas on the map*, under the "
+        "map: a table you can sort and reach with the keyboard. They are also in the area's tooltip, its panel and "
+        "the *Table (CSV)* download. Darker always means worse, and missing and suppressed areas are hatched or "
+        "dotted, not only coloured.",
+        "offer a three-class high-contrast colouring, whose neighbouring colours differ by at least 3:1.",
     ),
     Problem(
         "4.1.2 Name, Role, Value",
