@@ -124,8 +124,8 @@ class MapFigures:
     def _compared(self, out: pd.DataFrame, lo: str, hi: str, *, level: float) -> tuple[list[str], list[str]]:
         """Each row's verdict against England at ``level`` and who tested it (:func:`geo.comparison.compare`).
 
-        Rows with an interval are tested together (the same rule, on whole columns); the rest one by one,
-        which takes the publisher's own verdict where the note holds one.
+        Rows with an interval are tested together (the same rule, on whole columns); the rest by
+        :func:`geo.comparison.compare`, which takes the publisher's own verdict where the note holds one.
         """
         eng, polarity = self.england, self.indicator.polarity
         ok = (out["status"] == "ok").to_numpy()
@@ -140,11 +140,17 @@ class MapFigures:
                                          polarity=polarity)
             for i, verdict in zip(np.flatnonzero(tested), found, strict=True):
                 verdicts[i], basis[i] = str(verdict), "interval"
-        for i in np.flatnonzero(~tested):
-            note = out["note"].iloc[i]
-            one = compare(value.iloc[i], lower_ci=None, upper_ci=None, england=eng, polarity=polarity,
-                          published=published_verdict(note if isinstance(note, str) else None), level=level)
-            verdicts[i], basis[i] = one.verdict, one.basis
+        # Without an interval the verdict rests only on whether there is a value and on the note's published
+        # verdict: worked out once per such pair, not once per row (33,755 small areas).
+        said: dict[tuple[bool, str | None], tuple[str, str]] = {}
+        notes, held = out["note"].tolist(), value.notna().tolist()
+        for i in np.flatnonzero(~tested).tolist():
+            key = (held[i], notes[i] if isinstance(notes[i], str) else None)
+            if key not in said:
+                one = compare(value.iloc[i], lower_ci=None, upper_ci=None, england=eng, polarity=polarity,
+                              published=published_verdict(key[1]), level=level)
+                said[key] = (one.verdict, one.basis)
+            verdicts[i], basis[i] = said[key]
         return verdicts, basis
 
 
