@@ -144,13 +144,13 @@ class MapFigures:
         # verdict: worked out once per such pair, not once per row (33,755 small areas).
         said: dict[tuple[bool, str | None], tuple[str, str]] = {}
         notes, held = out["note"].tolist(), value.notna().tolist()
-        for i in np.flatnonzero(~tested).tolist():
-            key = (held[i], notes[i] if isinstance(notes[i], str) else None)
+        for j in np.flatnonzero(~tested).tolist():
+            key = (held[j], notes[j] if isinstance(notes[j], str) else None)
             if key not in said:
-                one = compare(value.iloc[i], lower_ci=None, upper_ci=None, england=eng, polarity=polarity,
+                one = compare(value.iloc[j], lower_ci=None, upper_ci=None, england=eng, polarity=polarity,
                               published=published_verdict(key[1]), level=level)
                 said[key] = (one.verdict, one.basis)
-            verdicts[i], basis[i] = said[key]
+            verdicts[j], basis[j] = said[key]
         return verdicts, basis
 
 
