@@ -39,6 +39,14 @@ a new record, not new code.
   value on the code set (e.g. held only on older codes, where merged areas have
   none) is passed over for the next nearest, and the notes say so. The table's
   ``population_year`` column, the method and the CSV header name the years used.
+- **The group figure's interval**: where the figure is population-weighted and every
+  area used publishes a 95% confidence interval, its 95% and 99.8% limits
+  (``group_lower_ci`` ... ``group_upper_ci_99_8``) combine the areas' published
+  estimates as independent ones (:func:`geo.values.group_limits`, by
+  :func:`geo.intervals.weighted_mean`); otherwise they are empty, and
+  ``group_ci_method`` says "no interval: " and why, period by period. Life expectancy
+  is published without intervals; healthy life expectancy and under-75 CVD mortality
+  with them.
 """
 
 from __future__ import annotations
@@ -51,18 +59,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import indicators
+from geo import indicators, intervals
 from geo._paths import DATA_DIR
 from geo.catalogue import load_catalogue
 from geo.errors import DataUnavailableError, UploadError
 from geo.periods import period_year
 from geo.series import GapIndicator, resolve
-from geo.values import group_value, values_for, values_on
+from geo.values import GroupLimits, estimates_for, group_limits, group_value, values_for, values_on
 
 __all__ = [
     "GapResult",
     "chart_series",
     "gap_table",
+    "interval_summary",
+    "interval_text",
     "nearest_years",
     "period_weights",
     "periods_for",
@@ -70,6 +80,17 @@ __all__ = [
     "track",
     "years_used",
 ]
+
+
+#: The limits of the group figure, as :class:`geo.values.GroupLimits` names them (``group_`` in the table).
+LIMIT_COLUMNS: tuple[str, ...] = ("lower_ci", "upper_ci", "lower_ci_99_8", "upper_ci_99_8")
+#: How the group figure's interval is made, for the CSV header and the page.
+INTERVAL_HOW = (
+    "each area's standard error is read from its published 95% limits, (upper - lower) / (2 x 1.96), the areas are "
+    "taken as independent, and the mean's standard error is sqrt(sum (w_i / sum w)^2 SE_i^2); the limits are the "
+    "group figure +/- 1.96 SE (95%) or 3.09 SE (99.8%), an approximation symmetric about it that reflects the areas' "
+    "published uncertainty only"
+)
 
 
 def population_years(*, data_dir: Path = DATA_DIR) -> tuple[str, ...]:
@@ -151,12 +172,16 @@ def gap_table(
     baseline: str,
     target_period: str | None = None,
     narrowing: float = 0.10,
+    limits: dict[str, GroupLimits] | None = None,
 ) -> pd.DataFrame:
     """The gap between a group's and England's values in every period (both indexed by period).
 
-    Columns: ``period``, ``group_value``, ``england_value``, ``absolute_gap``,
-    ``relative_gap`` (%), ``absolute_change``, ``relative_change`` (% of the
-    baseline's relative gap), ``target_absolute_gap``, ``target_relative_gap``.
+    Columns: ``period``, ``group_value``, the group figure's limits ``group_lower_ci``,
+    ``group_upper_ci`` (95%), ``group_lower_ci_99_8``, ``group_upper_ci_99_8`` and
+    ``group_ci_method`` (from ``limits``, by period; "no interval: ..." for a period it
+    lacks), ``england_value``, ``absolute_gap``, ``relative_gap`` (%),
+    ``absolute_change``, ``relative_change`` (% of the baseline's relative gap),
+    ``target_absolute_gap``, ``target_relative_gap``.
 
     Examples
     --------
@@ -176,6 +201,12 @@ def gap_table(
         raise UploadError(f"The target period {target_period} must come after the baseline {baseline}.")
     out = pd.DataFrame({"period": periods})
     out["group_value"] = group.reindex(periods).to_numpy(dtype="float64")
+    given = limits or {}
+    none = GroupLimits(math.nan, math.nan, math.nan, math.nan, intervals.no_interval("no limits were given"))
+    rows = [given.get(p, none) for p in periods]
+    for name in LIMIT_COLUMNS:
+        out[f"group_{name}"] = [float(getattr(r, name)) for r in rows]
+    out["group_ci_method"] = [r.ci_method for r in rows]
     out["england_value"] = england.reindex(periods).to_numpy(dtype="float64")
     sign = 1.0 if polarity == "higher_is_better" else -1.0
     out["absolute_gap"] = sign * (out["england_value"] - out["group_value"])
@@ -203,6 +234,8 @@ class GapResult:
     notes: tuple[str, ...]
     baseline: str = ""
     target_period: str = ""
+    #: The group figure's interval across the periods, in words (:func:`interval_summary`).
+    interval: str = ""
 
     @property
     def target_label(self) -> str:
@@ -222,12 +255,62 @@ class GapResult:
             f"target_*: a straight line from the {self.baseline} gap to a {ind.narrowing:.0%} narrowing by "
             f"{self.target_period}, flat after it{target}",
             f"Group figure: {self.method}",
+            f"group_lower_ci, group_upper_ci: the group figure's 95% confidence interval; group_lower_ci_99_8, "
+            f"group_upper_ci_99_8: its 99.8% interval; group_ci_method: the method that gave each period's interval "
+            f"or \"no interval:\" and why. {self.interval or interval_summary(self.table)}; {INTERVAL_HOW}",
             *[f"Note: {n}" for n in self.notes],
         ]
 
 
+def interval_summary(table: pd.DataFrame) -> str:
+    """The group figure's interval over a gap table's periods, in words.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": ["2001-03", "2002-04"], "group_ci_method": ["95% and 99.8% CIs by x", "no interval: y"]})
+    >>> interval_summary(t)
+    'Group interval: 95% and 99.8% CIs by x in 1 of the 2 periods; no interval in the others (e.g. 2002-04: y)'
+    """
+    if "group_ci_method" not in table.columns:
+        return "Group interval: none computed"
+    methods = [str(m) for m in table["group_ci_method"]]
+    held = [m for m in methods if not m.startswith(intervals.NO_INTERVAL)]
+    lacking = [(str(p), m) for p, m in zip(table["period"], methods, strict=True) if m.startswith(intervals.NO_INTERVAL)]
+    if not lacking:
+        return f"Group interval: {held[0]} in every period" if held else "Group interval: no period held"
+    if not held:
+        reasons = sorted({m for _, m in lacking})
+        return (f"Group interval: {reasons[0]} (every period)" if len(reasons) == 1 else
+                f"Group interval: none in any period (e.g. {lacking[0][0]}: {lacking[0][1][len(intervals.NO_INTERVAL):]})")
+    kinds = sorted(set(held))
+    return (f"Group interval: {kinds[0]} in {len(held)} of the {len(methods)} periods; no interval in the others "
+            f"(e.g. {lacking[0][0]}: {lacking[0][1][len(intervals.NO_INTERVAL):]})")
+
+
+def interval_text(row: pd.Series, *, places: int = 2) -> str:
+    """One period's group interval in words: "95% CI 40.75 to 42.23; 99.8% CI 40.32 to 42.65", or the reason there is none.
+
+    Examples
+    --------
+    >>> interval_text(pd.Series({"group_lower_ci": 77.4692, "group_upper_ci": 79.5308, "group_lower_ci_99_8": 76.8748,
+    ...                          "group_upper_ci_99_8": 80.1252, "group_ci_method": "95% and 99.8% CIs by x"}))
+    '95% CI 77.47 to 79.53; 99.8% CI 76.87 to 80.13'
+    """
+    method = str(row.get("group_ci_method", "") or intervals.no_interval("none computed"))
+    limits = [float(pd.to_numeric(row.get(f"group_{name}", math.nan), errors="coerce")) for name in LIMIT_COLUMNS]
+    if method.startswith(intervals.NO_INTERVAL):
+        return method
+    if any(math.isnan(x) for x in limits):
+        return intervals.no_interval("its limits are missing from the table")
+    return (f"95% CI {limits[0]:.{places}f} to {limits[1]:.{places}f}; "
+            f"99.8% CI {limits[2]:.{places}f} to {limits[3]:.{places}f}")
+
+
 def chart_series(result: GapResult, *, measure: str) -> tuple[pd.DataFrame, str, str]:
     """The gap and its target path as long rows (``period``, ``series``, ``value``) for one chart.
+
+    Each row also carries its period's ``group_value`` and ``group_interval``
+    (:func:`interval_text`: the 95% and 99.8% limits, or why there are none).
 
     ``measure`` is ``"relative"`` (% of England's value) or ``"absolute"`` (the
     indicator's unit: years, or deaths per 100,000). Returns the rows, the gap
@@ -241,7 +324,9 @@ def chart_series(result: GapResult, *, measure: str) -> tuple[pd.DataFrame, str,
         gap, target, name, title = "relative_gap", "target_relative_gap", "Relative gap (%)", "% of England's value"
     else:
         gap, target, name, title = "absolute_gap", "target_absolute_gap", f"Absolute gap ({ind.unit})", f"{order} ({ind.unit})"
-    long = result.table.melt(id_vars="period", value_vars=[gap, target], var_name="series")
+    # each row carries its period's group figure and interval, for the chart's tooltip
+    table = result.table.assign(group_interval=[interval_text(row) for _, row in result.table.iterrows()])
+    long = table.melt(id_vars=["period", "group_value", "group_interval"], value_vars=[gap, target], var_name="series")
     long["series"] = long["series"].map({gap: name, target: result.target_label})
     return long, name, title
 
@@ -289,14 +374,17 @@ def track(
     used: dict[str, int] = {}
     years: dict[str, str] = {}
     held: dict[str, pd.Series] = {}
+    limits: dict[str, GroupLimits] = {}
     plain: list[str] = []
     skipped: list[str] = []
     for period in periods:
-        values, _ = values_for(indicator, period=period, vintage=vintage, data_dir=data_dir)
+        estimates, _ = estimates_for(indicator, period=period, vintage=vintage, data_dir=data_dir)
+        values = estimates["value"]
         present = values.reindex(members).dropna()
         weights, year, passed = period_weights(period, members=list(present.index), vintage=vintage,
                                                data_dir=data_dir, held=held)
         value, n, weighted = group_value(values.reindex(members), weights)
+        limits[period] = group_limits(estimates.reindex(members), weights)
         group[period], used[period], years[period] = value, n, year if weighted else ""
         if passed:
             skipped.append(f"{period} (mid-{', mid-'.join(passed)} passed over, mid-{year} used)")
@@ -305,7 +393,7 @@ def track(
         row = indicators.england_value(indicator.indicator_id, period=period, sex=indicator.sex, data_dir=data_dir)
         england[period] = float(row["value"]) if row is not None else math.nan
     table = gap_table(pd.Series(group), pd.Series(england), polarity=indicator.polarity,
-                      baseline=baseline, target_period=target_period, narrowing=indicator.narrowing)
+                      baseline=baseline, target_period=target_period, narrowing=indicator.narrowing, limits=limits)
     table.insert(1, "areas", [used.get(p, 0) for p in table["period"]])
     table.insert(2, "population_year", [years.get(p, "") for p in table["period"]])
     pooled = ("the group's deaths and populations into one life table" if indicator.unit == "years"
@@ -333,4 +421,5 @@ def track(
     if short:
         notes.append(f"{len(short)} period(s) lack a value for some of the {len(members)} areas; those areas "
                      "are left out of that period's figure (e.g. " + short[0] + f": {used[short[0]]} areas).")
-    return GapResult(indicator, group_label, table, method, tuple(notes), baseline, target_period)
+    return GapResult(indicator, group_label, table, method, tuple(notes), baseline, target_period,
+                     interval_summary(table))

@@ -194,3 +194,111 @@ def test_track_weights_each_period_by_its_nearest_population(data_dir, tmp_path,
     text = out.read_text(encoding="utf-8")
     assert "population_year" in pd.read_csv(out, comment="#").columns and "# population_year:" in text
     assert "population weights mid-" in capsys.readouterr().out
+
+
+# --- the group figure's confidence interval (issue 21) ------------------------------------------------
+
+#: Three areas, worked by hand. Published 95% limits +/-1, +/-2 and +/-3 about 80, 78 and 76; populations 200,
+#: 100 and 100 (weights 1/2, 1/4, 1/4). Group figure 40 + 19.5 + 19 = 78.5. Each SE is its half-width / 1.96,
+#: so the 95% half-width of the mean is sqrt((1/2 x 1)^2 + (1/4 x 2)^2 + (1/4 x 3)^2) = sqrt(1.0625) = 1.030776,
+#: and the 99.8% one that x 3.090232 / 1.959964 = 1.625222.
+_HAND = {"A": (80.0, 79.0, 81.0), "B": (78.0, 76.0, 80.0), "C": (76.0, 73.0, 79.0)}
+_POPULATION = {"A": 200.0, "B": 100.0, "C": 100.0}
+_NAN = float("nan")
+
+
+def _tracked(monkeypatch: pytest.MonkeyPatch, estimates: dict[str, tuple[float, float, float]],
+             population: dict[str, float]) -> gap.GapResult:
+    """``gap.track`` on the tiny fixture: the same estimates and populations in two periods, England 81."""
+    frame = pd.DataFrame.from_dict(estimates, orient="index", columns=["value", "lower_ci", "upper_ci"])
+    record = series.LIFE_EXPECTANCY[1]
+    monkeypatch.setattr(gap, "resolve", lambda indicator, **_: (indicator, ""))
+    monkeypatch.setattr(gap, "periods_for", lambda *_a, **_k: ["2001-03", "2002-04"])
+    monkeypatch.setattr(gap, "estimates_for", lambda *_a, **_k: (frame, ()))
+    monkeypatch.setattr(gap, "population_years", lambda **_: ("2002",))
+    monkeypatch.setattr(gap, "values_on", lambda *_a, **_k: (pd.Series(population, dtype="float64"), ()))
+    monkeypatch.setattr(gap.indicators, "england_value", lambda *_a, **_k: {"value": 81.0})
+    return gap.track(sorted(estimates), indicator=record, vintage="2023")
+
+
+@pytest.mark.parametrize(
+    ("estimates", "population", "value", "half_95", "reason"),
+    [
+        pytest.param(_HAND, _POPULATION, 78.5, 1.0307764, "", id="every-area-has-limits"),
+        # B has no value: A and C, weighted 2 to 1: (160 + 76) / 3; half-width sqrt((2/3 x 1)^2 + (1/3 x 3)^2)
+        pytest.param({**_HAND, "B": (_NAN, _NAN, _NAN)}, _POPULATION, 236 / 3, (13 / 9) ** 0.5, "",
+                     id="an-area-without-a-value-is-left-out-not-a-bar"),
+        pytest.param({**_HAND, "C": (76.0, _NAN, _NAN)}, _POPULATION, 78.5, _NAN,
+                     "no interval: 1 of the 3 areas' values is held without a published confidence interval",
+                     id="one-area-without-limits"),
+        pytest.param({k: (v, _NAN, _NAN) for k, (v, _lo, _hi) in _HAND.items()}, _POPULATION, 78.5, _NAN,
+                     "no interval: the 3 areas' values are all held without a published confidence interval",
+                     id="no-area-has-limits-as-life-expectancy"),
+        # no population for C: the plain mean (80 + 78 + 76) / 3, which has no interval here
+        pytest.param(_HAND, {"A": 200.0, "B": 100.0}, 78.0, _NAN,
+                     "no interval: a plain mean (no population year covers every area)", id="plain-mean"),
+    ],
+)
+def test_group_interval_worked_by_hand(monkeypatch: pytest.MonkeyPatch, estimates: dict[str, tuple[float, float, float]],
+                                       population: dict[str, float], value: float, half_95: float, reason: str) -> None:
+    result = _tracked(monkeypatch, estimates, population)
+    row = result.table.iloc[0]
+    assert row["group_value"] == pytest.approx(value)
+    half = {"95": half_95, "99_8": half_95 * 3.090232 / 1.959964}
+    if reason:
+        assert row["group_ci_method"] == reason
+        assert row[["group_lower_ci", "group_upper_ci", "group_lower_ci_99_8", "group_upper_ci_99_8"]].isna().all()
+        assert gap.interval_text(row) == reason
+    else:
+        assert row["group_ci_method"].startswith("95% and 99.8% CIs by combining")
+        assert (row["group_lower_ci"], row["group_upper_ci"]) == pytest.approx((value - half["95"], value + half["95"]))
+        assert (row["group_lower_ci_99_8"], row["group_upper_ci_99_8"]) == pytest.approx(
+            (value - half["99_8"], value + half["99_8"]), abs=1e-6)
+    assert (reason or "95% and 99.8% CIs by combining") in result.interval
+    header = "\n".join(result.header())
+    assert "group_ci_method" in header and (reason or "in every period") in header
+
+
+def test_hand_worked_interval_reads_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    row = _tracked(monkeypatch, _HAND, _POPULATION).table.iloc[0]
+    # 78.5 -/+ 1.030776 and 1.625222
+    assert gap.interval_text(row) == "95% CI 77.47 to 79.53; 99.8% CI 76.87 to 80.13"
+
+
+def test_gap_table_without_limits_says_so() -> None:
+    t = gap.gap_table(pd.Series({"2001": 75.0, "2002": 75.0}), pd.Series({"2001": 80.0, "2002": 80.0}),
+                      polarity="higher_is_better", baseline="2001")
+    assert t["group_lower_ci"].isna().all() and set(t["group_ci_method"]) == {"no interval: no limits were given"}
+    assert list(t.columns[:7]) == ["period", "group_value", "group_lower_ci", "group_upper_ci", "group_lower_ci_99_8",
+                                   "group_upper_ci_99_8", "group_ci_method"]
+
+
+@pytest.mark.parametrize(
+    ("key", "has_interval"),
+    [pytest.param("le_female", False, id="life-expectancy-published-without-intervals"),
+     pytest.param("cvd_u75", True, id="cvd-mortality-with-intervals"),
+     pytest.param("hle_female", True, id="healthy-life-expectancy-with-intervals")],
+)
+def test_track_on_committed_data_gives_intervals_where_published(data_dir, key: str, has_interval: bool) -> None:
+    from geo import indicators
+
+    members = ["E06000009", "E08000003", "E08000012"]  # Blackpool, Manchester, Liverpool: all upper tiers too
+    result = gap.track(members, indicator=series.INDICATORS[key], vintage="2023", data_dir=data_dir)
+    last = result.table.iloc[-1]
+    if not has_interval:
+        assert result.table["group_lower_ci"].isna().all()
+        assert set(result.table["group_ci_method"]) == {
+            "no interval: the 3 areas' values are all held without a published confidence interval"}
+        return
+    assert last["group_lower_ci_99_8"] < last["group_lower_ci"] < last["group_value"] < last["group_upper_ci"] \
+        < last["group_upper_ci_99_8"]
+    # the 95% half-width again, from the published rows: sqrt(sum (w_i x half-width_i)^2) / sum w
+    ind = result.indicator
+    rows = indicators.load(ind.indicator_id, level=ind.level, period=str(last["period"]), sex=ind.sex, data_dir=data_dir)
+    rows = rows[rows["area_code"].isin(members) & (rows["status"] == "ok")].drop_duplicates("area_code")
+    rows = rows.set_index("area_code").reindex(members)
+    pop = indicators.load("pop_total", level="lad", period=str(last["population_year"]), sex="persons",
+                          data_dir=data_dir).drop_duplicates("area_code").set_index("area_code")["value"].reindex(members)
+    half = ((pop * (rows["upper_ci"] - rows["lower_ci"]) / 2) ** 2).sum() ** 0.5 / pop.sum()
+    assert last["group_value"] == pytest.approx((rows["value"] * pop).sum() / pop.sum())
+    assert last["group_upper_ci"] - last["group_value"] == pytest.approx(half)
