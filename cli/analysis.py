@@ -166,6 +166,10 @@ def _gap(args: argparse.Namespace) -> int:
         header += tracked.header()
         print(f"{tracked.indicator.label} ({tracked.indicator.sex}): population weights "
               f"{gap.years_used(tracked.table)}")
+        valued = tracked.table.dropna(subset=["group_value"])
+        last = None if valued.empty else valued.iloc[-1]
+        print(f"  {tracked.interval}" + ("" if last is None else f". Latest, {last['period']}: group "
+              f"{last['group_value']:.2f} {tracked.indicator.unit}, {gap.interval_text(last)}"))
     write_csv(pd.concat(frames, ignore_index=True), header, args.out)
     print(f"{len(members)} areas; wrote {args.out}")
     return 0

@@ -57,3 +57,26 @@ def test_gap_names_the_entries_it_leaves_out(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert "1 entries" in err and "'nonsense'" in err
     assert (tmp_path / "gap.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("indicator", "said"),
+    [pytest.param("cvd_u75", "95% CI ", id="cvd-mortality-has-intervals"),
+     pytest.param("le_female", "no interval: the 2 areas' values are all held without a published confidence interval",
+                  id="life-expectancy-says-why-not")],
+)
+def test_gap_prints_and_writes_the_group_interval(tmp_path: Path, capsys: pytest.CaptureFixture[str], indicator: str,
+                                                  said: str) -> None:
+    import pandas as pd
+
+    listed = tmp_path / "group.csv"
+    listed.write_text("E06000009\nE08000012\n", encoding="utf-8")  # Blackpool, Liverpool
+    out = tmp_path / "gap.csv"
+    assert main(["gap", "--group", str(listed), "--vintage", "2023", "--indicator", indicator, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Group interval: " in printed and said in printed and "Latest, " in printed
+    table = pd.read_csv(out, comment="#")
+    has = table["group_lower_ci"].notna()
+    assert has.all() if said.startswith("95%") else not has.any()
+    assert (table["group_ci_method"].str.startswith("95% and 99.8% CIs by combining") == has).all()
+    assert "# group_lower_ci, group_upper_ci: the group figure's 95% confidence interval" in out.read_text("utf-8")
