@@ -71,7 +71,7 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
         _gap_charts(g, ind.label)
         shown = g.table.round(3)
         st.dataframe(shown, hide_index=True, use_container_width=True)
-        st.caption(f"Group figure: {g.method}. " + " ".join(g.notes))
+        st.caption(f"Group figure: {g.method}. {g.interval}. " + " ".join(g.notes))
         st.download_button(f"Download ({ind.label}, CSV)", csv_text(shown, header=g.header()),
                            file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
     options = sorted(all_periods, key=period_year)
@@ -101,7 +101,9 @@ def _gap_chart(g: gap_mod.GapResult, label: str, *, measure: str) -> None:
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top", labelLimit=400, direction="vertical"),
                         scale=alt.Scale(domain=names, range=["#D55E00", "#1A1A1A"])),
         strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=names, range=[[1, 0], [6, 4]])),
-        tooltip=["period", "series", alt.Tooltip("value:Q", format=".2f")],
+        tooltip=["period", "series", alt.Tooltip("value:Q", format=".2f"),
+                 alt.Tooltip("group_value:Q", title=f"Group figure ({g.indicator.unit})", format=".2f"),
+                 alt.Tooltip("group_interval:N", title="Group figure's interval")],
     ).properties(height=300, description=f"{label}: {name.lower()} with England by period, and the target path; "
                                          "the table below gives every value.")
     # the table below carries the figures; ARIA off stops unlabelled SVG groups (axe svg-img-alt)
