@@ -86,7 +86,7 @@ __all__ = [
 LIMIT_COLUMNS: tuple[str, ...] = ("lower_ci", "upper_ci", "lower_ci_99_8", "upper_ci_99_8")
 #: How the group figure's interval is made, for the CSV header and the page.
 INTERVAL_HOW = (
-    "each area's standard error is read from its published 95% limits, (upper - lower) / (2 x 1.96), the areas are "
+    "where there is one, each area's standard error is read from its published 95% limits, (upper - lower) / (2 x 1.96), the areas are "
     "taken as independent, and the mean's standard error is sqrt(sum (w_i / sum w)^2 SE_i^2); the limits are the "
     "group figure +/- 1.96 SE (95%) or 3.09 SE (99.8%), an approximation symmetric about it that reflects the areas' "
     "published uncertainty only"
