@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlparse
 
 import pytest
@@ -125,6 +125,11 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[tuple[obje
 
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def map_frame(page: object, *, timeout_ms: int = 60_000) -> Any:
+    """The map's frame (streamlit-folium's iframe), once the page has drawn it."""
+    return page.wait_for_selector(MAP_FRAME, timeout=timeout_ms).content_frame()  # type: ignore[attr-defined]
 
 
 def area_point(page: object, area_code: str) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +26,13 @@ BIRMINGHAM = "E08000025"
 SCROLLED = "() => [window.scrollY, document.querySelector('[data-testid=stMain]').scrollTop]"
 
 
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-
-
 def _query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _painted(page) -> None:
     """Wait until the district layer is drawn (its polygons are in the map's frame)."""
-    _frame(page).wait_for_function(f"() => document.querySelectorAll('{POLYGONS}').length > 100", timeout=60_000)
+    map_frame(page).wait_for_function(f"() => document.querySelectorAll('{POLYGONS}').length > 100", timeout=60_000)
 
 
 def _focused(page) -> str:
@@ -82,7 +78,7 @@ def test_keyboard_only_drills_into_an_area_and_lands_on_its_heading(app_url, pag
     before = _dark_edge(frame_el.screenshot())
 
     _tab_to(pg, lambda f: f == "map")
-    frame = _frame(pg)
+    frame = map_frame(pg)
     assert _ring(pg) == ("solid", 3.0)
     label = frame.evaluate("() => document.activeElement.getAttribute('aria-label')")
     assert label.startswith("Map of areas.") and "Enter opens the area" in label, label
@@ -140,7 +136,7 @@ def _drilled(page, app_url: str):
     page.get_by_role("heading", name="Birmingham").first.wait_for(timeout=60_000)
     _painted(page)
     settle(page)
-    frame = _frame(page)
+    frame = map_frame(page)
     frame.wait_for_function("() => window.map && !window.map._animatingZoom", timeout=30_000)
     return page.wait_for_selector(MAP_FRAME), frame
 

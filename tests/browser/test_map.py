@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +20,9 @@ POLYGONS = "path.leaflet-interactive"
 BIRMINGHAM = "E08000025"
 
 
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-
-
 def _count_polygons(page) -> int:
     try:
-        return _frame(page).locator(POLYGONS).count()
+        return map_frame(page).locator(POLYGONS).count()
     except Exception:  # the iframe can be swapped while Streamlit reruns
         return -1
 
@@ -94,7 +90,7 @@ def test_one_click_drills_down_with_its_own_legend(app_url, page, data_dir) -> N
     click_area(pg, BIRMINGHAM)  # once
     n_lsoas = _n_lsoas(data_dir, BIRMINGHAM)
     assert _wait_for_polygons(pg, lambda n: n > n_lsoas) > n_lsoas
-    _frame(pg).wait_for_function(
+    map_frame(pg).wait_for_function(
         """(n) => { let k = 0; window.map.eachLayer((l) => { if (l.feature && String(l.feature.properties.area_code).startsWith('E01')) k++; });
                    return k === n; }""", arg=n_lsoas, timeout=30_000,
     )  # every small area of Birmingham is drawn; the districts around it stay, faded
@@ -105,7 +101,7 @@ def test_one_click_drills_down_with_its_own_legend(app_url, page, data_dir) -> N
     assert pg.get_by_text("1 = most deprived 10%", exact=False).count() >= 1
     assert pg.get_by_text("10 = least deprived 10%", exact=False).count() >= 1
     # a tooltip from the national map does not stay behind once the layers change
-    assert _frame(pg).locator(".leaflet-tooltip").count() <= 1
+    assert map_frame(pg).locator(".leaflet-tooltip").count() <= 1
     assert blocked.urls == []
 
 
@@ -126,7 +122,7 @@ def test_breadcrumb_goes_back_to_the_map_the_user_started_on(app_url, page, data
     pg.wait_for_function("() => !window.location.search.includes('region=')", timeout=30_000)
     assert _wait_for_polygons(pg, lambda n: n == len(lads)) == len(lads)
     assert _query(pg)["period"] == "2005-07"
-    _frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)
+    map_frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)
     pg.wait_for_timeout(1000)  # let Leaflet's zoom animation finish before the screenshot
     assert blocked.urls == []
 

@@ -13,15 +13,11 @@ from urllib.parse import parse_qs, urlparse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import MAP_FRAME, axe_violations, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
 GEOMETRY = "/app/static/national/lsoa_2021.topo.json.gz"
-
-
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
 
 
 def _painted(page, *, title: str = "", selected: str | None = None, timeout_ms: int = 60_000) -> None:
@@ -31,7 +27,7 @@ def _painted(page, *, title: str = "", selected: str | None = None, timeout_ms: 
     waited = 0
     while waited < timeout_ms:
         try:
-            if _frame(page).evaluate(check, [title, selected]):
+            if map_frame(page).evaluate(check, [title, selected]):
                 return
         except Exception:  # the iframe can be swapped while Streamlit reruns
             pass
@@ -82,7 +78,7 @@ def test_every_small_area_painted_hovered_clicked_and_recoloured_offline(app_url
     pg.on("request", lambda r: geometry_requests.append(r.url) if GEOMETRY in r.url else None)
     pg.goto(f"{app_url}/?level=lsoa&vintage=2021")
     _painted(pg)
-    frame = _frame(pg)
+    frame = map_frame(pg)
     expected = pd.read_parquet(data_dir / "boundaries" / "lsoa_2021.parquet", columns=["area_code"])["area_code"]
     assert frame.evaluate("window.hgaNational.data.codes") == expected.tolist()
     # The canvas is painted: England at the opening zoom covers about a quarter of the map's box.
@@ -169,7 +165,7 @@ def test_a_keyboard_user_finds_a_small_area_and_opens_one_from_the_map(app_url, 
     # The map: Tab to it (a visible focus ring and a centre cross), move it with the arrows, Enter opens.
     settle(pg)
     _tab_to(pg, lambda f: f == "map")
-    frame = _frame(pg)
+    frame = map_frame(pg)
     ring = frame.evaluate("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }")
     assert ring == ["solid", "3px"], ring
     assert frame.locator(".hga-cross").is_visible()
@@ -195,21 +191,21 @@ def test_a_note_coming_and_going_keeps_the_map_frame(app_url, page) -> None:
     pg.goto(f"{app_url}/?level=lsoa&vintage=2021&area=E01999999")
     pg.get_by_text("'E01999999' is not in the 2021").wait_for(timeout=60_000)
     _painted(pg)
-    _frame(pg).evaluate("() => { window.hgaSameFrame = true; }")
+    map_frame(pg).evaluate("() => { window.hgaSameFrame = true; }")
     pg.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="Indicator").get_by_role(
         "combobox").click()
     pg.get_by_role("option", name="IMD 2025: score").click()
     _painted(pg, title="score")
     settle(pg)
     assert pg.get_by_text("'E01999999' is not in the 2021").count() == 0  # the note has gone ...
-    assert _frame(pg).evaluate("() => window.hgaSameFrame === true")  # ... and the map's frame stayed
+    assert map_frame(pg).evaluate("() => window.hgaSameFrame === true")  # ... and the map's frame stayed
 
 
 def test_the_tooltip_numbers_are_the_official_values(app_url, page, data_dir) -> None:
     pg, _ = page
     pg.goto(f"{app_url}/?level=lsoa&vintage=2021&indicator=imd2025_imd_score")
     _painted(pg, title="score")
-    frame = _frame(pg)
+    frame = map_frame(pg)
     got = frame.evaluate("() => { const H = window.hgaNational; return [H.data.codes, H.data.codes.map((_, i) => H.text(i))]; }")
     texts = pd.Series(got[1], index=got[0])
     values = pd.read_parquet(data_dir / "indicators" / "imd2025_lsoa.parquet",

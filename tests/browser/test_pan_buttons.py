@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +33,9 @@ CASES = {
 }
 
 
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-
-
 def _drawn(page) -> None:
     """Wait until the map's frame has drawn Leaflet, its pan buttons and (national map) its canvas."""
-    frame = _frame(page)
+    frame = map_frame(page)
     frame.wait_for_function("() => !!window.map && !!document.querySelector('.hga-pan button')", timeout=60_000)
     frame.wait_for_function("() => !window.hgaNational || !!window.hgaNationalPainted", timeout=60_000)
 
@@ -103,7 +99,7 @@ def test_a_click_on_a_pan_button_moves_the_map_and_opens_nothing(app_url, page, 
     pg.goto(app_url + CASES[case].path)
     _drawn(pg)
     settle(pg)
-    frame = _frame(pg)
+    frame = map_frame(pg)
     before, url = _still(frame), pg.url
     frame_box = pg.wait_for_selector(MAP_FRAME).bounding_box()
 

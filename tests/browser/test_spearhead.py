@@ -9,16 +9,12 @@ import pytest
 
 from geo import spearhead
 from geo.periods import period_year
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, serve_app, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, map_frame, serve_app, settle
 from tests.geo.test_refresh import refreshed_folder
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
-
-
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=90_000).content_frame()
 
 
 def _query(page) -> dict[str, str]:
@@ -30,7 +26,7 @@ def test_overlay_labels_qualifying_areas_and_the_panel_lists_criteria(app_url, p
     pg.goto(f"{app_url}/spearhead?period=2015-17")
     result = spearhead.run("2015-17")
     n = int(result.assessment.table["qualifies"].sum())
-    frame = _frame(pg)
+    frame = map_frame(pg, timeout_ms=90_000)
     frame.locator(".hga-label").first.wait_for(state="attached", timeout=90_000)
     assert frame.locator(".hga-label").count() == n  # one 3/5, 4/5 or 5/5 label per qualifying area
     frame.get_by_role("button", name="Zoom in").click()  # labels show from zoom 7, as the legend says
@@ -73,7 +69,7 @@ def test_official_list_with_pcts_on_the_pct_map(app_url, page, tmp_path) -> None
     upload = tmp_path / "official.csv"
     upload.write_text("code\nLiverpool\nE16000001\nCentral Liverpool PCT\n", encoding="utf-8")
     pg.goto(f"{app_url}/spearhead?period=2015-17&level=pct")
-    _frame(pg)
+    map_frame(pg, timeout_ms=90_000)
     with pg.expect_file_chooser() as chooser:
         pg.get_by_role("button", name="Upload", exact=True).first.click()
     chooser.value.set_files(str(upload))
@@ -182,7 +178,7 @@ def test_chiltern_on_2015_17_is_not_undecided_by_default(app_url, page) -> None:
     pg.goto(f"{app_url}/spearhead?period=2015-17")
     old = boundaries.load("lad", "2019")
     spot = old.loc[old["area_code"] == CHILTERN, "geometry"].iloc[0].representative_point()
-    _frame(pg).locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+    map_frame(pg, timeout_ms=90_000).locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
     pg.get_by_text("local authorities qualify", exact=False).first.wait_for(timeout=90_000)
     settle(pg)
     _click_at(pg, spot.y, spot.x)  # where Chiltern lies

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_point, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_point, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,9 @@ NORTHUMBERLAND = "E06000057"
 TIP = ".leaflet-tooltip"
 
 
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-
-
 def _shown(page) -> list[str]:
     """The text of every tooltip a person can see on the map (Leaflet fades a closed one out: opacity 0)."""
-    return list(_frame(page).evaluate(f"""() => [...document.querySelectorAll('{TIP}')]
+    return list(map_frame(page).evaluate(f"""() => [...document.querySelectorAll('{TIP}')]
         .filter(t => t.isConnected && t.getClientRects().length && parseFloat(getComputedStyle(t).opacity) > 0)
         .map(t => t.innerText)"""))
 
@@ -49,10 +45,10 @@ def _wait_shown(page, wanted: Callable[[list[str]], bool], what: str, *, timeout
 
 def _district_point(page, area_code: str) -> tuple[float, float, str]:
     """The visible middle of a district (page pixels) and its name, on the district map."""
-    _frame(page).wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length > 100",
+    map_frame(page).wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length > 100",
                                    timeout=60_000)
     x, y = area_point(page, area_code)
-    name = _frame(page).evaluate("""(code) => { let name = null;
+    name = map_frame(page).evaluate("""(code) => { let name = null;
         window.map.eachLayer((l) => { if (l.feature && l.feature.properties.area_code === code) name = l.feature.properties.area_name; });
         return name; }""", area_code)
     return x, y, str(name)
@@ -155,7 +151,7 @@ def test_escape_closes_the_tooltip_of_the_area_under_the_keyboard_cross(app_url,
         if _focused_map(pg):
             break
     assert _focused_map(pg), "Tab never reached the map"
-    frame = _frame(pg)
+    frame = map_frame(pg)
     said = re.compile(r"(.+), (E0[6-9]\d{6})\. ")
     name = ""
     for key in ("ArrowDown", "ArrowDown", "ArrowLeft", "ArrowLeft", "ArrowUp", "ArrowRight"):  # until an area is under it

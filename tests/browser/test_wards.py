@@ -16,17 +16,13 @@ import pytest
 
 from geo import boundaries, wards
 from layers.wards import capture_text
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
 #: A postcode as the atlas would write one (outward code, space, inward code).
 POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b")
-
-
-def _frame(page):
-    return page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
 
 
 def _query(page) -> dict[str, str]:
@@ -41,7 +37,7 @@ def _expected(vintage: str) -> pd.DataFrame:
 
 def _wait_for_wards(page, n: int) -> None:
     """Until exactly ``n`` wards (E05 codes) are drawn on the map."""
-    _frame(page).wait_for_function(
+    map_frame(page).wait_for_function(
         """(n) => { let k = 0; window.map.eachLayer((l) => { if (l.feature && String(l.feature.properties.area_code).startsWith('E05')) k++; });
                    return k === n; }""", arg=n, timeout=90_000,
     )
@@ -57,7 +53,7 @@ def test_liverpool_as_best_fit_wards_with_capture_shares_csv_and_attribution(app
     expected = _expected("2023")
     pg.goto(app_url)
     n_lads = len(pd.read_parquet(data_dir / "boundaries" / "lad_2023.parquet", columns=["area_code"]))
-    _frame(pg).wait_for_function(
+    map_frame(pg).wait_for_function(
         "(n) => document.querySelectorAll('path.leaflet-interactive').length === n", arg=n_lads, timeout=60_000)
     settle(pg)
     click_area(pg, LIVERPOOL)
@@ -78,7 +74,7 @@ def test_liverpool_as_best_fit_wards_with_capture_shares_csv_and_attribution(app
     ward = expected[expected["area_name"] == "Anfield"].iloc[0]
     pg.locator(MAP_FRAME).scroll_into_view_if_needed()
     _point_at(pg, str(ward["area_code"]))
-    tooltip = _frame(pg).locator(".leaflet-tooltip").first
+    tooltip = map_frame(pg).locator(".leaflet-tooltip").first
     tooltip.wait_for(timeout=10_000)
     words = tooltip.inner_text()
     for shown in ("Anfield", wards.LABEL, capture_text(ward["capture_share"]), f"{ward['lsoas']} (LSOAs)"):
