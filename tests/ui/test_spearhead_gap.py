@@ -54,3 +54,19 @@ def test_the_group_figure_shows_its_interval_or_why_not(data_dir, family: str, h
         assert shown["group_interval"].str.startswith("no interval: ").all()
         assert (shown["group_interval"] == table.loc[shown.index, "group_ci_method"]).all()
         assert "Group interval: no interval: " in captions
+
+
+@pytest.mark.parametrize(
+    ("family", "empty_limit"),
+    [pytest.param("cvd", False, id="cvd-limits-written-as-numbers"),
+     pytest.param("le", True, id="life-expectancy-limits-written-no-interval")],
+)
+def test_the_table_writes_an_empty_limit_in_words(data_dir, family: str, empty_limit: bool) -> None:
+    at = AppTest.from_string(SCRIPT, default_timeout=180)
+    at.query_params.update({"tab": "gap", "family": family})
+    at.run()
+    shown = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.styler.display_values).read_all().to_pandas()
+    limits = shown[["group_lower_ci", "group_upper_ci", "group_lower_ci_99_8", "group_upper_ci_99_8"]]
+    assert "None" not in set(shown.astype(str).stack())
+    assert (limits == "no interval").all().all() if empty_limit else limits.map(lambda t: t[:1].isdigit()).all().all()
+    assert shown["group_value"].map(lambda t: t[:1].isdigit() and not t.endswith("0")).all()  # 77.367, not 77.367000

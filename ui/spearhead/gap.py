@@ -6,6 +6,9 @@ tracked on each indicator of a family, relative and absolute, from a baseline pe
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
+import pandas as pd
 import streamlit as st
 
 from geo import gap as gap_mod
@@ -70,7 +73,13 @@ def show(view: SpearheadView, result: sh.SpearheadRun) -> None:
             st.caption(ind.target_text[0].upper() + ind.target_text[1:] + ".")
         _gap_charts(g, ind.label)
         shown = g.table.round(3)
-        st.dataframe(shown, hide_index=True, use_container_width=True)
+        numbers: list[Hashable] = [c for c in shown.columns if pd.api.types.is_float_dtype(shown[c])]
+        limits: list[Hashable] = [c for c in numbers if str(c).startswith("group_") and "_ci" in str(c)]
+        # Empty cells in words, never Streamlit's "None": a limit's reason is in group_ci_method.
+        others: list[Hashable] = [c for c in numbers if c not in limits]
+        styled = (shown.style.format(_number, subset=others, na_rep="no value")
+                  .format(_number, subset=limits, na_rep="no interval"))
+        st.dataframe(styled, hide_index=True, width="stretch")
         st.caption(f"Group figure: {g.method}. {g.interval}. " + " ".join(g.notes))
         st.download_button(f"Download ({ind.label}, CSV)", csv_text(shown, header=g.header()),
                            file_name=f"gap_{key}.csv", mime="text/csv", key=f"dl_gap_{key}")
@@ -108,3 +117,8 @@ def _gap_chart(g: gap_mod.GapResult, label: str, *, measure: str) -> None:
                                          "the table below gives every value.")
     # the table below carries the figures; ARIA off stops unlabelled SVG groups (axe svg-img-alt)
     st.altair_chart(chart.configure(aria=False), use_container_width=True)
+
+
+def _number(value: object) -> str:
+    """A table's number as the CSV has it (rounded to 3 places), without trailing zeros."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
