@@ -497,8 +497,11 @@ def _downloads(result: target.TargetResult, distances: pd.DataFrame | None, head
     stem = f"target_{result.area.area_code}"
     c1, c2 = st.columns(2)
     what = "The target small areas with every column, the rule and the data editions"
-    c1.download_button("Download CSV", lambda: target.to_csv(result, extra=distances, header=header),
-                       file_name=f"{stem}.csv", mime="text/csv", help=f"{what}.", use_container_width=True)
+    # The CSV is written with the page (the matches: a few hundred rows, milliseconds), not when pressed: a
+    # click that lands while the map's late value reruns the page would ask for a callable the rerun has
+    # dropped, and spin (seen in CI under load, every retry). The GeoJSON, with boundaries, stays on demand.
+    c1.download_button("Download CSV", target.to_csv(result, extra=distances, header=header),
+                       file_name=f"{stem}.csv", mime="text/csv", help=f"{what}.", width="stretch")
     c2.download_button("Download GeoJSON", lambda: target.to_geojson(result, extra=distances, header=header),
                        file_name=f"{stem}.geojson", mime="application/geo+json", help=f"{what}, with boundaries.",
-                       use_container_width=True)
+                       width="stretch")
