@@ -516,7 +516,9 @@ def _downloads(view: View, indicator: Indicator, figures: MapFigures, key: tuple
     cols = st.columns(3 if small is not None else 2)
     # Tables are written only when a button is pressed (a callable), not on every rerun.
     cols[0].download_button(
-        "Table (CSV)", partial(_table_csv, figures, key),
+        # A few hundred areas are written with the page (a click during the map's late rerun would otherwise
+        # wait on a dropped callable, seen in CI); the 33,755 small areas only when pressed.
+        "Table (CSV)", _table_csv(figures, key) if len(figures.joined) <= 1_000 else partial(_table_csv, figures, key),
         file_name=f"{stem}.csv", mime="text/csv",
         help="Every area on the map, with value, 95% and 99.8% confidence limits and each interval's method, status, "
              "whether it is approximate, class, comparison with England and note.",
