@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -125,6 +125,11 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[tuple[obje
 
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def url_query(page: object) -> dict[str, str]:
+    """The page's URL parameters, one value each: the view the page keeps in its link."""
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}  # type: ignore[attr-defined]
 
 
 def map_frame(page: object, *, timeout_ms: int = 60_000) -> Any:

@@ -9,11 +9,9 @@ and no counts), the option is not offered and a link asking for it says why in t
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import pytest
 
-from tests.browser.conftest import area_tooltip, settle
+from tests.browser.conftest import area_tooltip, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -22,10 +20,6 @@ HLE = "/?level=utla&vintage=2025&indicator=hle_birth&period=2022-24&sex=female"
 #: Under-75 CVD mortality: Dobson's asymmetric published 95% limits and no counts, so no 99.8% interval.
 U75 = "/?level=utla&vintage=2023&indicator=u75_cvd_prev&period=2022-24&sex=persons"
 OPTION = "Compared with England (99.8% confidence)"
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _classification(page):
@@ -84,7 +78,7 @@ def test_choosing_998_in_the_sidebar_recolours_the_map_at_998(app_url, page, dat
     text = legend.inner_text()
     assert "Similar to England (99.8% confidence)" in text and "Worse than England (99.8% confidence)" in text
     assert "95% confidence" not in text
-    assert _query(pg)["method"] == "england_998"
+    assert url_query(pg)["method"] == "england_998"
 
     settle(pg)
     tip = area_tooltip(pg, code)
@@ -96,7 +90,7 @@ def test_choosing_998_in_the_sidebar_recolours_the_map_at_998(app_url, page, dat
     settle(pg)
     pg.locator(".hga-legend").first.get_by_text("Compared with England at 99.8% confidence", exact=False).wait_for(
         timeout=60_000)
-    assert _query(pg)["method"] == "england_998"
+    assert url_query(pg)["method"] == "england_998"
     assert blocked.urls == []
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, map_frame, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, map_frame, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +23,6 @@ POLYGONS = "path.leaflet-interactive"
 BIRMINGHAM = "E08000025"
 #: Where the page scrolls: Streamlit's main pane (the window itself does not scroll).
 SCROLLED = "() => [window.scrollY, document.querySelector('[data-testid=stMain]').scrollTop]"
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _painted(page) -> None:
@@ -114,7 +109,7 @@ def test_keyboard_only_drills_into_an_area_and_lands_on_its_heading(app_url, pag
     assert pg.evaluate("() => document.activeElement.id") == "area-panel"
     assert pg.evaluate(SCROLLED)[1] < 200  # the heading is in view, not the foot of the page
     pg.screenshot(path=str(ARTIFACTS / "keyboard_drilled.png"))
-    assert _query(pg)["area"] == code
+    assert url_query(pg)["area"] == code
     assert axe_violations(pg) == []
     assert blocked.urls == []
 
@@ -171,7 +166,7 @@ def test_the_wheel_over_the_map_scrolls_the_page_and_ctrl_wheel_zooms(app_url, p
     pg.mouse.move(*middle)
     pg.mouse.wheel(0, 200)
     frame.wait_for_function(f"() => window.map.getZoom() < {zoom + 1}", timeout=5_000)
-    assert _query(pg)["area"] == BIRMINGHAM
+    assert url_query(pg)["area"] == BIRMINGHAM
     # ... until the person clicks elsewhere on the page: the wheel scrolls the page again.
     zoomed, top = frame.evaluate("() => window.map.getZoom()"), pg.evaluate(SCROLLED)[1]
     pg.get_by_role("heading", name="Health Gap Atlas").click()
@@ -217,11 +212,11 @@ def test_back_after_the_region_breadcrumb_returns_to_the_area(app_url, page) -> 
     pg.go_back()
     pg.get_by_role("heading", name="St. Helens").first.wait_for(timeout=30_000)
     settle(pg)
-    q = _query(pg)
+    q = url_query(pg)
     assert q.get("area") == "E08000013" and "region" not in q, q
     pg.go_forward()
     pg.get_by_role("heading", name="North West").first.wait_for(timeout=30_000)
     settle(pg)
-    q = _query(pg)
+    q = url_query(pg)
     assert q.get("region") == "E12000002" and "area" not in q, q
     assert blocked.urls == []

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import pytest
 
 from geo import lag
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +16,6 @@ BLACKPOOL = "E06000009"
 def _hover(page, area_code: str) -> None:
     """Move the mouse over the visible middle of an area's polygon, as a person points at it."""
     hover_area(page, area_code)
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def test_layer_legend_and_the_clicked_area_sentence(app_url, page, data_dir) -> None:
@@ -46,7 +40,7 @@ def test_layer_legend_and_the_clicked_area_sentence(app_url, page, data_dir) -> 
     expected = lag.sentence(str(row["area_name"]), "female",
                             lag.years_behind(row["value"], "2023-25", run.england, polarity="higher_is_better"))
     pg.get_by_text(expected[:60], exact=False).first.wait_for(timeout=30_000)
-    assert _query(pg)["area"] == DURHAM
+    assert url_query(pg)["area"] == DURHAM
     assert axe_violations(pg) == []
     assert blocked.urls == []
 

@@ -7,12 +7,11 @@ state in artifacts/.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, map_frame, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, map_frame, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +45,6 @@ def _areas(data_dir, level: str, vintage: str) -> pd.DataFrame:
 def _n_lsoas(data_dir, code: str) -> int:
     lsoas = pd.read_parquet(data_dir / "lookups" / "lsoa21_parents.parquet")
     return int((lsoas["lad_code_2023"] == code).sum())
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def test_map_paints_one_polygon_per_area_with_no_internet(app_url, page, data_dir) -> None:
@@ -94,7 +89,7 @@ def test_one_click_drills_down_with_its_own_legend(app_url, page, data_dir) -> N
         """(n) => { let k = 0; window.map.eachLayer((l) => { if (l.feature && String(l.feature.properties.area_code).startsWith('E01')) k++; });
                    return k === n; }""", arg=n_lsoas, timeout=30_000,
     )  # every small area of Birmingham is drawn; the districts around it stay, faded
-    assert _query(pg)["area"] == BIRMINGHAM
+    assert url_query(pg)["area"] == BIRMINGHAM
     pg.get_by_role("heading", name="Birmingham").first.wait_for(timeout=30_000)
     # each layer has its own legend: the small areas' decile legend is there beside the districts'
     pg.get_by_text("Small areas in Birmingham", exact=False).first.wait_for(timeout=30_000)
@@ -114,14 +109,14 @@ def test_breadcrumb_goes_back_to_the_map_the_user_started_on(app_url, page, data
     settle(pg)
     pg.get_by_role("button", name="› North West").click()
     pg.wait_for_function("() => window.location.search.includes('region=E12000002')", timeout=30_000)
-    q = _query(pg)
+    q = url_query(pg)
     assert "area" not in q and (q["level"], q["vintage"], q["period"], q["indicator"]) == ("lad", "2019", "2005-07", "le_birth")
     pg.get_by_role("heading", name="North West").first.wait_for(timeout=30_000)
     settle(pg)
     pg.get_by_role("button", name="England", exact=True).click()
     pg.wait_for_function("() => !window.location.search.includes('region=')", timeout=30_000)
     assert _wait_for_polygons(pg, lambda n: n == len(lads)) == len(lads)
-    assert _query(pg)["period"] == "2005-07"
+    assert url_query(pg)["period"] == "2005-07"
     map_frame(pg).wait_for_function("() => window.map && window.map.getZoom() === 6", timeout=30_000)
     pg.wait_for_timeout(1000)  # let Leaflet's zoom animation finish before the screenshot
     assert blocked.urls == []
@@ -135,7 +130,7 @@ def test_copied_url_restores_the_view(app_url, page, data_dir) -> None:
     pg.get_by_role("heading", name="Blackpool").first.wait_for(timeout=60_000)
     assert _wait_for_polygons(pg, lambda k: k > 0) > 0
     assert pg.get_by_text("2005-07").first.is_visible()
-    q = _query(pg)
+    q = url_query(pg)
     assert (q["period"], q["method"], q["lsoa"]) == ("2005-07", "deciles", "imd2019_income_decile")
     assert blocked.urls == []
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import parse_qs, quote, urlparse
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, download, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, download, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +26,6 @@ LIVERPOOL = "E08000012"
 EXPANDER = "Table of the areas on the map"
 ROWS = ".hga-area-table tbody tr"
 VALUE_HEADING = "Life expectancy, 2023-25"  # the tooltip's name for the value, and the table's column
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _drawn_codes(page) -> set[str]:
@@ -94,7 +90,7 @@ def test_the_table_lists_the_map_and_sorts_by_keyboard_in_the_url(app_url, page,
     assert tip_value == f"{liverpool[VALUE_HEADING]} ({interval})", (tip, liverpool.to_dict())
     assert liverpool["Area"] == "Liverpool" and liverpool["Compared with England (95%)"].startswith("Worse than England")
     assert list(table["Area"].str.casefold()) == sorted(table["Area"].str.casefold())  # A to Z by default
-    assert "sort" not in _query(pg)
+    assert "sort" not in url_query(pg)
     blanks = table[(table == "").any(axis=1)]
     assert blanks.empty, blanks  # missing and suppressed are written in words
     assert (table["Status and note"].str.startswith("Value suppressed")).sum() == 2
@@ -117,12 +113,12 @@ def test_the_table_lists_the_map_and_sorts_by_keyboard_in_the_url(app_url, page,
     pg.screenshot(path=str(ARTIFACTS / "map_table_open.png"))
 
     # The link keeps the order, and the table open.
-    assert _query(pg)["open"] == "table"
+    assert url_query(pg)["open"] == "table"
     pg.goto(pg.url)
     _drawn_codes(pg)
     pg.locator(ROWS).first.wait_for(timeout=120_000)
     settle(pg)
-    assert _query(pg)["sort"] == "high"
+    assert url_query(pg)["sort"] == "high"
     assert _numbers(_table(pg)[VALUE_HEADING]) == values
     assert pg.get_by_role("combobox", name="Sort by").input_value() == "Value, highest first"
 
@@ -208,11 +204,11 @@ def test_what_is_opened_stays_open_in_the_link(app_url, page) -> None:
     pg.locator("summary").filter(has_text=EXPANDER).click()
     pg.locator(ROWS).first.wait_for(timeout=120_000)
     settle(pg)
-    assert _query(pg).get("open") == "table"
+    assert url_query(pg).get("open") == "table"
     pg.locator("summary").filter(has_text="Spine chart").click()
     pg.locator("[data-testid='stExpander'] .hga-spine").first.wait_for(timeout=120_000)
     settle(pg)
-    assert _query(pg).get("open") == "table,spine"
+    assert url_query(pg).get("open") == "table,spine"
     link = pg.url
     pg.goto(app_url + "/about")
     settle(pg)
@@ -221,11 +217,11 @@ def test_what_is_opened_stays_open_in_the_link(app_url, page) -> None:
     pg.locator("[data-testid='stExpander'] .hga-spine").first.wait_for(timeout=120_000)
     pg.locator("summary").filter(has_text=EXPANDER).click()  # closing it takes it out of the link
     settle(pg)
-    assert _query(pg).get("open") == "spine"
+    assert url_query(pg).get("open") == "spine"
     assert pg.locator(ROWS).count() == 0
     pg.goto(app_url + VIEW + "&open=" + quote("table,<img src=x onerror=alert(1)>"))
     pg.get_by_text("which is not a part of this page that opens", exact=False).wait_for(timeout=60_000)
     assert pg.locator("img[src='x']").count() == 0
     pg.locator(ROWS).first.wait_for(timeout=120_000)
-    assert _query(pg).get("open") == "table"
+    assert url_query(pg).get("open") == "table"
     pg.screenshot(path=str(ARTIFACTS / "map_table_open_link.png"))

@@ -8,12 +8,10 @@ clicks), switches the indicator in the sidebar and checks that only values trave
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
-
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import MAP_FRAME, axe_violations, map_frame, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, map_frame, settle, url_query
 
 pytestmark = pytest.mark.browser
 
@@ -68,10 +66,6 @@ def _inside_point(page, code: str | None = None) -> dict:
     return {**point, "x": box["x"] + point["x"], "y": box["y"] + point["y"]}
 
 
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
 def test_every_small_area_painted_hovered_clicked_and_recoloured_offline(app_url, page, data_dir) -> None:
     pg, blocked = page
     geometry_requests: list[str] = []
@@ -99,7 +93,7 @@ def test_every_small_area_painted_hovered_clicked_and_recoloured_offline(app_url
 
     pg.mouse.click(spot["x"], spot["y"])
     pg.get_by_role("heading", name=spot["name"]).first.wait_for(timeout=30_000)
-    assert _query(pg)["area"] == spot["code"]
+    assert url_query(pg)["area"] == spot["code"]
     pg.get_by_text("Deprivation deciles").first.wait_for(timeout=30_000)
     pg.get_by_text("Parent areas").first.wait_for(timeout=30_000)
     pg.get_by_role("button", name="its small areas").first.wait_for(timeout=30_000)
@@ -110,7 +104,7 @@ def test_every_small_area_painted_hovered_clicked_and_recoloured_offline(app_url
         "combobox").click()
     pg.get_by_role("option", name="IMD 2025: score").click()
     _painted(pg, title="score", selected=spot["code"])
-    assert _query(pg)["indicator"] == "imd2025_imd_score"
+    assert url_query(pg)["indicator"] == "imd2025_imd_score"
     assert len(geometry_requests) == 1, geometry_requests
     assert blocked.urls == []
     assert axe_violations(pg) == []
@@ -157,7 +151,7 @@ def test_a_keyboard_user_finds_a_small_area_and_opens_one_from_the_map(app_url, 
     _tab_to(pg, lambda f: f.strip().startswith("Hartlepool 009A"), limit=5)  # "... (small area, LSOA 2011)"
     pg.keyboard.press("Enter")
     pg.get_by_role("heading", name="Hartlepool 009A").wait_for(timeout=30_000)
-    assert _query(pg)["area"] == "E01011949"
+    assert url_query(pg)["area"] == "E01011949"
     _painted(pg, selected="E01011949")
     pg.get_by_text(_population_text(data_dir, "E01011949")).wait_for(timeout=30_000)
     assert pg.get_by_text("ONS mid-2020 estimate").count() == 1
@@ -179,7 +173,7 @@ def test_a_keyboard_user_finds_a_small_area_and_opens_one_from_the_map(app_url, 
     assert under[0] in frame.locator(".hga-say").inner_text()  # and read out
     pg.keyboard.press("Enter")
     pg.get_by_role("heading", name=under[1]).wait_for(timeout=30_000)
-    assert _query(pg)["area"] == under[0]
+    assert url_query(pg)["area"] == under[0]
     pg.get_by_text(_population_text(data_dir, under[0])).wait_for(timeout=30_000)
     settle(pg)
     assert blocked.urls == []

@@ -19,21 +19,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, click_area, download, serve_app, settle, upload_file
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, REPO, click_area, download, serve_app, settle, upload_file, url_query
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
 _DECIMAL = re.compile(r"\d+\.\d+")
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _context(browser):
@@ -84,13 +80,13 @@ def _add(page, path: Path | None, *, draw_on: str) -> str:
     if draw_on == "this map":
         page.get_by_text("Rate (weight by population)", exact=True).first.click()
         settle(page)
-    before = _query(page).get("indicator", "")
+    before = url_query(page).get("indicator", "")
     page.get_by_role("button", name="Add to map").click()
     page.wait_for_function(
         "(before) => { const i = new URLSearchParams(location.search).get('indicator') || '';"
         " return i.startsWith('upload:') && i !== before; }", arg=before, timeout=60_000)
     settle(page)
-    return _query(page)["indicator"]
+    return url_query(page)["indicator"]
 
 
 def _nav(page, name: str) -> None:
@@ -154,7 +150,7 @@ def test_same_named_uploads_stay_in_their_own_sessions_everywhere(app_url, brows
             codes = pd.read_csv(files["A"], dtype=str)["LSOA11CD"].tolist()
             for who, pg in pages.items():
                 ids[who + "_lsoa"] = _add(pg, None, draw_on="as in the file")
-                assert _query(pg)["level"] == "lsoa"
+                assert url_query(pg)["level"] == "lsoa"
                 assert _own(_legend_numbers(pg, "your file"), who), f"{who}'s national legend"
                 # What the map itself draws and writes in its tooltips (the value table sent to the browser).
                 frame = pg.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()

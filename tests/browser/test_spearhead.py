@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from geo import spearhead
 from geo.periods import period_year
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, map_frame, serve_app, settle
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, axe_violations, click_area, map_frame, serve_app, settle, url_query
 from tests.geo.test_refresh import refreshed_folder
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def test_overlay_labels_qualifying_areas_and_the_panel_lists_criteria(app_url, page, data_dir) -> None:
@@ -35,7 +30,7 @@ def test_overlay_labels_qualifying_areas_and_the_panel_lists_criteria(app_url, p
     pg.wait_for_timeout(500)
     click_area(pg, LIVERPOOL)
     pg.get_by_role("heading", name="Liverpool").first.wait_for(timeout=30_000)
-    assert _query(pg)["area"] == LIVERPOOL
+    assert url_query(pg)["area"] == LIVERPOOL
     settle(pg)  # the heading comes before the criteria in the same rerun
     assert pg.get_by_text("Cut-off", exact=False).first.is_visible()
     assert blocked.urls == []

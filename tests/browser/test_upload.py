@@ -8,22 +8,17 @@ and another browser session never sees it.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, axe_violations, click_area, settle, upload_file
+from tests.browser.conftest import ARTIFACTS, MAP_FRAME, area_tooltip, axe_violations, click_area, settle, upload_file, url_query
 
 pytestmark = pytest.mark.browser
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
 SCRIPT_FILE = FIXTURES / "script_names.csv"
 POLYGONS = "path.leaflet-interactive"
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _polygons(page, expected: int, *, timeout_ms: int = 60_000) -> int:
@@ -59,7 +54,7 @@ def test_script_in_an_area_name_shows_as_text_and_the_layer_paints(app_url, page
     pg.get_by_role("button", name="Add to map").click()
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
-    query = _query(pg)
+    query = url_query(pg)
     expected = len(pd.read_parquet(data_dir / "boundaries" / f"lad_{query['vintage']}.parquet", columns=["area_code"]))
     assert _polygons(pg, expected) == expected
     pg.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=30_000)
@@ -97,7 +92,7 @@ def test_an_upload_stays_in_its_own_session(app_url, browser, data_dir) -> None:
         # The first session still has its layer (a reload would start a new session, which holds nothing).
         first.get_by_role("button", name="Add to map").click()  # a rerun of the first session
         first.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=60_000)
-        assert _query(first)["indicator"].startswith("upload:")
+        assert url_query(first)["indicator"].startswith("upload:")
     finally:
         for n, ctx in enumerate((one, two), start=1):
             for pg in ctx.pages:
@@ -123,7 +118,7 @@ def test_a_rejected_upload_keeps_the_layers(app_url, page, tmp_path) -> None:
         pg.get_by_role("button", name="Upload", exact=True).click()
     chooser.value.set_files(str(bad))
     pg.get_by_text("no rows of data", exact=False).first.wait_for(timeout=30_000)
-    assert _query(pg)["indicator"].startswith("upload:")
+    assert url_query(pg)["indicator"].startswith("upload:")
     assert pg.get_by_text("Rate (your file)", exact=False).first.is_visible()
 
 
@@ -147,7 +142,7 @@ def test_a_near_miss_name_is_confirmed_and_the_layer_paints(app_url, page, data_
     pg.get_by_role("button", name="Add to map").click()
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
-    query = _query(pg)
+    query = url_query(pg)
     expected = len(pd.read_parquet(data_dir / "boundaries" / f"lad_{query['vintage']}.parquet", columns=["area_code"]))
     assert _polygons(pg, expected) == expected
     pg.get_by_text("Rate (your file)", exact=False).first.wait_for(timeout=30_000)
@@ -201,7 +196,7 @@ def test_an_uploaded_column_in_the_spearhead_method(app_url, page) -> None:
     pg.get_by_role("option").filter(has_text="In place of IMD").click()
     pg.get_by_text("your column in place of IMD", exact=False).first.wait_for(timeout=60_000)
     settle(pg)
-    query = _query(pg)
+    query = url_query(pg)
     assert query["own"].startswith("upload:") and query["swap"] == "imd" and query["opol"] == "lower_is_better"
     # In place of one, five are in use again: the threshold comes back to 5, with one note.
     assert query["threshold"] == "5"
@@ -233,7 +228,7 @@ def test_an_lsoa_file_is_the_drill_downs_small_area_layer(app_url, page, tmp_pat
     pg.goto(app_url)
     pg.get_by_text("Your own data", exact=True).wait_for(timeout=60_000)
     pg.wait_for_function("() => new URLSearchParams(location.search).get('vintage')", timeout=60_000)
-    query = _query(pg)
+    query = url_query(pg)
     lsoa_vintage = boundaries.lsoa_vintage_for(query["level"], query["vintage"])
     parents = boundaries.parent_codes(lsoa_vintage, level=query["level"], vintage=query["vintage"])
     mine = sorted(parents[parents == CORNWALL].index)
@@ -292,7 +287,7 @@ def test_an_lsoa_2011_file_on_2023_districts(app_url, page, tmp_path, data_dir) 
     pg.wait_for_function("() => new URLSearchParams(location.search).get('indicator')?.startsWith('upload:')",
                          timeout=60_000)
     settle(pg)
-    query = _query(pg)
+    query = url_query(pg)
     assert (query["level"], query["vintage"]) == ("lad", "2023")
     expected = len(pd.read_parquet(data_dir / "boundaries" / "lad_2023.parquet", columns=["area_code"]))
     assert _polygons(pg, expected) == expected

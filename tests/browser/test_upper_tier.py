@@ -11,23 +11,18 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 
 from geo.catalogue import load_catalogue
-from tests.browser.conftest import MAP_FRAME, area_tooltip, click_area, download, settle
+from tests.browser.conftest import MAP_FRAME, area_tooltip, click_area, download, settle, url_query
 
 pytestmark = pytest.mark.browser
 
 LANCASHIRE = "E10000017"  # a county: its figure is a population-weighted approximation from its districts
 BLACKPOOL = "E06000009"  # a unitary authority: the same area as the district, so its published figure
 SHOTS = Path("/tmp")
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _pick(page, box: str, option: str) -> None:
@@ -60,13 +55,13 @@ def test_upper_tiers_on_2023_25_with_men_approximations_panel_period_and_table(a
     pg.goto(app_url)
     pg.get_by_role("button", name="Table (CSV)").wait_for(timeout=90_000)
     settle(pg)
-    assert _query(pg)["period"] == "2023-25"
+    assert url_query(pg)["period"] == "2023-25"
 
     # Geography -> upper-tier authorities: the period stays 2023-25 and men's figures are offered.
     _pick(pg, "Geography", "Upper-tier local authorities")
     pg.wait_for_function("() => new URLSearchParams(location.search).get('level') === 'utla'", timeout=60_000)
     settle(pg)
-    assert _query(pg)["period"] == "2023-25", pg.url
+    assert url_query(pg)["period"] == "2023-25", pg.url
     pg.locator("[data-testid=stSidebar]").get_by_text("Male", exact=True).click()
     pg.wait_for_function("() => new URLSearchParams(location.search).get('sex') === 'male'", timeout=60_000)
     settle(pg)

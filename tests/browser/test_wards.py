@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import re
 from io import StringIO
-from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
 
 from geo import boundaries, wards
 from layers.wards import capture_text
-from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, map_frame, settle
+from tests.browser.conftest import MAP_FRAME, axe_violations, click_area, hover_area, map_frame, settle, url_query
 
 pytestmark = pytest.mark.browser
 
 LIVERPOOL = "E08000012"
 #: A postcode as the atlas would write one (outward code, space, inward code).
 POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b")
-
-
-def _query(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
 def _expected(vintage: str) -> pd.DataFrame:
@@ -81,7 +76,7 @@ def test_liverpool_as_best_fit_wards_with_capture_shares_csv_and_attribution(app
         assert shown in words, (shown, words)
     click_area(pg, str(ward["area_code"]))
     settle(pg)
-    assert _query(pg)["area"] == LIVERPOOL  # a ward click chooses the ward; it never drills away
+    assert url_query(pg)["area"] == LIVERPOOL  # a ward click chooses the ward; it never drills away
     row = pg.locator("[data-testid='stTable'] tr", has_text="Anfield").first
     row.wait_for(timeout=30_000)
     row.scroll_into_view_if_needed()
@@ -122,7 +117,7 @@ def test_a_2019_district_on_2011_small_areas_opens_as_wards_from_its_link(app_ur
     pg.get_by_role("heading", name="Liverpool").first.wait_for(timeout=120_000)
     _wait_for_wards(pg, len(expected))
     pg.get_by_text("Best-fit wards in Liverpool: IMD 2019", exact=False).first.wait_for(timeout=30_000)
-    assert _query(pg)["wards"] == "1" and _query(pg)["vintage"] == "2019"
+    assert url_query(pg)["wards"] == "1" and url_query(pg)["vintage"] == "2019"
     assert pg.get_by_role("radio", name=SHOW_WARDS).is_checked()
     settle(pg)
     pg.get_by_role("radio", name=SHOW_WARDS).focus()  # the switch works from the keyboard too
@@ -136,6 +131,6 @@ def test_a_bad_wards_value_is_said_and_dropped(app_url, page) -> None:
     pg, blocked = page
     pg.goto(f"{app_url}/?area={LIVERPOOL}&wards=%3Cb%3Eall%3C%2Fb%3E")
     pg.get_by_text("is not one the atlas writes", exact=False).first.wait_for(timeout=120_000)
-    assert "wards" not in _query(pg) and pg.locator("b", has_text="all").count() == 0
+    assert "wards" not in url_query(pg) and pg.locator("b", has_text="all").count() == 0
     pg.get_by_text("Small areas in Liverpool", exact=False).first.wait_for(timeout=60_000)  # drawn as small areas
     assert blocked.urls == []

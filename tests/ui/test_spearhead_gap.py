@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom ui.spearhead import spearhead_page\nspearhead_page()"
 
 
+def _gap_view(family: str) -> AppTest:
+    """The gap tab for one indicator family, run once."""
+    at = AppTest.from_string(SCRIPT, default_timeout=180)
+    at.query_params.update({"tab": "gap", "family": family})
+    at.run()
+    return at
+
+
 def _chart_rows(at: AppTest) -> tuple[list[dict[str, object]], pd.DataFrame]:
     """The first chart's tooltip fields and its rows, as the browser receives them."""
     proto = at.get("vega_lite_chart")[0].proto
@@ -28,9 +36,7 @@ def _chart_rows(at: AppTest) -> tuple[list[dict[str, object]], pd.DataFrame]:
      pytest.param("le", False, id="life-expectancy-published-without")],
 )
 def test_the_group_figure_shows_its_interval_or_why_not(data_dir, family: str, has_interval: bool) -> None:
-    at = AppTest.from_string(SCRIPT, default_timeout=180)
-    at.query_params.update({"tab": "gap", "family": family})
-    at.run()
+    at = _gap_view(family)
     assert [str(e.value) for e in at.exception] == []
     table = at.dataframe[0].value.set_index("period")
     tooltip, rows = _chart_rows(at)
@@ -62,9 +68,7 @@ def test_the_group_figure_shows_its_interval_or_why_not(data_dir, family: str, h
      pytest.param("le", True, id="life-expectancy-limits-written-no-interval")],
 )
 def test_the_table_writes_an_empty_limit_in_words(data_dir, family: str, empty_limit: bool) -> None:
-    at = AppTest.from_string(SCRIPT, default_timeout=180)
-    at.query_params.update({"tab": "gap", "family": family})
-    at.run()
+    at = _gap_view(family)
     shown = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.styler.display_values).read_all().to_pandas()
     limits = shown[["group_lower_ci", "group_upper_ci", "group_lower_ci_99_8", "group_upper_ci_99_8"]]
     assert "None" not in set(shown.astype(str).stack())
