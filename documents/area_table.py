@@ -210,9 +210,14 @@ def _aria_sort(column: str, sort: str, polarity: str) -> str:
 
 
 def _plural(word: str) -> str:
-    """ "local authority districts", "small areas (LSOAs)"."""
+    """ "local authority districts", "upper-tier local authorities", "small areas (LSOAs)".
+
+    >>> [_plural(w) for w in ("upper-tier local authority", "region", "small area (LSOA)")]
+    ['upper-tier local authorities', 'regions', 'small areas (LSOAs)']
+    """
     head, _, rest = word.partition(" (")
-    return f"{head}s ({rest[:-1]}s)" if rest.endswith(")") else f"{word}s"
+    one = f"{head[:-1]}ies" if head.endswith("y") and head[-2:-1] not in "aeiou" else f"{head}s"
+    return f"{one} ({rest[:-1]}s)" if rest.endswith(")") else one
 
 
 def table_html(rows: AreaRows, *, sort: str, limit: int = SHOWN, scope: str = "") -> str:
